@@ -1,0 +1,953 @@
+#!/usr/bin/env python3
+"""Build-speed benchmark: Kume versus Hugo on the same generated corpus.
+
+Method
+------
+1. Corpus.  For every requested size N a deterministic corpus of N Markdown
+   pages is generated (fixed seed; every page has its own RNG derived from
+   the seed, N and the page number, so a page is identical whatever else is
+   generated).  Pages are spread round-robin over 20 sections (folders) and
+   carry front matter (title, description, date, weight) and 3-8 paragraphs
+   of mixed Turkish-like and English-like text with Turkish letters, one or
+   two headings, a list, bold/italic/code spans, two links to other pages of
+   the corpus, and a GFM table on every 10th page.
+
+   The corpus is written twice, byte-identical except for the link targets:
+     * as a Kume site (R/site/config.yaml, R/site/content/..., plus the
+       repository's templates/, site/i18n/ and site/static/ copied in so that
+       Kume renders with its real theme); links are relative source paths
+       such as ``../sec03/page-0042.md``;
+     * as a Hugo site (H/hugo.toml, H/content/..., a minimal theme in
+       H/layouts/ with the same page elements: head with title, description
+       and canonical link, a nav of the sections, the content, and list
+       pages that list their pages); links are relative pretty URLs such as
+       ``../../sec03/page-0042/``.
+
+2. Builds.  ``kume build --root R --out R/public`` and
+   ``hugo --quiet -d public`` (cwd H) are each run --runs times; the output
+   directory is deleted (untimed) before every run and, when runs > 1, the
+   first run is a discarded warm-up.  Each run is a direct child process
+   reaped with os.wait4(), which gives its exact resource usage: wall time
+   (perf_counter around spawn..reap), user+system CPU time and peak RSS
+   (ru_maxrss).  A build that exits non-zero, or whose output holds fewer
+   than N index.html files, aborts the benchmark with its stderr.
+
+3. Edit latency.  At the largest N, ``kume serve --root R --addr
+   127.0.0.1:PORT`` is started; once GET / answers 200 the script edits one
+   page 20 times (10 times write-temp-file-then-rename, as editors do, and
+   10 times a plain in-place overwrite, alternating), each time appending a
+   unique marker paragraph, and polls the page's URL every 2 ms (one
+   keep-alive connection) until the body contains the marker, with a 10 s
+   timeout.  Latency = time from just before the write starts to the first
+   response that contains the marker.  The server is always stopped at the
+   end and the page restored.
+
+Only the Python standard library is used.  Nothing is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import math
+import os
+import platform
+import random
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Callable
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SEED = 20240611
+SECTIONS = 20
+
+# Edit-latency parameters.
+EDITS = 20
+POLL_INTERVAL_S = 0.002
+EDIT_TIMEOUT_S = 10.0
+SETTLE_S = 0.5               # pause between edits so rebuilds do not overlap
+SERVER_STARTUP_TIMEOUT_S = 600.0
+
+
+class BenchError(RuntimeError):
+    """A build or the server failed; the message says what and shows stderr."""
+
+
+# --------------------------------------------------------------------------
+# Text generation
+# --------------------------------------------------------------------------
+
+TR_WORDS = """
+anket katılımcı yanıt soru görüş bağlam çalışma sonuç yöntem veri örneklem
+güvenilirlik geçerlilik düşünce sağlık eğitim ekonomi toplum işçi köy kasaba
+üniversite öğretmen öğrenci çocuk aile gençlik yaşlı şarkı müzik sanat tarih
+coğrafya ölçek ağırlık yüzde ortalama dağılım ilişki çözüm güneş çiçek ağaç
+ışık şehir üzüm değişim kültür yolculuk sınır köprü dağ göl deniz rüzgâr
+bahçe kitap ölçüm araştırma gözlem görüşme içerik bölüm sayfa başlık özet
+değerlendirme kuruluş belediye mahalle komşuluk göç istihdam gelir harcama
+tüketim üretim tarım balıkçılık ormancılık çevre iklim kuraklık yağış
+""".split()
+
+TR_GLUE = """
+ve bir bu için ile çok daha gibi olarak değil ama şimdi üzerinde arasında
+sonra önce göre kadar her bazı bütün yine ancak özellikle ayrıca şöyle
+""".split()
+
+EN_WORDS = """
+survey participant answer question opinion context study result method data
+sample reliability validity thought health education economy society worker
+village town university teacher student child family youth elder song music
+art history geography scale weight percent average distribution relation
+solution sun flower tree light city grape change culture journey border
+bridge mountain lake sea wind garden book measure research observation
+interview content section page heading summary evaluation institution
+municipality neighbourhood migration employment income spending consumption
+production farming fishing forestry environment climate drought rainfall
+""".split()
+
+EN_GLUE = """
+and a the for with very more like as not but now on between after before
+according to every some all again however especially also thus of in
+""".split()
+
+CODE_SPANS = [
+    "kume build", "kume serve", "config.yaml", "_index.md", "weight: 3",
+    "yanıt_sayısı", "survey.responses", "lang: tr", "--root site",
+    "öğrenci_id", "Σ/n", "base_url",
+]
+
+
+def tr_capitalize(word: str) -> str:
+    """Capitalize with Turkish dotted/dotless i rules."""
+    if not word:
+        return word
+    first = {"i": "İ", "ı": "I"}.get(word[0], word[0].upper())
+    return first + word[1:]
+
+
+def vocabulary(lang: str) -> tuple[list[str], list[str]]:
+    return (TR_WORDS, TR_GLUE) if lang == "tr" else (EN_WORDS, EN_GLUE)
+
+
+def words(rng: random.Random, lang: str, count: int) -> list[str]:
+    content, glue = vocabulary(lang)
+    return [rng.choice(glue if rng.random() < 0.35 else content) for _ in range(count)]
+
+
+def decorate(rng: random.Random, word: str) -> str:
+    """Sometimes wrap a word in bold, italic or replace it by a code span."""
+    roll = rng.random()
+    if roll < 0.05:
+        return f"**{word}**"
+    if roll < 0.10:
+        return f"*{word}*"
+    if roll < 0.13:
+        return f"`{rng.choice(CODE_SPANS)}`"
+    return word
+
+
+def sentence(rng: random.Random, lang: str) -> str:
+    ws = words(rng, lang, rng.randint(6, 16))
+    ws[0] = tr_capitalize(ws[0]) if lang == "tr" else ws[0].capitalize()
+    return " ".join(decorate(rng, w) for w in ws) + rng.choice([".", ".", ".", "?", "!"])
+
+
+def paragraph(rng: random.Random, lang: str) -> str:
+    return " ".join(sentence(rng, lang) for _ in range(rng.randint(3, 7)))
+
+
+def title_text(rng: random.Random) -> str:
+    lang = rng.choice(["tr", "tr", "en"])
+    content, _ = vocabulary(lang)
+    ws = [rng.choice(content) for _ in range(rng.randint(3, 6))]
+    cap = tr_capitalize if lang == "tr" else str.capitalize
+    return " ".join(cap(w) for w in ws)
+
+
+def yaml_str(text: str) -> str:
+    """A YAML double-quoted scalar (also a valid JSON string)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------
+# Corpus model
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Corpus:
+    pages: int
+    seed: int
+
+    @property
+    def sections(self) -> int:
+        return max(1, min(SECTIONS, self.pages))
+
+    @property
+    def width(self) -> int:
+        return max(4, len(str(self.pages - 1)))
+
+    def section_of(self, i: int) -> str:
+        return f"sec{i % self.sections + 1:02d}"
+
+    def slug_of(self, i: int) -> str:
+        return f"page-{i:0{self.width}d}"
+
+    def rel_source(self, i: int) -> str:
+        return f"{self.section_of(i)}/{self.slug_of(i)}.md"
+
+    def url_of(self, i: int) -> str:
+        return f"/{self.section_of(i)}/{self.slug_of(i)}/"
+
+    def rng(self, i: int, purpose: str) -> random.Random:
+        return random.Random(f"{self.seed}:{self.pages}:{i}:{purpose}")
+
+    def title(self, i: int) -> str:
+        return title_text(self.rng(i, "title"))
+
+
+# A link formatter maps (source page, target page) to the href to write.
+LinkFormatter = Callable[[Corpus, int, int], str]
+
+
+def kume_link(corpus: Corpus, _src: int, dst: int) -> str:
+    return f"../{corpus.rel_source(dst)}"
+
+
+def hugo_link(corpus: Corpus, _src: int, dst: int) -> str:
+    return f"../../{corpus.section_of(dst)}/{corpus.slug_of(dst)}/"
+
+
+def gfm_table(rng: random.Random) -> str:
+    header = "| Bölge / Region | Katılımcı | Oran (%) | Not |"
+    align = "|:---|---:|---:|:---|"
+    rows = []
+    for _ in range(rng.randint(4, 8)):
+        region = tr_capitalize(rng.choice(TR_WORDS))
+        count = rng.randint(12, 4800)
+        share = rng.uniform(0, 100)
+        note = " ".join(words(rng, rng.choice(["tr", "en"]), rng.randint(2, 5)))
+        rows.append(f"| {region} | {count} | {share:.1f} | {note} |")
+    return "\n".join([header, align, *rows])
+
+
+def markdown_list(rng: random.Random, lang: str) -> str:
+    ordered = rng.random() < 0.4
+    items = []
+    for n in range(1, rng.randint(3, 6) + 1):
+        text = " ".join(decorate(rng, w) for w in words(rng, lang, rng.randint(3, 9)))
+        items.append(f"{n}. {text}" if ordered else f"- {text}")
+    return "\n".join(items)
+
+
+def heading(rng: random.Random, level: int) -> str:
+    return "#" * level + " " + title_text(rng)
+
+
+def page_markdown(corpus: Corpus, i: int, link: LinkFormatter) -> str:
+    """The full Markdown file of page i (front matter + body)."""
+    rng = corpus.rng(i, "body")
+    day = date(2019, 1, 1) + timedelta(days=rng.randrange(5 * 365))
+    description = sentence(rng, rng.choice(["tr", "en"])).replace("*", "").replace("`", "")
+    front = [
+        "---",
+        f"title: {yaml_str(corpus.title(i))}",
+        f"description: {yaml_str(description)}",
+        f"date: {day.isoformat()}",
+        f"weight: {i // corpus.sections + 1}",
+        "---",
+    ]
+    langs = [rng.choice(["tr", "tr", "en"]) for _ in range(rng.randint(3, 8))]
+    blocks = [paragraph(rng, lang) for lang in langs]
+
+    others = [j for j in rng.sample(range(corpus.pages), min(3, corpus.pages)) if j != i][:2]
+    for j in others:
+        k = rng.randrange(len(blocks))
+        see = "Ayrıca bakınız" if langs[k] == "tr" else "See also"
+        blocks[k] += f" {see}: [{corpus.title(j)}]({link(corpus, i, j)})."
+
+    inserts = [(rng.randrange(1, len(blocks) + 1), markdown_list(rng, rng.choice(["tr", "en"])))]
+    if i % 10 == 0:
+        inserts.append((rng.randrange(1, len(blocks) + 1), gfm_table(rng)))
+    for n in range(rng.randint(1, 2)):
+        inserts.append((rng.randrange(0, len(blocks)), heading(rng, 2 + n)))
+    for pos, block in sorted(inserts, key=lambda t: t[0], reverse=True):
+        blocks.insert(pos, block)
+    return "\n".join(front) + "\n\n" + "\n\n".join(blocks) + "\n"
+
+
+def index_markdown(title: str, description: str, body: str) -> str:
+    return f"---\ntitle: {yaml_str(title)}\ndescription: {yaml_str(description)}\n---\n\n{body}\n"
+
+
+def write_content(corpus: Corpus, content_dir: Path, link: LinkFormatter) -> None:
+    content_dir.mkdir(parents=True, exist_ok=True)
+    (content_dir / "_index.md").write_text(index_markdown(
+        "Bench", "Kume build-speed benchmark corpus",
+        "Bu site bir **kıyaslama** derlemidir. This site is a benchmark corpus."), encoding="utf-8")
+    for s in range(corpus.sections):
+        name = corpus.section_of(s)
+        (content_dir / name).mkdir(exist_ok=True)
+        (content_dir / name / "_index.md").write_text(index_markdown(
+            f"Bölüm {s + 1:02d} / Section {s + 1:02d}",
+            f"Bölüm {s + 1} sayfaları — pages of section {s + 1}",
+            paragraph(corpus.rng(-1 - s, "section"), "tr")), encoding="utf-8")
+    for i in range(corpus.pages):
+        (content_dir / corpus.rel_source(i)).write_text(page_markdown(corpus, i, link), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------
+# Site scaffolding
+# --------------------------------------------------------------------------
+
+KUME_MINIMAL_CONFIG = """\
+title: {tr: "Bench", en: "Bench"}
+description: {tr: "Bench", en: "Bench"}
+base_url: "https://bench.example.org"
+languages:
+  - {code: tr, name: "Türkçe"}
+  - {code: en, name: "English"}
+"""
+
+KUME_OVERRIDES = {
+    "title": '{tr: "Bench", en: "Bench"}',
+    "base_url": '"https://bench.example.org"',
+}
+
+
+def override_top_level_yaml(text: str, key: str, value: str) -> str:
+    """Replace a top-level `key:` entry (and its indented continuation lines)."""
+    out, skipping, found = [], False, False
+    for line in text.splitlines():
+        if skipping and (line.startswith((" ", "\t")) or not line.strip()):
+            continue
+        skipping = False
+        if line.startswith(f"{key}:"):
+            out.append(f"{key}: {value}")
+            skipping = found = True
+            continue
+        out.append(line)
+    if not found:
+        out.append(f"{key}: {value}")
+    return "\n".join(out) + "\n"
+
+
+def kume_config() -> tuple[str, str]:
+    """Config text and where it came from (the repo's config if present)."""
+    repo_config = REPO_ROOT / "site" / "config.yaml"
+    if not repo_config.is_file():
+        return KUME_MINIMAL_CONFIG, "minimal (site/config.yaml not in repo)"
+    text = repo_config.read_text(encoding="utf-8")
+    for key, value in KUME_OVERRIDES.items():
+        text = override_top_level_yaml(text, key, value)
+    return text, "copied from site/config.yaml (title and base_url overridden)"
+
+
+def copy_tree_if_present(src: Path, dst: Path) -> bool:
+    if not src.is_dir():
+        return False
+    shutil.copytree(src, dst, dirs_exist_ok=True)
+    return True
+
+
+def write_kume_site(corpus: Corpus, root: Path) -> dict:
+    site = root / "site"
+    site.mkdir(parents=True)
+    config, config_source = kume_config()
+    (site / "config.yaml").write_text(config, encoding="utf-8")
+    write_content(corpus, site / "content", kume_link)
+    copied = {
+        "templates": copy_tree_if_present(REPO_ROOT / "templates", root / "templates"),
+        "site/i18n": copy_tree_if_present(REPO_ROOT / "site" / "i18n", site / "i18n"),
+        "site/static": copy_tree_if_present(REPO_ROOT / "site" / "static", site / "static"),
+    }
+    return {"config": config_source, "copied_from_repo": copied}
+
+
+HUGO_CONFIG = """\
+baseURL = "https://bench.example.org/"
+title = "Bench"
+languageCode = "tr"
+defaultContentLanguage = "tr"
+
+[params]
+description = "Bench"
+
+[markup.goldmark.renderer]
+unsafe = false
+"""
+
+HUGO_LAYOUTS = {
+    "_default/baseof.html": """\
+<!DOCTYPE html>
+<html lang="{{ site.LanguageCode }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ if .IsHome }}{{ site.Title }}{{ else }}{{ .Title }} · {{ site.Title }}{{ end }}</title>
+<meta name="description" content="{{ with .Description }}{{ . }}{{ else }}{{ site.Params.description }}{{ end }}">
+<link rel="canonical" href="{{ .Permalink }}">
+</head>
+<body>
+<header>
+<a href="{{ "/" | relURL }}">{{ site.Title }}</a>
+<nav><ul>
+{{- range site.Home.Sections.ByTitle }}
+<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>
+{{- end }}
+</ul></nav>
+</header>
+<main>
+{{ block "main" . }}{{ end }}
+</main>
+<footer><p>{{ site.Title }}</p></footer>
+</body>
+</html>
+""",
+    "_default/single.html": """\
+{{ define "main" }}
+<article>
+<h1>{{ .Title }}</h1>
+<time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2006-01-02" }}</time>
+{{ .Content }}
+</article>
+{{ end }}
+""",
+    "_default/list.html": """\
+{{ define "main" }}
+<h1>{{ .Title }}</h1>
+{{ .Content }}
+<ul>
+{{- range .Pages }}
+<li><a href="{{ .RelPermalink }}">{{ .Title }}</a><p>{{ .Description }}</p></li>
+{{- end }}
+</ul>
+{{ end }}
+""",
+    "index.html": """\
+{{ define "main" }}
+<h1>{{ site.Title }}</h1>
+{{ .Content }}
+<ul>
+{{- range .Sections }}
+<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> ({{ len .Pages }})</li>
+{{- end }}
+</ul>
+{{ end }}
+""",
+}
+
+
+def write_hugo_site(corpus: Corpus, root: Path) -> dict:
+    root.mkdir(parents=True)
+    (root / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    for rel, text in HUGO_LAYOUTS.items():
+        path = root / "layouts" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    write_content(corpus, root / "content", hugo_link)
+    static = copy_tree_if_present(REPO_ROOT / "site" / "static", root / "static")
+    return {"copied_static": static}
+
+
+def make_corpus(corpus: Corpus, workdir: Path) -> dict:
+    base = workdir / f"n{corpus.pages}"
+    t0 = time.perf_counter()
+    kume_info = write_kume_site(corpus, base / "kume")
+    hugo_info = write_hugo_site(corpus, base / "hugo")
+    content = base / "kume" / "site" / "content"
+    size = sum(p.stat().st_size for p in content.rglob("*.md"))
+    return {
+        "pages": corpus.pages,
+        "sections": corpus.sections,
+        "seed": corpus.seed,
+        "kume_root": str(base / "kume"),
+        "hugo_root": str(base / "hugo"),
+        "markdown_bytes": size,
+        "generation_s": round(time.perf_counter() - t0, 3),
+        "kume_site": kume_info,
+        "hugo_site": hugo_info,
+    }
+
+
+# --------------------------------------------------------------------------
+# Timed builds
+# --------------------------------------------------------------------------
+
+@dataclass
+class RunResult:
+    wall_s: float
+    cpu_s: float
+    peak_rss_mib: float
+    rss_floor_mib: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_measured(cmd: list[str], cwd: Path) -> RunResult:
+    """Run cmd as a direct child; reap it with wait4 for its own rusage.
+
+    The child starts as a (v)fork of this Python process, and Linux carries
+    the parent's peak RSS into the child's ru_maxrss, so a child peak at or
+    below this process's own peak (rss_floor_mib) is only an upper bound.
+    """
+    floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped
+        out.seek(0)
+        err.seek(0)
+        return RunResult(
+            wall_s=wall,
+            cpu_s=usage.ru_utime + usage.ru_stime,
+            peak_rss_mib=usage.ru_maxrss / 1024.0,  # Linux: KiB
+            rss_floor_mib=floor,
+            returncode=proc.returncode,
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr=err.read().decode("utf-8", "replace"),
+        )
+
+
+def count_index_html(out_dir: Path) -> int:
+    return sum(1 for _ in out_dir.rglob("index.html")) if out_dir.is_dir() else 0
+
+
+def dir_stats(out_dir: Path) -> dict:
+    files = [p for p in out_dir.rglob("*") if p.is_file()]
+    return {"files": len(files), "bytes": sum(p.stat().st_size for p in files)}
+
+
+def tail(text: str, lines: int = 60) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def benchmark_build(tool: str, cmd: list[str], cwd: Path, out_dir: Path,
+                    runs: int, min_pages: int) -> dict:
+    """Run a build `runs` times (first discarded if runs > 1) and summarize."""
+    measured = []
+    for n in range(runs):
+        shutil.rmtree(out_dir, ignore_errors=True)
+        result = run_measured(cmd, cwd)
+        label = "warm-up" if runs > 1 and n == 0 else f"run {n}"
+        print(f"    {tool} {label}: {result.wall_s:.3f} s, "
+              f"{result.peak_rss_mib:.0f} MiB, exit {result.returncode}", flush=True)
+        if result.returncode != 0:
+            raise BenchError(
+                f"{tool} build failed (exit {result.returncode}): {' '.join(cmd)}\n"
+                f"--- stderr ---\n{tail(result.stderr)}\n--- stdout ---\n{tail(result.stdout, 20)}")
+        pages = count_index_html(out_dir)
+        if pages < min_pages:
+            raise BenchError(
+                f"{tool} output incomplete: {pages} index.html files in {out_dir}, "
+                f"expected at least {min_pages}\n--- stderr ---\n{tail(result.stderr)}")
+        if not (runs > 1 and n == 0):
+            measured.append(result)
+    walls = [r.wall_s for r in measured]
+    return {
+        "command": cmd,
+        "runs_measured": len(measured),
+        "wall_s": [round(w, 4) for w in walls],
+        "min_s": round(min(walls), 4),
+        "median_s": round(statistics.median(walls), 4),
+        "cpu_s_median": round(statistics.median(r.cpu_s for r in measured), 3),
+        "peak_rss_mib": round(max(r.peak_rss_mib for r in measured), 1),
+        "rss_floor_mib": round(max(r.rss_floor_mib for r in measured), 1),
+        "index_html": count_index_html(out_dir),
+        "output": dir_stats(out_dir),
+        "stderr_tail": tail(measured[-1].stderr, 10),
+    }
+
+
+def kume_build_cmd(kume: Path, root: Path) -> list[str]:
+    return [str(kume), "build", "--root", str(root), "--out", str(root / "public")]
+
+
+def hugo_build_cmd(hugo: str) -> list[str]:
+    return [hugo, "--quiet", "-d", "public"]
+
+
+# --------------------------------------------------------------------------
+# Dev-server edit latency
+# --------------------------------------------------------------------------
+
+class LocalClient:
+    """Minimal keep-alive HTTP GET client for 127.0.0.1, reconnecting on error."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn: http.client.HTTPConnection | None = None
+
+    def get(self, path: str) -> tuple[int, bytes] | None:
+        try:
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2.0)
+            self.conn.request("GET", path, headers={"Cache-Control": "no-cache"})
+            resp = self.conn.getresponse()
+            return resp.status, resp.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            return None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def read_log(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def wait_until_up(proc: subprocess.Popen, client: LocalClient, err_log: Path) -> float:
+    t0 = time.perf_counter()
+    deadline = t0 + SERVER_STARTUP_TIMEOUT_S
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            raise BenchError(f"kume serve exited with {proc.returncode} before serving\n"
+                             f"--- stderr ---\n{tail(read_log(err_log))}")
+        reply = client.get("/")
+        if reply and reply[0] == 200:
+            return time.perf_counter() - t0
+        time.sleep(0.05)
+    raise BenchError(f"kume serve did not answer GET / with 200 within "
+                     f"{SERVER_STARTUP_TIMEOUT_S:.0f} s\n--- stderr ---\n{tail(read_log(err_log))}")
+
+
+def find_page_url(client: LocalClient, corpus: Corpus, i: int) -> str:
+    url = corpus.url_of(i)
+    tried = {}
+    for candidate in (url, f"/tr{url}", f"/en{url}"):
+        reply = client.get(candidate)
+        tried[candidate] = reply[0] if reply else "no response"
+        if reply and reply[0] == 200:
+            return candidate
+    raise BenchError(f"edited page is not served at any expected URL: {tried}")
+
+
+def write_by_rename(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.kumebench-tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_in_place(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+WRITERS = {"rename": write_by_rename, "overwrite": write_in_place}
+
+
+def wait_for_marker(client: LocalClient, url: str, marker: bytes, t0: float) -> float | None:
+    deadline = t0 + EDIT_TIMEOUT_S
+    while time.perf_counter() < deadline:
+        reply = client.get(url)
+        if reply and reply[0] == 200 and marker in reply[1]:
+            return time.perf_counter() - t0
+        time.sleep(POLL_INTERVAL_S)
+    return None
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def latency_summary(samples: list[float | None]) -> dict:
+    ok = [s for s in samples if s is not None]
+    summary = {"edits": len(samples), "timeouts": len(samples) - len(ok),
+               "samples_ms": [round(s * 1000, 2) if s is not None else None for s in samples]}
+    if ok:
+        summary.update(median_ms=round(statistics.median(ok) * 1000, 2),
+                       p95_ms=round(percentile(ok, 95) * 1000, 2),
+                       max_ms=round(max(ok) * 1000, 2))
+    return summary
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+def measure_edit_latency(kume: Path, corpus: Corpus, root: Path, logdir: Path) -> dict:
+    page = corpus.pages // 2
+    page_file = root / "site" / "content" / corpus.rel_source(page)
+    original = page_file.read_text(encoding="utf-8")
+    port = free_port()
+    cmd = [str(kume), "serve", "--root", str(root), "--addr", f"127.0.0.1:{port}"]
+    out_log, err_log = logdir / "serve.stdout", logdir / "serve.stderr"
+    client = LocalClient(port)
+    samples: dict[str, list[float | None]] = {name: [] for name in WRITERS}
+    with open(out_log, "wb") as out, open(err_log, "wb") as err:
+        proc = subprocess.Popen(cmd, cwd=root, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+    try:
+        startup = wait_until_up(proc, client, err_log)
+        url = find_page_url(client, corpus, page)
+        print(f"    serve up after {startup:.2f} s; editing {page_file.name} -> {url}", flush=True)
+        for n in range(EDITS):
+            variant = list(WRITERS)[n % len(WRITERS)]
+            marker = f"kumebenchmarker{n:02d}x{os.getpid()}x{time.time_ns() % 10**9}"
+            text = f"{original.rstrip()}\n\n{marker}\n"
+            t0 = time.perf_counter()
+            WRITERS[variant](page_file, text)
+            latency = wait_for_marker(client, url, marker.encode(), t0)
+            samples[variant].append(latency)
+            shown = f"{latency * 1000:.1f} ms" if latency is not None else "TIMEOUT"
+            print(f"    edit {n + 1:2d} ({variant:9s}): {shown}", flush=True)
+            if proc.poll() is not None:
+                raise BenchError(f"kume serve died during edits (exit {proc.returncode})\n"
+                                 f"--- stderr ---\n{tail(read_log(err_log))}")
+            time.sleep(SETTLE_S)
+    finally:
+        client.close()
+        stop_server(proc)
+        write_in_place(page_file, original)
+    every = [s for variant in WRITERS for s in samples[variant]]
+    return {
+        "pages": corpus.pages,
+        "command": cmd,
+        "url": url,
+        "startup_s": round(startup, 3),
+        "poll_interval_ms": POLL_INTERVAL_S * 1000,
+        "timeout_s": EDIT_TIMEOUT_S,
+        "settle_s": SETTLE_S,
+        "by_variant": {v: latency_summary(s) for v, s in samples.items()},
+        "all": latency_summary(every),
+        "stderr_tail": tail(read_log(err_log), 10),
+    }
+
+
+# --------------------------------------------------------------------------
+# Environment and reporting
+# --------------------------------------------------------------------------
+
+def version_of(cmd: list[str]) -> str:
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"unknown ({exc})"
+    text = (res.stdout or res.stderr).strip().splitlines()
+    first = text[0] if text else ""
+    return first if res.returncode == 0 else f"unknown (exit {res.returncode}: {first})"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def mem_total_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def machine_info() -> dict:
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu_count": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "mem_total_gib": mem_total_gib(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+def binary_fingerprint(path: Path) -> dict:
+    st = path.stat()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"path": str(path), "sha256": digest, "size": st.st_size,
+            "mtime": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(st.st_mtime))}
+
+
+def print_build_table(results: list[dict]) -> None:
+    print("\nBuild time (wall clock; min / median of measured runs, warm-up discarded)")
+    header = f"{'pages':>7}  {'tool':<5}  {'min s':>8}  {'median s':>8}  {'cpu s':>7}  {'peak RSS':>9}  {'index.html':>10}"
+    print(header)
+    print("-" * len(header))
+    for res in results:
+        for tool in ("kume", "hugo"):
+            r = res.get(tool)
+            if r:
+                bound = "<=" if r["peak_rss_mib"] <= r["rss_floor_mib"] + 1 else ""
+                rss = f"{bound}{r['peak_rss_mib']:.0f} MiB"
+                print(f"{res['pages']:>7}  {tool:<5}  {r['min_s']:>8.3f}  {r['median_s']:>8.3f}  "
+                      f"{r['cpu_s_median']:>7.2f}  {rss:>9}  {r['index_html']:>10}")
+        if "ratio_kume_over_hugo" in res:
+            ratio = res["ratio_kume_over_hugo"]
+            print(f"{res['pages']:>7}  kume/hugo: {ratio['median']:.2f}x median, "
+                  f"{ratio['min']:.2f}x min, {ratio['peak_rss']:.2f}x peak RSS")
+
+
+def print_latency_table(lat: dict) -> None:
+    print(f"\nkume serve edit latency at {lat['pages']} pages "
+          f"(write -> first response containing the marker; startup {lat['startup_s']:.2f} s)")
+    header = f"{'variant':<10}  {'edits':>5}  {'median ms':>9}  {'p95 ms':>8}  {'max ms':>8}  {'timeouts':>8}"
+    print(header)
+    print("-" * len(header))
+    rows = list(lat["by_variant"].items()) + [("all", lat["all"])]
+    for name, s in rows:
+        if "median_ms" in s:
+            print(f"{name:<10}  {s['edits']:>5}  {s['median_ms']:>9.1f}  {s['p95_ms']:>8.1f}  "
+                  f"{s['max_ms']:>8.1f}  {s['timeouts']:>8}")
+        else:
+            print(f"{name:<10}  {s['edits']:>5}  {'-':>9}  {'-':>8}  {'-':>8}  {s['timeouts']:>8}")
+
+
+# --------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Kume vs Hugo build-speed benchmark.")
+    p.add_argument("--kume", default="target/release/kume", help="path to the kume binary")
+    p.add_argument("--hugo", default="hugo", help="hugo executable (default: from PATH)")
+    p.add_argument("--pages", type=int, nargs="+", default=[1000, 10000], help="corpus sizes")
+    p.add_argument("--runs", type=int, default=3, help="builds per tool and size (first is warm-up if > 1)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="corpus seed")
+    p.add_argument("--json", type=Path, help="write all figures to this JSON file")
+    p.add_argument("--workdir", type=Path, help="generate into this dir and keep it (default: temp dir, removed)")
+    p.add_argument("--skip-kume", action="store_true", help="do not run kume (corpus/Hugo only)")
+    p.add_argument("--skip-hugo", action="store_true", help="do not run hugo")
+    p.add_argument("--skip-serve", action="store_true", help="skip the dev-server edit-latency test")
+    args = p.parse_args(argv)
+    if args.runs < 1 or any(n < 1 for n in args.pages):
+        p.error("--runs and --pages must be positive")
+    return args
+
+
+def resolve_kume(arg: str) -> Path:
+    for candidate in (Path(arg), REPO_ROOT / arg):
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate.resolve()
+    raise BenchError(f"kume binary not found or not executable: {arg} "
+                     f"(build it with `cargo build --release`)")
+
+
+def resolve_hugo(arg: str) -> str:
+    found = shutil.which(arg)
+    if not found:
+        raise BenchError(f"hugo not found: {arg} (install it, e.g. `apt-get install -y hugo`)")
+    return found
+
+
+def run(args: argparse.Namespace, workdir: Path) -> dict:
+    kume = None if args.skip_kume else resolve_kume(args.kume)
+    hugo = None if args.skip_hugo else resolve_hugo(args.hugo)
+    report = {
+        "machine": machine_info(),
+        "versions": {"kume": version_of([str(kume), "--version"]) if kume else None,
+                     "hugo": version_of([hugo, "version"]) if hugo else None},
+        "kume_binary": binary_fingerprint(kume) if kume else None,
+        "settings": {"pages": args.pages, "runs": args.runs, "seed": args.seed},
+        "builds": [],
+    }
+    print(f"machine: {report['machine']['nproc']} CPUs, {report['machine']['cpu_model']}")
+    print(f"kume: {report['versions']['kume']}\nhugo: {report['versions']['hugo']}")
+    corpora = {}
+    for n in args.pages:
+        corpus = Corpus(pages=n, seed=args.seed)
+        info = make_corpus(corpus, workdir)
+        corpora[n] = (corpus, info)
+        print(f"\n[{n} pages] corpus: {info['markdown_bytes'] / 1e6:.1f} MB Markdown in "
+              f"{info['generation_s']:.1f} s; kume site: {info['kume_site']}", flush=True)
+        res: dict = {"pages": n, "corpus": info}
+        if kume:
+            root = Path(info["kume_root"])
+            res["kume"] = benchmark_build("kume", kume_build_cmd(kume, root), root,
+                                          root / "public", args.runs, n)
+        if hugo:
+            root = Path(info["hugo_root"])
+            res["hugo"] = benchmark_build("hugo", hugo_build_cmd(hugo), root,
+                                          root / "public", args.runs, n)
+        if kume and hugo:
+            k, h = res["kume"], res["hugo"]
+            res["ratio_kume_over_hugo"] = {
+                "median": round(k["median_s"] / h["median_s"], 3),
+                "min": round(k["min_s"] / h["min_s"], 3),
+                "peak_rss": round(k["peak_rss_mib"] / h["peak_rss_mib"], 3),
+            }
+        report["builds"].append(res)
+    if kume and not args.skip_serve:
+        n = max(args.pages)
+        corpus, info = corpora[n]
+        print(f"\n[{n} pages] kume serve edit latency", flush=True)
+        report["edit_latency"] = measure_edit_latency(kume, corpus, Path(info["kume_root"]), workdir)
+    if kume:
+        after = binary_fingerprint(kume)
+        report["kume_binary_changed_during_run"] = after["sha256"] != report["kume_binary"]["sha256"]
+        if report["kume_binary_changed_during_run"]:
+            print("WARNING: the kume binary changed while the benchmark ran", file=sys.stderr)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        if any(args.workdir.iterdir()):
+            print(f"error: --workdir {args.workdir} is not empty", file=sys.stderr)
+            return 2
+        workdir, cleanup = args.workdir.resolve(), None
+    else:
+        cleanup = tempfile.TemporaryDirectory(prefix="kume-bench-")
+        workdir = Path(cleanup.name)
+    try:
+        report = run(args, workdir)
+    except BenchError as exc:
+        print(f"\nBENCHMARK FAILED: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if cleanup:
+            cleanup.cleanup()
+    print_build_table(report["builds"])
+    if "edit_latency" in report:
+        print_latency_table(report["edit_latency"])
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"\nJSON written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

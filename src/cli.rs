@@ -1,0 +1,193 @@
+//! The command line: argument definitions and the three site commands.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::site::{BuildOptions, BuildStats, Output, Site};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  the site has errors (each is printed as file:line:column: error: …)
+  2  the command line is wrong
+  3  Kume could not do its work (a folder could not be written, the address is taken, …)";
+
+#[derive(Debug, Parser)]
+#[command(name = "kume", version, about = "Cluster development toolkit: builds the guidebook, information system and benchmarking site", after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SiteArgs {
+    /// The project folder (holds site/ and templates/).
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// Include pages marked `draft: true`.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the static site.
+    #[command(after_help = EXIT_CODES)]
+    Build {
+        #[command(flatten)]
+        site: SiteArgs,
+        /// Output folder (emptied first).
+        #[arg(long, default_value = "public")]
+        out: PathBuf,
+    },
+    /// Build, serve on a local address, rebuild on change and reload open pages.
+    #[command(after_help = EXIT_CODES)]
+    Serve {
+        #[command(flatten)]
+        site: SiteArgs,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Output folder for the served site (default: a folder in the system's temp dir, so
+        /// that `public/` never holds the live-reload script).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Validate everything `build` validates; write nothing.
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        #[command(flatten)]
+        site: SiteArgs,
+        /// How to print the problems.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+pub const EXIT_SITE_ERRORS: u8 = 1;
+pub const EXIT_FAILURE: u8 = 3;
+
+/// Progress on a terminal; nothing in CI or when stderr is piped.
+pub fn progress_bar() -> ProgressBar {
+    let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    if !interactive {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} rendering {pos}/{len} pages {wide_bar}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+pub fn print_diagnostics(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}");
+    }
+    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diags.len() - errors;
+    if errors > 0 {
+        eprintln!("{errors} error{}{}", plural(errors), if warnings > 0 { format!(", {warnings} warning{}", plural(warnings)) } else { String::new() });
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+pub fn summary_line(verb: &str, stats: &BuildStats, out: Option<&std::path::Path>) -> String {
+    let langs: Vec<String> = stats.pages_per_language.iter().map(|(l, n)| format!("{l} {n}")).collect();
+    let dest = out.map(|o| format!(" → {}", o.display())).unwrap_or_default();
+    format!(
+        "{verb} {} pages ({}) and {} static files in {:.2} s{dest}",
+        stats.pages,
+        langs.join(", "),
+        stats.static_files,
+        stats.elapsed.as_secs_f64()
+    )
+}
+
+fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+/// Loads and renders; `out` None renders without writing.
+fn load_and_render(args: &SiteArgs, out: Option<&std::path::Path>, dev: bool) -> (Vec<Diagnostic>, Option<BuildStats>) {
+    let start = std::time::Instant::now();
+    let options = BuildOptions { root: args.root.clone(), include_drafts: args.drafts, dev };
+    let loaded = Site::load(&options);
+    let mut diags = loaded.diagnostics;
+    let Some(site) = loaded.site else { return (diags, None) };
+    if has_errors(&diags) {
+        // Template runtime errors are still worth finding in the same run.
+        let _ = site.render(Output::Discard, &ProgressBar::hidden()).map_err(|ds| diags.extend(ds));
+        return (sorted(diags), None);
+    }
+    let bar = progress_bar();
+    let output = out.map_or(Output::Discard, Output::Dir);
+    let result = site.render(output, &bar);
+    bar.finish_and_clear();
+    match result {
+        Ok(mut stats) => {
+            stats.elapsed = start.elapsed();
+            (sorted(diags), Some(stats))
+        }
+        Err(ds) => {
+            diags.extend(ds);
+            (sorted(diags), None)
+        }
+    }
+}
+
+fn sorted(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let collected = crate::diagnostics::Diagnostics::default();
+    collected.extend(diags);
+    collected.into_sorted()
+}
+
+pub fn build(args: &SiteArgs, out: &std::path::Path) -> ExitCode {
+    let (diags, stats) = load_and_render(args, Some(out), false);
+    print_diagnostics(&diags);
+    match stats {
+        Some(stats) if !has_errors(&diags) => {
+            eprintln!("{}", summary_line("Built", &stats, Some(out)));
+            ExitCode::SUCCESS
+        }
+        _ => ExitCode::from(EXIT_SITE_ERRORS),
+    }
+}
+
+pub fn check(args: &SiteArgs, format: Format) -> ExitCode {
+    let (diags, stats) = load_and_render(args, None, false);
+    let ok = stats.is_some() && !has_errors(&diags);
+    match format {
+        Format::Text => {
+            print_diagnostics(&diags);
+            if let (true, Some(stats)) = (ok, &stats) {
+                eprintln!("{}", summary_line("Checked", stats, None));
+            }
+        }
+        Format::Json => {
+            let report = serde_json::json!({
+                "ok": ok,
+                "errors": diags.iter().filter(|d| d.severity == Severity::Error).collect::<Vec<_>>(),
+                "warnings": diags.iter().filter(|d| d.severity == Severity::Warning).collect::<Vec<_>>(),
+                "pages": stats.as_ref().map(|s| s.pages),
+            });
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        }
+    }
+    if ok { ExitCode::SUCCESS } else { ExitCode::from(EXIT_SITE_ERRORS) }
+}

@@ -1,0 +1,17 @@
+//! Kume: a toolkit for Turkey's cluster development centres.
+//!
+//! The pipeline: `site/` (config, content, static) and `templates/` are loaded
+//! ([`config`], [`content`]), Markdown is rendered ([`markdown`]), pages go through the
+//! templates ([`render`]) and the build writes the static site ([`site`]). [`serve`] keeps a
+//! loaded site in memory and re-renders what changes.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod markdown;
+pub mod render;
+pub mod serve;
+pub mod site;
+pub mod text;
+pub mod yaml;

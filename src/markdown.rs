@@ -1,0 +1,270 @@
+//! Markdown to HTML, with the site's rules applied to the parsed tree.
+//!
+//! One parse per document, then:
+//! 1. heading ids are assigned (transliterated slugs, made unique within the page) and the
+//!    on-page table of contents is collected;
+//! 2. every link and image is resolved by the caller's [`LinkResolver`] (source-file links
+//!    such as `../kume-analizi/_index.md` become page URLs; broken ones become diagnostics);
+//! 3. the tree is formatted to HTML;
+//! 4. for a chapter of a book, the *same tree* is then re-labelled for the book's print page
+//!    (ids prefixed with the chapter anchor, links into the book turned into in-page anchors)
+//!    and formatted a second time.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Mutex;
+
+use comrak::adapters::{HeadingAdapter, HeadingMeta};
+use comrak::nodes::{NodeValue, Sourcepos};
+use comrak::options::Plugins;
+use comrak::{Arena, Options, format_html_with_plugins, parse_document};
+use serde::Serialize;
+
+use crate::diagnostics::Diagnostic;
+use crate::text::slugify;
+
+/// A heading of a page, for the on-page table of contents and anchor checking.
+#[derive(Debug, Clone, Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+/// What a link resolver decided for one link destination.
+pub enum LinkTarget {
+    /// Leave the destination as written (external links, mail, in-page `#top`…).
+    Unchanged,
+    /// Use this href; `print` is the href to use on the book's print page.
+    Rewritten { href: String, print: Option<String> },
+}
+
+/// Resolves link destinations found in a document. Implemented by the site, which knows
+/// every page and static file.
+pub trait LinkResolver {
+    /// `line` and `column` are 1-based positions in the Markdown file, for diagnostics.
+    fn resolve(&self, destination: &str, is_image: bool, line: usize, column: usize) -> Result<LinkTarget, Diagnostic>;
+    /// In-page anchor (`#id`) used on the book's print page for a heading of this chapter.
+    fn print_anchor(&self, id: &str) -> Option<String>;
+}
+
+/// The rendered document.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub html: String,
+    /// The chapter as it appears on the book's print page, when the document is in a book.
+    pub print_html: Option<String>,
+    pub headings: Vec<Heading>,
+    /// Plain text of the first paragraph, for feeds and listings.
+    pub summary: String,
+    pub word_count: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Rendered {
+    pub fn anchors(&self) -> HashSet<&str> {
+        self.headings.iter().map(|h| h.id.as_str()).collect()
+    }
+}
+
+fn options() -> Options<'static> {
+    let mut o = Options::default();
+    o.extension.table = true;
+    o.extension.footnotes = true;
+    o.extension.strikethrough = true;
+    o.extension.autolink = true;
+    o.extension.tasklist = true;
+    o.parse.sourcepos_chars = true;
+    o.parse.smart = false;
+    // Content is written by the site's maintainers in git; raw HTML (e.g. <details>) is theirs.
+    o.render.r#unsafe = true;
+    o.render.tasklist_classes = true;
+    o
+}
+
+/// Gives headings the ids decided before formatting, in document order.
+struct HeadingIds {
+    ids: Mutex<std::vec::IntoIter<String>>,
+}
+
+impl HeadingAdapter for HeadingIds {
+    fn enter(&self, out: &mut dyn fmt::Write, heading: &HeadingMeta, _: Option<Sourcepos>) -> fmt::Result {
+        let id = self.ids.lock().map_err(|_| fmt::Error)?.next().unwrap_or_default();
+        write!(out, "<h{} id=\"{}\">", heading.level, id)
+    }
+
+    fn exit(&self, out: &mut dyn fmt::Write, heading: &HeadingMeta) -> fmt::Result {
+        write!(out, "</h{}>", heading.level)
+    }
+}
+
+/// Renders `body` (which starts at line `first_line` of its file) to HTML.
+pub fn render(body: &str, first_line: usize, resolver: &dyn LinkResolver, in_book: bool) -> Rendered {
+    let arena = Arena::new();
+    let options = options();
+    let root = parse_document(&arena, body, &options);
+    let mut out = Rendered::default();
+
+    let mut seen = HashSet::new();
+    let mut print_ids = Vec::new();
+    let mut links = Vec::new();
+    for node in root.descendants() {
+        let data = node.data();
+        match &data.value {
+            NodeValue::Heading(h) => {
+                let title = node.collect_text();
+                let base = match slugify(&title) {
+                    s if s.is_empty() => "bolum".to_string(),
+                    s => s,
+                };
+                let mut id = base.clone();
+                let mut n = 1;
+                while !seen.insert(id.clone()) {
+                    id = format!("{base}-{n}");
+                    n += 1;
+                }
+                print_ids.push(resolver.print_anchor(&id).unwrap_or_else(|| id.clone()));
+                out.headings.push(Heading { level: h.level, id, title });
+            }
+            NodeValue::Link(_) | NodeValue::Image(_) => links.push(node),
+            NodeValue::Paragraph if out.summary.is_empty() && !in_blockquote_or_list(node) => {
+                out.summary = node.collect_text();
+            }
+            NodeValue::Text(t) => out.word_count += t.split_whitespace().count(),
+            _ => {}
+        }
+    }
+
+    let mut print_hrefs = Vec::new();
+    for node in &links {
+        let mut data = node.data_mut();
+        let pos = data.sourcepos.start;
+        let (line, column) = (pos.line + first_line - 1, pos.column);
+        let is_image = matches!(data.value, NodeValue::Image(_));
+        let link = match &mut data.value {
+            NodeValue::Link(l) | NodeValue::Image(l) => l,
+            _ => continue,
+        };
+        match resolver.resolve(&link.url, is_image, line, column) {
+            Ok(LinkTarget::Unchanged) => print_hrefs.push(None),
+            Ok(LinkTarget::Rewritten { href, print }) => {
+                link.url = href;
+                print_hrefs.push(print);
+            }
+            Err(d) => {
+                out.diagnostics.push(d);
+                print_hrefs.push(None);
+            }
+        }
+    }
+
+    let ids: Vec<String> = out.headings.iter().map(|h| h.id.clone()).collect();
+    out.html = format(root, &options, ids);
+
+    if in_book {
+        relabel_for_print(root, &links, print_hrefs, resolver);
+        out.print_html = Some(format(root, &options, print_ids));
+    }
+    out
+}
+
+fn in_blockquote_or_list<'a>(node: &'a comrak::nodes::AstNode<'a>) -> bool {
+    node.ancestors().skip(1).any(|a| {
+        matches!(
+            a.data().value,
+            NodeValue::BlockQuote | NodeValue::Item(_) | NodeValue::FootnoteDefinition(_) | NodeValue::TableCell
+        )
+    })
+}
+
+fn format<'a>(root: &'a comrak::nodes::AstNode<'a>, options: &Options, ids: Vec<String>) -> String {
+    let adapter = HeadingIds { ids: Mutex::new(ids.into_iter()) };
+    let mut plugins = Plugins::default();
+    plugins.render.heading_adapter = Some(&adapter);
+    let mut html = String::with_capacity(4096);
+    // Writing into a String cannot fail.
+    let _ = format_html_with_plugins(root, options, &mut html, &plugins);
+    html
+}
+
+/// Prepares the already-rendered tree for the book's print page: links into the book become
+/// in-page anchors and footnote names get the chapter's prefix so they stay unique.
+fn relabel_for_print<'a>(
+    root: &'a comrak::nodes::AstNode<'a>,
+    links: &[&'a comrak::nodes::AstNode<'a>],
+    print_hrefs: Vec<Option<String>>,
+    resolver: &dyn LinkResolver,
+) {
+    for (node, print) in links.iter().zip(print_hrefs) {
+        let mut data = node.data_mut();
+        if let (NodeValue::Link(l) | NodeValue::Image(l), Some(print)) = (&mut data.value, print) {
+            l.url = print;
+        }
+    }
+    let prefix = resolver.print_anchor("").unwrap_or_default();
+    for node in root.descendants() {
+        match &mut node.data_mut().value {
+            NodeValue::FootnoteDefinition(f) => f.name = format!("{prefix}{}", f.name),
+            NodeValue::FootnoteReference(f) => f.name = format!("{prefix}{}", f.name),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Plain;
+    impl LinkResolver for Plain {
+        fn resolve(&self, d: &str, _: bool, line: usize, column: usize) -> Result<LinkTarget, Diagnostic> {
+            match d {
+                "missing.md" => Err(Diagnostic::error("x.md", "missing").at(line, column)),
+                "other.md" => Ok(LinkTarget::Rewritten { href: "/other/".into(), print: Some("#other".into()) }),
+                _ => Ok(LinkTarget::Unchanged),
+            }
+        }
+        fn print_anchor(&self, id: &str) -> Option<String> {
+            Some(format!("ch--{id}"))
+        }
+    }
+
+    #[test]
+    fn headings_get_transliterated_unique_ids() {
+        let r = render("## Küme Analizi\n\n## Küme Analizi\n\ntext\n", 1, &Plain, false);
+        assert!(r.html.contains("<h2 id=\"kume-analizi\">Küme Analizi</h2>"), "{}", r.html);
+        assert!(r.html.contains("<h2 id=\"kume-analizi-1\">"));
+        assert_eq!(r.headings.len(), 2);
+    }
+
+    #[test]
+    fn gfm_extensions_are_on() {
+        let md = "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ https://example.org\n\n- [x] done\n\nNote[^1].\n\n[^1]: Source.\n";
+        let r = render(md, 1, &Plain, false);
+        assert!(r.html.contains("<table>"));
+        assert!(r.html.contains("<del>old</del>"));
+        assert!(r.html.contains("<a href=\"https://example.org\">"));
+        assert!(r.html.contains("type=\"checkbox\""));
+        assert!(r.html.contains("class=\"footnotes\""));
+    }
+
+    #[test]
+    fn links_are_resolved_and_broken_ones_located() {
+        let r = render("---\n\nSee [a](other.md) and\n[b](missing.md).\n", 5, &Plain, false);
+        assert!(r.html.contains("href=\"/other/\""));
+        let d = &r.diagnostics[0];
+        assert_eq!((d.line, d.column), (Some(8), Some(1)));
+    }
+
+    #[test]
+    fn print_version_prefixes_ids_and_rewrites_links() {
+        let r = render("## Giriş\n\n[o](other.md) x[^a]\n\n[^a]: n\n", 1, &Plain, true);
+        let print = r.print_html.unwrap();
+        assert!(print.contains("<h2 id=\"ch--giris\">"), "{print}");
+        assert!(print.contains("href=\"#other\""));
+        assert!(print.contains("fn-ch--a"));
+        assert!(r.html.contains("<h2 id=\"giris\">"));
+        assert!(r.html.contains("href=\"/other/\""));
+        assert_eq!(r.summary, "o x");
+    }
+}

@@ -1,0 +1,329 @@
+//! `kume serve`: build once, serve the output over HTTP, rebuild on change, reload the page.
+//!
+//! A watcher thread collects file events for a few milliseconds, then either re-renders the
+//! pages that show a changed Markdown file (when only its body changed) or rebuilds the site.
+//! Each finished rebuild bumps a version number; the reload script in every served page
+//! long-polls `/__kume/wait` and reloads when the version changes. While the site has errors,
+//! every page shows them instead.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, RwLock, mpsc};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode, header};
+use hyper_util::rt::TokioIo;
+use notify::{EventKind, RecursiveMode, Watcher};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::cli::{EXIT_FAILURE, SiteArgs, print_diagnostics, summary_line};
+use crate::config::{CONTENT_DIR, TEMPLATES_DIR};
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::site::{BuildOptions, Output, Site};
+
+const RELOAD_JS: &str = r#"(function () {
+  var version = null;
+  function poll() {
+    fetch('/__kume/wait' + (version === null ? '' : '?v=' + version), { cache: 'no-store' })
+      .then(function (r) { return r.text(); })
+      .then(function (v) {
+        if (version !== null && v !== version) { location.reload(); return; }
+        version = v;
+        poll();
+      })
+      .catch(function () { setTimeout(poll, 1000); });
+  }
+  poll();
+})();
+"#;
+
+/// What the HTTP side shares with the rebuild thread.
+struct Shared {
+    out: PathBuf,
+    version: watch::Sender<u64>,
+    /// The current build's errors, shown instead of pages while there are any.
+    errors: RwLock<Vec<Diagnostic>>,
+}
+
+pub fn run(args: &SiteArgs, addr: SocketAddr, out: Option<PathBuf>) -> ExitCode {
+    let out = out.unwrap_or_else(|| std::env::temp_dir().join(format!("kume-serve-{}", addr.port())));
+    let options = BuildOptions { root: args.root.clone(), include_drafts: args.drafts, dev: true };
+    let (version, _) = watch::channel(0u64);
+    let shared = Arc::new(Shared { out: out.clone(), version, errors: RwLock::new(Vec::new()) });
+
+    let mut site = full_build(&options, &shared);
+    let (tx, rx) = mpsc::channel();
+    let mut watcher = match notify::recommended_watcher(tx) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: cannot watch files for changes: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    for dir in ["site", TEMPLATES_DIR, "surveys"] {
+        let path = options.root.join(dir);
+        if path.is_dir() {
+            if let Err(e) = watcher.watch(&path, RecursiveMode::Recursive) {
+                eprintln!("error: cannot watch {}: {e}", path.display());
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        }
+    }
+    let rebuild_shared = shared.clone();
+    std::thread::spawn(move || {
+        while let Some(paths) = next_change(&rx) {
+            site = rebuild(site.take(), &paths, &options, &rebuild_shared);
+        }
+    });
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the server: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match runtime.block_on(serve(addr, shared)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot serve on {addr}: {e}\n  help: pick another address with --addr 127.0.0.1:PORT");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// Waits for a file event, then gathers the events of the next few milliseconds: editors
+/// write a file in several steps and one rebuild should follow them all.
+fn next_change(rx: &mpsc::Receiver<notify::Result<notify::Event>>) -> Option<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    let collect = |paths: &mut Vec<PathBuf>, ev: notify::Result<notify::Event>| {
+        if let Ok(ev) = ev {
+            if matches!(ev.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)) {
+                paths.extend(ev.paths.into_iter().filter(|p| !is_editor_noise(p)));
+            }
+        }
+    };
+    loop {
+        collect(&mut paths, rx.recv().ok()?);
+        while let Ok(ev) = rx.recv_timeout(Duration::from_millis(8)) {
+            collect(&mut paths, ev);
+        }
+        if !paths.is_empty() {
+            paths.sort();
+            paths.dedup();
+            return Some(paths);
+        }
+    }
+}
+
+fn is_editor_noise(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp") || name == "4913"
+}
+
+fn full_build(options: &BuildOptions, shared: &Shared) -> Option<Site> {
+    let start = Instant::now();
+    let loaded = Site::load(options);
+    let mut diags = loaded.diagnostics;
+    let site = loaded.site;
+    let mut stats = None;
+    if let Some(site) = &site {
+        if !diags.iter().any(|d| d.severity == Severity::Error) {
+            match site.render(Output::Dir(&shared.out), &indicatif::ProgressBar::hidden()) {
+                Ok(s) => stats = Some(s),
+                Err(ds) => diags.extend(ds),
+            }
+        }
+    }
+    print_diagnostics(&diags);
+    if let Some(mut s) = stats {
+        s.elapsed = start.elapsed();
+        eprintln!("{}", summary_line("Built", &s, Some(&shared.out)));
+    }
+    publish(shared, diags);
+    site
+}
+
+fn rebuild(site: Option<Site>, paths: &[PathBuf], options: &BuildOptions, shared: &Shared) -> Option<Site> {
+    let start = Instant::now();
+    let content = options.root.join(CONTENT_DIR);
+    let only_markdown = paths.iter().all(|p| p.starts_with(&content) && p.extension().is_some_and(|e| e == "md") && p.is_file());
+    let had_errors = shared.errors.read().map(|e| !e.is_empty()).unwrap_or(true);
+    if let (Some(mut site), true, false) = (site, only_markdown, had_errors) {
+        let mut diags = Vec::new();
+        let mut incremental = true;
+        for p in paths {
+            match site.update_document(p, &shared.out) {
+                Some(ds) => diags.extend(ds),
+                None => {
+                    incremental = false;
+                    break;
+                }
+            }
+        }
+        if incremental {
+            print_diagnostics(&diags);
+            eprintln!("Updated {} page{} in {} ms", paths.len(), if paths.len() == 1 { "" } else { "s" }, start.elapsed().as_millis());
+            publish(shared, diags);
+            return Some(site);
+        }
+    }
+    full_build(options, shared)
+}
+
+fn publish(shared: &Shared, diags: Vec<Diagnostic>) {
+    let errors: Vec<Diagnostic> = diags.into_iter().filter(|d| d.severity == Severity::Error).collect();
+    if let Ok(mut e) = shared.errors.write() {
+        *e = errors;
+    }
+    shared.version.send_modify(|v| *v += 1);
+}
+
+async fn serve(addr: SocketAddr, shared: Arc<Shared>) -> std::io::Result<()> {
+    let listener = TcpListener::bind(addr).await?;
+    eprintln!("Serving on http://{addr}/ (Ctrl-C to stop)");
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let Ok((stream, _)) = accepted else { continue };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(req, shared.clone()));
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = req.uri().path().to_string();
+    Ok(match path.as_str() {
+        "/__kume/reload.js" => respond(StatusCode::OK, "text/javascript; charset=utf-8", RELOAD_JS.as_bytes().to_vec()),
+        "/__kume/wait" => wait_for_version(req.uri().query(), &shared).await,
+        _ => serve_file(&path, &shared),
+    })
+}
+
+async fn wait_for_version(query: Option<&str>, shared: &Shared) -> Response<Full<Bytes>> {
+    let known: Option<u64> = query.and_then(|q| q.strip_prefix("v=")).and_then(|v| v.parse().ok());
+    let mut rx = shared.version.subscribe();
+    if known == Some(*rx.borrow()) {
+        let _ = tokio::time::timeout(Duration::from_secs(25), rx.changed()).await;
+    }
+    let v = *rx.borrow();
+    respond(StatusCode::OK, "text/plain", v.to_string().into_bytes())
+}
+
+fn serve_file(url_path: &str, shared: &Shared) -> Response<Full<Bytes>> {
+    let Some(mut file) = safe_path(&shared.out, url_path) else {
+        return respond(StatusCode::BAD_REQUEST, "text/plain", b"bad path".to_vec());
+    };
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    let is_html = file.extension().is_none_or(|e| e == "html");
+    if is_html {
+        if let Ok(errors) = shared.errors.read() {
+            if !errors.is_empty() {
+                return respond(StatusCode::INTERNAL_SERVER_ERROR, "text/html; charset=utf-8", error_page(&errors).into_bytes());
+            }
+        }
+    }
+    match std::fs::read(&file) {
+        Ok(bytes) => respond(StatusCode::OK, content_type(&file), bytes),
+        Err(_) => {
+            let not_found = if url_path.starts_with("/en/") { "en/404.html" } else { "404.html" };
+            let body = std::fs::read(shared.out.join(not_found)).unwrap_or_else(|_| b"not found".to_vec());
+            respond(StatusCode::NOT_FOUND, "text/html; charset=utf-8", body)
+        }
+    }
+}
+
+/// Maps a URL path into the output folder, refusing `..`.
+fn safe_path(root: &Path, url_path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(url_path);
+    let mut path = root.to_path_buf();
+    for seg in decoded.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => return None,
+            s => path.push(s),
+        }
+    }
+    Some(path)
+}
+
+fn percent_decode(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "csv" => "text/csv; charset=utf-8",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Full<Bytes>> {
+    let mut res = Response::new(Full::new(Bytes::from(body)));
+    *res.status_mut() = status;
+    if let Ok(v) = header::HeaderValue::from_str(content_type) {
+        res.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    res
+}
+
+fn error_page(errors: &[Diagnostic]) -> String {
+    let items: String = errors
+        .iter()
+        .map(|d| format!("<li><pre>{}</pre></li>", html_escape(&d.to_string())))
+        .collect();
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Kume: build errors</title>\
+<style>body{{font:16px/1.5 system-ui,sans-serif;margin:2rem;color:#222}}pre{{white-space:pre-wrap;background:#fff3f3;border-left:4px solid #b00020;padding:.5rem 1rem}}</style>\
+<script src=\"/__kume/reload.js\" defer></script></head><body><h1>The site has {} error{}</h1><p>Fix them and save; this page reloads by itself.</p><ul>{items}</ul></body></html>",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}

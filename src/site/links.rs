@@ -1,0 +1,267 @@
+//! Internal links: resolving what authors write and checking that every target exists.
+//!
+//! Authors link to the Markdown *source* (`../kume-yonetimi/_index.md#hedefler`), which also
+//! works in a git web view, or to a site URL (`/rehber/`) or static file (`/css/kume.css`).
+//! Source links resolve to the page in the linking page's language. Anchors are checked once
+//! every page's headings are known.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+use crate::content::{Content, DocId};
+use crate::diagnostics::Diagnostic;
+use crate::markdown::{LinkResolver, LinkTarget, Rendered};
+use crate::text::{did_you_mean, slugify};
+
+/// A link with a `#fragment` to a page, checked after all pages are rendered.
+#[derive(Debug, Clone)]
+pub struct AnchorRef {
+    pub target: DocId,
+    pub anchor: String,
+    pub written: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Resolves the links of one document.
+pub struct DocLinks<'a> {
+    pub content: &'a Content,
+    pub doc: DocId,
+    /// URL paths of static and generated files (`/css/kume.css`, `/sitemap.xml`).
+    pub files: &'a HashSet<String>,
+    pub anchors: RefCell<Vec<AnchorRef>>,
+}
+
+impl<'a> DocLinks<'a> {
+    pub fn new(content: &'a Content, doc: DocId, files: &'a HashSet<String>) -> DocLinks<'a> {
+        DocLinks { content, doc, files, anchors: RefCell::new(Vec::new()) }
+    }
+
+    fn file(&self) -> &str {
+        &self.content.docs[self.doc].file
+    }
+
+    /// The anchor of a chapter on its book's print page, e.g. `rehber-kume-analizi`.
+    fn chapter_anchor(&self, id: DocId) -> Option<String> {
+        let doc = &self.content.docs[id];
+        let book = doc.book?;
+        (self.content.docs[self.doc].book == Some(book)).then(|| slugify(&doc.url))
+    }
+
+    fn target(&self, id: DocId, fragment: Option<&str>, written: &str, line: usize, column: usize) -> LinkTarget {
+        let url = &self.content.docs[id].url;
+        if let Some(f) = fragment {
+            self.anchors.borrow_mut().push(AnchorRef {
+                target: id,
+                anchor: f.to_string(),
+                written: written.to_string(),
+                line,
+                column,
+            });
+        }
+        let href = match fragment {
+            Some(f) => format!("{url}#{f}"),
+            None => url.clone(),
+        };
+        let print = self.chapter_anchor(id).map(|ch| match fragment {
+            Some(f) => format!("#{ch}--{f}"),
+            None => format!("#{ch}"),
+        });
+        LinkTarget::Rewritten { href, print }
+    }
+
+    fn resolve_source(&self, path: &str, fragment: Option<&str>, written: &str, line: usize, column: usize) -> Result<LinkTarget, Diagnostic> {
+        let doc = &self.content.docs[self.doc];
+        let folder = doc.rel.rsplit_once('/').map_or("", |(f, _)| f);
+        let error = |msg: String| Diagnostic::error(self.file(), msg).at(line, column);
+        let rel = join(if path.starts_with('/') { "" } else { folder }, path)
+            .ok_or_else(|| error(format!("link `{written}` points outside site/content/")))?;
+        let direct = self.content.by_rel.get(&rel).copied();
+        // `x.md` from an English page means the English `x.en.md`; `x.en.md` is taken as written.
+        let found = match direct.map(|id| &self.content.docs[id]) {
+            Some(target) if target.lang != doc.lang && target.rel == target.key => {
+                self.content.translation(&target.key, &doc.lang).ok_or_else(|| {
+                    error(format!("link `{written}`: `{rel}` has no translation in this page's language ({})", doc.lang))
+                        .help(format!("add the translation next to it, or link to the page's URL `{}` explicitly", target.url))
+                })?
+            }
+            Some(_) => direct.unwrap_or_default(),
+            None => {
+                let mut d = error(format!("link `{written}`: the file site/content/{rel} does not exist"));
+                if let Some(s) = did_you_mean(&rel, self.content.by_rel.keys().map(String::as_str)) {
+                    d = d.help(format!("did you mean `{s}`?"));
+                } else {
+                    d = d.help("link to a Markdown file under site/content/, relative to this file");
+                }
+                return Err(d);
+            }
+        };
+        Ok(self.target(found, fragment, written, line, column))
+    }
+
+    fn resolve_url(&self, path: &str, fragment: Option<&str>, written: &str, line: usize, column: usize) -> Result<LinkTarget, Diagnostic> {
+        let base = &self.content.docs[self.doc].url;
+        let joined = if path.starts_with('/') { join("", path) } else { join(base.trim_matches('/'), path) };
+        let Some(joined) = joined else {
+            return Err(Diagnostic::error(self.file(), format!("link `{written}` points above the site root")).at(line, column));
+        };
+        let as_file = format!("/{joined}");
+        let as_page = if joined.is_empty() { "/".to_string() } else { format!("/{joined}/") };
+        if let Some(&id) = self.content.by_url.get(&as_page) {
+            return Ok(match self.target(id, fragment, written, line, column) {
+                // Keep what the author wrote on the normal page; only the print page differs.
+                LinkTarget::Rewritten { print, .. } => LinkTarget::Rewritten { href: written.to_string(), print },
+                other => other,
+            });
+        }
+        if self.files.contains(&as_file) || self.files.contains(&format!("{as_page}index.html")) {
+            return Ok(LinkTarget::Unchanged);
+        }
+        let mut d = Diagnostic::error(self.file(), format!("link `{written}`: no page or file has the URL `{as_page}`")).at(line, column);
+        if let Some(s) = did_you_mean(&as_page, self.content.by_url.keys().map(String::as_str)) {
+            d = d.help(format!("did you mean `{s}`?"));
+        } else {
+            d = d.help("link to the Markdown source (e.g. `../page.md`) so the link follows the page when its URL changes");
+        }
+        Err(d)
+    }
+}
+
+impl LinkResolver for DocLinks<'_> {
+    fn resolve(&self, destination: &str, _is_image: bool, line: usize, column: usize) -> Result<LinkTarget, Diagnostic> {
+        if is_external(destination) || destination.is_empty() {
+            return Ok(LinkTarget::Unchanged);
+        }
+        let (path, fragment) = match destination.split_once('#') {
+            Some((p, f)) => (p, Some(f)),
+            None => (destination, None),
+        };
+        let path = path.split('?').next().unwrap_or(path);
+        let path = percent_decode(path);
+        if path.is_empty() {
+            return Ok(self.target(self.doc, fragment, destination, line, column)).map(|t| match t {
+                LinkTarget::Rewritten { print, .. } => LinkTarget::Rewritten { href: destination.to_string(), print },
+                other => other,
+            });
+        }
+        if path.ends_with(".md") {
+            self.resolve_source(&path, fragment, destination, line, column)
+        } else {
+            self.resolve_url(&path, fragment, destination, line, column)
+        }
+    }
+
+    fn print_anchor(&self, id: &str) -> Option<String> {
+        self.chapter_anchor(self.doc).map(|ch| format!("{ch}--{id}"))
+    }
+}
+
+fn is_external(dest: &str) -> bool {
+    if dest.starts_with("//") {
+        return true;
+    }
+    match dest.split_once(':') {
+        Some((scheme, _)) => {
+            !scheme.is_empty()
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+                && !scheme.contains('/')
+        }
+        None => false,
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Joins a relative path onto a folder (both `/`-separated, without leading slash) and
+/// resolves `.` and `..`. None when the path climbs above the root.
+fn join(folder: &str, path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = folder.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Checks every `#anchor` link against the headings of its target page.
+pub fn check_anchors(content: &Content, rendered: &[Rendered], refs: &[Vec<AnchorRef>]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for (source, list) in refs.iter().enumerate() {
+        for r in list {
+            let target = &rendered[r.target];
+            let known = target.headings.iter().any(|h| h.id == r.anchor)
+                || r.anchor.starts_with("fn-")
+                || r.anchor.starts_with("fnref-")
+                || r.anchor == "main";
+            if known {
+                continue;
+            }
+            let ids: Vec<&str> = target.headings.iter().map(|h| h.id.as_str()).collect();
+            let help = match did_you_mean(&r.anchor, ids.iter().copied()) {
+                Some(s) => format!("did you mean `#{s}`?"),
+                None if ids.is_empty() => "that page has no headings".to_string(),
+                None => format!("headings on that page: {}", ids.iter().take(12).map(|i| format!("#{i}")).collect::<Vec<_>>().join(", ")),
+            };
+            diags.push(
+                Diagnostic::error(
+                    &content.docs[source].file,
+                    format!("link `{}`: {} has no heading with the id `{}`", r.written, content.docs[r.target].file, r.anchor),
+                )
+                .at(r.line, r.column)
+                .help(help),
+            );
+        }
+    }
+    diags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_relative_paths() {
+        assert_eq!(join("rehber/a", "../b/_index.md").as_deref(), Some("rehber/b/_index.md"));
+        assert_eq!(join("rehber", "/x.md").as_deref(), Some("x.md"));
+        assert_eq!(join("", "../x.md"), None);
+    }
+
+    #[test]
+    fn recognises_external_links() {
+        assert!(is_external("https://example.org"));
+        assert!(is_external("mailto:a@b.c"));
+        assert!(is_external("//cdn.example.org/x"));
+        assert!(!is_external("../a.md"));
+        assert!(!is_external("/rehber/"));
+    }
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(percent_decode("k%C3%BCme.md"), "küme.md");
+        assert_eq!(percent_decode("a%2"), "a%2");
+    }
+}

@@ -1,0 +1,335 @@
+//! The build, step by step.
+//!
+//! [`Site::load`]: config → UI strings → templates → content → static files → Markdown (in
+//! parallel, links resolved) → anchor check. [`Site::render`]: every page, book print page,
+//! taxonomy page, 404 and redirect through the templates (in parallel) → sitemap → feeds →
+//! robots.txt → Netlify redirects → static files. `kume check` runs both steps and writes
+//! nothing; `kume build` writes; `kume serve` keeps the `Site` and re-renders what changed.
+
+mod feeds;
+mod links;
+mod pages;
+mod taxonomies;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use minijinja::Value;
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::config::{CONTENT_DIR, Config, STATIC_DIR, Strings};
+use crate::content::{self, Content, DocId, Kind};
+use crate::diagnostics::{Diagnostic, display_path};
+use crate::markdown::{self, Rendered};
+use crate::render::Templates;
+use links::{AnchorRef, DocLinks};
+use taxonomies::TaxonomyIndex;
+
+/// How a build runs.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    pub include_drafts: bool,
+    /// `kume serve`: pages get the live-reload script.
+    pub dev: bool,
+}
+
+/// Where rendered files go.
+#[derive(Debug, Clone, Copy)]
+pub enum Output<'a> {
+    Dir(&'a Path),
+    /// `kume check`: render everything, keep nothing.
+    Discard,
+}
+
+/// Counts for the one-line summary.
+#[derive(Debug, Default, Clone)]
+pub struct BuildStats {
+    pub pages: usize,
+    pub pages_per_language: Vec<(String, usize)>,
+    pub static_files: usize,
+    pub elapsed: Duration,
+}
+
+/// A loaded site: everything needed to render, kept by `serve` between rebuilds.
+pub struct Site {
+    pub config: Config,
+    pub strings: Strings,
+    pub templates: Templates,
+    pub content: Content,
+    pub options: BuildOptions,
+    rendered: Vec<Rendered>,
+    anchor_refs: Vec<Vec<AnchorRef>>,
+    /// URL paths of static and generated files, for link checking.
+    files: HashSet<String>,
+    statics: Vec<(PathBuf, String)>,
+    summaries: Vec<Value>,
+    site_values: HashMap<String, Value>,
+    book_tocs: HashMap<DocId, Value>,
+    taxonomies: TaxonomyIndex,
+}
+
+/// The result of loading: a site when rendering is possible, and every problem found.
+pub struct Loaded {
+    pub site: Option<Site>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Site {
+    /// Loads and checks everything that can be checked before rendering.
+    pub fn load(options: &BuildOptions) -> Loaded {
+        let mut diags = Vec::new();
+        let config = match Config::load(&options.root) {
+            Ok(c) => c,
+            Err(ds) => return Loaded { site: None, diagnostics: ds },
+        };
+        let strings = Strings::load(&config).unwrap_or_else(|ds| {
+            diags.extend(ds);
+            Strings::default()
+        });
+        let templates = Templates::load(&config, &strings).map_err(|ds| diags.extend(ds)).ok();
+        let (content, ds) = content::load(&config, options.include_drafts);
+        diags.extend(ds);
+        let (statics, ds) = list_static(&config);
+        diags.extend(ds);
+        let taxonomies = TaxonomyIndex::build(&config, &content);
+        let files = generated_files(&config, &content, &strings, &statics, &taxonomies);
+
+        let results: Vec<(Rendered, Vec<AnchorRef>)> = (0..content.docs.len())
+            .into_par_iter()
+            .map(|id| render_markdown(&content, &files, id))
+            .collect();
+        let (mut rendered, anchor_refs): (Vec<_>, Vec<_>) = results.into_iter().unzip();
+        for r in &mut rendered {
+            diags.append(&mut r.diagnostics);
+        }
+        diags.extend(links::check_anchors(&content, &rendered, &anchor_refs));
+        if let Some(t) = &templates {
+            diags.extend(pages::check_templates(t, &content));
+        }
+        diags.extend(pages::check_aliases(&content, &files));
+
+        let Some(templates) = templates else {
+            return Loaded { site: None, diagnostics: diags };
+        };
+        let mut site = Site {
+            config,
+            strings,
+            templates,
+            content,
+            options: options.clone(),
+            rendered,
+            anchor_refs,
+            files,
+            statics,
+            summaries: Vec::new(),
+            site_values: HashMap::new(),
+            book_tocs: HashMap::new(),
+            taxonomies,
+        };
+        site.prepare_views();
+        Loaded { site: Some(site), diagnostics: diags }
+    }
+
+    /// Builds the shared template values once: per-language site values, every document's
+    /// summary and every book's table of contents.
+    fn prepare_views(&mut self) {
+        self.summaries = (0..self.content.docs.len()).map(|id| pages::summary_value(self, id)).collect();
+        self.site_values = self
+            .config
+            .languages
+            .iter()
+            .map(|l| (l.code.clone(), pages::site_value(self, &l.code)))
+            .collect();
+        self.book_tocs = self.content.books.iter().map(|b| (b.root, pages::book_toc(self, b))).collect();
+    }
+
+    /// Renders every output file; writes them when `output` is a folder.
+    pub fn render(&self, output: Output<'_>, progress: &indicatif::ProgressBar) -> Result<BuildStats, Vec<Diagnostic>> {
+        let start = Instant::now();
+        if let Output::Dir(dir) = output {
+            prepare_output_dir(&self.config.root, dir).map_err(|d| vec![d])?;
+        }
+        let jobs = pages::jobs(self);
+        progress.set_length(jobs.len() as u64);
+        let results: Vec<Result<(String, String), Diagnostic>> = jobs
+            .par_iter()
+            .map(|job| {
+                let r = pages::render_job(self, job).and_then(|(url_path, html)| {
+                    write_output(output, &url_path, html.as_bytes()).map(|_| (url_path, job.lang(self).to_string()))
+                });
+                progress.inc(1);
+                r
+            })
+            .collect();
+        let mut errors = Vec::new();
+        let mut per_lang: HashMap<String, usize> = HashMap::new();
+        for r in results {
+            match r {
+                Ok((_, lang)) => *per_lang.entry(lang).or_default() += 1,
+                Err(d) => errors.push(d),
+            }
+        }
+        for (path, body) in feeds::generated(self) {
+            if let Err(d) = write_output(output, &path, body.as_bytes()) {
+                errors.push(d);
+            }
+        }
+        errors.extend(self.copy_static(output));
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let pages_per_language = self
+            .config
+            .languages
+            .iter()
+            .map(|l| (l.code.clone(), per_lang.get(&l.code).copied().unwrap_or(0)))
+            .collect();
+        Ok(BuildStats {
+            pages: per_lang.values().sum(),
+            pages_per_language,
+            static_files: self.statics.len(),
+            elapsed: start.elapsed(),
+        })
+    }
+
+    fn copy_static(&self, output: Output<'_>) -> Vec<Diagnostic> {
+        let Output::Dir(dir) = output else { return Vec::new() };
+        self.statics
+            .par_iter()
+            .filter_map(|(src, url)| {
+                let dest = dir.join(url.trim_start_matches('/'));
+                let r = dest.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|_| std::fs::copy(src, &dest));
+                r.err().map(|e| Diagnostic::error(display_path(&self.config.root, src), format!("cannot copy to {}: {e}", dest.display())))
+            })
+            .collect()
+    }
+
+    /// `kume serve`: re-reads one changed Markdown file. When only its body changed, the page
+    /// and the pages that show it are re-rendered and written; returns None when the change
+    /// needs a full rebuild (front matter, a new or deleted file, or new problems).
+    pub fn update_document(&mut self, path: &Path, out: &Path) -> Option<Vec<Diagnostic>> {
+        let content_root = self.config.path(CONTENT_DIR);
+        let rel = display_path(&content_root, path);
+        let id = *self.content.by_rel.get(&rel)?;
+        let fresh = content::read_document(&self.config, &content_root, path).ok()?;
+        let doc = &self.content.docs[id];
+        if fresh.raw_front != doc.raw_front || fresh.kind != doc.kind {
+            return None;
+        }
+        self.content.docs[id].body = fresh.body;
+        self.content.docs[id].body_line = fresh.body_line;
+        let (rendered, refs) = render_markdown(&self.content, &self.files, id);
+        self.rendered[id] = rendered;
+        self.anchor_refs[id] = refs;
+        let mut diags: Vec<Diagnostic> = self.rendered[id].diagnostics.drain(..).collect();
+        diags.extend(links::check_anchors(&self.content, &self.rendered, &self.anchor_refs));
+        if !diags.is_empty() {
+            return Some(diags);
+        }
+        self.summaries[id] = pages::summary_value(self, id);
+        for job in pages::jobs_showing(self, id) {
+            match pages::render_job(self, &job).and_then(|(p, html)| write_output(Output::Dir(out), &p, html.as_bytes())) {
+                Ok(()) => {}
+                Err(d) => diags.push(d),
+            }
+        }
+        for (path, body) in feeds::generated(self) {
+            if let Err(d) = write_output(Output::Dir(out), &path, body.as_bytes()) {
+                diags.push(d);
+            }
+        }
+        Some(diags)
+    }
+
+    pub fn docs_count(&self) -> usize {
+        self.content.docs.iter().filter(|d| d.kind == Kind::Page || d.kind == Kind::Section).count()
+    }
+}
+
+fn render_markdown(content: &Content, files: &HashSet<String>, id: DocId) -> (Rendered, Vec<AnchorRef>) {
+    let doc = &content.docs[id];
+    if doc.url.is_empty() {
+        return (Rendered::default(), Vec::new());
+    }
+    let resolver = DocLinks::new(content, id, files);
+    let rendered = markdown::render(&doc.body, doc.body_line, &resolver, doc.book.is_some());
+    (rendered, resolver.anchors.into_inner())
+}
+
+fn list_static(config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>) {
+    let dir = config.path(STATIC_DIR);
+    let mut files = Vec::new();
+    let mut diags = Vec::new();
+    if !dir.is_dir() {
+        return (files, diags);
+    }
+    for entry in WalkDir::new(&dir).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                let url = format!("/{}", display_path(&dir, e.path()));
+                files.push((e.into_path(), url));
+            }
+            Ok(_) => {}
+            Err(e) => diags.push(Diagnostic::error(STATIC_DIR, format!("cannot read the static folder: {e}"))),
+        }
+    }
+    (files, diags)
+}
+
+/// URL paths of everything that is not a content page: static files and generated files.
+fn generated_files(config: &Config, content: &Content, strings: &Strings, statics: &[(PathBuf, String)], tax: &TaxonomyIndex) -> HashSet<String> {
+    let mut files: HashSet<String> = statics.iter().map(|(_, u)| u.clone()).collect();
+    files.insert("/sitemap.xml".into());
+    files.insert("/robots.txt".into());
+    for l in &config.languages {
+        files.insert(format!("{}404.html", config.language_prefix(&l.code)));
+    }
+    for d in &content.docs {
+        if d.front.feed && !d.url.is_empty() {
+            files.insert(feeds::feed_url(&d.url));
+        }
+    }
+    for book in &content.books {
+        if let Some(url) = pages::print_url(content, strings, book.root) {
+            files.insert(format!("{url}index.html"));
+        }
+    }
+    for url in tax.urls() {
+        files.insert(format!("{url}index.html"));
+    }
+    files
+}
+
+/// Empties the output folder, refusing folders that hold the site's sources.
+fn prepare_output_dir(root: &Path, dir: &Path) -> Result<(), Diagnostic> {
+    let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (root_abs, dir_abs) = (abs(root), abs(dir));
+    if dir.exists() && (root_abs.starts_with(&dir_abs) || dir_abs.join("site/config.yaml").exists() || dir_abs.join("Cargo.toml").exists()) {
+        return Err(Diagnostic::error(dir.display().to_string(), "refusing to use this folder as the output: it holds sources")
+            .help("pick an output folder of its own, e.g. --out public"));
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| Diagnostic::error(dir.display().to_string(), format!("cannot empty the output folder: {e}")))?;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Diagnostic::error(dir.display().to_string(), format!("cannot create the output folder: {e}")))
+}
+
+/// Writes one output file at a URL path (`/rehber/` → `rehber/index.html`).
+fn write_output(output: Output<'_>, url_path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+    let Output::Dir(dir) = output else { return Ok(()) };
+    let mut rel = url_path.trim_start_matches('/').to_string();
+    if rel.is_empty() || rel.ends_with('/') {
+        rel.push_str("index.html");
+    }
+    let path = dir.join(&rel);
+    let write = || -> std::io::Result<()> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, bytes)
+    };
+    write().map_err(|e| Diagnostic::error(path.display().to_string(), format!("cannot write: {e}")))
+}

@@ -1,0 +1,287 @@
+//! Turkish-aware text handling: slugs, case mapping, collation, number and date formatting.
+//!
+//! Everything a reader sees is Turkish first, so these rules are the defaults: `I` lower-cases
+//! to `ı`, `i` upper-cases to `İ`, and lists sort in Turkish alphabetical order.
+
+use std::cmp::Ordering;
+
+use icu_collator::options::CollatorOptions;
+use icu_collator::{Collator, CollatorBorrowed};
+
+/// Turns any text into a URL slug: Turkish letters transliterated (ç→c, ğ→g, ı→i, İ→i, ö→o,
+/// ş→s, ü→u), ASCII letters lower-cased, every other run of characters a single `-`.
+///
+/// The mapping is fixed so that a URL never changes between builds or versions.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut pending_dash = false;
+    for c in text.chars() {
+        let mapped: &str = match c {
+            'ç' | 'Ç' => "c",
+            'ğ' | 'Ğ' => "g",
+            'ı' | 'I' | 'İ' | 'i' => "i",
+            'ö' | 'Ö' => "o",
+            'ş' | 'Ş' => "s",
+            'ü' | 'Ü' => "u",
+            'â' | 'Â' | 'à' | 'á' | 'ä' => "a",
+            'î' | 'Î' => "i",
+            'û' | 'Û' => "u",
+            'é' | 'è' | 'ê' | 'ë' => "e",
+            '\'' | '’' => "",
+            c if c.is_ascii_alphanumeric() => {
+                if pending_dash && !slug.is_empty() {
+                    slug.push('-');
+                }
+                pending_dash = false;
+                slug.push(c.to_ascii_lowercase());
+                continue;
+            }
+            _ => {
+                pending_dash = true;
+                continue;
+            }
+        };
+        if !mapped.is_empty() {
+            if pending_dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            pending_dash = false;
+            slug.push_str(mapped);
+        }
+    }
+    slug
+}
+
+/// True when `s` is already a valid slug (what `slugify` would produce for itself).
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty() && slugify(s) == s
+}
+
+/// Lower-cases with Turkish rules (`I`→`ı`, `İ`→`i`) for Turkish, plain Unicode otherwise.
+pub fn to_lower(text: &str, lang: &str) -> String {
+    if lang != "tr" {
+        return text.to_lowercase();
+    }
+    text.chars()
+        .map(|c| match c {
+            'I' => 'ı'.to_string(),
+            'İ' => 'i'.to_string(),
+            c => c.to_lowercase().collect(),
+        })
+        .collect()
+}
+
+/// Upper-cases with Turkish rules (`i`→`İ`, `ı`→`I`) for Turkish, plain Unicode otherwise.
+pub fn to_upper(text: &str, lang: &str) -> String {
+    if lang != "tr" {
+        return text.to_uppercase();
+    }
+    text.chars()
+        .map(|c| match c {
+            'i' => 'İ'.to_string(),
+            'ı' => 'I'.to_string(),
+            c => c.to_uppercase().collect(),
+        })
+        .collect()
+}
+
+/// Compares strings in the alphabetical order of a language (Turkish: ç after c, ğ after g,
+/// ı before i, ö after o, ş after s, ü after u).
+pub struct Collation {
+    collator: CollatorBorrowed<'static>,
+}
+
+impl Collation {
+    /// The collation for a language code; unknown codes fall back to the root order.
+    pub fn for_language(lang: &str) -> Collation {
+        let locale = lang
+            .parse::<icu_locale_core::Locale>()
+            .unwrap_or(icu_locale_core::Locale::UNKNOWN);
+        let collator = Collator::try_new(locale.into(), CollatorOptions::default())
+            .or_else(|_| {
+                Collator::try_new(
+                    icu_locale_core::Locale::UNKNOWN.into(),
+                    CollatorOptions::default(),
+                )
+            })
+            .expect("compiled collation data for the root locale is always present");
+        Collation { collator }
+    }
+
+    pub fn compare(&self, a: &str, b: &str) -> Ordering {
+        self.collator.compare(a, b)
+    }
+}
+
+/// Formats a number for a language: Turkish `1.234,5`, English `1,234.5`.
+/// `decimals` is the number of digits after the separator (rounded).
+pub fn format_number(value: f64, decimals: usize, lang: &str) -> String {
+    let (group, point) = if lang == "tr" { ('.', ',') } else { (',', '.') };
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let fixed = format!("{:.*}", decimals, value.abs());
+    let (int_part, frac_part) = match fixed.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (fixed.as_str(), None),
+    };
+    let mut out = String::new();
+    if value < 0.0 && fixed.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.push('-');
+    }
+    let digits = int_part.len();
+    for (i, c) in int_part.chars().enumerate() {
+        if i > 0 && (digits - i) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(c);
+    }
+    if let Some(frac) = frac_part {
+        out.push(point);
+        out.push_str(frac);
+    }
+    out
+}
+
+const MONTHS_TR: [&str; 12] = [
+    "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim",
+    "Kasım", "Aralık",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A calendar date, as written in front matter (`2026-11-26`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD` (a time part after `T` or a space is accepted and ignored).
+    pub fn parse(text: &str) -> Option<Date> {
+        let day_part = text.split(['T', ' ']).next()?;
+        let mut parts = day_part.split('-');
+        let year: u16 = parts.next()?.parse().ok()?;
+        let month: u8 = parts.next()?.parse().ok()?;
+        let day: u8 = parts.next()?.parse().ok()?;
+        if parts.next().is_some() || !(1..=12).contains(&month) {
+            return None;
+        }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days_in_month = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        (1..=days_in_month)
+            .contains(&day)
+            .then_some(Date { year, month, day })
+    }
+
+    /// `2026-11-26`
+    pub fn iso(&self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+
+    /// RFC 3339 timestamp at midnight UTC, as Atom and sitemaps want it.
+    pub fn rfc3339(&self) -> String {
+        format!("{}T00:00:00Z", self.iso())
+    }
+
+    /// `26 Kasım 2026` / `26 November 2026`
+    pub fn long(&self, lang: &str) -> String {
+        let months = if lang == "tr" { &MONTHS_TR } else { &MONTHS_EN };
+        format!(
+            "{} {} {}",
+            self.day,
+            months[usize::from(self.month) - 1],
+            self.year
+        )
+    }
+}
+
+/// The closest candidate to `word` when it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_transliterate_turkish_letters() {
+        assert_eq!(slugify("Küme Geliştirme Araçları"), "kume-gelistirme-araclari");
+        assert_eq!(slugify("İzleme ve Değerlendirme"), "izleme-ve-degerlendirme");
+        assert_eq!(slugify("ÇĞIİÖŞÜ çğıiöşü"), "cgiiosu-cgiiosu");
+        assert_eq!(slugify("KOBİ'ler"), "kobiler");
+        assert_eq!(slugify("  Neden kümelenme?  "), "neden-kumelenme");
+        assert_eq!(slugify("UR-GE 2024/1"), "ur-ge-2024-1");
+        assert!(is_slug("kume-analizi"));
+        assert!(!is_slug("Küme"));
+    }
+
+    #[test]
+    fn case_mapping_follows_turkish_rules() {
+        assert_eq!(to_upper("istanbul ılık", "tr"), "İSTANBUL ILIK");
+        assert_eq!(to_lower("ISPARTA İZMİR", "tr"), "ısparta izmir");
+        assert_eq!(to_upper("istanbul", "en"), "ISTANBUL");
+    }
+
+    #[test]
+    fn turkish_alphabetical_order() {
+        let tr = Collation::for_language("tr");
+        let mut words = vec!["şeker", "ücret", "çam", "ıhlamur", "inci", "cam", "ağaç", "öğe", "zeytin", "ocak", "sabun", "ulus", "gül", "ğ-harfi"];
+        words.sort_by(|a, b| tr.compare(a, b));
+        assert_eq!(
+            words,
+            ["ağaç", "cam", "çam", "gül", "ğ-harfi", "ıhlamur", "inci", "ocak", "öğe", "sabun", "şeker", "ulus", "ücret", "zeytin"]
+        );
+    }
+
+    #[test]
+    fn numbers_use_language_separators() {
+        assert_eq!(format_number(1234.5, 1, "tr"), "1.234,5");
+        assert_eq!(format_number(1234.5, 1, "en"), "1,234.5");
+        assert_eq!(format_number(1234567.0, 0, "tr"), "1.234.567");
+        assert_eq!(format_number(-0.04, 1, "tr"), "0,0");
+        assert_eq!(format_number(-12.5, 2, "tr"), "-12,50");
+    }
+
+    #[test]
+    fn dates_parse_and_format() {
+        let d = Date::parse("2026-11-26").unwrap();
+        assert_eq!(d.long("tr"), "26 Kasım 2026");
+        assert_eq!(d.long("en"), "26 November 2026");
+        assert_eq!(d.rfc3339(), "2026-11-26T00:00:00Z");
+        assert!(Date::parse("2026-02-30").is_none());
+        assert!(Date::parse("26.11.2026").is_none());
+        assert_eq!(Date::parse("2024-02-29T10:00:00Z").unwrap().iso(), "2024-02-29");
+    }
+
+    #[test]
+    fn suggestions_for_typos() {
+        assert_eq!(did_you_mean("wieght", ["title", "weight", "date"]), Some("weight"));
+        assert_eq!(did_you_mean("zzz", ["title", "weight"]), None);
+    }
+}
