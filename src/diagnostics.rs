@@ -125,7 +125,8 @@ impl Diagnostics {
                 &b.file, b.line, b.column, b.severity, &b.message,
             ))
         });
-        items.dedup();
+        // The same template mistake shows up once per page that uses the template.
+        items.dedup_by(|a, b| a.file == b.file && a.line == b.line && a.column == b.column && a.message == b.message);
         items
     }
 

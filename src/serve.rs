@@ -189,7 +189,8 @@ fn publish(shared: &Shared, diags: Vec<Diagnostic>) {
 
 async fn serve(addr: SocketAddr, shared: Arc<Shared>) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr).await?;
-    eprintln!("Serving on http://{addr}/ (Ctrl-C to stop)");
+    let bound = listener.local_addr()?;
+    eprintln!("Serving on http://{bound}/ (Ctrl-C to stop)");
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,

@@ -85,6 +85,8 @@ pub struct Content {
     pub by_rel: HashMap<String, DocId>,
     /// (translation key, language) → document.
     pub by_key: HashMap<(String, String), DocId>,
+    /// Files that could not be read or parsed (already reported); links to them are not.
+    pub failed: HashSet<String>,
     /// Home section per language.
     pub homes: BTreeMap<String, DocId>,
     pub books: Vec<Book>,
@@ -124,14 +126,18 @@ pub fn load(config: &Config, include_drafts: bool) -> (Content, Vec<Diagnostic>)
         .map(|path| read_document(config, &content_root, path))
         .collect();
     let mut docs = Vec::new();
-    for p in parsed {
+    let mut failed = HashSet::new();
+    for (p, path) in parsed.into_iter().zip(&files) {
         match p {
             Ok(d) => docs.push(d),
-            Err(d) => diags.push(d),
+            Err(d) => {
+                failed.insert(display_path(&content_root, path));
+                diags.push(d);
+            }
         }
     }
     let docs = drop_drafts(docs, include_drafts);
-    let mut content = Content { docs, ..Content::default() };
+    let mut content = Content { docs, failed, ..Content::default() };
     for (id, d) in content.docs.iter().enumerate() {
         content.by_rel.insert(d.rel.clone(), id);
         content.by_key.insert((d.key.clone(), d.lang.clone()), id);
@@ -271,7 +277,7 @@ fn link_sections(config: &Config, content: &mut Content, diags: &mut Vec<Diagnos
             None => {
                 let missing = index_file(folder, &d.lang, config);
                 diags.push(
-                    Diagnostic::error(&d.file, format!("this {} has no section: `{missing}` does not exist", lang_name(config, &d.lang)))
+                    Diagnostic::error(&d.file, format!("this page has no section in {}: `{missing}` does not exist", lang_name(config, &d.lang)))
                         .help(format!("create {missing} with a title, or move the file")),
                 );
             }
@@ -280,8 +286,7 @@ fn link_sections(config: &Config, content: &mut Content, diags: &mut Vec<Diagnos
 }
 
 fn lang_name(config: &Config, code: &str) -> String {
-    let name = config.language(code).map_or(code, |l| l.name.as_str());
-    format!("{name} page")
+    config.language(code).map_or(code, |l| l.name.as_str()).to_string()
 }
 
 /// Sets every document's URL from its section's URL and its own slug.

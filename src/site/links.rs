@@ -76,6 +76,10 @@ impl<'a> DocLinks<'a> {
         let error = |msg: String| Diagnostic::error(self.file(), msg).at(line, column);
         let rel = join(if path.starts_with('/') { "" } else { folder }, path)
             .ok_or_else(|| error(format!("link `{written}` points outside site/content/")))?;
+        if self.content.failed.contains(&rel) {
+            // That file's own error is reported; a second one here would only be noise.
+            return Ok(LinkTarget::Unchanged);
+        }
         let direct = self.content.by_rel.get(&rel).copied();
         // `x.md` from an English page means the English `x.en.md`; `x.en.md` is taken as written.
         let found = match direct.map(|id| &self.content.docs[id]) {
@@ -117,7 +121,12 @@ impl<'a> DocLinks<'a> {
         if self.files.contains(&as_file) || self.files.contains(&format!("{as_page}index.html")) {
             return Ok(LinkTarget::Unchanged);
         }
-        let mut d = Diagnostic::error(self.file(), format!("link `{written}`: no page or file has the URL `{as_page}`")).at(line, column);
+        let looks_like_file = joined.rsplit('/').next().is_some_and(|last| last.contains('.'));
+        let shown = if looks_like_file { &as_file } else { &as_page };
+        let mut d = Diagnostic::error(self.file(), format!("link `{written}`: no page or file has the URL `{shown}`")).at(line, column);
+        if looks_like_file {
+            return Err(d.help(format!("put the file at site/static{as_file}, or correct the path")));
+        }
         if let Some(s) = did_you_mean(&as_page, self.content.by_url.keys().map(String::as_str)) {
             d = d.help(format!("did you mean `{s}`?"));
         } else {
@@ -246,7 +255,7 @@ mod tests {
     #[test]
     fn joins_relative_paths() {
         assert_eq!(join("rehber/a", "../b/_index.md").as_deref(), Some("rehber/b/_index.md"));
-        assert_eq!(join("rehber", "/x.md").as_deref(), Some("x.md"));
+        assert_eq!(join("", "/x.md").as_deref(), Some("x.md"));
         assert_eq!(join("", "../x.md"), None);
     }
 

@@ -85,11 +85,13 @@ impl Site {
             Ok(c) => c,
             Err(ds) => return Loaded { site: None, diagnostics: ds },
         };
-        let strings = Strings::load(&config).unwrap_or_else(|ds| {
-            diags.extend(ds);
-            Strings::default()
-        });
-        let templates = Templates::load(&config, &strings).map_err(|ds| diags.extend(ds)).ok();
+        let strings = Strings::load(&config).map_err(|ds| diags.extend(ds)).ok();
+        // Without complete UI strings every page would fail the same way: check the content,
+        // but render nothing.
+        let templates = strings
+            .as_ref()
+            .and_then(|s| Templates::load(&config, s).map_err(|ds| diags.extend(ds)).ok());
+        let strings = strings.unwrap_or_default();
         let (content, ds) = content::load(&config, options.include_drafts);
         diags.extend(ds);
         let (statics, ds) = list_static(&config);

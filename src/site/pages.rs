@@ -42,7 +42,11 @@ impl Job {
 /// Every page of the site.
 pub fn jobs(site: &Site) -> Vec<Job> {
     let content = &site.content;
-    let mut jobs: Vec<Job> = (0..content.docs.len()).filter(|&id| !content.docs[id].url.is_empty()).map(Job::Doc).collect();
+    // Documents naming a missing template are already reported by `check_templates`.
+    let mut jobs: Vec<Job> = (0..content.docs.len())
+        .filter(|&id| !content.docs[id].url.is_empty() && site.templates.exists(&template_for(content, id)))
+        .map(Job::Doc)
+        .collect();
     jobs.extend((0..content.books.len()).map(Job::Print));
     for (ti, t) in site.taxonomies.pages.iter().enumerate() {
         jobs.push(Job::Taxonomy(ti));

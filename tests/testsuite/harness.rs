@@ -1,0 +1,138 @@
+//! Assembles fixture sites in temporary folders and runs the real `kume` binary on them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (where Cargo.toml is).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct TestSite {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+/// The result of one `kume` run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Asserts that stderr contains `expected` (a whole diagnostic, say).
+    #[track_caller]
+    pub fn assert_stderr_has(&self, expected: &str) -> &Run {
+        assert!(self.stderr.contains(expected), "expected stderr to contain:\n{expected}\n--- stderr was:\n{}", self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "exit code; stderr:\n{}", self.stderr);
+        self
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walk(from) {
+        let rel = entry.strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, &dest).unwrap();
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                files.extend(walk(&p));
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files
+}
+
+impl TestSite {
+    /// The real templates, UI strings and static files with `tests/fixtures/base` on top.
+    pub fn base() -> TestSite {
+        let dir = tempfile::Builder::new().prefix("kume-test-").tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let repo = repo();
+        copy_tree(&repo.join("templates"), &root.join("templates"));
+        copy_tree(&repo.join("site/i18n"), &root.join("site/i18n"));
+        copy_tree(&repo.join("site/static"), &root.join("site/static"));
+        copy_tree(&repo.join("tests/fixtures/base"), &root);
+        TestSite { _dir: dir, root }
+    }
+
+    /// The base site with `tests/fixtures/<name>` laid over it; files under its `append/`
+    /// folder are appended to the base's file of the same path instead.
+    pub fn fixture(name: &str) -> TestSite {
+        let site = TestSite::base();
+        let fixture = repo().join("tests/fixtures").join(name);
+        assert!(fixture.is_dir(), "no fixture {name}");
+        for file in walk(&fixture) {
+            let rel = file.strip_prefix(&fixture).unwrap();
+            if let Ok(appended) = rel.strip_prefix("append") {
+                let target = site.root.join(appended);
+                let mut text = std::fs::read_to_string(&target).unwrap();
+                text.push_str(&std::fs::read_to_string(&file).unwrap());
+                std::fs::write(target, text).unwrap();
+            } else {
+                let dest = site.root.join(rel);
+                std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+                std::fs::copy(&file, dest).unwrap();
+            }
+        }
+        site
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &TestSite {
+        let path = self.root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    pub fn read_output(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.root.join("public").join(rel)).unwrap_or_else(|e| panic!("public/{rel}: {e}"))
+    }
+
+    pub fn output_exists(&self, rel: &str) -> bool {
+        self.root.join("public").join(rel).exists()
+    }
+
+    /// Runs `kume <args> --root <site>`.
+    pub fn kume(&self, args: &[&str]) -> Run {
+        kume_in(&self.root, args)
+    }
+
+    pub fn build(&self) -> Run {
+        let out = self.root.join("public");
+        let run = self.kume(&["build", "--out", out.to_str().unwrap()]);
+        run.assert_code(0);
+        run
+    }
+}
+
+/// Runs `kume <args> --root <root>` with CI set, so no progress bar is drawn.
+pub fn kume_in(root: &Path, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kume"));
+    cmd.args(args).arg("--root").arg(root).env("CI", "1");
+    Run::from(cmd.output().expect("run kume"))
+}

@@ -1,0 +1,8 @@
+//! Kume's integration tests: one test binary (see README.md in this folder).
+
+mod harness;
+
+mod build;
+mod errors;
+mod html;
+mod serve;
