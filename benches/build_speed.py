@@ -26,11 +26,13 @@ Method
 2. Builds.  ``kume build --root R --out R/public`` and
    ``hugo --quiet -d public`` (cwd H) are each run --runs times; the output
    directory is deleted (untimed) before every run and, when runs > 1, the
-   first run is a discarded warm-up.  Each run is a direct child process
-   reaped with os.wait4(), which gives its exact resource usage: wall time
-   (perf_counter around spawn..reap), user+system CPU time and peak RSS
-   (ru_maxrss).  A build that exits non-zero, or whose output holds fewer
-   than N index.html files, aborts the benchmark with its stderr.
+   first run is a discarded warm-up.  Each build process is spawned by a
+   tiny launcher interpreter and reaped with os.wait4(), which gives that
+   process's own resource usage: wall time (perf_counter around
+   spawn..reap), user+system CPU time and peak RSS (ru_maxrss; see
+   run_measured for why a launcher).  A build that exits non-zero, or whose
+   output holds fewer than N index.html files, aborts the benchmark with its
+   stderr.
 
 3. Edit latency.  At the largest N, ``kume serve --root R --addr
    127.0.0.1:PORT`` is started; once GET / answers 200 the script edits one
@@ -55,7 +57,6 @@ import math
 import os
 import platform
 import random
-import resource
 import shutil
 import signal
 import socket
@@ -496,31 +497,54 @@ class RunResult:
     stderr: str
 
 
-def run_measured(cmd: list[str], cwd: Path) -> RunResult:
-    """Run cmd as a direct child; reap it with wait4 for its own rusage.
+# Spawns the measured command from a fresh, small interpreter and reports
+# "wall cpu maxrss_kib exitcode own_maxrss_kib" on the file descriptor argv[1].
+LAUNCHER = """
+import os, sys, time
+fd = int(sys.argv[1])
+os.set_inheritable(fd, False)
+with open("/proc/self/status") as f:  # this memory's peak, the floor of the child's
+    own = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+t0 = time.perf_counter()
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+_, status, ru = os.wait4(pid, 0)
+wall = time.perf_counter() - t0
+report = f"{wall} {ru.ru_utime + ru.ru_stime} {ru.ru_maxrss} {os.waitstatus_to_exitcode(status)} {own}"
+os.write(fd, report.encode())
+"""
 
-    The child starts as a (v)fork of this Python process, and Linux carries
-    the parent's peak RSS into the child's ru_maxrss, so a child peak at or
-    below this process's own peak (rss_floor_mib) is only an upper bound.
+
+def run_measured(cmd: list[str], cwd: Path) -> RunResult:
+    """Run cmd and measure exactly that process (wall, CPU, peak RSS).
+
+    Linux carries the peak RSS of the process that spawns a program into
+    the program's own ru_maxrss.  Spawned from this script, every tool would
+    show at least this script's peak, so a tiny launcher interpreter (about
+    8 MiB) spawns the tool, reaps it with wait4 and reports its figures.  A
+    peak at or below the launcher's own (rss_floor_mib) is an upper bound.
     """
-    floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    read_end, write_end = os.pipe()
+    launcher = [sys.executable, "-S", "-I", "-c", LAUNCHER, str(write_end), *cmd]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped
+        try:
+            proc = subprocess.Popen(launcher, cwd=cwd, stdin=subprocess.DEVNULL,
+                                    stdout=out, stderr=err, pass_fds=(write_end,))
+        finally:
+            os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            report = pipe.read().decode().split()
+        proc.wait()
         out.seek(0)
         err.seek(0)
-        return RunResult(
-            wall_s=wall,
-            cpu_s=usage.ru_utime + usage.ru_stime,
-            peak_rss_mib=usage.ru_maxrss / 1024.0,  # Linux: KiB
-            rss_floor_mib=floor,
-            returncode=proc.returncode,
-            stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
-        )
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+    if len(report) != 5:
+        raise BenchError(f"could not run {' '.join(cmd)} (launcher exit {proc.returncode})\n"
+                         f"--- stderr ---\n{tail(stderr)}")
+    wall, cpu, maxrss_kib, code, own_kib = report
+    return RunResult(wall_s=float(wall), cpu_s=float(cpu),
+                     peak_rss_mib=int(maxrss_kib) / 1024.0, rss_floor_mib=int(own_kib) / 1024.0,
+                     returncode=int(code), stdout=stdout, stderr=stderr)
 
 
 def count_index_html(out_dir: Path) -> int:
@@ -795,8 +819,11 @@ def machine_info() -> dict:
 
 def binary_fingerprint(path: Path) -> dict:
     st = path.stat()
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return {"path": str(path), "sha256": digest, "size": st.st_size,
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:  # in chunks: keeps this process small (see run_measured)
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return {"path": str(path), "sha256": digest.hexdigest(), "size": st.st_size,
             "mtime": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(st.st_mtime))}
 
 

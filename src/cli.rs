@@ -86,7 +86,9 @@ pub fn progress_bar() -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} rendering {pos}/{len} pages {wide_bar}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} rendering {pos}/{len} pages {wide_bar}")
+    {
         bar.set_style(style);
     }
     bar
@@ -96,10 +98,21 @@ pub fn print_diagnostics(diags: &[Diagnostic]) {
     for d in diags {
         eprintln!("{d}");
     }
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diags.len() - errors;
     if errors > 0 {
-        eprintln!("{errors} error{}{}", plural(errors), if warnings > 0 { format!(", {warnings} warning{}", plural(warnings)) } else { String::new() });
+        eprintln!(
+            "{errors} error{}{}",
+            plural(errors),
+            if warnings > 0 {
+                format!(", {warnings} warning{}", plural(warnings))
+            } else {
+                String::new()
+            }
+        );
     }
 }
 
@@ -108,8 +121,14 @@ fn plural(n: usize) -> &'static str {
 }
 
 pub fn summary_line(verb: &str, stats: &BuildStats, out: Option<&std::path::Path>) -> String {
-    let langs: Vec<String> = stats.pages_per_language.iter().map(|(l, n)| format!("{l} {n}")).collect();
-    let dest = out.map(|o| format!(" → {}", o.display())).unwrap_or_default();
+    let langs: Vec<String> = stats
+        .pages_per_language
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect();
+    let dest = out
+        .map(|o| format!(" → {}", o.display()))
+        .unwrap_or_default();
     format!(
         "{verb} {} pages ({}) and {} static files in {:.2} s{dest}",
         stats.pages,
@@ -124,15 +143,27 @@ fn has_errors(diags: &[Diagnostic]) -> bool {
 }
 
 /// Loads and renders; `out` None renders without writing.
-fn load_and_render(args: &SiteArgs, out: Option<&std::path::Path>, dev: bool) -> (Vec<Diagnostic>, Option<BuildStats>) {
+fn load_and_render(
+    args: &SiteArgs,
+    out: Option<&std::path::Path>,
+    dev: bool,
+) -> (Vec<Diagnostic>, Option<BuildStats>) {
     let start = std::time::Instant::now();
-    let options = BuildOptions { root: args.root.clone(), include_drafts: args.drafts, dev };
+    let options = BuildOptions {
+        root: args.root.clone(),
+        include_drafts: args.drafts,
+        dev,
+    };
     let loaded = Site::load(&options);
     let mut diags = loaded.diagnostics;
-    let Some(site) = loaded.site else { return (diags, None) };
+    let Some(site) = loaded.site else {
+        return (diags, None);
+    };
     if has_errors(&diags) {
         // Template runtime errors are still worth finding in the same run.
-        let _ = site.render(Output::Discard, &ProgressBar::hidden()).map_err(|ds| diags.extend(ds));
+        let _ = site
+            .render(Output::Discard, &ProgressBar::hidden())
+            .map_err(|ds| diags.extend(ds));
         return (sorted(diags), None);
     }
     let bar = progress_bar();
@@ -186,8 +217,15 @@ pub fn check(args: &SiteArgs, format: Format) -> ExitCode {
                 "warnings": diags.iter().filter(|d| d.severity == Severity::Warning).collect::<Vec<_>>(),
                 "pages": stats.as_ref().map(|s| s.pages),
             });
-            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
         }
     }
-    if ok { ExitCode::SUCCESS } else { ExitCode::from(EXIT_SITE_ERRORS) }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_SITE_ERRORS)
+    }
 }

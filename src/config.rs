@@ -110,8 +110,13 @@ impl Config {
     pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
         let path = root.join(CONFIG_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| {
-            vec![Diagnostic::error(CONFIG_FILE, format!("cannot read the site configuration: {e}"))
-                .help("run kume in the folder that holds site/config.yaml, or pass --root DIR")]
+            vec![
+                Diagnostic::error(
+                    CONFIG_FILE,
+                    format!("cannot read the site configuration: {e}"),
+                )
+                .help("run kume in the folder that holds site/config.yaml, or pass --root DIR"),
+            ]
         })?;
         let raw: RawConfig = yaml::parse(&text, CONFIG_FILE, 0).map_err(|d| vec![d])?;
         validate(root, raw)
@@ -134,13 +139,23 @@ fn validate(root: &Path, raw: RawConfig) -> Result<Config, Vec<Diagnostic>> {
     for lang in &raw.languages {
         let code = lang.code.value.clone();
         if !is_slug(&code) || code.contains('-') {
-            errors.push(error_at(&lang.code.referenced, format!("language code `{code}` is not a lower-case code like `tr` or `en`")));
+            errors.push(error_at(
+                &lang.code.referenced,
+                format!("language code `{code}` is not a lower-case code like `tr` or `en`"),
+            ));
         }
         if languages.iter().any(|l| l.code == code) {
-            errors.push(error_at(&lang.code.referenced, format!("language `{code}` is listed twice")));
+            errors.push(error_at(
+                &lang.code.referenced,
+                format!("language `{code}` is listed twice"),
+            ));
         }
         let locale = lang.locale.clone().unwrap_or_else(|| default_locale(&code));
-        languages.push(Language { code, name: lang.name.clone(), locale });
+        languages.push(Language {
+            code,
+            name: lang.name.clone(),
+            locale,
+        });
     }
     let codes: Vec<&str> = languages.iter().map(|l| l.code.as_str()).collect();
 
@@ -148,8 +163,13 @@ fn validate(root: &Path, raw: RawConfig) -> Result<Config, Vec<Diagnostic>> {
         for code in &codes {
             if value.value.get(*code).is_none_or(|s| s.trim().is_empty()) {
                 errors.push(
-                    error_at(&value.referenced, format!("`{field}` has no text for language `{code}`"))
-                        .help(format!("add `{code}: …` to `{field}`; every human text exists in every language")),
+                    error_at(
+                        &value.referenced,
+                        format!("`{field}` has no text for language `{code}`"),
+                    )
+                    .help(format!(
+                        "add `{code}: …` to `{field}`; every human text exists in every language"
+                    )),
                 );
             }
         }
@@ -163,8 +183,14 @@ fn validate(root: &Path, raw: RawConfig) -> Result<Config, Vec<Diagnostic>> {
     let base_url = raw.base_url.value.trim_end_matches('/').to_string();
     if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
         errors.push(
-            error_at(&raw.base_url.referenced, format!("`base_url` must be an absolute http(s) URL, not `{}`", raw.base_url.value))
-                .help("write the address the site is published at, e.g. `https://kume.example.org`"),
+            error_at(
+                &raw.base_url.referenced,
+                format!(
+                    "`base_url` must be an absolute http(s) URL, not `{}`",
+                    raw.base_url.value
+                ),
+            )
+            .help("write the address the site is published at, e.g. `https://kume.example.org`"),
         );
     }
 
@@ -172,10 +198,19 @@ fn validate(root: &Path, raw: RawConfig) -> Result<Config, Vec<Diagnostic>> {
     for tax in raw.taxonomies {
         let name = tax.name.value.clone();
         if !is_slug(&name) {
-            errors.push(error_at(&tax.name.referenced, format!("taxonomy name `{name}` must be a slug like `{}`", slugify(&name))));
+            errors.push(error_at(
+                &tax.name.referenced,
+                format!(
+                    "taxonomy name `{name}` must be a slug like `{}`",
+                    slugify(&name)
+                ),
+            ));
         }
         if taxonomies.iter().any(|t: &Taxonomy| t.name == name) {
-            errors.push(error_at(&tax.name.referenced, format!("taxonomy `{name}` is declared twice")));
+            errors.push(error_at(
+                &tax.name.referenced,
+                format!("taxonomy `{name}` is declared twice"),
+            ));
         }
         let mut slug = Localized::new();
         for code in &codes {
@@ -185,12 +220,25 @@ fn validate(root: &Path, raw: RawConfig) -> Result<Config, Vec<Diagnostic>> {
                 .and_then(|s| s.value.get(*code).cloned())
                 .unwrap_or_else(|| name.clone());
             if !is_slug(&s) {
-                let at = tax.slug.as_ref().map_or(&tax.name.referenced, |s| &s.referenced);
-                errors.push(error_at(at, format!("taxonomy slug `{s}` is not a valid URL slug; use `{}`", slugify(&s))));
+                let at = tax
+                    .slug
+                    .as_ref()
+                    .map_or(&tax.name.referenced, |s| &s.referenced);
+                errors.push(error_at(
+                    at,
+                    format!(
+                        "taxonomy slug `{s}` is not a valid URL slug; use `{}`",
+                        slugify(&s)
+                    ),
+                ));
             }
             slug.insert((*code).to_string(), s);
         }
-        taxonomies.push(Taxonomy { name, title: tax.title.value, slug });
+        taxonomies.push(Taxonomy {
+            name,
+            title: tax.title.value,
+            slug,
+        });
     }
 
     if errors.is_empty() {
@@ -231,26 +279,39 @@ impl Strings {
         for lang in &config.languages {
             let file = format!("{I18N_DIR}/{}.yaml", lang.code);
             match std::fs::read_to_string(config.path(&file)) {
-                Ok(text) => match yaml::parse::<BTreeMap<String, Spanned<String>>>(&text, &file, 0) {
+                Ok(text) => match yaml::parse::<BTreeMap<String, Spanned<String>>>(&text, &file, 0)
+                {
                     Ok(table) => {
                         spanned.insert(lang.code.clone(), table);
                     }
                     Err(d) => errors.push(d),
                 },
                 Err(e) => errors.push(
-                    Diagnostic::error(&file, format!("cannot read the UI strings of language `{}`: {e}", lang.code))
-                        .help("every language in site/config.yaml needs its table of UI strings"),
+                    Diagnostic::error(
+                        &file,
+                        format!(
+                            "cannot read the UI strings of language `{}`: {e}",
+                            lang.code
+                        ),
+                    )
+                    .help("every language in site/config.yaml needs its table of UI strings"),
                 ),
             }
         }
         for (code, table) in &spanned {
             for (key, value) in table {
                 for other in config.languages.iter().filter(|l| &l.code != code) {
-                    if spanned.get(&other.code).is_some_and(|t| !t.contains_key(key)) {
+                    if spanned
+                        .get(&other.code)
+                        .is_some_and(|t| !t.contains_key(key))
+                    {
                         errors.push(
                             Diagnostic::error(
                                 format!("{I18N_DIR}/{code}.yaml"),
-                                format!("UI string `{key}` has no translation in `{I18N_DIR}/{}.yaml`", other.code),
+                                format!(
+                                    "UI string `{key}` has no translation in `{I18N_DIR}/{}.yaml`",
+                                    other.code
+                                ),
                             )
                             .at(value.referenced.line() as usize, 1)
                             .help(format!("add `{key}: …` to {I18N_DIR}/{}.yaml", other.code)),

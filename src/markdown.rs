@@ -43,7 +43,13 @@ pub enum LinkTarget {
 /// every page and static file.
 pub trait LinkResolver {
     /// `line` and `column` are 1-based positions in the Markdown file, for diagnostics.
-    fn resolve(&self, destination: &str, is_image: bool, line: usize, column: usize) -> Result<LinkTarget, Diagnostic>;
+    fn resolve(
+        &self,
+        destination: &str,
+        is_image: bool,
+        line: usize,
+        column: usize,
+    ) -> Result<LinkTarget, Diagnostic>;
     /// In-page anchor (`#id`) used on the book's print page for a heading of this chapter.
     fn print_anchor(&self, id: &str) -> Option<String>;
 }
@@ -88,8 +94,18 @@ struct HeadingIds {
 }
 
 impl HeadingAdapter for HeadingIds {
-    fn enter(&self, out: &mut dyn fmt::Write, heading: &HeadingMeta, _: Option<Sourcepos>) -> fmt::Result {
-        let id = self.ids.lock().map_err(|_| fmt::Error)?.next().unwrap_or_default();
+    fn enter(
+        &self,
+        out: &mut dyn fmt::Write,
+        heading: &HeadingMeta,
+        _: Option<Sourcepos>,
+    ) -> fmt::Result {
+        let id = self
+            .ids
+            .lock()
+            .map_err(|_| fmt::Error)?
+            .next()
+            .unwrap_or_default();
         write!(out, "<h{} id=\"{}\">", heading.level, id)
     }
 
@@ -99,7 +115,14 @@ impl HeadingAdapter for HeadingIds {
 }
 
 /// Renders `body` (which starts at line `first_line` of its file) to HTML.
-pub fn render(body: &str, first_line: usize, resolver: &dyn LinkResolver, in_book: bool) -> Rendered {
+/// `table_label` names the scroll regions of tables for assistive technology ("Tablo").
+pub fn render(
+    body: &str,
+    first_line: usize,
+    resolver: &dyn LinkResolver,
+    in_book: bool,
+    table_label: &str,
+) -> Rendered {
     let arena = Arena::new();
     let options = options();
     let root = parse_document(&arena, body, &options);
@@ -124,7 +147,11 @@ pub fn render(body: &str, first_line: usize, resolver: &dyn LinkResolver, in_boo
                     n += 1;
                 }
                 print_ids.push(resolver.print_anchor(&id).unwrap_or_else(|| id.clone()));
-                out.headings.push(Heading { level: h.level, id, title });
+                out.headings.push(Heading {
+                    level: h.level,
+                    id,
+                    title,
+                });
             }
             NodeValue::Link(_) | NodeValue::Image(_) => links.push(node),
             NodeValue::Paragraph if out.summary.is_empty() && !in_blockquote_or_list(node) => {
@@ -159,12 +186,41 @@ pub fn render(body: &str, first_line: usize, resolver: &dyn LinkResolver, in_boo
     }
 
     let ids: Vec<String> = out.headings.iter().map(|h| h.id.clone()).collect();
-    out.html = format(root, &options, ids);
+    out.html = scrollable_tables(format(root, &options, ids), table_label);
 
     if in_book {
         relabel_for_print(root, &links, print_hrefs, resolver);
-        out.print_html = Some(format(root, &options, print_ids));
+        out.print_html = Some(scrollable_tables(
+            format(root, &options, print_ids),
+            table_label,
+        ));
     }
+    out
+}
+
+/// Wide tables scroll sideways on a phone instead of squeezing words apart; a scroll region
+/// must be reachable by keyboard and named (WCAG 2.1.1, axe `scrollable-region-focusable`).
+fn scrollable_tables(html: String, label: &str) -> String {
+    if !html.contains("<table>") {
+        return html;
+    }
+    let mut n = 0;
+    let mut out = String::with_capacity(html.len() + 128);
+    let mut rest = html.as_str();
+    while let Some(pos) = rest.find("<table>") {
+        n += 1;
+        out.push_str(&rest[..pos]);
+        out.push_str(&format!(
+            "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{label} {n}\">\n<table>"
+        ));
+        rest = &rest[pos + "<table>".len()..];
+        if let Some(end) = rest.find("</table>") {
+            out.push_str(&rest[..end]);
+            out.push_str("</table>\n</div>");
+            rest = &rest[end + "</table>".len()..];
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -172,19 +228,40 @@ fn in_blockquote_or_list<'a>(node: &'a comrak::nodes::AstNode<'a>) -> bool {
     node.ancestors().skip(1).any(|a| {
         matches!(
             a.data().value,
-            NodeValue::BlockQuote | NodeValue::Item(_) | NodeValue::FootnoteDefinition(_) | NodeValue::TableCell
+            NodeValue::BlockQuote
+                | NodeValue::Item(_)
+                | NodeValue::FootnoteDefinition(_)
+                | NodeValue::TableCell
         )
     })
 }
 
 fn format<'a>(root: &'a comrak::nodes::AstNode<'a>, options: &Options, ids: Vec<String>) -> String {
-    let adapter = HeadingIds { ids: Mutex::new(ids.into_iter()) };
+    let adapter = HeadingIds {
+        ids: Mutex::new(ids.into_iter()),
+    };
     let mut plugins = Plugins::default();
     plugins.render.heading_adapter = Some(&adapter);
     let mut html = String::with_capacity(4096);
     // Writing into a String cannot fail.
     let _ = format_html_with_plugins(root, options, &mut html, &plugins);
-    html
+    printable_task_boxes(html)
+}
+
+/// comrak renders GFM task items as disabled checkboxes without a label, which assistive
+/// technology announces as unlabelled form fields (axe `label`). A guidebook checklist is
+/// something to print and tick, so it becomes a box glyph; a ticked item keeps its state as
+/// text for screen readers.
+fn printable_task_boxes(html: String) -> String {
+    const UNCHECKED: &str =
+        "<input type=\"checkbox\" class=\"task-list-item-checkbox\" disabled=\"\" /> ";
+    const CHECKED: &str =
+        "<input type=\"checkbox\" class=\"task-list-item-checkbox\" checked=\"\" disabled=\"\" /> ";
+    if !html.contains("task-list-item-checkbox") {
+        return html;
+    }
+    html.replace(UNCHECKED, "<span class=\"task-box\" aria-hidden=\"true\">☐</span> ")
+        .replace(CHECKED, "<span class=\"task-box\" aria-hidden=\"true\">☑</span><span class=\"visually-hidden\">✓ </span>")
 }
 
 /// Prepares the already-rendered tree for the book's print page: links into the book become
@@ -217,10 +294,19 @@ mod tests {
 
     struct Plain;
     impl LinkResolver for Plain {
-        fn resolve(&self, d: &str, _: bool, line: usize, column: usize) -> Result<LinkTarget, Diagnostic> {
+        fn resolve(
+            &self,
+            d: &str,
+            _: bool,
+            line: usize,
+            column: usize,
+        ) -> Result<LinkTarget, Diagnostic> {
             match d {
                 "missing.md" => Err(Diagnostic::error("x.md", "missing").at(line, column)),
-                "other.md" => Ok(LinkTarget::Rewritten { href: "/other/".into(), print: Some("#other".into()) }),
+                "other.md" => Ok(LinkTarget::Rewritten {
+                    href: "/other/".into(),
+                    print: Some("#other".into()),
+                }),
                 _ => Ok(LinkTarget::Unchanged),
             }
         }
@@ -231,8 +317,18 @@ mod tests {
 
     #[test]
     fn headings_get_transliterated_unique_ids() {
-        let r = render("## Küme Analizi\n\n## Küme Analizi\n\ntext\n", 1, &Plain, false);
-        assert!(r.html.contains("<h2 id=\"kume-analizi\">Küme Analizi</h2>"), "{}", r.html);
+        let r = render(
+            "## Küme Analizi\n\n## Küme Analizi\n\ntext\n",
+            1,
+            &Plain,
+            false,
+            "Tablo",
+        );
+        assert!(
+            r.html.contains("<h2 id=\"kume-analizi\">Küme Analizi</h2>"),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains("<h2 id=\"kume-analizi-1\">"));
         assert_eq!(r.headings.len(), 2);
     }
@@ -240,17 +336,26 @@ mod tests {
     #[test]
     fn gfm_extensions_are_on() {
         let md = "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ https://example.org\n\n- [x] done\n\nNote[^1].\n\n[^1]: Source.\n";
-        let r = render(md, 1, &Plain, false);
-        assert!(r.html.contains("<table>"));
+        let r = render(md, 1, &Plain, false, "Tablo");
+        assert!(r.html.contains(
+            "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Tablo 1\">\n<table>"
+        ));
         assert!(r.html.contains("<del>old</del>"));
         assert!(r.html.contains("<a href=\"https://example.org\">"));
-        assert!(r.html.contains("type=\"checkbox\""));
+        assert!(r.html.contains("<li class=\"task-list-item\"><span class=\"task-box\" aria-hidden=\"true\">☑</span>"), "{}", r.html);
+        assert!(!r.html.contains("<input"));
         assert!(r.html.contains("class=\"footnotes\""));
     }
 
     #[test]
     fn links_are_resolved_and_broken_ones_located() {
-        let r = render("---\n\nSee [a](other.md) and\n[b](missing.md).\n", 5, &Plain, false);
+        let r = render(
+            "---\n\nSee [a](other.md) and\n[b](missing.md).\n",
+            5,
+            &Plain,
+            false,
+            "Tablo",
+        );
         assert!(r.html.contains("href=\"/other/\""));
         let d = &r.diagnostics[0];
         assert_eq!((d.line, d.column), (Some(8), Some(1)));
@@ -258,7 +363,13 @@ mod tests {
 
     #[test]
     fn print_version_prefixes_ids_and_rewrites_links() {
-        let r = render("## Giriş\n\n[o](other.md) x[^a]\n\n[^a]: n\n", 1, &Plain, true);
+        let r = render(
+            "## Giriş\n\n[o](other.md) x[^a]\n\n[^a]: n\n",
+            1,
+            &Plain,
+            true,
+            "Tablo",
+        );
         let print = r.print_html.unwrap();
         assert!(print.contains("<h2 id=\"ch--giris\">"), "{print}");
         assert!(print.contains("href=\"#other\""));

@@ -54,10 +54,19 @@ struct Shared {
 }
 
 pub fn run(args: &SiteArgs, addr: SocketAddr, out: Option<PathBuf>) -> ExitCode {
-    let out = out.unwrap_or_else(|| std::env::temp_dir().join(format!("kume-serve-{}", addr.port())));
-    let options = BuildOptions { root: args.root.clone(), include_drafts: args.drafts, dev: true };
+    let out =
+        out.unwrap_or_else(|| std::env::temp_dir().join(format!("kume-serve-{}", addr.port())));
+    let options = BuildOptions {
+        root: args.root.clone(),
+        include_drafts: args.drafts,
+        dev: true,
+    };
     let (version, _) = watch::channel(0u64);
-    let shared = Arc::new(Shared { out: out.clone(), version, errors: RwLock::new(Vec::new()) });
+    let shared = Arc::new(Shared {
+        out: out.clone(),
+        version,
+        errors: RwLock::new(Vec::new()),
+    });
 
     let mut site = full_build(&options, &shared);
     let (tx, rx) = mpsc::channel();
@@ -84,7 +93,11 @@ pub fn run(args: &SiteArgs, addr: SocketAddr, out: Option<PathBuf>) -> ExitCode 
         }
     });
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the server: {e}");
@@ -94,7 +107,9 @@ pub fn run(args: &SiteArgs, addr: SocketAddr, out: Option<PathBuf>) -> ExitCode 
     match runtime.block_on(serve(addr, shared)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: cannot serve on {addr}: {e}\n  help: pick another address with --addr 127.0.0.1:PORT");
+            eprintln!(
+                "error: cannot serve on {addr}: {e}\n  help: pick another address with --addr 127.0.0.1:PORT"
+            );
             ExitCode::from(EXIT_FAILURE)
         }
     }
@@ -106,7 +121,10 @@ fn next_change(rx: &mpsc::Receiver<notify::Result<notify::Event>>) -> Option<Vec
     let mut paths = Vec::new();
     let collect = |paths: &mut Vec<PathBuf>, ev: notify::Result<notify::Event>| {
         if let Ok(ev) = ev {
-            if matches!(ev.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)) {
+            if matches!(
+                ev.kind,
+                EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
+            ) {
                 paths.extend(ev.paths.into_iter().filter(|p| !is_editor_noise(p)));
             }
         }
@@ -125,8 +143,15 @@ fn next_change(rx: &mpsc::Receiver<notify::Result<notify::Event>>) -> Option<Vec
 }
 
 fn is_editor_noise(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp") || name == "4913"
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp")
+        || name == "4913"
 }
 
 fn full_build(options: &BuildOptions, shared: &Shared) -> Option<Site> {
@@ -152,10 +177,17 @@ fn full_build(options: &BuildOptions, shared: &Shared) -> Option<Site> {
     site
 }
 
-fn rebuild(site: Option<Site>, paths: &[PathBuf], options: &BuildOptions, shared: &Shared) -> Option<Site> {
+fn rebuild(
+    site: Option<Site>,
+    paths: &[PathBuf],
+    options: &BuildOptions,
+    shared: &Shared,
+) -> Option<Site> {
     let start = Instant::now();
     let content = options.root.join(CONTENT_DIR);
-    let only_markdown = paths.iter().all(|p| p.starts_with(&content) && p.extension().is_some_and(|e| e == "md") && p.is_file());
+    let only_markdown = paths.iter().all(|p| {
+        p.starts_with(&content) && p.extension().is_some_and(|e| e == "md") && p.is_file()
+    });
     let had_errors = shared.errors.read().map(|e| !e.is_empty()).unwrap_or(true);
     if let (Some(mut site), true, false) = (site, only_markdown, had_errors) {
         let mut diags = Vec::new();
@@ -171,7 +203,12 @@ fn rebuild(site: Option<Site>, paths: &[PathBuf], options: &BuildOptions, shared
         }
         if incremental {
             print_diagnostics(&diags);
-            eprintln!("Updated {} page{} in {} ms", paths.len(), if paths.len() == 1 { "" } else { "s" }, start.elapsed().as_millis());
+            eprintln!(
+                "Updated {} page{} in {} ms",
+                paths.len(),
+                if paths.len() == 1 { "" } else { "s" },
+                start.elapsed().as_millis()
+            );
             publish(shared, diags);
             return Some(site);
         }
@@ -180,7 +217,10 @@ fn rebuild(site: Option<Site>, paths: &[PathBuf], options: &BuildOptions, shared
 }
 
 fn publish(shared: &Shared, diags: Vec<Diagnostic>) {
-    let errors: Vec<Diagnostic> = diags.into_iter().filter(|d| d.severity == Severity::Error).collect();
+    let errors: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
     if let Ok(mut e) = shared.errors.write() {
         *e = errors;
     }
@@ -200,22 +240,33 @@ async fn serve(addr: SocketAddr, shared: Arc<Shared>) -> std::io::Result<()> {
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| handle(req, shared.clone()));
-            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
     }
 }
 
-async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_string();
     Ok(match path.as_str() {
-        "/__kume/reload.js" => respond(StatusCode::OK, "text/javascript; charset=utf-8", RELOAD_JS.as_bytes().to_vec()),
+        "/__kume/reload.js" => respond(
+            StatusCode::OK,
+            "text/javascript; charset=utf-8",
+            RELOAD_JS.as_bytes().to_vec(),
+        ),
         "/__kume/wait" => wait_for_version(req.uri().query(), &shared).await,
         _ => serve_file(&path, &shared),
     })
 }
 
 async fn wait_for_version(query: Option<&str>, shared: &Shared) -> Response<Full<Bytes>> {
-    let known: Option<u64> = query.and_then(|q| q.strip_prefix("v=")).and_then(|v| v.parse().ok());
+    let known: Option<u64> = query
+        .and_then(|q| q.strip_prefix("v="))
+        .and_then(|v| v.parse().ok());
     let mut rx = shared.version.subscribe();
     if known == Some(*rx.borrow()) {
         let _ = tokio::time::timeout(Duration::from_secs(25), rx.changed()).await;
@@ -235,15 +286,24 @@ fn serve_file(url_path: &str, shared: &Shared) -> Response<Full<Bytes>> {
     if is_html {
         if let Ok(errors) = shared.errors.read() {
             if !errors.is_empty() {
-                return respond(StatusCode::INTERNAL_SERVER_ERROR, "text/html; charset=utf-8", error_page(&errors).into_bytes());
+                return respond(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "text/html; charset=utf-8",
+                    error_page(&errors).into_bytes(),
+                );
             }
         }
     }
     match std::fs::read(&file) {
         Ok(bytes) => respond(StatusCode::OK, content_type(&file), bytes),
         Err(_) => {
-            let not_found = if url_path.starts_with("/en/") { "en/404.html" } else { "404.html" };
-            let body = std::fs::read(shared.out.join(not_found)).unwrap_or_else(|_| b"not found".to_vec());
+            let not_found = if url_path.starts_with("/en/") {
+                "en/404.html"
+            } else {
+                "404.html"
+            };
+            let body =
+                std::fs::read(shared.out.join(not_found)).unwrap_or_else(|_| b"not found".to_vec());
             respond(StatusCode::NOT_FOUND, "text/html; charset=utf-8", body)
         }
     }
@@ -307,7 +367,10 @@ fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Fu
     if let Ok(v) = header::HeaderValue::from_str(content_type) {
         res.headers_mut().insert(header::CONTENT_TYPE, v);
     }
-    res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     res
 }
 
@@ -326,5 +389,7 @@ fn error_page(errors: &[Diagnostic]) -> String {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

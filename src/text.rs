@@ -216,7 +216,10 @@ impl Date {
 }
 
 /// The closest candidate to `word` when it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -231,8 +234,14 @@ mod tests {
 
     #[test]
     fn slugs_transliterate_turkish_letters() {
-        assert_eq!(slugify("Küme Geliştirme Araçları"), "kume-gelistirme-araclari");
-        assert_eq!(slugify("İzleme ve Değerlendirme"), "izleme-ve-degerlendirme");
+        assert_eq!(
+            slugify("Küme Geliştirme Araçları"),
+            "kume-gelistirme-araclari"
+        );
+        assert_eq!(
+            slugify("İzleme ve Değerlendirme"),
+            "izleme-ve-degerlendirme"
+        );
         assert_eq!(slugify("ÇĞIİÖŞÜ çğıiöşü"), "cgiiosu-cgiiosu");
         assert_eq!(slugify("KOBİ'ler"), "kobiler");
         assert_eq!(slugify("  Neden kümelenme?  "), "neden-kumelenme");
@@ -251,11 +260,17 @@ mod tests {
     #[test]
     fn turkish_alphabetical_order() {
         let tr = Collation::for_language("tr");
-        let mut words = vec!["şeker", "ücret", "çam", "ıhlamur", "inci", "cam", "ağaç", "öğe", "zeytin", "ocak", "sabun", "ulus", "gül", "ğ-harfi"];
+        let mut words = vec![
+            "şeker", "ücret", "çam", "ıhlamur", "inci", "cam", "ağaç", "öğe", "zeytin", "ocak",
+            "sabun", "ulus", "gül", "ğ-harfi",
+        ];
         words.sort_by(|a, b| tr.compare(a, b));
         assert_eq!(
             words,
-            ["ağaç", "cam", "çam", "gül", "ğ-harfi", "ıhlamur", "inci", "ocak", "öğe", "sabun", "şeker", "ulus", "ücret", "zeytin"]
+            [
+                "ağaç", "cam", "çam", "gül", "ğ-harfi", "ıhlamur", "inci", "ocak", "öğe", "sabun",
+                "şeker", "ulus", "ücret", "zeytin"
+            ]
         );
     }
 
@@ -276,12 +291,18 @@ mod tests {
         assert_eq!(d.rfc3339(), "2026-11-26T00:00:00Z");
         assert!(Date::parse("2026-02-30").is_none());
         assert!(Date::parse("26.11.2026").is_none());
-        assert_eq!(Date::parse("2024-02-29T10:00:00Z").unwrap().iso(), "2024-02-29");
+        assert_eq!(
+            Date::parse("2024-02-29T10:00:00Z").unwrap().iso(),
+            "2024-02-29"
+        );
     }
 
     #[test]
     fn suggestions_for_typos() {
-        assert_eq!(did_you_mean("wieght", ["title", "weight", "date"]), Some("weight"));
+        assert_eq!(
+            did_you_mean("wieght", ["title", "weight", "date"]),
+            Some("weight")
+        );
         assert_eq!(did_you_mean("zzz", ["title", "weight"]), None);
     }
 }

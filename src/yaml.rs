@@ -7,7 +7,11 @@ use crate::diagnostics::Diagnostic;
 use crate::text::did_you_mean;
 
 /// Parses `text` (which starts at line `line_offset + 1` of `file`) into `T`.
-pub fn parse<T: DeserializeOwned>(text: &str, file: &str, line_offset: usize) -> Result<T, Diagnostic> {
+pub fn parse<T: DeserializeOwned>(
+    text: &str,
+    file: &str,
+    line_offset: usize,
+) -> Result<T, Diagnostic> {
     serde_saphyr::from_str::<T>(text).map_err(|err| to_diagnostic(&err, file, line_offset))
 }
 
@@ -63,7 +67,10 @@ fn unknown_field_help(message: &str) -> Option<String> {
         })
         .unwrap_or_default();
     Some(match did_you_mean(field, expected.iter().copied()) {
-        Some(best) => format!("did you mean `{best}`? Allowed keys: {}", expected.join(", ")),
+        Some(best) => format!(
+            "did you mean `{best}`? Allowed keys: {}",
+            expected.join(", ")
+        ),
         None => format!("remove it; allowed keys: {}", expected.join(", ")),
     })
 }

@@ -73,7 +73,10 @@ pub fn split(text: &str, file: &str) -> Result<Split, Diagnostic> {
     let date = match &front.date {
         Some(d) => Some(Date::parse(&d.value).ok_or_else(|| {
             Diagnostic::error(file, format!("`date: {}` is not a date", d.value))
-                .at(d.referenced.line() as usize + 1, d.referenced.column() as usize)
+                .at(
+                    d.referenced.line() as usize + 1,
+                    d.referenced.column() as usize,
+                )
                 .help("write dates as YYYY-MM-DD, e.g. `date: 2026-11-26`")
         })?),
         None => None,
@@ -128,7 +131,17 @@ mod tests {
 
     #[test]
     fn missing_or_unclosed_front_matter() {
-        assert!(split("# no front matter\n", "a.md").unwrap_err().message.contains("no front matter"));
-        assert!(split("---\ntitle: x\n", "a.md").unwrap_err().message.contains("not closed"));
+        assert!(
+            split("# no front matter\n", "a.md")
+                .unwrap_err()
+                .message
+                .contains("no front matter")
+        );
+        assert!(
+            split("---\ntitle: x\n", "a.md")
+                .unwrap_err()
+                .message
+                .contains("not closed")
+        );
     }
 }

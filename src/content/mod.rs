@@ -95,7 +95,9 @@ pub struct Content {
 impl Content {
     /// The document in `lang` for translation key `key`.
     pub fn translation(&self, key: &str, lang: &str) -> Option<DocId> {
-        self.by_key.get(&(key.to_string(), lang.to_string())).copied()
+        self.by_key
+            .get(&(key.to_string(), lang.to_string()))
+            .copied()
     }
 
     pub fn book_of(&self, id: DocId) -> Option<&Book> {
@@ -137,7 +139,11 @@ pub fn load(config: &Config, include_drafts: bool) -> (Content, Vec<Diagnostic>)
         }
     }
     let docs = drop_drafts(docs, include_drafts);
-    let mut content = Content { docs, failed, ..Content::default() };
+    let mut content = Content {
+        docs,
+        failed,
+        ..Content::default()
+    };
     for (id, d) in content.docs.iter().enumerate() {
         content.by_rel.insert(d.rel.clone(), id);
         content.by_key.insert((d.key.clone(), d.lang.clone()), id);
@@ -151,7 +157,11 @@ pub fn load(config: &Config, include_drafts: bool) -> (Content, Vec<Diagnostic>)
     (content, diags)
 }
 
-fn list_files(root: &Path, content_root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<std::path::PathBuf> {
+fn list_files(
+    root: &Path,
+    content_root: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<std::path::PathBuf> {
     if !content_root.is_dir() {
         diags.push(
             Diagnostic::error(CONTENT_DIR, "the content folder does not exist")
@@ -174,14 +184,21 @@ fn list_files(root: &Path, content_root: &Path, diags: &mut Vec<Diagnostic>) -> 
                 }
             }
             Ok(_) => {}
-            Err(e) => diags.push(Diagnostic::error(CONTENT_DIR, format!("cannot read the content folder: {e}"))),
+            Err(e) => diags.push(Diagnostic::error(
+                CONTENT_DIR,
+                format!("cannot read the content folder: {e}"),
+            )),
         }
     }
     files
 }
 
 /// Reads one file and works out its language, translation key and section folder.
-pub fn read_document(config: &Config, content_root: &Path, path: &Path) -> Result<Document, Diagnostic> {
+pub fn read_document(
+    config: &Config,
+    content_root: &Path,
+    path: &Path,
+) -> Result<Document, Diagnostic> {
     let file = display_path(&config.root, path);
     let rel = display_path(content_root, path);
     let text = std::fs::read_to_string(path)
@@ -189,19 +206,34 @@ pub fn read_document(config: &Config, content_root: &Path, path: &Path) -> Resul
     let split = front_matter::split(&text, &file)?;
 
     let name = rel.rsplit('/').next().unwrap_or(&rel).to_string();
-    let folder = rel[..rel.len() - name.len()].trim_end_matches('/').to_string();
+    let folder = rel[..rel.len() - name.len()]
+        .trim_end_matches('/')
+        .to_string();
     let stem = name.strip_suffix(".md").unwrap_or(&name);
     let (base, lang) = match stem.rsplit_once('.') {
-        Some((base, code)) if config.languages.iter().skip(1).any(|l| l.code == code) => (base, code),
+        Some((base, code)) if config.languages.iter().skip(1).any(|l| l.code == code) => {
+            (base, code)
+        }
         _ => (stem, config.default_language()),
     };
-    let kind = if base == "_index" { Kind::Section } else { Kind::Page };
+    let kind = if base == "_index" {
+        Kind::Section
+    } else {
+        Kind::Page
+    };
     if kind == Kind::Page && (split.front.book || split.front.feed) {
         let key = if split.front.book { "book" } else { "feed" };
-        return Err(Diagnostic::error(&file, format!("`{key}` can only be set on a section (_index.md)"))
-            .help("move it into the _index.md of the folder"));
+        return Err(Diagnostic::error(
+            &file,
+            format!("`{key}` can only be set on a section (_index.md)"),
+        )
+        .help("move it into the _index.md of the folder"));
     }
-    let key = if folder.is_empty() { format!("{base}.md") } else { format!("{folder}/{base}.md") };
+    let key = if folder.is_empty() {
+        format!("{base}.md")
+    } else {
+        format!("{folder}/{base}.md")
+    };
     let (kind, lang) = (kind, lang.to_string());
     Ok(Document {
         kind,
@@ -235,10 +267,13 @@ fn drop_drafts(docs: Vec<Document>, include_drafts: bool) -> Vec<Document> {
         .collect();
     let under_draft = |d: &Document| {
         draft_dirs.iter().any(|(dir, lang)| {
-            *lang == d.lang && (d.dir == *dir || d.dir.starts_with(&format!("{dir}/")) || dir.is_empty())
+            *lang == d.lang
+                && (d.dir == *dir || d.dir.starts_with(&format!("{dir}/")) || dir.is_empty())
         })
     };
-    docs.into_iter().filter(|d| !d.front.draft && !under_draft(d)).collect()
+    docs.into_iter()
+        .filter(|d| !d.front.draft && !under_draft(d))
+        .collect()
 }
 
 fn parent_dir(dir: &str) -> Option<&str> {
@@ -250,8 +285,16 @@ fn parent_dir(dir: &str) -> Option<&str> {
 }
 
 fn index_file(dir: &str, lang: &str, config: &Config) -> String {
-    let name = if lang == config.default_language() { "_index.md".to_string() } else { format!("_index.{lang}.md") };
-    if dir.is_empty() { format!("{CONTENT_DIR}/{name}") } else { format!("{CONTENT_DIR}/{dir}/{name}") }
+    let name = if lang == config.default_language() {
+        "_index.md".to_string()
+    } else {
+        format!("_index.{lang}.md")
+    };
+    if dir.is_empty() {
+        format!("{CONTENT_DIR}/{name}")
+    } else {
+        format!("{CONTENT_DIR}/{dir}/{name}")
+    }
 }
 
 fn link_sections(config: &Config, content: &mut Content, diags: &mut Vec<Diagnostic>) {
@@ -277,8 +320,14 @@ fn link_sections(config: &Config, content: &mut Content, diags: &mut Vec<Diagnos
             None => {
                 let missing = index_file(folder, &d.lang, config);
                 diags.push(
-                    Diagnostic::error(&d.file, format!("this page has no section in {}: `{missing}` does not exist", lang_name(config, &d.lang)))
-                        .help(format!("create {missing} with a title, or move the file")),
+                    Diagnostic::error(
+                        &d.file,
+                        format!(
+                            "this page has no section in {}: `{missing}` does not exist",
+                            lang_name(config, &d.lang)
+                        ),
+                    )
+                    .help(format!("create {missing} with a title, or move the file")),
                 );
             }
         }
@@ -286,7 +335,10 @@ fn link_sections(config: &Config, content: &mut Content, diags: &mut Vec<Diagnos
 }
 
 fn lang_name(config: &Config, code: &str) -> String {
-    config.language(code).map_or(code, |l| l.name.as_str()).to_string()
+    config
+        .language(code)
+        .map_or(code, |l| l.name.as_str())
+        .to_string()
 }
 
 /// Sets every document's URL from its section's URL and its own slug.
@@ -295,7 +347,11 @@ fn assign_urls(config: &Config, content: &mut Content, diags: &mut Vec<Diagnosti
     let mut order: Vec<DocId> = (0..content.docs.len()).collect();
     order.sort_by_key(|&id| {
         let d = &content.docs[id];
-        let depth = if d.dir.is_empty() { 0 } else { d.dir.matches('/').count() + 1 };
+        let depth = if d.dir.is_empty() {
+            0
+        } else {
+            d.dir.matches('/').count() + 1
+        };
         (depth, d.kind == Kind::Page)
     });
     for id in order {
@@ -318,8 +374,14 @@ fn assign_urls(config: &Config, content: &mut Content, diags: &mut Vec<Diagnosti
         };
         if let Some(&other) = content.by_url.get(&url) {
             diags.push(
-                Diagnostic::error(&d.file, format!("its URL `{url}` is also the URL of {}", content.docs[other].file))
-                    .help("give one of them a different `slug:` or file name"),
+                Diagnostic::error(
+                    &d.file,
+                    format!(
+                        "its URL `{url}` is also the URL of {}",
+                        content.docs[other].file
+                    ),
+                )
+                .help("give one of them a different `slug:` or file name"),
             );
             continue;
         }
@@ -333,19 +395,33 @@ fn segment(d: &Document) -> Result<String, Diagnostic> {
     if let Some(slug) = &d.front.slug {
         if !is_slug(&slug.value) {
             let (line, col) = d.front_location(&slug.referenced);
-            return Err(Diagnostic::error(&d.file, format!("`slug: {}` is not a valid URL slug", slug.value))
-                .at(line, col)
-                .help(format!("use lower-case ASCII letters, digits and dashes, e.g. `slug: {}`", slugify(&slug.value))));
+            return Err(Diagnostic::error(
+                &d.file,
+                format!("`slug: {}` is not a valid URL slug", slug.value),
+            )
+            .at(line, col)
+            .help(format!(
+                "use lower-case ASCII letters, digits and dashes, e.g. `slug: {}`",
+                slugify(&slug.value)
+            )));
         }
         return Ok(slug.value.clone());
     }
     let name = match d.kind {
         Kind::Section => d.dir.rsplit('/').next().unwrap_or(&d.dir),
-        Kind::Page => d.key.rsplit('/').next().unwrap_or(&d.key).trim_end_matches(".md"),
+        Kind::Page => d
+            .key
+            .rsplit('/')
+            .next()
+            .unwrap_or(&d.key)
+            .trim_end_matches(".md"),
     };
     let seg = slugify(name);
     if seg.is_empty() {
-        return Err(Diagnostic::error(&d.file, "the file name gives an empty URL").help("add `slug: …` to the front matter"));
+        return Err(
+            Diagnostic::error(&d.file, "the file name gives an empty URL")
+                .help("add `slug: …` to the front matter"),
+        );
     }
     Ok(seg)
 }
@@ -353,8 +429,11 @@ fn segment(d: &Document) -> Result<String, Diagnostic> {
 /// Sections list their children by weight, then title in the language's alphabetical order;
 /// feed sections list the newest first.
 fn order_children(config: &Config, content: &mut Content) {
-    let collations: HashMap<&str, Collation> =
-        config.languages.iter().map(|l| (l.code.as_str(), Collation::for_language(&l.code))).collect();
+    let collations: HashMap<&str, Collation> = config
+        .languages
+        .iter()
+        .map(|l| (l.code.as_str(), Collation::for_language(&l.code)))
+        .collect();
     let mut children: HashMap<DocId, Vec<DocId>> = HashMap::new();
     for (id, d) in content.docs.iter().enumerate() {
         if let (Some(p), false) = (d.parent, d.url.is_empty()) {
@@ -370,9 +449,12 @@ fn order_children(config: &Config, content: &mut Content) {
             let first = if by_date {
                 b.date.cmp(&a.date)
             } else {
-                (a.front.weight.is_none(), a.front.weight).cmp(&(b.front.weight.is_none(), b.front.weight))
+                (a.front.weight.is_none(), a.front.weight)
+                    .cmp(&(b.front.weight.is_none(), b.front.weight))
             };
-            first.then_with(|| coll.compare(&a.front.title, &b.front.title)).then_with(|| a.rel.cmp(&b.rel))
+            first
+                .then_with(|| coll.compare(&a.front.title, &b.front.title))
+                .then_with(|| a.rel.cmp(&b.rel))
         });
         content.docs[parent].children = kids;
     }
@@ -399,14 +481,30 @@ fn check_taxonomies(config: &Config, content: &Content, diags: &mut Vec<Diagnost
             let (line, _) = d.front_location(&terms.referenced);
             if !names.contains(&name.as_str()) {
                 let help = match did_you_mean(name, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`? Declared taxonomies: {}", names.join(", ")),
-                    None => format!("declare it under `taxonomies:` in site/config.yaml, or use one of: {}", names.join(", ")),
+                    Some(s) => format!(
+                        "did you mean `{s}`? Declared taxonomies: {}",
+                        names.join(", ")
+                    ),
+                    None => format!(
+                        "declare it under `taxonomies:` in site/config.yaml, or use one of: {}",
+                        names.join(", ")
+                    ),
                 };
-                diags.push(Diagnostic::error(&d.file, format!("unknown taxonomy `{name}`")).at_line(line).help(help));
+                diags.push(
+                    Diagnostic::error(&d.file, format!("unknown taxonomy `{name}`"))
+                        .at_line(line)
+                        .help(help),
+                );
             }
             for term in &terms.value {
                 if slugify(term).is_empty() {
-                    diags.push(Diagnostic::error(&d.file, format!("taxonomy term `{term}` has no letters or digits")).at_line(line));
+                    diags.push(
+                        Diagnostic::error(
+                            &d.file,
+                            format!("taxonomy term `{term}` has no letters or digits"),
+                        )
+                        .at_line(line),
+                    );
                 }
             }
         }
@@ -418,11 +516,18 @@ fn number_books(content: &mut Content) {
     let roots: Vec<DocId> = (0..content.docs.len())
         .filter(|&id| {
             let d = &content.docs[id];
-            d.kind == Kind::Section && d.front.book && !d.url.is_empty() && !inside_book(content, id)
+            d.kind == Kind::Section
+                && d.front.book
+                && !d.url.is_empty()
+                && !inside_book(content, id)
         })
         .collect();
     for root in roots {
-        let mut book = Book { root, chapters: Vec::new(), numbers: HashMap::new() };
+        let mut book = Book {
+            root,
+            chapters: Vec::new(),
+            numbers: HashMap::new(),
+        };
         walk_book(content, root, "", &mut book);
         for &ch in &book.chapters {
             content.docs[ch].book = Some(root);
@@ -432,7 +537,10 @@ fn number_books(content: &mut Content) {
 }
 
 fn inside_book(content: &Content, id: DocId) -> bool {
-    content.ancestors(id).iter().any(|&a| content.docs[a].front.book)
+    content
+        .ancestors(id)
+        .iter()
+        .any(|&a| content.docs[a].front.book)
 }
 
 fn walk_book(content: &Content, id: DocId, number: &str, book: &mut Book) {
@@ -441,7 +549,11 @@ fn walk_book(content: &Content, id: DocId, number: &str, book: &mut Book) {
         book.numbers.insert(id, number.to_string());
     }
     for (i, &child) in content.docs[id].children.iter().enumerate() {
-        let n = if number.is_empty() { format!("{}", i + 1) } else { format!("{number}.{}", i + 1) };
+        let n = if number.is_empty() {
+            format!("{}", i + 1)
+        } else {
+            format!("{number}.{}", i + 1)
+        };
         walk_book(content, child, &n, book);
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod views;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -24,7 +25,12 @@ pub struct Templates {
 
 impl Templates {
     /// Loads every file under `templates/`; syntax errors are reported for all of them.
-    pub fn load(config: &Config, strings: &Strings) -> Result<Templates, Vec<Diagnostic>> {
+    /// `assets` maps static file URLs to their cache-busting URLs, for the `asset` function.
+    pub fn load(
+        config: &Config,
+        strings: &Strings,
+        assets: HashMap<String, String>,
+    ) -> Result<Templates, Vec<Diagnostic>> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_auto_escape_callback(|name| {
@@ -35,6 +41,14 @@ impl Templates {
             }
         });
         register_helpers(&mut env, config, strings);
+        env.add_function("asset", move |path: &str| -> Result<String, Error> {
+            assets.get(path).cloned().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("asset `{path}` is not a file in site/static/"),
+                )
+            })
+        });
         env.set_formatter(html_formatter);
 
         let dir = config.path(TEMPLATES_DIR);
@@ -43,15 +57,23 @@ impl Templates {
             errors.push(Diagnostic::error(TEMPLATES_DIR, "the templates folder does not exist")
                 .help("create templates/ with at least base.html, page.html, section.html and index.html"));
         }
-        for entry in WalkDir::new(&dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
-            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+        for entry in WalkDir::new(&dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.')
+            {
                 continue;
             }
             let name = display_path(&dir, entry.path());
             let source = match std::fs::read_to_string(entry.path()) {
                 Ok(s) => s,
                 Err(e) => {
-                    errors.push(Diagnostic::error(display_path(&config.root, entry.path()), format!("cannot read the template: {e}")));
+                    errors.push(Diagnostic::error(
+                        display_path(&config.root, entry.path()),
+                        format!("cannot read the template: {e}"),
+                    ));
                     continue;
                 }
             };
@@ -62,7 +84,11 @@ impl Templates {
         if errors.is_empty() {
             check_references(&env, &mut errors);
         }
-        if errors.is_empty() { Ok(Templates { env }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(Templates { env })
+        } else {
+            Err(errors)
+        }
     }
 
     pub fn exists(&self, name: &str) -> bool {
@@ -70,7 +96,12 @@ impl Templates {
     }
 
     /// Renders `name` with `ctx`. `page_file` is the content file being rendered, for the message.
-    pub fn render(&self, name: &str, ctx: Value, page_file: Option<&str>) -> Result<String, Diagnostic> {
+    pub fn render(
+        &self,
+        name: &str,
+        ctx: Value,
+        page_file: Option<&str>,
+    ) -> Result<String, Diagnostic> {
         self.env
             .get_template(name)
             .and_then(|t| t.render(ctx))
@@ -86,16 +117,24 @@ fn check_references(env: &Environment<'static>, errors: &mut Vec<Diagnostic>) {
         for (line_no, line) in source.lines().enumerate() {
             for tag in ["extends", "include", "import", "from"] {
                 let mut rest = line;
-                while let Some(pos) = rest.find(&format!("{{% {tag} ")).or_else(|| rest.find(&format!("{{%- {tag} "))) {
+                while let Some(pos) = rest
+                    .find(&format!("{{% {tag} "))
+                    .or_else(|| rest.find(&format!("{{%- {tag} ")))
+                {
                     rest = &rest[pos + tag.len() + 3..];
                     let target = rest.trim_start_matches(' ').trim_start_matches(['"', '\'']);
-                    let Some(end) = target.find(['"', '\'']) else { break };
+                    let Some(end) = target.find(['"', '\'']) else {
+                        break;
+                    };
                     let target = &target[..end];
                     if env.get_template(target).is_err() {
                         errors.push(
-                            Diagnostic::error(format!("{TEMPLATES_DIR}/{name}"), format!("template `{target}` does not exist"))
-                                .at_line(line_no + 1)
-                                .help("check the name against the files in templates/"),
+                            Diagnostic::error(
+                                format!("{TEMPLATES_DIR}/{name}"),
+                                format!("template `{target}` does not exist"),
+                            )
+                            .at_line(line_no + 1)
+                            .help("check the name against the files in templates/"),
                         );
                     }
                 }
@@ -118,7 +157,10 @@ pub fn template_error(err: &Error, page_file: Option<&str>) -> Diagnostic {
         }
         source = s.source();
     }
-    let file = innermost.name().map_or_else(|| TEMPLATES_DIR.to_string(), |n| format!("{TEMPLATES_DIR}/{n}"));
+    let file = innermost.name().map_or_else(
+        || TEMPLATES_DIR.to_string(),
+        |n| format!("{TEMPLATES_DIR}/{n}"),
+    );
     let message = match innermost.detail() {
         Some(detail) => format!("{}: {detail}", kind_text(innermost.kind())),
         None => kind_text(innermost.kind()).to_string(),
@@ -129,7 +171,10 @@ pub fn template_error(err: &Error, page_file: Option<&str>) -> Diagnostic {
     }
     let help = match innermost.kind() {
         ErrorKind::SyntaxError => "fix the template syntax (minijinja follows Jinja2)".to_string(),
-        ErrorKind::UndefinedError => "check the variable name; see docs/templates.md for what each template receives".to_string(),
+        ErrorKind::UndefinedError => {
+            "check the variable name; see docs/templates.md for what each template receives"
+                .to_string()
+        }
         ErrorKind::TemplateNotFound => "check the name against the files in templates/".to_string(),
         _ => String::new(),
     };
@@ -160,7 +205,11 @@ fn kind_text(kind: ErrorKind) -> &'static str {
 
 /// HTML escaping without minijinja's `/` → `&#x2f;`, which is valid but makes every URL in
 /// the output unreadable for maintainers reading the HTML.
-fn html_formatter(out: &mut minijinja::Output, state: &mut State, value: &Value) -> Result<(), Error> {
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &mut State,
+    value: &Value,
+) -> Result<(), Error> {
     let plain_html = matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe();
     match value.as_str() {
         Some(s) if plain_html => {
@@ -175,7 +224,9 @@ fn html_formatter(out: &mut minijinja::Output, state: &mut State, value: &Value)
                     c => escaped.push(c),
                 }
             }
-            out.write_str(&escaped).map_err(|e| Error::new(ErrorKind::WriteFailure, "cannot write output").with_source(e))
+            out.write_str(&escaped).map_err(|e| {
+                Error::new(ErrorKind::WriteFailure, "cannot write output").with_source(e)
+            })
         }
         _ => minijinja::escape_formatter(out, state, value),
     }
@@ -201,19 +252,37 @@ fn register_helpers(env: &mut Environment<'static>, config: &Config, strings: &S
     });
     let base_url = config.base_url.clone();
     env.add_filter("absolute", move |url: &str| format!("{base_url}{url}"));
-    env.add_filter("upper", |state: &State, s: &str| to_upper(s, &current_lang(state)));
-    env.add_filter("lower", |state: &State, s: &str| to_lower(s, &current_lang(state)));
+    env.add_filter("upper", |state: &State, s: &str| {
+        to_upper(s, &current_lang(state))
+    });
+    env.add_filter("lower", |state: &State, s: &str| {
+        to_lower(s, &current_lang(state))
+    });
     env.add_filter("slugify", |s: &str| slugify(s));
-    env.add_filter("number", |state: &State, v: f64, kwargs: Kwargs| -> Result<String, Error> {
-        let decimals: Option<usize> = kwargs.get("decimals")?;
-        kwargs.assert_all_used()?;
-        Ok(format_number(v, decimals.unwrap_or(0), &current_lang(state)))
-    });
-    env.add_filter("long_date", |state: &State, iso: &str| -> Result<String, Error> {
-        let date = Date::parse(iso)
-            .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("`{iso}` is not a date (YYYY-MM-DD)")))?;
-        Ok(date.long(&current_lang(state)))
-    });
+    env.add_filter(
+        "number",
+        |state: &State, v: f64, kwargs: Kwargs| -> Result<String, Error> {
+            let decimals: Option<usize> = kwargs.get("decimals")?;
+            kwargs.assert_all_used()?;
+            Ok(format_number(
+                v,
+                decimals.unwrap_or(0),
+                &current_lang(state),
+            ))
+        },
+    );
+    env.add_filter(
+        "long_date",
+        |state: &State, iso: &str| -> Result<String, Error> {
+            let date = Date::parse(iso).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("`{iso}` is not a date (YYYY-MM-DD)"),
+                )
+            })?;
+            Ok(date.long(&current_lang(state)))
+        },
+    );
 }
 
 /// True when `path` is inside the template folder (used by `serve` to decide what changed).

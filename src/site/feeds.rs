@@ -47,11 +47,17 @@ fn sitemap(site: &Site) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
     );
-    let mut ids: Vec<DocId> = (0..content.docs.len()).filter(|&i| !content.docs[i].url.is_empty()).collect();
+    let mut ids: Vec<DocId> = (0..content.docs.len())
+        .filter(|&i| !content.docs[i].url.is_empty())
+        .collect();
     ids.sort_by(|&a, &b| content.docs[a].url.cmp(&content.docs[b].url));
     for id in ids {
         let d = &content.docs[id];
-        let _ = write!(out, "  <url>\n    <loc>{}</loc>\n", xml_escape(&format!("{base}{}", d.url)));
+        let _ = write!(
+            out,
+            "  <url>\n    <loc>{}</loc>\n",
+            xml_escape(&format!("{base}{}", d.url))
+        );
         if let Some(date) = d.date {
             let _ = writeln!(out, "    <lastmod>{}</lastmod>", date.iso());
         }
@@ -73,18 +79,29 @@ fn sitemap(site: &Site) -> String {
     }
     for book in &content.books {
         if let Some(url) = print_url(content, &site.strings, book.root) {
-            let _ = writeln!(out, "  <url>\n    <loc>{}</loc>\n  </url>", xml_escape(&format!("{base}{url}")));
+            let _ = writeln!(
+                out,
+                "  <url>\n    <loc>{}</loc>\n  </url>",
+                xml_escape(&format!("{base}{url}"))
+            );
         }
     }
     for url in site.taxonomies.urls() {
-        let _ = writeln!(out, "  <url>\n    <loc>{}</loc>\n  </url>", xml_escape(&format!("{base}{url}")));
+        let _ = writeln!(
+            out,
+            "  <url>\n    <loc>{}</loc>\n  </url>",
+            xml_escape(&format!("{base}{url}"))
+        );
     }
     out.push_str("</urlset>\n");
     out
 }
 
 fn robots(site: &Site) -> String {
-    format!("User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n", site.config.base_url)
+    format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
+        site.config.base_url
+    )
 }
 
 /// Netlify redirects: aliases (301) and each language's own 404 page.
@@ -154,5 +171,6 @@ fn atom(site: &Site, section: DocId) -> String {
 
 /// Feed readers resolve relative links against the feed, not the page: make them absolute.
 fn absolutize(html: &str, base: &str) -> String {
-    html.replace("href=\"/", &format!("href=\"{base}/")).replace("src=\"/", &format!("src=\"{base}/"))
+    html.replace("href=\"/", &format!("href=\"{base}/"))
+        .replace("src=\"/", &format!("src=\"{base}/"))
 }

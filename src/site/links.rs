@@ -34,7 +34,12 @@ pub struct DocLinks<'a> {
 
 impl<'a> DocLinks<'a> {
     pub fn new(content: &'a Content, doc: DocId, files: &'a HashSet<String>) -> DocLinks<'a> {
-        DocLinks { content, doc, files, anchors: RefCell::new(Vec::new()) }
+        DocLinks {
+            content,
+            doc,
+            files,
+            anchors: RefCell::new(Vec::new()),
+        }
     }
 
     fn file(&self) -> &str {
@@ -48,7 +53,14 @@ impl<'a> DocLinks<'a> {
         (self.content.docs[self.doc].book == Some(book)).then(|| slugify(&doc.url))
     }
 
-    fn target(&self, id: DocId, fragment: Option<&str>, written: &str, line: usize, column: usize) -> LinkTarget {
+    fn target(
+        &self,
+        id: DocId,
+        fragment: Option<&str>,
+        written: &str,
+        line: usize,
+        column: usize,
+    ) -> LinkTarget {
         let url = &self.content.docs[id].url;
         if let Some(f) = fragment {
             self.anchors.borrow_mut().push(AnchorRef {
@@ -70,7 +82,14 @@ impl<'a> DocLinks<'a> {
         LinkTarget::Rewritten { href, print }
     }
 
-    fn resolve_source(&self, path: &str, fragment: Option<&str>, written: &str, line: usize, column: usize) -> Result<LinkTarget, Diagnostic> {
+    fn resolve_source(
+        &self,
+        path: &str,
+        fragment: Option<&str>,
+        written: &str,
+        line: usize,
+        column: usize,
+    ) -> Result<LinkTarget, Diagnostic> {
         let doc = &self.content.docs[self.doc];
         let folder = doc.rel.rsplit_once('/').map_or("", |(f, _)| f);
         let error = |msg: String| Diagnostic::error(self.file(), msg).at(line, column);
@@ -83,19 +102,30 @@ impl<'a> DocLinks<'a> {
         let direct = self.content.by_rel.get(&rel).copied();
         // `x.md` from an English page means the English `x.en.md`; `x.en.md` is taken as written.
         let found = match direct.map(|id| &self.content.docs[id]) {
-            Some(target) if target.lang != doc.lang && target.rel == target.key => {
-                self.content.translation(&target.key, &doc.lang).ok_or_else(|| {
-                    error(format!("link `{written}`: `{rel}` has no translation in this page's language ({})", doc.lang))
-                        .help(format!("add the translation next to it, or link to the page's URL `{}` explicitly", target.url))
-                })?
-            }
+            Some(target) if target.lang != doc.lang && target.rel == target.key => self
+                .content
+                .translation(&target.key, &doc.lang)
+                .ok_or_else(|| {
+                    error(format!(
+                        "link `{written}`: `{rel}` has no translation in this page's language ({})",
+                        doc.lang
+                    ))
+                    .help(format!(
+                        "add the translation next to it, or link to the page's URL `{}` explicitly",
+                        target.url
+                    ))
+                })?,
             Some(_) => direct.unwrap_or_default(),
             None => {
-                let mut d = error(format!("link `{written}`: the file site/content/{rel} does not exist"));
-                if let Some(s) = did_you_mean(&rel, self.content.by_rel.keys().map(String::as_str)) {
+                let mut d = error(format!(
+                    "link `{written}`: the file site/content/{rel} does not exist"
+                ));
+                if let Some(s) = did_you_mean(&rel, self.content.by_rel.keys().map(String::as_str))
+                {
                     d = d.help(format!("did you mean `{s}`?"));
                 } else {
-                    d = d.help("link to a Markdown file under site/content/, relative to this file");
+                    d = d
+                        .help("link to a Markdown file under site/content/, relative to this file");
                 }
                 return Err(d);
             }
@@ -103,29 +133,60 @@ impl<'a> DocLinks<'a> {
         Ok(self.target(found, fragment, written, line, column))
     }
 
-    fn resolve_url(&self, path: &str, fragment: Option<&str>, written: &str, line: usize, column: usize) -> Result<LinkTarget, Diagnostic> {
+    fn resolve_url(
+        &self,
+        path: &str,
+        fragment: Option<&str>,
+        written: &str,
+        line: usize,
+        column: usize,
+    ) -> Result<LinkTarget, Diagnostic> {
         let base = &self.content.docs[self.doc].url;
-        let joined = if path.starts_with('/') { join("", path) } else { join(base.trim_matches('/'), path) };
+        let joined = if path.starts_with('/') {
+            join("", path)
+        } else {
+            join(base.trim_matches('/'), path)
+        };
         let Some(joined) = joined else {
-            return Err(Diagnostic::error(self.file(), format!("link `{written}` points above the site root")).at(line, column));
+            return Err(Diagnostic::error(
+                self.file(),
+                format!("link `{written}` points above the site root"),
+            )
+            .at(line, column));
         };
         let as_file = format!("/{joined}");
-        let as_page = if joined.is_empty() { "/".to_string() } else { format!("/{joined}/") };
+        let as_page = if joined.is_empty() {
+            "/".to_string()
+        } else {
+            format!("/{joined}/")
+        };
         if let Some(&id) = self.content.by_url.get(&as_page) {
             return Ok(match self.target(id, fragment, written, line, column) {
                 // Keep what the author wrote on the normal page; only the print page differs.
-                LinkTarget::Rewritten { print, .. } => LinkTarget::Rewritten { href: written.to_string(), print },
+                LinkTarget::Rewritten { print, .. } => LinkTarget::Rewritten {
+                    href: written.to_string(),
+                    print,
+                },
                 other => other,
             });
         }
         if self.files.contains(&as_file) || self.files.contains(&format!("{as_page}index.html")) {
             return Ok(LinkTarget::Unchanged);
         }
-        let looks_like_file = joined.rsplit('/').next().is_some_and(|last| last.contains('.'));
+        let looks_like_file = joined
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'));
         let shown = if looks_like_file { &as_file } else { &as_page };
-        let mut d = Diagnostic::error(self.file(), format!("link `{written}`: no page or file has the URL `{shown}`")).at(line, column);
+        let mut d = Diagnostic::error(
+            self.file(),
+            format!("link `{written}`: no page or file has the URL `{shown}`"),
+        )
+        .at(line, column);
         if looks_like_file {
-            return Err(d.help(format!("put the file at site/static{as_file}, or correct the path")));
+            return Err(d.help(format!(
+                "put the file at site/static{as_file}, or correct the path"
+            )));
         }
         if let Some(s) = did_you_mean(&as_page, self.content.by_url.keys().map(String::as_str)) {
             d = d.help(format!("did you mean `{s}`?"));
@@ -137,7 +198,13 @@ impl<'a> DocLinks<'a> {
 }
 
 impl LinkResolver for DocLinks<'_> {
-    fn resolve(&self, destination: &str, _is_image: bool, line: usize, column: usize) -> Result<LinkTarget, Diagnostic> {
+    fn resolve(
+        &self,
+        destination: &str,
+        _is_image: bool,
+        line: usize,
+        column: usize,
+    ) -> Result<LinkTarget, Diagnostic> {
         if is_external(destination) || destination.is_empty() {
             return Ok(LinkTarget::Unchanged);
         }
@@ -148,10 +215,15 @@ impl LinkResolver for DocLinks<'_> {
         let path = path.split('?').next().unwrap_or(path);
         let path = percent_decode(path);
         if path.is_empty() {
-            return Ok(self.target(self.doc, fragment, destination, line, column)).map(|t| match t {
-                LinkTarget::Rewritten { print, .. } => LinkTarget::Rewritten { href: destination.to_string(), print },
-                other => other,
-            });
+            return Ok(self.target(self.doc, fragment, destination, line, column)).map(
+                |t| match t {
+                    LinkTarget::Rewritten { print, .. } => LinkTarget::Rewritten {
+                        href: destination.to_string(),
+                        print,
+                    },
+                    other => other,
+                },
+            );
         }
         if path.ends_with(".md") {
             self.resolve_source(&path, fragment, destination, line, column)
@@ -161,7 +233,8 @@ impl LinkResolver for DocLinks<'_> {
     }
 
     fn print_anchor(&self, id: &str) -> Option<String> {
-        self.chapter_anchor(self.doc).map(|ch| format!("{ch}--{id}"))
+        self.chapter_anchor(self.doc)
+            .map(|ch| format!("{ch}--{id}"))
     }
 }
 
@@ -172,7 +245,9 @@ fn is_external(dest: &str) -> bool {
     match dest.split_once(':') {
         Some((scheme, _)) => {
             !scheme.is_empty()
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
                 && !scheme.contains('/')
         }
         None => false,
@@ -217,7 +292,11 @@ fn join(folder: &str, path: &str) -> Option<String> {
 }
 
 /// Checks every `#anchor` link against the headings of its target page.
-pub fn check_anchors(content: &Content, rendered: &[Rendered], refs: &[Vec<AnchorRef>]) -> Vec<Diagnostic> {
+pub fn check_anchors(
+    content: &Content,
+    rendered: &[Rendered],
+    refs: &[Vec<AnchorRef>],
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for (source, list) in refs.iter().enumerate() {
         for r in list {
@@ -233,12 +312,22 @@ pub fn check_anchors(content: &Content, rendered: &[Rendered], refs: &[Vec<Ancho
             let help = match did_you_mean(&r.anchor, ids.iter().copied()) {
                 Some(s) => format!("did you mean `#{s}`?"),
                 None if ids.is_empty() => "that page has no headings".to_string(),
-                None => format!("headings on that page: {}", ids.iter().take(12).map(|i| format!("#{i}")).collect::<Vec<_>>().join(", ")),
+                None => format!(
+                    "headings on that page: {}",
+                    ids.iter()
+                        .take(12)
+                        .map(|i| format!("#{i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             };
             diags.push(
                 Diagnostic::error(
                     &content.docs[source].file,
-                    format!("link `{}`: {} has no heading with the id `{}`", r.written, content.docs[r.target].file, r.anchor),
+                    format!(
+                        "link `{}`: {} has no heading with the id `{}`",
+                        r.written, content.docs[r.target].file, r.anchor
+                    ),
                 )
                 .at(r.line, r.column)
                 .help(help),
@@ -254,7 +343,10 @@ mod tests {
 
     #[test]
     fn joins_relative_paths() {
-        assert_eq!(join("rehber/a", "../b/_index.md").as_deref(), Some("rehber/b/_index.md"));
+        assert_eq!(
+            join("rehber/a", "../b/_index.md").as_deref(),
+            Some("rehber/b/_index.md")
+        );
         assert_eq!(join("", "/x.md").as_deref(), Some("x.md"));
         assert_eq!(join("", "../x.md"), None);
     }

@@ -83,25 +83,32 @@ impl Site {
         let mut diags = Vec::new();
         let config = match Config::load(&options.root) {
             Ok(c) => c,
-            Err(ds) => return Loaded { site: None, diagnostics: ds },
+            Err(ds) => {
+                return Loaded {
+                    site: None,
+                    diagnostics: ds,
+                };
+            }
         };
+        let (statics, ds) = list_static(&config);
+        diags.extend(ds);
         let strings = Strings::load(&config).map_err(|ds| diags.extend(ds)).ok();
         // Without complete UI strings every page would fail the same way: check the content,
         // but render nothing.
-        let templates = strings
-            .as_ref()
-            .and_then(|s| Templates::load(&config, s).map_err(|ds| diags.extend(ds)).ok());
+        let templates = strings.as_ref().and_then(|s| {
+            Templates::load(&config, s, asset_urls(&statics))
+                .map_err(|ds| diags.extend(ds))
+                .ok()
+        });
         let strings = strings.unwrap_or_default();
         let (content, ds) = content::load(&config, options.include_drafts);
-        diags.extend(ds);
-        let (statics, ds) = list_static(&config);
         diags.extend(ds);
         let taxonomies = TaxonomyIndex::build(&config, &content);
         let files = generated_files(&config, &content, &strings, &statics, &taxonomies);
 
         let results: Vec<(Rendered, Vec<AnchorRef>)> = (0..content.docs.len())
             .into_par_iter()
-            .map(|id| render_markdown(&content, &files, id))
+            .map(|id| render_markdown(&content, &strings, &files, id))
             .collect();
         let (mut rendered, anchor_refs): (Vec<_>, Vec<_>) = results.into_iter().unzip();
         for r in &mut rendered {
@@ -114,7 +121,10 @@ impl Site {
         diags.extend(pages::check_aliases(&content, &files));
 
         let Some(templates) = templates else {
-            return Loaded { site: None, diagnostics: diags };
+            return Loaded {
+                site: None,
+                diagnostics: diags,
+            };
         };
         let mut site = Site {
             config,
@@ -132,24 +142,38 @@ impl Site {
             taxonomies,
         };
         site.prepare_views();
-        Loaded { site: Some(site), diagnostics: diags }
+        Loaded {
+            site: Some(site),
+            diagnostics: diags,
+        }
     }
 
     /// Builds the shared template values once: per-language site values, every document's
     /// summary and every book's table of contents.
     fn prepare_views(&mut self) {
-        self.summaries = (0..self.content.docs.len()).map(|id| pages::summary_value(self, id)).collect();
+        self.summaries = (0..self.content.docs.len())
+            .map(|id| pages::summary_value(self, id))
+            .collect();
         self.site_values = self
             .config
             .languages
             .iter()
             .map(|l| (l.code.clone(), pages::site_value(self, &l.code)))
             .collect();
-        self.book_tocs = self.content.books.iter().map(|b| (b.root, pages::book_toc(self, b))).collect();
+        self.book_tocs = self
+            .content
+            .books
+            .iter()
+            .map(|b| (b.root, pages::book_toc(self, b)))
+            .collect();
     }
 
     /// Renders every output file; writes them when `output` is a folder.
-    pub fn render(&self, output: Output<'_>, progress: &indicatif::ProgressBar) -> Result<BuildStats, Vec<Diagnostic>> {
+    pub fn render(
+        &self,
+        output: Output<'_>,
+        progress: &indicatif::ProgressBar,
+    ) -> Result<BuildStats, Vec<Diagnostic>> {
         let start = Instant::now();
         if let Output::Dir(dir) = output {
             prepare_output_dir(&self.config.root, dir).map_err(|d| vec![d])?;
@@ -160,7 +184,8 @@ impl Site {
             .par_iter()
             .map(|job| {
                 let r = pages::render_job(self, job).and_then(|(url_path, html)| {
-                    write_output(output, &url_path, html.as_bytes()).map(|_| (url_path, job.lang(self).to_string()))
+                    write_output(output, &url_path, html.as_bytes())
+                        .map(|_| (url_path, job.lang(self).to_string()))
                 });
                 progress.inc(1);
                 r
@@ -198,13 +223,23 @@ impl Site {
     }
 
     fn copy_static(&self, output: Output<'_>) -> Vec<Diagnostic> {
-        let Output::Dir(dir) = output else { return Vec::new() };
+        let Output::Dir(dir) = output else {
+            return Vec::new();
+        };
         self.statics
             .par_iter()
             .filter_map(|(src, url)| {
                 let dest = dir.join(url.trim_start_matches('/'));
-                let r = dest.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|_| std::fs::copy(src, &dest));
-                r.err().map(|e| Diagnostic::error(display_path(&self.config.root, src), format!("cannot copy to {}: {e}", dest.display())))
+                let r = dest
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .and_then(|_| std::fs::copy(src, &dest));
+                r.err().map(|e| {
+                    Diagnostic::error(
+                        display_path(&self.config.root, src),
+                        format!("cannot copy to {}: {e}", dest.display()),
+                    )
+                })
             })
             .collect()
     }
@@ -223,17 +258,23 @@ impl Site {
         }
         self.content.docs[id].body = fresh.body;
         self.content.docs[id].body_line = fresh.body_line;
-        let (rendered, refs) = render_markdown(&self.content, &self.files, id);
+        let (rendered, refs) = render_markdown(&self.content, &self.strings, &self.files, id);
         self.rendered[id] = rendered;
         self.anchor_refs[id] = refs;
         let mut diags: Vec<Diagnostic> = self.rendered[id].diagnostics.drain(..).collect();
-        diags.extend(links::check_anchors(&self.content, &self.rendered, &self.anchor_refs));
+        diags.extend(links::check_anchors(
+            &self.content,
+            &self.rendered,
+            &self.anchor_refs,
+        ));
         if !diags.is_empty() {
             return Some(diags);
         }
         self.summaries[id] = pages::summary_value(self, id);
         for job in pages::jobs_showing(self, id) {
-            match pages::render_job(self, &job).and_then(|(p, html)| write_output(Output::Dir(out), &p, html.as_bytes())) {
+            match pages::render_job(self, &job)
+                .and_then(|(p, html)| write_output(Output::Dir(out), &p, html.as_bytes()))
+            {
                 Ok(()) => {}
                 Err(d) => diags.push(d),
             }
@@ -247,17 +288,28 @@ impl Site {
     }
 
     pub fn docs_count(&self) -> usize {
-        self.content.docs.iter().filter(|d| d.kind == Kind::Page || d.kind == Kind::Section).count()
+        self.content
+            .docs
+            .iter()
+            .filter(|d| d.kind == Kind::Page || d.kind == Kind::Section)
+            .count()
     }
 }
 
-fn render_markdown(content: &Content, files: &HashSet<String>, id: DocId) -> (Rendered, Vec<AnchorRef>) {
+fn render_markdown(
+    content: &Content,
+    strings: &Strings,
+    files: &HashSet<String>,
+    id: DocId,
+) -> (Rendered, Vec<AnchorRef>) {
     let doc = &content.docs[id];
     if doc.url.is_empty() {
         return (Rendered::default(), Vec::new());
     }
     let resolver = DocLinks::new(content, id, files);
-    let rendered = markdown::render(&doc.body, doc.body_line, &resolver, doc.book.is_some());
+    let table_label = strings.get(&doc.lang, "table").unwrap_or("Table");
+    let in_book = doc.book.is_some();
+    let rendered = markdown::render(&doc.body, doc.body_line, &resolver, in_book, table_label);
     (rendered, resolver.anchors.into_inner())
 }
 
@@ -275,14 +327,45 @@ fn list_static(config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>) {
                 files.push((e.into_path(), url));
             }
             Ok(_) => {}
-            Err(e) => diags.push(Diagnostic::error(STATIC_DIR, format!("cannot read the static folder: {e}"))),
+            Err(e) => diags.push(Diagnostic::error(
+                STATIC_DIR,
+                format!("cannot read the static folder: {e}"),
+            )),
         }
     }
     (files, diags)
 }
 
+/// Static file URL → the same URL with a content hash (`/css/kume.css?h=3f2a…`), so that
+/// assets can be cached for a year and still change the moment their content does.
+fn asset_urls(statics: &[(PathBuf, String)]) -> HashMap<String, String> {
+    statics
+        .par_iter()
+        .map(|(path, url)| {
+            let hash = std::fs::read(path).map(|b| fnv1a(&b)).unwrap_or_default();
+            (
+                url.clone(),
+                format!("{url}?h={:010x}", hash & 0xff_ffff_ffff),
+            )
+        })
+        .collect()
+}
+
+/// FNV-1a: stable across Rust versions and machines, unlike `DefaultHasher`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// URL paths of everything that is not a content page: static files and generated files.
-fn generated_files(config: &Config, content: &Content, strings: &Strings, statics: &[(PathBuf, String)], tax: &TaxonomyIndex) -> HashSet<String> {
+fn generated_files(
+    config: &Config,
+    content: &Content,
+    strings: &Strings,
+    statics: &[(PathBuf, String)],
+    tax: &TaxonomyIndex,
+) -> HashSet<String> {
     let mut files: HashSet<String> = statics.iter().map(|(_, u)| u.clone()).collect();
     files.insert("/sitemap.xml".into());
     files.insert("/robots.txt".into());
@@ -309,19 +392,38 @@ fn generated_files(config: &Config, content: &Content, strings: &Strings, static
 fn prepare_output_dir(root: &Path, dir: &Path) -> Result<(), Diagnostic> {
     let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let (root_abs, dir_abs) = (abs(root), abs(dir));
-    if dir.exists() && (root_abs.starts_with(&dir_abs) || dir_abs.join("site/config.yaml").exists() || dir_abs.join("Cargo.toml").exists()) {
-        return Err(Diagnostic::error(dir.display().to_string(), "refusing to use this folder as the output: it holds sources")
-            .help("pick an output folder of its own, e.g. --out public"));
+    if dir.exists()
+        && (root_abs.starts_with(&dir_abs)
+            || dir_abs.join("site/config.yaml").exists()
+            || dir_abs.join("Cargo.toml").exists())
+    {
+        return Err(Diagnostic::error(
+            dir.display().to_string(),
+            "refusing to use this folder as the output: it holds sources",
+        )
+        .help("pick an output folder of its own, e.g. --out public"));
     }
     if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(|e| Diagnostic::error(dir.display().to_string(), format!("cannot empty the output folder: {e}")))?;
+        std::fs::remove_dir_all(dir).map_err(|e| {
+            Diagnostic::error(
+                dir.display().to_string(),
+                format!("cannot empty the output folder: {e}"),
+            )
+        })?;
     }
-    std::fs::create_dir_all(dir).map_err(|e| Diagnostic::error(dir.display().to_string(), format!("cannot create the output folder: {e}")))
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Diagnostic::error(
+            dir.display().to_string(),
+            format!("cannot create the output folder: {e}"),
+        )
+    })
 }
 
 /// Writes one output file at a URL path (`/rehber/` → `rehber/index.html`).
 fn write_output(output: Output<'_>, url_path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
-    let Output::Dir(dir) = output else { return Ok(()) };
+    let Output::Dir(dir) = output else {
+        return Ok(());
+    };
     let mut rel = url_path.trim_start_matches('/').to_string();
     if rel.is_empty() || rel.ends_with('/') {
         rel.push_str("index.html");

@@ -11,7 +11,9 @@ use crate::config::Strings;
 use crate::content::{Book, Content, DocId, Kind};
 use crate::diagnostics::Diagnostic;
 use crate::render::Templates;
-use crate::render::views::{Alternate, BookNav, Link, PageView, SiteView, Summary, TermGroup, TocEntry, to_value};
+use crate::render::views::{
+    Alternate, BookNav, Link, PageView, SiteView, Summary, TermGroup, TocEntry, to_value,
+};
 
 /// One output page.
 #[derive(Debug, Clone)]
@@ -44,7 +46,9 @@ pub fn jobs(site: &Site) -> Vec<Job> {
     let content = &site.content;
     // Documents naming a missing template are already reported by `check_templates`.
     let mut jobs: Vec<Job> = (0..content.docs.len())
-        .filter(|&id| !content.docs[id].url.is_empty() && site.templates.exists(&template_for(content, id)))
+        .filter(|&id| {
+            !content.docs[id].url.is_empty() && site.templates.exists(&template_for(content, id))
+        })
         .map(Job::Doc)
         .collect();
     jobs.extend((0..content.books.len()).map(Job::Print));
@@ -54,7 +58,12 @@ pub fn jobs(site: &Site) -> Vec<Job> {
     }
     jobs.extend(content.homes.keys().map(|l| Job::NotFound(l.clone())));
     for (id, d) in content.docs.iter().enumerate() {
-        jobs.extend(d.front.aliases.iter().map(|a| Job::Alias(id, normalize_alias(&a.value))));
+        jobs.extend(
+            d.front
+                .aliases
+                .iter()
+                .map(|a| Job::Alias(id, normalize_alias(&a.value))),
+        );
     }
     jobs
 }
@@ -84,7 +93,9 @@ impl Job {
         let content = &site.content;
         match self {
             Job::Doc(id) => content.docs[*id].url.clone(),
-            Job::Print(b) => print_url(content, &site.strings, content.books[*b].root).unwrap_or_default(),
+            Job::Print(b) => {
+                print_url(content, &site.strings, content.books[*b].root).unwrap_or_default()
+            }
             Job::Taxonomy(t) => site.taxonomies.pages[*t].url.clone(),
             Job::Term(t, i) => site.taxonomies.pages[*t].terms[*i].url.clone(),
             Job::NotFound(lang) => format!("{}404.html", site.config.language_prefix(lang)),
@@ -102,14 +113,22 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
         Job::Doc(id) => {
             let d = &site.content.docs[*id];
             let view = page_view(site, *id);
-            (template_for(&site.content, *id), context! { site => site_value, page => to_value(&view), lang => lang }, Some(d.file.as_str()))
+            (
+                template_for(&site.content, *id),
+                context! { site => site_value, page => to_value(&view), lang => lang },
+                Some(d.file.as_str()),
+            )
         }
         Job::Print(b) => {
             let book = &site.content.books[*b];
             let root = &site.content.docs[book.root];
             let view = special_view(site, "print", &root.front.title, &url, &lang, Vec::new());
             let chapters = print_chapters(site, book);
-            ("book_print.html".into(), context! { site => site_value, page => to_value(&view), chapters => chapters, lang => lang }, Some(root.file.as_str()))
+            (
+                "book_print.html".into(),
+                context! { site => site_value, page => to_value(&view), chapters => chapters, lang => lang },
+                Some(root.file.as_str()),
+            )
         }
         Job::Taxonomy(t) => {
             let tp = &site.taxonomies.pages[*t];
@@ -122,28 +141,69 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
                 .map(|o| (o.lang.clone(), o.url.clone()))
                 .collect();
             let view = special_view(site, "taxonomy", title, &url, &lang, alternates);
-            let terms: Vec<TermLink> = tp.terms.iter().map(|t| TermLink { name: t.name.clone(), url: t.url.clone(), count: t.docs.len() }).collect();
-            ("taxonomy.html".into(), context! { site => site_value, page => to_value(&view), terms => to_value(&terms), lang => lang }, None)
+            let terms: Vec<TermLink> = tp
+                .terms
+                .iter()
+                .map(|t| TermLink {
+                    name: t.name.clone(),
+                    url: t.url.clone(),
+                    count: t.docs.len(),
+                })
+                .collect();
+            (
+                "taxonomy.html".into(),
+                context! { site => site_value, page => to_value(&view), terms => to_value(&terms), lang => lang },
+                None,
+            )
         }
         Job::Term(t, i) => {
             let tp = &site.taxonomies.pages[*t];
             let term = &tp.terms[*i];
             let view = special_view(site, "term", &term.name, &url, &lang, Vec::new());
-            let taxonomy = Link { title: site.config.taxonomies[tp.taxonomy].title[&lang].clone(), url: tp.url.clone() };
-            let list: Vec<Value> = term.docs.iter().map(|&d| site.summaries[d].clone()).collect();
-            ("term.html".into(), context! { site => site_value, page => to_value(&view), taxonomy => to_value(&taxonomy), pages => list, lang => lang }, None)
+            let taxonomy = Link {
+                title: site.config.taxonomies[tp.taxonomy].title[&lang].clone(),
+                url: tp.url.clone(),
+            };
+            let list: Vec<Value> = term
+                .docs
+                .iter()
+                .map(|&d| site.summaries[d].clone())
+                .collect();
+            (
+                "term.html".into(),
+                context! { site => site_value, page => to_value(&view), taxonomy => to_value(&taxonomy), pages => list, lang => lang },
+                None,
+            )
         }
         Job::NotFound(l) => {
             let title = site.strings.get(l, "not_found_title").unwrap_or("404");
-            let alternates = site.content.homes.keys().map(|o| (o.clone(), format!("{}404.html", site.config.language_prefix(o)))).collect();
+            let alternates = site
+                .content
+                .homes
+                .keys()
+                .map(|o| {
+                    (
+                        o.clone(),
+                        format!("{}404.html", site.config.language_prefix(o)),
+                    )
+                })
+                .collect();
             let view = special_view(site, "404", title, &url, &lang, alternates);
-            ("404.html".into(), context! { site => site_value, page => to_value(&view), lang => lang }, None)
+            (
+                "404.html".into(),
+                context! { site => site_value, page => to_value(&view), lang => lang },
+                None,
+            )
         }
         Job::Alias(id, _) => {
             let d = &site.content.docs[*id];
             let view = special_view(site, "alias", &d.front.title, &url, &lang, Vec::new());
             let target = format!("{}{}", site.config.base_url, d.url);
-            ("alias.html".into(), context! { site => site_value, page => to_value(&view), target => target, lang => lang }, Some(d.file.as_str()))
+            (
+                "alias.html".into(),
+                context! { site => site_value, page => to_value(&view), target => target, lang => lang },
+                Some(d.file.as_str()),
+            )
         }
     };
     let html = site.templates.render(&template, ctx, file)?;
@@ -202,7 +262,13 @@ pub fn check_templates(templates: &Templates, content: &Content) -> Vec<Diagnost
     needed.sort();
     for name in needed {
         if !templates.exists(&name) {
-            diags.push(Diagnostic::error(format!("templates/{name}"), format!("template `{name}` does not exist")).help("the site needs it; add the file to templates/"));
+            diags.push(
+                Diagnostic::error(
+                    format!("templates/{name}"),
+                    format!("template `{name}` does not exist"),
+                )
+                .help("the site needs it; add the file to templates/"),
+            );
         }
     }
     diags
@@ -210,7 +276,11 @@ pub fn check_templates(templates: &Templates, content: &Content) -> Vec<Diagnost
 
 fn normalize_alias(alias: &str) -> String {
     let last = alias.rsplit('/').next().unwrap_or_default();
-    if alias.ends_with('/') || last.contains('.') { alias.to_string() } else { format!("{alias}/") }
+    if alias.ends_with('/') || last.contains('.') {
+        alias.to_string()
+    } else {
+        format!("{alias}/")
+    }
 }
 
 /// Aliases must be absolute paths that no page or file already uses.
@@ -231,7 +301,11 @@ pub fn check_aliases(content: &Content, files: &HashSet<String>) -> Vec<Diagnost
                 None
             };
             if let Some(p) = problem {
-                diags.push(Diagnostic::error(&d.file, format!("alias `{}` {p}", a.value)).at(line, col).help("an alias is an old address that redirects to this page"));
+                diags.push(
+                    Diagnostic::error(&d.file, format!("alias `{}` {p}", a.value))
+                        .at(line, col)
+                        .help("an alias is an old address that redirects to this page"),
+                );
             }
         }
     }
@@ -251,22 +325,37 @@ pub fn site_value(site: &Site, lang: &str) -> Value {
     let menu = content
         .homes
         .get(lang)
-        .map(|&h| content.docs[h].children.iter().map(|&c| link(content, c)).collect())
+        .map(|&h| {
+            content.docs[h]
+                .children
+                .iter()
+                .map(|&c| link(content, c))
+                .collect()
+        })
         .unwrap_or_default();
     let languages = config
         .languages
         .iter()
         .filter(|l| content.homes.contains_key(&l.code))
-        .map(|l| Link { title: l.name.clone(), url: config.language_prefix(&l.code) })
+        .map(|l| Link {
+            title: l.name.clone(),
+            url: config.language_prefix(&l.code),
+        })
         .collect();
     let taxonomies = site
         .taxonomies
         .pages
         .iter()
         .filter(|p| p.lang == lang)
-        .map(|p| Link { title: config.taxonomies[p.taxonomy].title[lang].clone(), url: p.url.clone() })
+        .map(|p| Link {
+            title: config.taxonomies[p.taxonomy].title[lang].clone(),
+            url: p.url.clone(),
+        })
         .collect();
-    let locale = config.language(lang).map(|l| l.locale.clone()).unwrap_or_default();
+    let locale = config
+        .language(lang)
+        .map(|l| l.locale.clone())
+        .unwrap_or_default();
     to_value(&SiteView {
         title: config.title.get(lang).cloned().unwrap_or_default(),
         description: config.description.get(lang).cloned().unwrap_or_default(),
@@ -286,18 +375,32 @@ pub fn site_value(site: &Site, lang: &str) -> Value {
 
 fn link(content: &Content, id: DocId) -> Link {
     let d = &content.docs[id];
-    Link { title: d.front.title.clone(), url: d.url.clone() }
+    Link {
+        title: d.front.title.clone(),
+        url: d.url.clone(),
+    }
 }
 
 pub fn summary_value(site: &Site, id: DocId) -> Value {
     let d = &site.content.docs[id];
-    let number = site.content.book_of(id).and_then(|b| b.numbers.get(&id).cloned());
+    let number = site
+        .content
+        .book_of(id)
+        .and_then(|b| b.numbers.get(&id).cloned());
     to_value(&Summary {
         title: d.front.title.clone(),
         url: d.url.clone(),
-        kind: if d.kind == Kind::Section { "section" } else { "page" },
+        kind: if d.kind == Kind::Section {
+            "section"
+        } else {
+            "page"
+        },
         description: d.front.description.clone(),
-        summary: site.rendered.get(id).map(|r| shorten(&r.summary, 240)).unwrap_or_default(),
+        summary: site
+            .rendered
+            .get(id)
+            .map(|r| shorten(&r.summary, 240))
+            .unwrap_or_default(),
         date: d.date.map(|x| x.iso()),
         number,
     })
@@ -337,11 +440,21 @@ fn alternates(site: &Site, id: DocId) -> Vec<Alternate> {
         .iter()
         .filter(|l| content.homes.contains_key(&l.code))
         .map(|l| {
-            let translation = if l.code == d.lang { Some(id) } else { d.translations.iter().copied().find(|&t| content.docs[t].lang == l.code) };
+            let translation = if l.code == d.lang {
+                Some(id)
+            } else {
+                d.translations
+                    .iter()
+                    .copied()
+                    .find(|&t| content.docs[t].lang == l.code)
+            };
             Alternate {
                 code: l.code.clone(),
                 name: l.name.clone(),
-                url: translation.map_or_else(|| site.config.language_prefix(&l.code), |t| content.docs[t].url.clone()),
+                url: translation.map_or_else(
+                    || site.config.language_prefix(&l.code),
+                    |t| content.docs[t].url.clone(),
+                ),
                 translated: translation.is_some(),
                 current: l.code == d.lang,
             }
@@ -358,35 +471,67 @@ fn page_view(site: &Site, id: DocId) -> PageView {
         .taxonomies
         .iter()
         .filter_map(|(name, terms)| {
-            let ti = site.config.taxonomies.iter().position(|t| &t.name == name)?;
+            let ti = site
+                .config
+                .taxonomies
+                .iter()
+                .position(|t| &t.name == name)?;
             let tp = site.taxonomies.find(ti, &d.lang)?;
             let terms = terms
                 .value
                 .iter()
                 .filter_map(|t| tp.terms.iter().find(|x| x.slug == crate::text::slugify(t)))
-                .map(|t| Link { title: t.name.clone(), url: t.url.clone() })
+                .map(|t| Link {
+                    title: t.name.clone(),
+                    url: t.url.clone(),
+                })
                 .collect();
-            Some(TermGroup { name: name.clone(), title: site.config.taxonomies[ti].title[&d.lang].clone(), terms })
+            Some(TermGroup {
+                name: name.clone(),
+                title: site.config.taxonomies[ti].title[&d.lang].clone(),
+                terms,
+            })
         })
         .collect();
     PageView {
-        kind: if d.kind == Kind::Section { "section" } else { "page" },
+        kind: if d.kind == Kind::Section {
+            "section"
+        } else {
+            "page"
+        },
         title: d.front.title.clone(),
-        description: d.front.description.clone().unwrap_or_else(|| shorten(&r.summary, 160)),
+        description: d
+            .front
+            .description
+            .clone()
+            .unwrap_or_else(|| shorten(&r.summary, 160)),
         date: d.date.map(|x| x.iso()),
         url: d.url.clone(),
         permalink: format!("{}{}", site.config.base_url, d.url),
         lang: d.lang.clone(),
         source: d.file.clone(),
         content: Value::from_safe_string(r.html.clone()),
-        toc: r.headings.iter().filter(|h| (2..=3).contains(&h.level)).cloned().collect(),
+        toc: r
+            .headings
+            .iter()
+            .filter(|h| (2..=3).contains(&h.level))
+            .cloned()
+            .collect(),
         word_count: r.word_count,
         reading_minutes: r.word_count.div_ceil(200).max(1),
         alternates: alternates(site, id),
         taxonomies,
         extra: d.front.extra.as_ref().map(to_value).unwrap_or_default(),
-        breadcrumbs: content.ancestors(id).into_iter().map(|a| link(content, a)).collect(),
-        children: d.children.iter().map(|&c| site.summaries[c].clone()).collect(),
+        breadcrumbs: content
+            .ancestors(id)
+            .into_iter()
+            .map(|a| link(content, a))
+            .collect(),
+        children: d
+            .children
+            .iter()
+            .map(|&c| site.summaries[c].clone())
+            .collect(),
         book: book_nav(site, id),
         feed_url: d.front.feed.then(|| super::feeds::feed_url(&d.url)),
     }
@@ -402,7 +547,10 @@ fn book_nav(site: &Site, id: DocId) -> Option<BookNav> {
             Some(n) => format!("{n}. {}", content.docs[c].front.title),
             None => content.docs[c].front.title.clone(),
         };
-        Some(Link { title, url: content.docs[c].url.clone() })
+        Some(Link {
+            title,
+            url: content.docs[c].url.clone(),
+        })
     };
     let root = &content.docs[book.root];
     Some(BookNav {
@@ -417,12 +565,22 @@ fn book_nav(site: &Site, id: DocId) -> Option<BookNav> {
 }
 
 /// A page that is not a document (print page, taxonomy, 404, redirect).
-fn special_view(site: &Site, kind: &'static str, title: &str, url: &str, lang: &str, alternates: Vec<(String, String)>) -> PageView {
+fn special_view(
+    site: &Site,
+    kind: &'static str,
+    title: &str,
+    url: &str,
+    lang: &str,
+    alternates: Vec<(String, String)>,
+) -> PageView {
     let config = &site.config;
     let alternates = alternates
         .into_iter()
         .map(|(code, u)| Alternate {
-            name: config.language(&code).map(|l| l.name.clone()).unwrap_or_default(),
+            name: config
+                .language(&code)
+                .map(|l| l.name.clone())
+                .unwrap_or_default(),
             current: code == lang,
             code,
             url: u,
@@ -473,8 +631,13 @@ fn print_chapters(site: &Site, book: &Book) -> Value {
                 title: d.front.title.clone(),
                 number: book.numbers.get(&c).cloned(),
                 anchor: crate::text::slugify(&d.url),
-                depth: book.numbers.get(&c).map_or(1, |n| n.matches('.').count() + 2),
-                content: Value::from_safe_string(site.rendered[c].print_html.clone().unwrap_or_default()),
+                depth: book
+                    .numbers
+                    .get(&c)
+                    .map_or(1, |n| n.matches('.').count() + 2),
+                content: Value::from_safe_string(
+                    site.rendered[c].print_html.clone().unwrap_or_default(),
+                ),
             }
         })
         .collect();

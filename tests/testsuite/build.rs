@@ -19,17 +19,44 @@ fn repository_site_builds_both_languages_and_the_guidebook() {
     let run = kume_in(&repo(), &["build", "--out", out.path().to_str().unwrap()]);
     run.assert_code(0);
     let summary = run.stderr.lines().last().unwrap();
-    assert!(summary.starts_with("Built ") && summary.contains("(tr ") && summary.contains(", en "), "{summary}");
-    let read = |p: &str| std::fs::read_to_string(out.path().join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
-    for part in ["kume-analizi", "kumeyi-hareketlendirme", "kume-yonetimi", "kume-destekleri", "izleme-ve-degerlendirme"] {
+    assert!(
+        summary.starts_with("Built ") && summary.contains("(tr ") && summary.contains(", en "),
+        "{summary}"
+    );
+    let read = |p: &str| {
+        std::fs::read_to_string(out.path().join(p)).unwrap_or_else(|e| panic!("{p}: {e}"))
+    };
+    for part in [
+        "kume-analizi",
+        "kumeyi-hareketlendirme",
+        "kume-yonetimi",
+        "kume-destekleri",
+        "izleme-ve-degerlendirme",
+    ] {
         let html = read(&format!("rehber/{part}/index.html"));
-        assert!(html.contains("class=\"book-toc\"") && html.contains("rel=\"prev\""), "{part}");
+        assert!(
+            html.contains("class=\"book-toc\"") && html.contains("rel=\"prev\""),
+            "{part}"
+        );
     }
-    for part in ["cluster-analysis", "cluster-mobilisation", "cluster-management", "cluster-support", "monitoring-and-evaluation"] {
-        assert!(read(&format!("en/guide/{part}/index.html")).contains("<html lang=\"en\">"), "{part}");
+    for part in [
+        "cluster-analysis",
+        "cluster-mobilisation",
+        "cluster-management",
+        "cluster-support",
+        "monitoring-and-evaluation",
+    ] {
+        assert!(
+            read(&format!("en/guide/{part}/index.html")).contains("<html lang=\"en\">"),
+            "{part}"
+        );
     }
     let print = read("rehber/yazdir/index.html");
-    assert_eq!(print.matches("class=\"print-chapter").count(), 6, "introduction and five parts");
+    assert_eq!(
+        print.matches("class=\"print-chapter").count(),
+        6,
+        "introduction and five parts"
+    );
     assert!(read("en/guide/print/index.html").contains("<html lang=\"en\">"));
 }
 
@@ -41,13 +68,21 @@ fn builds_are_reproducible() {
             .into_iter()
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file())
-            .map(|e| (e.path().strip_prefix(dir).unwrap().display().to_string(), std::fs::read(e.path()).unwrap()))
+            .map(|e| {
+                (
+                    e.path().strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
             .collect()
     };
     site.build();
     let first = snapshot(&site.root.join("public"));
     site.build();
-    assert!(first == snapshot(&site.root.join("public")), "two builds of the same sources differ");
+    assert!(
+        first == snapshot(&site.root.join("public")),
+        "two builds of the same sources differ"
+    );
     assert!(first.contains_key("rehber/giris/index.html"));
 }
 
@@ -70,7 +105,10 @@ fn pretty_urls_follow_files_and_slugs_per_language() {
     ] {
         assert!(site.output_exists(path), "missing {path}");
     }
-    assert!(!site.output_exists("taslak/index.html"), "drafts are not published");
+    assert!(
+        !site.output_exists("taslak/index.html"),
+        "drafts are not published"
+    );
 }
 
 #[test]
@@ -81,29 +119,51 @@ fn pages_declare_language_alternates_and_switch_to_translations() {
     assert!(tr.contains("<html lang=\"tr\">"));
     assert!(tr.contains("<link rel=\"alternate\" hreflang=\"en\" href=\"https://test.example.org/en/guide/introduction/\">"));
     assert!(tr.contains("<link rel=\"alternate\" hreflang=\"x-default\" href=\"https://test.example.org/rehber/giris/\">"));
-    assert!(tr.contains("<link rel=\"canonical\" href=\"https://test.example.org/rehber/giris/\">"));
+    assert!(
+        tr.contains("<link rel=\"canonical\" href=\"https://test.example.org/rehber/giris/\">")
+    );
     assert!(tr.contains("<meta property=\"og:locale\" content=\"tr_TR\">"));
-    assert!(tr.contains("<a href=\"/en/guide/introduction/\" hreflang=\"en\" lang=\"en\">English</a>"));
+    assert!(
+        tr.contains("<a href=\"/en/guide/introduction/\" hreflang=\"en\" lang=\"en\">English</a>")
+    );
     // A page without a translation sends the switch to the other language's home page.
     let news = site.read_output("haberler/yeni/index.html");
-    assert!(news.contains("<a href=\"/en/\" hreflang=\"en\" lang=\"en\" title="), "{news}");
+    assert!(
+        news.contains("<a href=\"/en/\" hreflang=\"en\" lang=\"en\" title="),
+        "{news}"
+    );
 }
 
 #[test]
 fn source_links_become_page_urls_in_the_page_language() {
     let site = TestSite::fixture("features");
     site.build();
-    assert!(site.read_output("rehber/giris/index.html").contains("<a href=\"/rehber/ikinci/#adimlar\">"));
-    assert!(site.read_output("en/guide/introduction/index.html").contains("<a href=\"/en/guide/second-part/#steps\">"));
-    assert!(site.read_output("index.html").contains("<a href=\"/hakkinda/\">"));
-    assert!(site.read_output("en/index.html").contains("<a href=\"/en/about/\">"));
+    assert!(
+        site.read_output("rehber/giris/index.html")
+            .contains("<a href=\"/rehber/ikinci/#adimlar\">")
+    );
+    assert!(
+        site.read_output("en/guide/introduction/index.html")
+            .contains("<a href=\"/en/guide/second-part/#steps\">")
+    );
+    assert!(
+        site.read_output("index.html")
+            .contains("<a href=\"/hakkinda/\">")
+    );
+    assert!(
+        site.read_output("en/index.html")
+            .contains("<a href=\"/en/about/\">")
+    );
 }
 
 #[test]
 fn headings_get_transliterated_ids() {
     let site = TestSite::fixture("features");
     site.build();
-    assert!(site.read_output("rehber/giris/index.html").contains("<h2 id=\"baslarken\">Başlarken</h2>"));
+    assert!(
+        site.read_output("rehber/giris/index.html")
+            .contains("<h2 id=\"baslarken\">Başlarken</h2>")
+    );
 }
 
 #[test]
@@ -114,19 +174,46 @@ fn book_has_navigation_numbers_and_a_print_page() {
     assert!(chapter.contains("<a class=\"pager-prev\" href=\"/rehber/\" rel=\"prev\">"));
     assert!(chapter.contains("<a class=\"pager-next\" href=\"/rehber/ikinci/\" rel=\"next\">"));
     assert!(chapter.contains("<span class=\"chapter-number\">1.</span> Giriş</h1>"));
-    assert!(chapter.contains("<span class=\"chapter-number\">2.1.</span> Adım</a>"), "nested chapters are numbered");
+    assert!(
+        chapter.contains("<span class=\"chapter-number\">2.1.</span> Adım</a>"),
+        "nested chapters are numbered"
+    );
     assert!(chapter.contains("<a href=\"/rehber/yazdir/\">"));
 
     let print = site.read_output("rehber/yazdir/index.html");
-    let order: Vec<usize> = ["id=\"rehber\"", "id=\"rehber-giris\"", "id=\"rehber-ikinci\"", "id=\"rehber-ikinci-adim\""]
-        .iter()
-        .map(|id| print.find(id).unwrap_or_else(|| panic!("{id} missing from the print page")))
-        .collect();
-    assert!(order.windows(2).all(|w| w[0] < w[1]), "chapters in reading order");
-    assert!(print.contains("<h2 id=\"rehber-giris--baslarken\">"), "ids are unique on the print page");
-    assert!(print.contains("href=\"#rehber-ikinci--adimlar\""), "links into the book become in-page anchors");
-    assert!(print.contains("id=\"fn-rehber-giris--kaynak\""), "footnotes stay unique");
-    assert!(site.read_output("en/guide/print/index.html").contains("href=\"#en-guide-second-part--steps\""));
+    let order: Vec<usize> = [
+        "id=\"rehber\"",
+        "id=\"rehber-giris\"",
+        "id=\"rehber-ikinci\"",
+        "id=\"rehber-ikinci-adim\"",
+    ]
+    .iter()
+    .map(|id| {
+        print
+            .find(id)
+            .unwrap_or_else(|| panic!("{id} missing from the print page"))
+    })
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "chapters in reading order"
+    );
+    assert!(
+        print.contains("<h2 id=\"rehber-giris--baslarken\">"),
+        "ids are unique on the print page"
+    );
+    assert!(
+        print.contains("href=\"#rehber-ikinci--adimlar\""),
+        "links into the book become in-page anchors"
+    );
+    assert!(
+        print.contains("id=\"fn-rehber-giris--kaynak\""),
+        "footnotes stay unique"
+    );
+    assert!(
+        site.read_output("en/guide/print/index.html")
+            .contains("href=\"#en-guide-second-part--steps\"")
+    );
 }
 
 #[test]
@@ -134,12 +221,20 @@ fn sections_sort_by_weight_then_turkish_alphabet() {
     let site = TestSite::fixture("features");
     site.build();
     let html = site.read_output("sirala/index.html");
-    let expected = ["Önce", "Cam", "Çam", "Ilgaz", "İnci", "Ocak", "Ödev", "Sabun", "Şeker", "Zeytin"];
+    let expected = [
+        "Önce", "Cam", "Çam", "Ilgaz", "İnci", "Ocak", "Ödev", "Sabun", "Şeker", "Zeytin",
+    ];
     let positions: Vec<usize> = expected
         .iter()
-        .map(|t| html.find(&format!(">{t}</a></h3>")).unwrap_or_else(|| panic!("{t} not listed")))
+        .map(|t| {
+            html.find(&format!(">{t}</a></h3>"))
+                .unwrap_or_else(|| panic!("{t} not listed"))
+        })
         .collect();
-    assert!(positions.windows(2).all(|w| w[0] < w[1]), "order was not {expected:?}");
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "order was not {expected:?}"
+    );
 }
 
 #[test]
@@ -148,11 +243,20 @@ fn news_section_has_an_atom_feed_newest_first() {
     site.build();
     let feed = site.read_output("haberler/atom.xml");
     assert!(feed.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"tr\">"));
-    let (new, old) = (feed.find("Yeni haber").unwrap(), feed.find("Eski haber").unwrap());
+    let (new, old) = (
+        feed.find("Yeni haber").unwrap(),
+        feed.find("Eski haber").unwrap(),
+    );
     assert!(new < old);
     assert!(feed.contains("<updated>2026-03-05T00:00:00Z</updated>"));
-    assert!(feed.contains("href=&quot;https://test.example.org/rehber/&quot;"), "links in entries are absolute");
-    assert!(site.read_output("haberler/index.html").contains("<link rel=\"alternate\" type=\"application/atom+xml\""));
+    assert!(
+        feed.contains("href=&quot;https://test.example.org/rehber/&quot;"),
+        "links in entries are absolute"
+    );
+    assert!(
+        site.read_output("haberler/index.html")
+            .contains("<link rel=\"alternate\" type=\"application/atom+xml\"")
+    );
 }
 
 #[test]
@@ -164,9 +268,14 @@ fn sitemap_robots_and_redirects() {
     assert!(sitemap.contains("<xhtml:link rel=\"alternate\" hreflang=\"en\" href=\"https://test.example.org/en/about/\"/>"));
     assert!(sitemap.contains("<lastmod>2026-03-05</lastmod>"));
     assert!(!sitemap.contains("taslak"));
-    assert_eq!(site.read_output("robots.txt"), "User-agent: *\nAllow: /\n\nSitemap: https://test.example.org/sitemap.xml\n");
+    assert_eq!(
+        site.read_output("robots.txt"),
+        "User-agent: *\nAllow: /\n\nSitemap: https://test.example.org/sitemap.xml\n"
+    );
     let alias = site.read_output("eski-haber/index.html");
-    assert!(alias.contains("<meta http-equiv=\"refresh\" content=\"0; url=https://test.example.org/haberler/yeni/\">"));
+    assert!(alias.contains(
+        "<meta http-equiv=\"refresh\" content=\"0; url=https://test.example.org/haberler/yeni/\">"
+    ));
     let redirects = site.read_output("_redirects");
     assert!(redirects.contains("/eski-haber/  /haberler/yeni/  301"));
     assert!(redirects.contains("/en/*  /en/404.html  404"));
@@ -177,17 +286,30 @@ fn taxonomy_index_and_term_pages_per_language() {
     let site = TestSite::fixture("features");
     site.build();
     let index = site.read_output("kimin-icin/index.html");
-    assert!(index.contains("<a href=\"/kimin-icin/kobiler/\">KOBİ&#39;ler</a>"), "{index}");
-    assert!(site.read_output("kimin-icin/kume-yoneticileri/index.html").contains(">1. Giriş</a>"));
-    assert!(site.read_output("en/audiences/smes/index.html").contains(">1. Introduction</a>"));
-    assert!(site.read_output("rehber/giris/index.html").contains("<a href=\"/kimin-icin/kobiler/\">KOBİ&#39;ler</a>"));
+    assert!(
+        index.contains("<a href=\"/kimin-icin/kobiler/\">KOBİ&#39;ler</a>"),
+        "{index}"
+    );
+    assert!(
+        site.read_output("kimin-icin/kume-yoneticileri/index.html")
+            .contains(">1. Giriş</a>")
+    );
+    assert!(
+        site.read_output("en/audiences/smes/index.html")
+            .contains(">1. Introduction</a>")
+    );
+    assert!(
+        site.read_output("rehber/giris/index.html")
+            .contains("<a href=\"/kimin-icin/kobiler/\">KOBİ&#39;ler</a>")
+    );
 }
 
 #[test]
 fn drafts_are_built_on_request() {
     let site = TestSite::fixture("features");
     let out = site.root.join("public");
-    site.kume(&["build", "--drafts", "--out", out.to_str().unwrap()]).assert_code(0);
+    site.kume(&["build", "--drafts", "--out", out.to_str().unwrap()])
+        .assert_code(0);
     assert!(site.output_exists("taslak/index.html"));
 }
 
@@ -207,5 +329,8 @@ fn static_files_are_copied_as_is() {
     let site = TestSite::fixture("features");
     site.build();
     let css = std::fs::read(repo().join("site/static/css/kume.css")).unwrap();
-    assert_eq!(std::fs::read(site.root.join("public/css/kume.css")).unwrap(), css);
+    assert_eq!(
+        std::fs::read(site.root.join("public/css/kume.css")).unwrap(),
+        css
+    );
 }

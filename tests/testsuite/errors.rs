@@ -65,7 +65,10 @@ fn undefined_template_value_names_template_line_and_page() {
 
 #[test]
 fn ui_string_missing_in_one_language_is_an_error() {
-    let lines = std::fs::read_to_string(repo().join("site/i18n/tr.yaml")).unwrap().lines().count();
+    let lines = std::fs::read_to_string(repo().join("site/i18n/tr.yaml"))
+        .unwrap()
+        .lines()
+        .count();
     let run = check("missing-translation");
     run.assert_stderr_has(&format!(
         "site/i18n/tr.yaml:{}:1: error: UI string `yeni_anahtar` has no translation in `site/i18n/en.yaml`\n  \
@@ -116,7 +119,8 @@ fn page_without_section_index() {
 
 #[test]
 fn two_pages_with_one_url() {
-    check("duplicate-url").assert_stderr_has("error: its URL `/hakkinda/` is also the URL of site/content/");
+    check("duplicate-url")
+        .assert_stderr_has("error: its URL `/hakkinda/` is also the URL of site/content/");
 }
 
 #[test]
@@ -147,7 +151,8 @@ fn build_with_errors_fails_and_keeps_the_previous_output() {
     site.write("public/index.html", "previous");
     let out = site.root.join("public");
     let run = site.kume(&["build", "--out", out.to_str().unwrap()]);
-    run.assert_code(ERRORS).assert_stderr_has("site/content/_index.md:7:9: error:");
+    run.assert_code(ERRORS)
+        .assert_stderr_has("site/content/_index.md:7:9: error:");
     assert_eq!(site.read_output("index.html"), "previous");
 }
 
@@ -155,17 +160,26 @@ fn build_with_errors_fails_and_keeps_the_previous_output() {
 fn missing_config_tells_where_to_run() {
     let dir = tempfile::tempdir().unwrap();
     let run = crate::harness::kume_in(dir.path(), &["check"]);
-    run.assert_code(ERRORS).assert_stderr_has("site/config.yaml: error: cannot read the site configuration");
-    run.assert_stderr_has("help: run kume in the folder that holds site/config.yaml, or pass --root DIR");
+    run.assert_code(ERRORS)
+        .assert_stderr_has("site/config.yaml: error: cannot read the site configuration");
+    run.assert_stderr_has(
+        "help: run kume in the folder that holds site/config.yaml, or pass --root DIR",
+    );
 }
 
 #[test]
 fn bad_command_line_exits_2_and_help_documents_exit_codes() {
     let run = crate::harness::kume_in(&repo(), &["build", "--nope"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    let help = std::process::Command::new(env!("CARGO_BIN_EXE_kume")).arg("--help").output().unwrap();
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_kume"))
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
-    assert!(help.contains("Exit codes:") && help.contains("1  the site has errors"), "{help}");
+    assert!(
+        help.contains("Exit codes:") && help.contains("1  the site has errors"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -173,6 +187,7 @@ fn output_folder_holding_sources_is_refused() {
     let site = TestSite::base();
     let root = site.root.to_str().unwrap().to_string();
     let run = site.kume(&["build", "--out", &root]);
-    run.assert_code(ERRORS).assert_stderr_has("refusing to use this folder as the output: it holds sources");
+    run.assert_code(ERRORS)
+        .assert_stderr_has("refusing to use this folder as the output: it holds sources");
     assert!(site.root.join("site/config.yaml").exists());
 }

@@ -32,7 +32,11 @@ impl Run {
     /// Asserts that stderr contains `expected` (a whole diagnostic, say).
     #[track_caller]
     pub fn assert_stderr_has(&self, expected: &str) -> &Run {
-        assert!(self.stderr.contains(expected), "expected stderr to contain:\n{expected}\n--- stderr was:\n{}", self.stderr);
+        assert!(
+            self.stderr.contains(expected),
+            "expected stderr to contain:\n{expected}\n--- stderr was:\n{}",
+            self.stderr
+        );
         self
     }
 
@@ -70,7 +74,10 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 impl TestSite {
     /// The real templates, UI strings and static files with `tests/fixtures/base` on top.
     pub fn base() -> TestSite {
-        let dir = tempfile::Builder::new().prefix("kume-test-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("kume-test-")
+            .tempdir()
+            .unwrap();
         let root = dir.path().to_path_buf();
         let repo = repo();
         copy_tree(&repo.join("templates"), &root.join("templates"));
@@ -110,7 +117,8 @@ impl TestSite {
     }
 
     pub fn read_output(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.root.join("public").join(rel)).unwrap_or_else(|e| panic!("public/{rel}: {e}"))
+        std::fs::read_to_string(self.root.join("public").join(rel))
+            .unwrap_or_else(|e| panic!("public/{rel}: {e}"))
     }
 
     pub fn output_exists(&self, rel: &str) -> bool {

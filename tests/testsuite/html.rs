@@ -21,7 +21,10 @@ fn every_page_of_the_repository_site_is_valid_html() {
         .output()
         .expect("java must be installed to run the Nu HTML Checker");
     let report = String::from_utf8_lossy(&result.stderr);
-    assert!(result.status.success(), "Nu HTML Checker found errors:\n{report}");
+    assert!(
+        result.status.success(),
+        "Nu HTML Checker found errors:\n{report}"
+    );
     let pages = walkdir::WalkDir::new(out.path())
         .into_iter()
         .filter_map(Result::ok)

@@ -35,25 +35,45 @@ fn start(site: &TestSite) -> Server {
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
     let addr = loop {
-        let line = lines.next().expect("serve exited before listening").unwrap();
+        let line = lines
+            .next()
+            .expect("serve exited before listening")
+            .unwrap();
         if let Some(rest) = line.strip_prefix("Serving on http://") {
             break rest.split('/').next().unwrap().parse().unwrap();
         }
     };
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, addr, _out: out }
+    Server {
+        child,
+        addr,
+        _out: out,
+    }
 }
 
 fn get(addr: SocketAddr, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -65,7 +85,10 @@ fn wait_for(addr: SocketAddr, path: &str, done: impl Fn(u16, &str) -> bool) -> (
         if done(status, &body) {
             return (status, body);
         }
-        assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting for {path}; last status {status}:\n{body}");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {path}; last status {status}:\n{body}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -101,7 +124,9 @@ fn saving_a_page_rebuilds_it_and_wakes_the_reload_poll() {
     let page = "site/content/rehber/giris.md";
     let text = std::fs::read_to_string(site.root.join(page)).unwrap();
     site.write(page, &format!("{text}\nYeni paragraf: işaret-7421.\n"));
-    wait_for(server.addr, "/rehber/giris/", |s, b| s == 200 && b.contains("işaret-7421"));
+    wait_for(server.addr, "/rehber/giris/", |s, b| {
+        s == 200 && b.contains("işaret-7421")
+    });
     let new_version = poll.join().unwrap();
     assert_ne!(new_version, "", "the long poll answered");
 
