@@ -91,6 +91,14 @@ fn options() -> Options<'static> {
 /// Gives headings the ids decided before formatting, in document order.
 struct HeadingIds {
     ids: Mutex<std::vec::IntoIter<String>>,
+    /// Levels to add: the print page nests every chapter's headings under the chapter title.
+    shift: u8,
+}
+
+impl HeadingIds {
+    fn level(&self, heading: &HeadingMeta) -> u8 {
+        (heading.level + self.shift).min(6)
+    }
 }
 
 impl HeadingAdapter for HeadingIds {
@@ -106,21 +114,23 @@ impl HeadingAdapter for HeadingIds {
             .map_err(|_| fmt::Error)?
             .next()
             .unwrap_or_default();
-        write!(out, "<h{} id=\"{}\">", heading.level, id)
+        write!(out, "<h{} id=\"{}\">", self.level(heading), id)
     }
 
     fn exit(&self, out: &mut dyn fmt::Write, heading: &HeadingMeta) -> fmt::Result {
-        write!(out, "</h{}>", heading.level)
+        write!(out, "</h{}>", self.level(heading))
     }
 }
 
 /// Renders `body` (which starts at line `first_line` of its file) to HTML.
-/// `table_label` names the scroll regions of tables for assistive technology ("Tablo").
+/// `print_shift` is set for chapters of a book: their print version is rendered too, with
+/// headings moved down that many levels. `table_label` names the scroll regions of tables for
+/// assistive technology ("Tablo").
 pub fn render(
     body: &str,
     first_line: usize,
     resolver: &dyn LinkResolver,
-    in_book: bool,
+    print_shift: Option<u8>,
     table_label: &str,
 ) -> Rendered {
     let arena = Arena::new();
@@ -186,12 +196,12 @@ pub fn render(
     }
 
     let ids: Vec<String> = out.headings.iter().map(|h| h.id.clone()).collect();
-    out.html = scrollable_tables(format(root, &options, ids), table_label);
+    out.html = scrollable_tables(format(root, &options, ids, 0), table_label);
 
-    if in_book {
+    if let Some(shift) = print_shift {
         relabel_for_print(root, &links, print_hrefs, resolver);
         out.print_html = Some(scrollable_tables(
-            format(root, &options, print_ids),
+            format(root, &options, print_ids, shift),
             table_label,
         ));
     }
@@ -236,9 +246,15 @@ fn in_blockquote_or_list<'a>(node: &'a comrak::nodes::AstNode<'a>) -> bool {
     })
 }
 
-fn format<'a>(root: &'a comrak::nodes::AstNode<'a>, options: &Options, ids: Vec<String>) -> String {
+fn format<'a>(
+    root: &'a comrak::nodes::AstNode<'a>,
+    options: &Options,
+    ids: Vec<String>,
+    shift: u8,
+) -> String {
     let adapter = HeadingIds {
         ids: Mutex::new(ids.into_iter()),
+        shift,
     };
     let mut plugins = Plugins::default();
     plugins.render.heading_adapter = Some(&adapter);
@@ -321,7 +337,7 @@ mod tests {
             "## Küme Analizi\n\n## Küme Analizi\n\ntext\n",
             1,
             &Plain,
-            false,
+            None,
             "Tablo",
         );
         assert!(
@@ -336,7 +352,7 @@ mod tests {
     #[test]
     fn gfm_extensions_are_on() {
         let md = "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ https://example.org\n\n- [x] done\n\nNote[^1].\n\n[^1]: Source.\n";
-        let r = render(md, 1, &Plain, false, "Tablo");
+        let r = render(md, 1, &Plain, None, "Tablo");
         assert!(r.html.contains(
             "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Tablo 1\">\n<table>"
         ));
@@ -353,7 +369,7 @@ mod tests {
             "---\n\nSee [a](other.md) and\n[b](missing.md).\n",
             5,
             &Plain,
-            false,
+            None,
             "Tablo",
         );
         assert!(r.html.contains("href=\"/other/\""));
@@ -367,11 +383,11 @@ mod tests {
             "## Giriş\n\n[o](other.md) x[^a]\n\n[^a]: n\n",
             1,
             &Plain,
-            true,
+            Some(1),
             "Tablo",
         );
         let print = r.print_html.unwrap();
-        assert!(print.contains("<h2 id=\"ch--giris\">"), "{print}");
+        assert!(print.contains("<h3 id=\"ch--giris\">"), "{print}");
         assert!(print.contains("href=\"#other\""));
         assert!(print.contains("fn-ch--a"));
         assert!(r.html.contains("<h2 id=\"giris\">"));

@@ -297,13 +297,19 @@ fn serve_file(url_path: &str, shared: &Shared) -> Response<Full<Bytes>> {
     match std::fs::read(&file) {
         Ok(bytes) => respond(StatusCode::OK, content_type(&file), bytes),
         Err(_) => {
-            let not_found = if url_path.starts_with("/en/") {
-                "en/404.html"
+            // Each language has its own 404 page under its prefix (`/en/404.html`).
+            let first = url_path
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            let localized = shared.out.join(first).join("404.html");
+            let not_found = if !first.is_empty() && localized.is_file() {
+                localized
             } else {
-                "404.html"
+                shared.out.join("404.html")
             };
-            let body =
-                std::fs::read(shared.out.join(not_found)).unwrap_or_else(|_| b"not found".to_vec());
+            let body = std::fs::read(not_found).unwrap_or_else(|_| b"not found".to_vec());
             respond(StatusCode::NOT_FOUND, "text/html; charset=utf-8", body)
         }
     }

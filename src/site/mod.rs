@@ -308,8 +308,16 @@ fn render_markdown(
     }
     let resolver = DocLinks::new(content, id, files);
     let table_label = strings.get(&doc.lang, "table").unwrap_or("Table");
-    let in_book = doc.book.is_some();
-    let rendered = markdown::render(&doc.body, doc.body_line, &resolver, in_book, table_label);
+    // On the book's print page, chapter headings sit under the chapter's title (an h2), except
+    // in the book's own introduction, which sits under the page's h1.
+    let print_shift = doc.book.map(|root| if root == id { 0 } else { 1 });
+    let rendered = markdown::render(
+        &doc.body,
+        doc.body_line,
+        &resolver,
+        print_shift,
+        table_label,
+    );
     (rendered, resolver.anchors.into_inner())
 }
 

@@ -122,7 +122,19 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
         Job::Print(b) => {
             let book = &site.content.books[*b];
             let root = &site.content.docs[book.root];
-            let view = special_view(site, "print", &root.front.title, &url, &lang, Vec::new());
+            // The same book's print page in the other languages.
+            let alternates = std::iter::once(book.root)
+                .chain(root.translations.iter().copied())
+                .filter_map(|r| {
+                    let url = print_url(&site.content, &site.strings, r)?;
+                    site.content
+                        .books
+                        .iter()
+                        .any(|b| b.root == r)
+                        .then(|| (site.content.docs[r].lang.clone(), url))
+                })
+                .collect();
+            let view = special_view(site, "print", &root.front.title, &url, &lang, alternates);
             let chapters = print_chapters(site, book);
             (
                 "book_print.html".into(),

@@ -199,7 +199,7 @@ fn book_has_navigation_numbers_and_a_print_page() {
         "chapters in reading order"
     );
     assert!(
-        print.contains("<h2 id=\"rehber-giris--baslarken\">"),
+        print.contains("<h3 id=\"rehber-giris--baslarken\">"),
         "ids are unique on the print page"
     );
     assert!(
