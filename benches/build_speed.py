@@ -25,7 +25,8 @@ Method
 
 2. Builds.  ``kume build --root R --out R/public`` and
    ``hugo --quiet -d public`` (cwd H) are each run --runs times; the output
-   directory is deleted (untimed) before every run and, when runs > 1, the
+   directory is deleted and os.sync() called (untimed) before every run, so
+   no build pays for the previous one's disk writeback, and, when runs > 1, the
    first run is a discarded warm-up.  Each build process is spawned by a
    tiny launcher interpreter and reaped with os.wait4(), which gives that
    process's own resource usage: wall time (perf_counter around
@@ -566,6 +567,7 @@ def benchmark_build(tool: str, cmd: list[str], cwd: Path, out_dir: Path,
     measured = []
     for n in range(runs):
         shutil.rmtree(out_dir, ignore_errors=True)
+        os.sync()  # flush the previous run's writes so they are not billed to this one
         result = run_measured(cmd, cwd)
         label = "warm-up" if runs > 1 and n == 0 else f"run {n}"
         print(f"    {tool} {label}: {result.wall_s:.3f} s, "

@@ -63,6 +63,7 @@ await context.route('**/*', (route) => {
 });
 const page = await context.newPage();
 let failures = 0;
+let failedPages = 0;
 for (const [i, path] of pages.entries()) {
   // Half the pages at phone width: layout bugs (overlaps, reflow) show up there.
   await page.setViewportSize(i % 2 ? { width: 390, height: 844 } : { width: 1280, height: 900 });
@@ -71,6 +72,7 @@ for (const [i, path] of pages.entries()) {
   const result = await page.evaluate(() => window.axe.run(document, {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
   }));
+  if (result.violations.length) failedPages += 1;
   for (const v of result.violations) {
     failures += 1;
     console.error(`${path}: ${v.id} (${v.impact}): ${v.help}`);
@@ -79,5 +81,6 @@ for (const [i, path] of pages.entries()) {
 }
 await context.close();
 server.close();
-console.log(`axe-core: ${pages.length} pages checked, ${failures} violation${failures === 1 ? '' : 's'}`);
+console.log(`axe-core found ${failures} violation${failures === 1 ? '' : 's'} on ${pages.length} pages`);
+console.log(`accessibility: ${pages.length - failedPages} passed, ${failedPages} failed`);
 process.exit(failures ? 1 : 0);
