@@ -24,26 +24,31 @@ Method
        ``../../sec03/page-0042/``.
 
 2. Builds.  ``kume build --root R --out R/public`` and
-   ``hugo --quiet -d public`` (cwd H) are each run --runs times; the output
-   directory is deleted and os.sync() called (untimed) before every run, so
-   no build pays for the previous one's disk writeback, and, when runs > 1, the
-   first run is a discarded warm-up.  Each build process is spawned by a
-   tiny launcher interpreter and reaped with os.wait4(), which gives that
-   process's own resource usage: wall time (perf_counter around
+   ``hugo --quiet -d public`` (cwd H) are each run --runs times.  Before
+   every run the output directory is deleted and os.sync() called (both
+   untimed), so no build pays for the previous one's disk writeback; when
+   runs > 1 the first run is a discarded warm-up.  Each build process is
+   spawned by a tiny launcher interpreter and reaped with os.wait4(), which
+   gives that process's own resource usage: wall time (perf_counter around
    spawn..reap), user+system CPU time and peak RSS (ru_maxrss; see
    run_measured for why a launcher).  A build that exits non-zero, or whose
-   output holds fewer than N index.html files, aborts the benchmark with its
-   stderr.
+   output holds fewer than N index.html files, aborts the benchmark with
+   its stderr.
 
 3. Edit latency.  At the largest N, ``kume serve --root R --addr
-   127.0.0.1:PORT`` is started; once GET / answers 200 the script edits one
-   page 20 times (10 times write-temp-file-then-rename, as editors do, and
-   10 times a plain in-place overwrite, alternating), each time appending a
-   unique marker paragraph, and polls the page's URL every 2 ms (one
-   keep-alive connection) until the body contains the marker, with a 10 s
-   timeout.  Latency = time from just before the write starts to the first
-   response that contains the marker.  The server is always stopped at the
-   end and the page restored.
+   127.0.0.1:PORT --out R/serve-public`` is started; once GET / answers 200
+   the script edits one page 20 times (10 times write-temp-file-then-rename,
+   as editors do, and 10 times a plain in-place overwrite, alternating),
+   each time appending a unique marker paragraph, and polls the page's URL
+   every 2 ms (one keep-alive connection) until the body contains the
+   marker, with a 10 s timeout.  Latency = time from just before the write
+   starts to the first response that contains the marker.  The server is
+   always stopped at the end and the page restored.
+
+Everything is generated in a temp dir under /dev/shm (tmpfs) when it
+exists, so the figures measure the generators rather than the disk's
+metadata costs (on a VM disk creating 10,000 folders and files can cost
+more kernel time than the whole build); --on-disk or --workdir change that.
 
 Only the Python standard library is used.  Nothing is installed.
 """
@@ -731,7 +736,8 @@ def measure_edit_latency(kume: Path, corpus: Corpus, root: Path, logdir: Path) -
     page_file = root / "site" / "content" / corpus.rel_source(page)
     original = page_file.read_text(encoding="utf-8")
     port = free_port()
-    cmd = [str(kume), "serve", "--root", str(root), "--addr", f"127.0.0.1:{port}"]
+    cmd = [str(kume), "serve", "--root", str(root), "--addr", f"127.0.0.1:{port}",
+           "--out", str(root / "serve-public")]  # same filesystem as the builds
     out_log, err_log = logdir / "serve.stdout", logdir / "serve.stderr"
     client = LocalClient(port)
     samples: dict[str, list[float | None]] = {name: [] for name in WRITERS}
@@ -875,7 +881,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--runs", type=int, default=3, help="builds per tool and size (first is warm-up if > 1)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="corpus seed")
     p.add_argument("--json", type=Path, help="write all figures to this JSON file")
-    p.add_argument("--workdir", type=Path, help="generate into this dir and keep it (default: temp dir, removed)")
+    p.add_argument("--workdir", type=Path,
+                   help="generate into this empty dir and keep it (default: a temp dir, removed)")
+    p.add_argument("--on-disk", action="store_true",
+                   help="put the temp dir in the system temp dir instead of /dev/shm (tmpfs)")
     p.add_argument("--skip-kume", action="store_true", help="do not run kume (corpus/Hugo only)")
     p.add_argument("--skip-hugo", action="store_true", help="do not run hugo")
     p.add_argument("--skip-serve", action="store_true", help="skip the dev-server edit-latency test")
@@ -900,6 +909,27 @@ def resolve_hugo(arg: str) -> str:
     return found
 
 
+def temp_parent(on_disk: bool) -> str | None:
+    """/dev/shm when usable: keeps the disk's metadata costs out of the figures."""
+    shm = "/dev/shm"
+    if not on_disk and os.path.isdir(shm) and os.access(shm, os.W_OK):
+        return shm
+    return None
+
+
+def filesystem_of(path: Path) -> str:
+    """Type of the filesystem holding path, from the longest /proc/mounts prefix."""
+    best, fstype = "", "unknown"
+    try:
+        for line in Path("/proc/mounts").read_text().splitlines():
+            _, mount, kind, *_ = line.split()
+            if (str(path) + "/").startswith(mount.rstrip("/") + "/") and len(mount) > len(best):
+                best, fstype = mount, kind
+    except OSError:
+        pass
+    return fstype
+
+
 def run(args: argparse.Namespace, workdir: Path) -> dict:
     kume = None if args.skip_kume else resolve_kume(args.kume)
     hugo = None if args.skip_hugo else resolve_hugo(args.hugo)
@@ -909,9 +939,11 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
                      "hugo": version_of([hugo, "version"]) if hugo else None},
         "kume_binary": binary_fingerprint(kume) if kume else None,
         "settings": {"pages": args.pages, "runs": args.runs, "seed": args.seed},
+        "workdir": {"path": str(workdir), "filesystem": filesystem_of(workdir)},
         "builds": [],
     }
     print(f"machine: {report['machine']['nproc']} CPUs, {report['machine']['cpu_model']}")
+    print(f"workdir: {workdir} ({report['workdir']['filesystem']})")
     print(f"kume: {report['versions']['kume']}\nhugo: {report['versions']['hugo']}")
     corpora = {}
     for n in args.pages:
@@ -959,7 +991,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         workdir, cleanup = args.workdir.resolve(), None
     else:
-        cleanup = tempfile.TemporaryDirectory(prefix="kume-bench-")
+        cleanup = tempfile.TemporaryDirectory(prefix="kume-bench-", dir=temp_parent(args.on_disk))
         workdir = Path(cleanup.name)
     try:
         report = run(args, workdir)
