@@ -28,6 +28,7 @@ use crate::cli::{EXIT_FAILURE, SiteArgs, print_diagnostics, summary_line};
 use crate::config::{CONTENT_DIR, TEMPLATES_DIR};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::site::{BuildOptions, Output, Site};
+use crate::text::percent_decode;
 
 const RELOAD_JS: &str = r#"(function () {
   var version = null;
@@ -327,24 +328,6 @@ fn safe_path(root: &Path, url_path: &str) -> Option<PathBuf> {
         }
     }
     Some(path)
-}
-
-fn percent_decode(s: &str) -> String {
-    let mut out = Vec::with_capacity(s.len());
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn content_type(path: &Path) -> &'static str {

@@ -215,6 +215,31 @@ impl Date {
     }
 }
 
+/// Decodes `%XX` escapes in a URL path; invalid escapes are kept as written.
+pub fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 3 <= bytes.len() {
+            if let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The closest candidate to `word` when it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(
     word: &str,
@@ -295,6 +320,13 @@ mod tests {
             Date::parse("2024-02-29T10:00:00Z").unwrap().iso(),
             "2024-02-29"
         );
+    }
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(percent_decode("k%C3%BCme.md"), "küme.md");
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("%zz%41"), "%zzA");
     }
 
     #[test]

@@ -27,6 +27,16 @@ pub enum Kind {
     Section,
 }
 
+impl Kind {
+    /// The name templates see in `page.kind`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Page => "page",
+            Kind::Section => "section",
+        }
+    }
+}
+
 /// One Markdown file in one language.
 #[derive(Debug, Clone)]
 pub struct Document {

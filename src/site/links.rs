@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use crate::content::{Content, DocId};
 use crate::diagnostics::Diagnostic;
 use crate::markdown::{LinkResolver, LinkTarget, Rendered};
-use crate::text::{did_you_mean, slugify};
+use crate::text::{did_you_mean, percent_decode, slugify};
 
 /// A link with a `#fragment` to a page, checked after all pages are rendered.
 #[derive(Debug, Clone)]
@@ -53,48 +53,42 @@ impl<'a> DocLinks<'a> {
         (self.content.docs[self.doc].book == Some(book)).then(|| slugify(&doc.url))
     }
 
-    fn target(
-        &self,
-        id: DocId,
-        fragment: Option<&str>,
-        written: &str,
-        line: usize,
-        column: usize,
-    ) -> LinkTarget {
+    /// Records the anchor to check later and rewrites the link to `id`'s URL. `keep_written`
+    /// keeps the author's href on the normal page (it is already a URL); only the print page
+    /// differs.
+    fn target(&self, id: DocId, link: &Written<'_>, keep_written: bool) -> LinkTarget {
         let url = &self.content.docs[id].url;
-        if let Some(f) = fragment {
+        if let Some(f) = link.fragment {
             self.anchors.borrow_mut().push(AnchorRef {
                 target: id,
                 anchor: f.to_string(),
-                written: written.to_string(),
-                line,
-                column,
+                written: link.text.to_string(),
+                line: link.line,
+                column: link.column,
             });
         }
-        let href = match fragment {
-            Some(f) => format!("{url}#{f}"),
-            None => url.clone(),
+        let href = match (keep_written, link.fragment) {
+            (true, _) => link.text.to_string(),
+            (false, Some(f)) => format!("{url}#{f}"),
+            (false, None) => url.clone(),
         };
-        let print = self.chapter_anchor(id).map(|ch| match fragment {
+        let print = self.chapter_anchor(id).map(|ch| match link.fragment {
             Some(f) => format!("#{ch}--{f}"),
             None => format!("#{ch}"),
         });
         LinkTarget::Rewritten { href, print }
     }
 
-    fn resolve_source(
-        &self,
-        path: &str,
-        fragment: Option<&str>,
-        written: &str,
-        line: usize,
-        column: usize,
-    ) -> Result<LinkTarget, Diagnostic> {
+    fn error(&self, link: &Written<'_>, message: String) -> Diagnostic {
+        Diagnostic::error(self.file(), format!("link `{}`: {message}", link.text))
+            .at(link.line, link.column)
+    }
+
+    fn resolve_source(&self, path: &str, link: &Written<'_>) -> Result<LinkTarget, Diagnostic> {
         let doc = &self.content.docs[self.doc];
         let folder = doc.rel.rsplit_once('/').map_or("", |(f, _)| f);
-        let error = |msg: String| Diagnostic::error(self.file(), msg).at(line, column);
         let rel = join(if path.starts_with('/') { "" } else { folder }, path)
-            .ok_or_else(|| error(format!("link `{written}` points outside site/content/")))?;
+            .ok_or_else(|| self.error(link, "it points outside site/content/".into()))?;
         if self.content.failed.contains(&rel) {
             // That file's own error is reported; a second one here would only be noise.
             return Ok(LinkTarget::Unchanged);
@@ -106,41 +100,31 @@ impl<'a> DocLinks<'a> {
                 .content
                 .translation(&target.key, &doc.lang)
                 .ok_or_else(|| {
-                    error(format!(
-                        "link `{written}`: `{rel}` has no translation in this page's language ({})",
+                    let msg = format!(
+                        "`{rel}` has no translation in this page's language ({})",
                         doc.lang
-                    ))
-                    .help(format!(
+                    );
+                    self.error(link, msg).help(format!(
                         "add the translation next to it, or link to the page's URL `{}` explicitly",
                         target.url
                     ))
                 })?,
             Some(_) => direct.unwrap_or_default(),
             None => {
-                let mut d = error(format!(
-                    "link `{written}`: the file site/content/{rel} does not exist"
-                ));
-                if let Some(s) = did_you_mean(&rel, self.content.by_rel.keys().map(String::as_str))
-                {
-                    d = d.help(format!("did you mean `{s}`?"));
-                } else {
-                    d = d
-                        .help("link to a Markdown file under site/content/, relative to this file");
-                }
-                return Err(d);
+                let d = self.error(link, format!("the file site/content/{rel} does not exist"));
+                let keys = self.content.by_rel.keys().map(String::as_str);
+                return Err(match did_you_mean(&rel, keys) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => {
+                        d.help("link to a Markdown file under site/content/, relative to this file")
+                    }
+                });
             }
         };
-        Ok(self.target(found, fragment, written, line, column))
+        Ok(self.target(found, link, false))
     }
 
-    fn resolve_url(
-        &self,
-        path: &str,
-        fragment: Option<&str>,
-        written: &str,
-        line: usize,
-        column: usize,
-    ) -> Result<LinkTarget, Diagnostic> {
+    fn resolve_url(&self, path: &str, link: &Written<'_>) -> Result<LinkTarget, Diagnostic> {
         let base = &self.content.docs[self.doc].url;
         let joined = if path.starts_with('/') {
             join("", path)
@@ -148,11 +132,7 @@ impl<'a> DocLinks<'a> {
             join(base.trim_matches('/'), path)
         };
         let Some(joined) = joined else {
-            return Err(Diagnostic::error(
-                self.file(),
-                format!("link `{written}` points above the site root"),
-            )
-            .at(line, column));
+            return Err(self.error(link, "it points above the site root".into()));
         };
         let as_file = format!("/{joined}");
         let as_page = if joined.is_empty() {
@@ -161,14 +141,7 @@ impl<'a> DocLinks<'a> {
             format!("/{joined}/")
         };
         if let Some(&id) = self.content.by_url.get(&as_page) {
-            return Ok(match self.target(id, fragment, written, line, column) {
-                // Keep what the author wrote on the normal page; only the print page differs.
-                LinkTarget::Rewritten { print, .. } => LinkTarget::Rewritten {
-                    href: written.to_string(),
-                    print,
-                },
-                other => other,
-            });
+            return Ok(self.target(id, link, true));
         }
         if self.files.contains(&as_file) || self.files.contains(&format!("{as_page}index.html")) {
             return Ok(LinkTarget::Unchanged);
@@ -177,24 +150,29 @@ impl<'a> DocLinks<'a> {
             .rsplit('/')
             .next()
             .is_some_and(|last| last.contains('.'));
-        let shown = if looks_like_file { &as_file } else { &as_page };
-        let mut d = Diagnostic::error(
-            self.file(),
-            format!("link `{written}`: no page or file has the URL `{shown}`"),
-        )
-        .at(line, column);
         if looks_like_file {
-            return Err(d.help(format!(
-                "put the file at site/static{as_file}, or correct the path"
-            )));
+            return Err(self
+                .error(link, format!("no page or file has the URL `{as_file}`"))
+                .help(format!(
+                    "put the file at site/static{as_file}, or correct the path"
+                )));
         }
-        if let Some(s) = did_you_mean(&as_page, self.content.by_url.keys().map(String::as_str)) {
-            d = d.help(format!("did you mean `{s}`?"));
-        } else {
-            d = d.help("link to the Markdown source (e.g. `../page.md`) so the link follows the page when its URL changes");
-        }
-        Err(d)
+        let d = self.error(link, format!("no page or file has the URL `{as_page}`"));
+        Err(match did_you_mean(&as_page, self.content.by_url.keys().map(String::as_str)) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help(
+                "link to the Markdown source (e.g. `../page.md`) so the link follows the page when its URL changes",
+            ),
+        })
     }
+}
+
+/// A link as the author wrote it, with where it is.
+struct Written<'a> {
+    text: &'a str,
+    fragment: Option<&'a str>,
+    line: usize,
+    column: usize,
 }
 
 impl LinkResolver for DocLinks<'_> {
@@ -212,23 +190,19 @@ impl LinkResolver for DocLinks<'_> {
             Some((p, f)) => (p, Some(f)),
             None => (destination, None),
         };
-        let path = path.split('?').next().unwrap_or(path);
-        let path = percent_decode(path);
+        let link = Written {
+            text: destination,
+            fragment,
+            line,
+            column,
+        };
+        let path = percent_decode(path.split('?').next().unwrap_or(path));
         if path.is_empty() {
-            return Ok(self.target(self.doc, fragment, destination, line, column)).map(
-                |t| match t {
-                    LinkTarget::Rewritten { print, .. } => LinkTarget::Rewritten {
-                        href: destination.to_string(),
-                        print,
-                    },
-                    other => other,
-                },
-            );
-        }
-        if path.ends_with(".md") {
-            self.resolve_source(&path, fragment, destination, line, column)
+            Ok(self.target(self.doc, &link, true))
+        } else if path.ends_with(".md") {
+            self.resolve_source(&path, &link)
         } else {
-            self.resolve_url(&path, fragment, destination, line, column)
+            self.resolve_url(&path, &link)
         }
     }
 
@@ -252,27 +226,6 @@ fn is_external(dest: &str) -> bool {
         }
         None => false,
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Joins a relative path onto a folder (both `/`-separated, without leading slash) and
@@ -358,11 +311,5 @@ mod tests {
         assert!(is_external("//cdn.example.org/x"));
         assert!(!is_external("../a.md"));
         assert!(!is_external("/rehber/"));
-    }
-
-    #[test]
-    fn decodes_percent_escapes() {
-        assert_eq!(percent_decode("k%C3%BCme.md"), "küme.md");
-        assert_eq!(percent_decode("a%2"), "a%2");
     }
 }

@@ -402,11 +402,7 @@ pub fn summary_value(site: &Site, id: DocId) -> Value {
     to_value(&Summary {
         title: d.front.title.clone(),
         url: d.url.clone(),
-        kind: if d.kind == Kind::Section {
-            "section"
-        } else {
-            "page"
-        },
+        kind: d.kind.name(),
         description: d.front.description.clone(),
         summary: site
             .rendered
@@ -506,11 +502,7 @@ fn page_view(site: &Site, id: DocId) -> PageView {
         })
         .collect();
     PageView {
-        kind: if d.kind == Kind::Section {
-            "section"
-        } else {
-            "page"
-        },
+        kind: d.kind.name(),
         title: d.front.title.clone(),
         description: d
             .front
