@@ -113,34 +113,46 @@ impl Templates {
 /// found at load time rather than on the first page that happens to use it.
 fn check_references(env: &Environment<'static>, errors: &mut Vec<Diagnostic>) {
     for (name, template) in env.templates() {
-        let source = template.source();
-        for (line_no, line) in source.lines().enumerate() {
-            for tag in ["extends", "include", "import", "from"] {
-                let mut rest = line;
-                while let Some(pos) = rest
-                    .find(&format!("{{% {tag} "))
-                    .or_else(|| rest.find(&format!("{{%- {tag} ")))
-                {
-                    rest = &rest[pos + tag.len() + 3..];
-                    let target = rest.trim_start_matches(' ').trim_start_matches(['"', '\'']);
-                    let Some(end) = target.find(['"', '\'']) else {
-                        break;
-                    };
-                    let target = &target[..end];
-                    if env.get_template(target).is_err() {
-                        errors.push(
-                            Diagnostic::error(
-                                format!("{TEMPLATES_DIR}/{name}"),
-                                format!("template `{target}` does not exist"),
-                            )
-                            .at_line(line_no + 1)
-                            .help("check the name against the files in templates/"),
-                        );
-                    }
+        for (line_no, line) in template.source().lines().enumerate() {
+            for target in referenced_templates(line) {
+                if env.get_template(target).is_err() {
+                    errors.push(
+                        Diagnostic::error(
+                            format!("{TEMPLATES_DIR}/{name}"),
+                            format!("template `{target}` does not exist"),
+                        )
+                        .at_line(line_no + 1)
+                        .help("check the name against the files in templates/"),
+                    );
                 }
             }
         }
     }
+}
+
+/// The literal template names in `{% extends/include/import/from "…" %}` tags of a line.
+fn referenced_templates(line: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = line;
+    while let Some(pos) = rest.find("{%") {
+        rest = rest[pos + 2..].trim_start_matches(['-', '+']).trim_start();
+        let keyword_len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        let (keyword, after) = rest.split_at(keyword_len);
+        if !matches!(keyword, "extends" | "include" | "import" | "from") {
+            continue;
+        }
+        let after = after.trim_start();
+        let Some(quote) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            continue;
+        };
+        if let Some(end) = after[1..].find(quote) {
+            found.push(&after[1..1 + end]);
+        }
+        rest = after;
+    }
+    found
 }
 
 /// A minijinja error as a diagnostic at the template's file and line.
@@ -288,4 +300,29 @@ fn register_helpers(env: &mut Environment<'static>, config: &Config, strings: &S
 /// True when `path` is inside the template folder (used by `serve` to decide what changed).
 pub fn is_template_path(config: &Config, path: &Path) -> bool {
     path.starts_with(config.path(TEMPLATES_DIR))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::referenced_templates;
+
+    #[test]
+    fn finds_template_references_in_tags() {
+        assert_eq!(
+            referenced_templates(r#"{% extends "base.html" %}"#),
+            ["base.html"]
+        );
+        assert_eq!(
+            referenced_templates(r#"{%- include 'a.html' -%} {% import "m.html" as m %}"#),
+            ["a.html", "m.html"]
+        );
+        assert_eq!(
+            referenced_templates(r#"{% include name %} {{ x }}"#),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            referenced_templates(r#"{% from "m.html" import x %}"#),
+            ["m.html"]
+        );
+    }
 }

@@ -191,3 +191,11 @@ fn output_folder_holding_sources_is_refused() {
         .assert_stderr_has("refusing to use this folder as the output: it holds sources");
     assert!(site.root.join("site/config.yaml").exists());
 }
+
+#[test]
+fn include_of_a_missing_template_is_found_at_load() {
+    check("missing-include").assert_stderr_has(
+        "templates/page.html:3: error: template `parcalar/yok.html` does not exist\n  \
+         help: check the name against the files in templates/",
+    );
+}
