@@ -13,5 +13,6 @@ pub mod markdown;
 pub mod render;
 pub mod serve;
 pub mod site;
+pub mod survey;
 pub mod text;
 pub mod yaml;

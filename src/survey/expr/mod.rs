@@ -1,0 +1,1 @@
+//! The survey expression language (placeholder until the parser lands).

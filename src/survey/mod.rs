@@ -1,0 +1,3 @@
+//! Surveys: YAML definitions → checked model → compiled schema and form pages.
+
+pub mod expr;
