@@ -46,6 +46,8 @@ pub struct SiteView {
     pub taxonomies: Vec<Link>,
     /// `kume serve` only: pages load the live-reload script.
     pub dev: bool,
+    /// The list of surveys, when the site has any.
+    pub surveys_url: Option<String>,
     pub collector_url: Option<String>,
     pub generator: String,
 }

@@ -23,6 +23,7 @@ pub fn generated(site: &Site) -> Vec<(String, String)> {
             files.push((feed_url(&d.url), atom(site, id)));
         }
     }
+    files.extend(super::surveys::schemas(site));
     files
 }
 

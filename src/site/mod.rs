@@ -9,6 +9,7 @@
 mod feeds;
 mod links;
 mod pages;
+mod surveys;
 mod taxonomies;
 
 use std::collections::{HashMap, HashSet};
@@ -66,6 +67,8 @@ pub struct Site {
     files: HashSet<String>,
     statics: Vec<(PathBuf, String)>,
     summaries: Vec<Value>,
+    /// Compiled surveys, in file order.
+    pub surveys: Vec<crate::survey::compile::Compiled>,
     site_values: HashMap<String, Value>,
     book_tocs: HashMap<DocId, Value>,
     taxonomies: TaxonomyIndex,
@@ -103,8 +106,11 @@ impl Site {
         let strings = strings.unwrap_or_default();
         let (content, ds) = content::load(&config, options.include_drafts);
         diags.extend(ds);
+        let (surveys, ds) = crate::survey::compile::load_all(&config);
+        diags.extend(ds);
         let taxonomies = TaxonomyIndex::build(&config, &content);
-        let files = generated_files(&config, &content, &strings, &statics, &taxonomies);
+        let mut files = generated_files(&config, &content, &strings, &statics, &taxonomies);
+        files.extend(surveys::urls(&config, &strings, &surveys));
 
         let results: Vec<(Rendered, Vec<AnchorRef>)> = (0..content.docs.len())
             .into_par_iter()
@@ -137,6 +143,7 @@ impl Site {
             files,
             statics,
             summaries: Vec::new(),
+            surveys,
             site_values: HashMap::new(),
             book_tocs: HashMap::new(),
             taxonomies,

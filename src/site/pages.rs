@@ -28,6 +28,7 @@ pub enum Job {
     NotFound(String),
     /// A redirect page from an old URL to a document.
     Alias(DocId, String),
+    Survey(super::surveys::SurveyPage, String),
 }
 
 impl Job {
@@ -36,7 +37,7 @@ impl Job {
             Job::Doc(id) | Job::Alias(id, _) => &site.content.docs[*id].lang,
             Job::Print(b) => &site.content.docs[site.content.books[*b].root].lang,
             Job::Taxonomy(t) | Job::Term(t, _) => &site.taxonomies.pages[*t].lang,
-            Job::NotFound(lang) => lang,
+            Job::NotFound(lang) | Job::Survey(_, lang) => lang,
         }
     }
 }
@@ -57,6 +58,11 @@ pub fn jobs(site: &Site) -> Vec<Job> {
         jobs.extend((0..t.terms.len()).map(|i| Job::Term(ti, i)));
     }
     jobs.extend(content.homes.keys().map(|l| Job::NotFound(l.clone())));
+    jobs.extend(
+        super::surveys::pages(site)
+            .into_iter()
+            .map(|(p, l)| Job::Survey(p, l)),
+    );
     for (id, d) in content.docs.iter().enumerate() {
         jobs.extend(
             d.front
@@ -100,6 +106,8 @@ impl Job {
             Job::Term(t, i) => site.taxonomies.pages[*t].terms[*i].url.clone(),
             Job::NotFound(lang) => format!("{}404.html", site.config.language_prefix(lang)),
             Job::Alias(_, alias) => alias.clone(),
+            // Rendered by `surveys::render`, which knows its own URL.
+            Job::Survey(..) => String::new(),
         }
     }
 }
@@ -217,6 +225,7 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
                 Some(d.file.as_str()),
             )
         }
+        Job::Survey(page, lang) => return super::surveys::render(site, *page, lang),
     };
     let html = site.templates.render(&template, ctx, file)?;
     Ok((url, html))
@@ -380,6 +389,9 @@ pub fn site_value(site: &Site, lang: &str) -> Value {
         menu,
         taxonomies,
         dev: site.options.dev,
+        surveys_url: (!site.surveys.is_empty())
+            .then(|| super::surveys::base_url(config, &site.strings, lang))
+            .flatten(),
         collector_url: config.collector_url.clone(),
         generator: format!("Kume {}", env!("CARGO_PKG_VERSION")),
     })
@@ -569,7 +581,7 @@ fn book_nav(site: &Site, id: DocId) -> Option<BookNav> {
 }
 
 /// A page that is not a document (print page, taxonomy, 404, redirect).
-fn special_view(
+pub(super) fn special_view(
     site: &Site,
     kind: &'static str,
     title: &str,

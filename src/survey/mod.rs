@@ -1,3 +1,8 @@
-//! Surveys: YAML definitions → checked model → compiled schema and form pages.
+//! Surveys: YAML definitions (`surveys/*.yaml`) → checked model ([`compile`]) → evaluation of
+//! answers ([`evaluate`]) → form pages and `schema.json` (rendered by the site build).
 
+pub mod compile;
+pub mod evaluate;
 pub mod expr;
+pub mod form;
+pub mod model;

@@ -1,0 +1,374 @@
+/* Kume survey forms: the enhancements a script can add to a form that already works without
+ * it. Show and hide conditional questions, compute calculated values and totals, check answers
+ * in the page's language before sending, keep a draft in this browser, guard against double
+ * submission and attach an idempotency key. Expressions are evaluated by kume-expr.js from the
+ * same syntax trees the server uses. No dependencies, no inline script (CSP-clean). */
+(function () {
+  'use strict';
+  var form = document.querySelector('form.survey-form[data-survey]');
+  var schemaEl = document.getElementById('kume-survey');
+  var messagesEl = document.getElementById('kume-messages');
+  if (!form || !schemaEl || !window.KumeExpr) return;
+  var schema = JSON.parse(schemaEl.textContent);
+  var survey = schema.survey;
+  var messages = messagesEl ? JSON.parse(messagesEl.textContent) : {};
+  var lang = form.getAttribute('data-lang') || 'tr';
+  var draftKey = 'kume-draft:' + survey.id + ':' + schema.hash;
+  form.classList.add('js');
+  form.setAttribute('novalidate', '');
+
+  // ---- the questions -------------------------------------------------------------------
+  var questions = [];
+  var byId = {};
+  function collect(list, section) {
+    list.forEach(function (q) {
+      q._section = section;
+      questions.push(q);
+      byId[q.id] = q;
+    });
+  }
+  survey.sections.forEach(function (s) { collect(s.questions, s); });
+  var NUMBER = { integer: 1, decimal: 1, percent: 1, year: 1 };
+
+  // ---- reading answers -------------------------------------------------------------------
+  function parseNumber(text) {
+    var t = String(text).trim().replace(/\s/g, '');
+    if (t === '') return null;
+    if (lang === 'tr') t = t.replace(/\./g, '').replace(',', '.');
+    else t = t.replace(/,/g, '');
+    if (!/^-?\d+(\.\d+)?$/.test(t)) return NaN;
+    return parseFloat(t);
+  }
+  function formatNumber(n) {
+    if (n === null || n === undefined || typeof n !== 'number' || !isFinite(n)) return '—';
+    var decimals = Math.abs(n % 1) > 1e-9 ? 2 : 0;
+    try { return n.toLocaleString(lang === 'tr' ? 'tr-TR' : 'en-GB', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }); }
+    catch (e) { return String(n); }
+  }
+  function fields(name) { return form.querySelectorAll('[name="' + name.replace(/"/g, '') + '"]'); }
+  function textOf(name) {
+    var els = fields(name);
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      if ((el.type === 'radio' || el.type === 'checkbox')) { if (el.checked) return el.value; }
+      else return el.value;
+    }
+    return '';
+  }
+  function checkedOf(name) {
+    var out = [];
+    fields(name).forEach(function (el) { if (el.checked) out.push(el.value); });
+    return out;
+  }
+  function readAnswers() {
+    var a = {};
+    questions.forEach(function (q) {
+      var t = q.type;
+      if (t === 'select_many') { var picks = checkedOf(q.id); a[q.id] = picks.length ? picks : null; }
+      else if (t === 'likert') { (q.rows || []).forEach(function (r) { a[q.id + '.' + r.id] = textOf(q.id + '.' + r.id) || null; }); }
+      else if (t === 'grid') {
+        (q.rows || []).forEach(function (r) { (q.columns || []).forEach(function (c) {
+          var n = parseNumber(textOf(q.id + '.' + r.id + '.' + c.id)); a[q.id + '.' + r.id + '.' + c.id] = isNaN(n) ? null : n;
+        }); });
+      }
+      else if (NUMBER[t]) { var n = parseNumber(textOf(q.id)); a[q.id] = n === null || isNaN(n) ? null : n; }
+      else if (t === 'consent') { a[q.id] = checkedOf(q.id).length ? true : null; }
+      else if (t === 'note' || t === 'calculated' || t === 'repeat') { /* computed or none */ }
+      else { var v = textOf(q.id); a[q.id] = v === '' ? null : v; }
+    });
+    return a;
+  }
+
+  // ---- evaluation ------------------------------------------------------------------------
+  function base(id) { return id.split('.')[0]; }
+  function evaluate(answers) {
+    var hidden = {};
+    var values = {};
+    for (var k in answers) values[k] = answers[k];
+    for (var pass = 0; pass <= questions.length; pass++) {
+      var changed = false;
+      var lookup = function (name) { return hidden[base(name)] ? null : (values[name] === undefined ? null : values[name]); };
+      survey.sections.forEach(function (s) {
+        var shown = !s.show_if || KumeExpr.isTruthy(KumeExpr.evaluate(s.show_if, lookup));
+        s.questions.forEach(function (q) {
+          var visible = shown && (!q.show_if || KumeExpr.isTruthy(KumeExpr.evaluate(q.show_if, lookup)));
+          if (!!hidden[q.id] === visible) { changed = true; }
+          if (visible) delete hidden[q.id]; else hidden[q.id] = true;
+          if (q.calc && visible) {
+            var v = KumeExpr.evaluate(q.calc, lookup);
+            if (JSON.stringify(values[q.id]) !== JSON.stringify(v)) { values[q.id] = v; changed = true; }
+          }
+        });
+      });
+      if (!changed) break;
+    }
+    return { hidden: hidden, values: values, lookup: function (name) { return hidden[base(name)] ? null : (values[name] === undefined ? null : values[name]); } };
+  }
+
+  function applyState() {
+    var state = evaluate(readAnswers());
+    survey.sections.forEach(function (s) {
+      var el = document.getElementById('s-' + s.id);
+      var anyShown = s.questions.some(function (q) { return !state.hidden[q.id]; });
+      if (el) el.hidden = !anyShown;
+    });
+    questions.forEach(function (q) {
+      var el = document.getElementById('q-' + q.id);
+      if (el) el.hidden = !!state.hidden[q.id];
+      if (q.calc) {
+        var out = form.querySelector('[data-calc="' + q.id + '"]');
+        var v = state.values[q.id];
+        if (out) out.textContent = typeof v === 'number' ? formatNumber(v) : (v === null || v === undefined ? '—' : String(v));
+      }
+    });
+    updateTotals();
+    return state;
+  }
+
+  function updateTotals() {
+    form.querySelectorAll('table[data-grid]').forEach(function (table) {
+      var all = 0, cols = {};
+      table.querySelectorAll('tbody tr').forEach(function (tr) {
+        var rowSum = 0;
+        tr.querySelectorAll('input').forEach(function (input, i) {
+          var n = parseNumber(input.value);
+          if (n !== null && !isNaN(n)) { rowSum += n; cols[i] = (cols[i] || 0) + n; all += n; }
+        });
+        var out = tr.querySelector('output[data-total-row]');
+        if (out) out.textContent = formatNumber(rowSum);
+      });
+      table.querySelectorAll('output[data-total-col]').forEach(function (out) {
+        out.textContent = formatNumber(cols[out.getAttribute('data-total-col')] || 0);
+      });
+      var total = table.querySelector('output[data-total-all]');
+      if (total) total.textContent = formatNumber(all);
+    });
+  }
+
+  // ---- validation --------------------------------------------------------------------------
+  function message(code, params) {
+    var m = messages[code] || code;
+    for (var k in params || {}) m = m.replace('{' + k + '}', typeof params[k] === 'number' ? formatNumber(params[k]) : params[k]);
+    return m;
+  }
+  function isBlank(v) { return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0); }
+  function validateQuestion(q, state) {
+    var problems = [];
+    if (state.hidden[q.id] || q.type === 'note' || q.type === 'calculated') return problems;
+    var v = state.values[q.id];
+    var required = q.required === 'always' || (q.required && q.required.when && KumeExpr.isTruthy(KumeExpr.evaluate(q.required.when, state.lookup)));
+    var cells = [];
+    (q.rows || []).forEach(function (r) {
+      if (q.type === 'likert') cells.push(q.id + '.' + r.id);
+      else (q.columns || []).forEach(function (c) { cells.push(q.id + '.' + r.id + '.' + c.id); });
+    });
+    var blank = cells.length ? cells.some(function (c) { return isBlank(state.values[c]); }) : isBlank(v);
+    if (blank && (required || q.type === 'consent' && required)) problems.push(message('required'));
+    if (NUMBER[q.type]) {
+      var raw = textOf(q.id);
+      if (raw.trim() !== '' && isNaN(parseNumber(raw))) problems.push(message('number'));
+      else if (typeof v === 'number') {
+        if ((q.type === 'integer' || q.type === 'year') && v % 1 !== 0) problems.push(message('integer'));
+        var min = typeof q.min === 'number' ? q.min : (q.type === 'percent' ? 0 : null);
+        var max = typeof q.max === 'number' ? q.max : (q.type === 'percent' ? 100 : null);
+        if (min !== null && v < min) problems.push(message('min', { min: min }));
+        if (max !== null && v > max) problems.push(message('max', { max: max }));
+      }
+    }
+    if (typeof v === 'string') {
+      var len = Array.from(v).length;
+      if (q.min_length && len < q.min_length) problems.push(message('min_length', { min: q.min_length }));
+      if (q.max_length && len > q.max_length) problems.push(message('max_length', { max: q.max_length }));
+      if (q.pattern && !(new RegExp('^(?:' + q.pattern + ')$', 'u').test(v))) problems.push(message('pattern'));
+      if (q.type === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) problems.push(message('email'));
+      if (q.type === 'url' && !/^https?:\/\//.test(v)) problems.push(message('url'));
+    }
+    if (q.type === 'select_many' && Array.isArray(v)) {
+      if (q.min_picks && v.length < q.min_picks) problems.push(message('min_picks', { min: q.min_picks }));
+      if (q.max_picks && v.length > q.max_picks) problems.push(message('max_picks', { max: q.max_picks }));
+    }
+    (q.checks || []).forEach(function (c) {
+      var refs = KumeExpr.refs(c.assert);
+      if (refs.some(function (r) { return isBlank(state.lookup(r)); })) return;
+      if (!KumeExpr.isTruthy(KumeExpr.evaluate(c.assert, state.lookup)) && c.level !== 'warning') problems.push(c.message[lang] || '');
+    });
+    return problems;
+  }
+
+  function showProblems(q, problems) {
+    var holder = document.getElementById('q-' + q.id);
+    if (!holder) return;
+    var err = holder.querySelector('.field-error');
+    holder.classList.toggle('has-error', problems.length > 0);
+    if (err) { err.textContent = problems.join(' '); err.hidden = problems.length === 0; }
+    holder.querySelectorAll('input, select, textarea').forEach(function (el) {
+      if (problems.length) el.setAttribute('aria-invalid', 'true'); else el.removeAttribute('aria-invalid');
+    });
+  }
+
+  function firstField(q) {
+    var holder = document.getElementById('q-' + q.id);
+    var el = holder && holder.querySelector('input, select, textarea');
+    return el ? el.id : 'q-' + q.id;
+  }
+
+  function validate(scope) {
+    var state = applyState();
+    var summary = [];
+    questions.forEach(function (q) {
+      if (scope && q._section !== scope) return;
+      var problems = validateQuestion(q, state);
+      showProblems(q, problems);
+      if (problems.length) summary.push({ field: firstField(q), label: q.label[lang], message: problems[0] });
+    });
+    var consent = document.getElementById('f-_consent');
+    if (!scope && consent && consent.required && !consent.checked) {
+      summary.unshift({ field: 'f-_consent', label: (messages.consent_title || ''), message: message('consent') });
+    }
+    renderSummary(summary);
+    return summary.length === 0;
+  }
+
+  function renderSummary(items) {
+    var box = form.querySelector('.error-summary');
+    if (!items.length) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement('div');
+      box.className = 'error-summary';
+      box.setAttribute('role', 'alert');
+      box.setAttribute('tabindex', '-1');
+      form.insertBefore(box, form.firstElementChild);
+    }
+    box.textContent = '';
+    var h = document.createElement('h2');
+    h.textContent = messages.errors_title || '';
+    box.appendChild(h);
+    var ul = document.createElement('ul');
+    items.forEach(function (it) {
+      var li = document.createElement('li');
+      var a = document.createElement('a');
+      a.href = '#' + it.field;
+      a.textContent = it.label + ': ' + it.message;
+      li.appendChild(a);
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+    box.focus();
+  }
+
+  // ---- exclusive choices, drafts, pages, submission -----------------------------------------
+  form.addEventListener('change', function (e) {
+    var el = e.target;
+    if (el.type === 'checkbox' && el.checked) {
+      var group = fields(el.name);
+      var exclusive = el.hasAttribute('data-exclusive');
+      group.forEach(function (other) {
+        if (other !== el && (exclusive || other.hasAttribute('data-exclusive'))) other.checked = false;
+      });
+    }
+  });
+
+  var saveTimer = null;
+  function saveDraft() {
+    try {
+      var data = {};
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.name.charAt(0) === '_' && el.name !== '_consent') return;
+        if (el.type === 'radio' || el.type === 'checkbox') { if (el.checked) (data[el.name] = data[el.name] || []).push(el.value); }
+        else if (el.value !== '') data[el.name] = [el.value];
+      });
+      localStorage.setItem(draftKey, JSON.stringify(data));
+    } catch (e) { /* storage full or disabled: drafts are a convenience */ }
+  }
+  function restoreDraft() {
+    var hasValues = Array.prototype.some.call(form.elements, function (el) {
+      return el.name && el.name.charAt(0) !== '_' && (el.type === 'radio' || el.type === 'checkbox' ? el.checked : el.value !== '');
+    });
+    if (hasValues) return false;
+    var data;
+    try { data = JSON.parse(localStorage.getItem(draftKey) || 'null'); } catch (e) { data = null; }
+    if (!data) return false;
+    Object.keys(data).forEach(function (name) {
+      fields(name).forEach(function (el) {
+        if (el.type === 'radio' || el.type === 'checkbox') el.checked = data[name].indexOf(el.value) >= 0;
+        else el.value = data[name][0];
+      });
+    });
+    var note = document.createElement('p');
+    note.className = 'draft-note';
+    note.setAttribute('role', 'status');
+    note.textContent = messages.draft_restored || '';
+    form.insertBefore(note, form.firstElementChild);
+    return true;
+  }
+
+  form.addEventListener('input', function () {
+    applyState();
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(saveDraft, 300);
+  });
+  form.addEventListener('change', function () { applyState(); saveDraft(); });
+  form.addEventListener('focusout', function (e) {
+    var holder = e.target.closest && e.target.closest('.question');
+    if (!holder) return;
+    var q = byId[holder.getAttribute('data-q')];
+    if (q && holder.classList.contains('has-error')) showProblems(q, validateQuestion(q, evaluate(readAnswers())));
+  });
+
+  var sending = false;
+  form.addEventListener('submit', function (e) {
+    if (sending) { e.preventDefault(); return; }
+    if (!validate(null)) { e.preventDefault(); return; }
+    var key = form.querySelector('input[name="_key"]');
+    if (key && !key.value) key.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
+    sending = true;
+    var button = form.querySelector('button[type="submit"]');
+    if (button) { button.disabled = true; button.setAttribute('aria-disabled', 'true'); }
+    try { localStorage.removeItem(draftKey); } catch (err) { /* ignore */ }
+  });
+
+  // One section per page with a progress line, when the survey asks for it. Sections hidden
+  // by their conditions are skipped; the last page holds the submit button.
+  if (form.hasAttribute('data-paged')) {
+    var pages = survey.sections.map(function (s) { return { def: s, el: document.getElementById('s-' + s.id) }; })
+      .filter(function (p) { return p.el; });
+    var current = 0;
+    var nav = document.createElement('div');
+    nav.className = 'page-nav';
+    var prev = document.createElement('button');
+    prev.type = 'button';
+    prev.textContent = messages.previous || '<';
+    var progress = document.createElement('p');
+    progress.className = 'progress';
+    progress.setAttribute('aria-live', 'polite');
+    var next = document.createElement('button');
+    next.type = 'button';
+    next.textContent = messages.next || '>';
+    nav.appendChild(prev);
+    nav.appendChild(progress);
+    nav.appendChild(next);
+    var actions = form.querySelector('.form-actions');
+    form.insertBefore(nav, actions);
+    var active = function () { return pages.filter(function (p) { return !p.el.hidden; }); };
+    var show = function (i, focus) {
+      applyState();
+      var list = active();
+      current = Math.max(0, Math.min(i, list.length - 1));
+      pages.forEach(function (p) { p.el.classList.toggle('page-off', p !== list[current]); });
+      progress.textContent = (messages.progress || '{n}/{total}').replace('{n}', current + 1).replace('{total}', list.length);
+      prev.hidden = current === 0;
+      next.hidden = current === list.length - 1;
+      actions.hidden = current !== list.length - 1;
+      var h = list[current].el.querySelector('h2');
+      if (focus && h) { h.setAttribute('tabindex', '-1'); h.focus(); }
+    };
+    prev.addEventListener('click', function () { show(current - 1, true); });
+    next.addEventListener('click', function () {
+      if (validate(active()[current].def)) show(current + 1, true);
+    });
+    show(0, false);
+  }
+
+  restoreDraft();
+  applyState();
+})();

@@ -1,0 +1,561 @@
+//! The form a respondent fills in, as a view for the `survey/*.html` templates.
+//!
+//! Rendering is a function of (survey, language, values, outcome): the build renders blank
+//! forms; the collector renders the same form again with the submitted values and the errors
+//! found, so a failed submission without JavaScript shows exactly what to correct.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::compile::Compiled;
+use super::evaluate::{Outcome, Problem};
+use super::expr::{self, Value};
+use super::model::{Choice, QType, Question, Rule, Survey, Text};
+use crate::config::Strings;
+use crate::text::format_number;
+
+/// Where the form is shown and where it posts.
+pub struct FormContext<'a> {
+    pub lang: &'a str,
+    pub strings: &'a Strings,
+    /// The collector endpoint the form posts to.
+    pub action: String,
+    /// Submitted values as the respondent typed them (empty for a blank form).
+    pub values: &'a BTreeMap<String, Vec<String>>,
+    /// Errors and warnings of a failed submission.
+    pub outcome: Option<&'a Outcome>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FormView {
+    pub id: String,
+    pub version: String,
+    pub hash: String,
+    pub title: String,
+    pub description: String,
+    pub action: String,
+    pub paged: bool,
+    pub privacy: Option<PrivacyView>,
+    pub sections: Vec<SectionView>,
+    /// Links to every field with an error, for the summary at the top.
+    pub error_summary: Vec<SummaryItem>,
+    /// The compiled survey as JSON, for the enhancing script.
+    pub schema_json: String,
+    /// The script's messages in the page's language, as JSON.
+    pub messages_json: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PrivacyView {
+    pub notice: String,
+    pub consent: String,
+    pub consent_required: bool,
+    pub consent_checked: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SummaryItem {
+    pub field: String,
+    pub label: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SectionView {
+    pub id: String,
+    pub number: usize,
+    pub title: String,
+    pub intro: String,
+    pub condition: Option<String>,
+    pub questions: Vec<QuestionView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChoiceView {
+    pub code: String,
+    pub label: String,
+    pub checked: bool,
+    pub exclusive: bool,
+    pub other: bool,
+    pub field: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CellView {
+    pub name: String,
+    pub field: String,
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RowView {
+    pub id: String,
+    pub label: String,
+    /// Likert: the scale, checked where answered. Grid: the cells.
+    pub choices: Vec<ChoiceView>,
+    pub cells: Vec<CellView>,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuestionView {
+    pub id: String,
+    pub kind: &'static str,
+    /// `name` of the input(s); `field` the id of the input the label points to.
+    pub name: String,
+    pub field: String,
+    pub label: String,
+    pub hint: String,
+    /// "required", "conditional" or "" (optional).
+    pub required: &'static str,
+    /// Text explaining when a conditional question applies (shown without JavaScript).
+    pub condition: Option<String>,
+    pub input_type: &'static str,
+    pub inputmode: &'static str,
+    pub pattern: Option<String>,
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub step: Option<String>,
+    pub maxlength: Option<u32>,
+    pub minlength: Option<u32>,
+    pub unit: Option<String>,
+    pub value: String,
+    pub choices: Vec<ChoiceView>,
+    pub other_value: String,
+    pub dropdown: bool,
+    pub rows: Vec<RowView>,
+    pub columns: Vec<String>,
+    pub totals: bool,
+    pub items: Vec<Vec<QuestionView>>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    pub calculated: String,
+}
+
+fn pick(text: &Text, lang: &str) -> String {
+    text.get(lang).cloned().unwrap_or_default()
+}
+
+fn t(ctx: &FormContext<'_>, key: &str) -> String {
+    ctx.strings.get(ctx.lang, key).unwrap_or(key).to_string()
+}
+
+/// Problem → sentence in the page's language, from the `survey_error_*` UI strings.
+pub fn problem_message(ctx: &FormContext<'_>, p: &Problem) -> String {
+    if let Some(m) = &p.message {
+        return pick(m, ctx.lang);
+    }
+    let mut s = t(ctx, &format!("survey_error_{}", p.code));
+    for (k, v) in &p.params {
+        let shown = match v {
+            serde_json::Value::Number(n) => n.as_f64().map_or_else(
+                || n.to_string(),
+                |f| format_number(f, if f.fract() == 0.0 { 0 } else { 2 }, ctx.lang),
+            ),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        s = s.replace(&format!("{{{k}}}"), &shown);
+    }
+    s
+}
+
+/// The form view of `compiled` in `ctx.lang`.
+pub fn form_view(compiled: &Compiled, ctx: &FormContext<'_>) -> FormView {
+    let survey = &compiled.survey;
+    let labels = label_index(survey, ctx.lang);
+    let mut summary = Vec::new();
+    let sections = survey
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SectionView {
+            id: s.id.clone(),
+            number: i + 1,
+            title: pick(&s.title, ctx.lang),
+            intro: s
+                .intro
+                .as_ref()
+                .map(|x| markdown(&pick(x, ctx.lang)))
+                .unwrap_or_default(),
+            condition: s.show_if.as_ref().map(|e| condition_text(ctx, e, &labels)),
+            questions: s
+                .questions
+                .iter()
+                .map(|q| question_view(survey, q, ctx, &labels, "", &mut summary))
+                .collect(),
+        })
+        .collect();
+    let privacy = survey.privacy.as_ref().map(|p| {
+        let error = ctx
+            .outcome
+            .and_then(|o| o.errors.get("_consent"))
+            .and_then(|ps| ps.first())
+            .map(|p| problem_message(ctx, p));
+        if let Some(e) = &error {
+            summary.insert(
+                0,
+                SummaryItem {
+                    field: "f-_consent".into(),
+                    label: t(ctx, "survey_consent_title"),
+                    message: e.clone(),
+                },
+            );
+        }
+        PrivacyView {
+            notice: markdown(&pick(&p.notice, ctx.lang)),
+            consent: inline_markdown(&pick(&p.consent, ctx.lang)),
+            consent_required: p.consent_required,
+            consent_checked: ctx
+                .values
+                .get("_consent")
+                .is_some_and(|v| v.iter().any(|x| x == "yes")),
+            error,
+        }
+    });
+    FormView {
+        id: survey.id.clone(),
+        version: survey.version.clone(),
+        hash: compiled.hash.clone(),
+        title: pick(&survey.title, ctx.lang),
+        description: survey
+            .description
+            .as_ref()
+            .map(|d| markdown(&pick(d, ctx.lang)))
+            .unwrap_or_default(),
+        action: ctx.action.clone(),
+        paged: survey.layout == "paged",
+        privacy,
+        sections,
+        error_summary: summary,
+        schema_json: schema_json(compiled),
+        messages_json: messages_json(ctx),
+    }
+}
+
+/// Problem codes the browser can report, in the page's language.
+const SCRIPT_CODES: [&str; 13] = [
+    "required",
+    "number",
+    "integer",
+    "min",
+    "max",
+    "min_length",
+    "max_length",
+    "pattern",
+    "email",
+    "url",
+    "min_picks",
+    "max_picks",
+    "consent",
+];
+
+fn messages_json(ctx: &FormContext<'_>) -> String {
+    let mut m: BTreeMap<String, String> = SCRIPT_CODES
+        .iter()
+        .map(|c| ((*c).to_string(), t(ctx, &format!("survey_error_{c}"))))
+        .collect();
+    for (key, ui) in [
+        ("errors_title", "survey_errors_title"),
+        ("consent_title", "survey_consent_title"),
+        ("draft_restored", "survey_draft_restored"),
+        ("previous", "previous"),
+        ("next", "next"),
+        ("progress", "survey_progress"),
+    ] {
+        m.insert(key.to_string(), t(ctx, ui));
+    }
+    serde_json::to_string(&m)
+        .unwrap_or_default()
+        .replace("</", "<\\/")
+}
+
+/// The compiled survey for the browser; `</` is escaped so it can sit in a `<script>` block.
+pub fn schema_json(compiled: &Compiled) -> String {
+    let json = serde_json::json!({ "hash": compiled.hash, "survey": compiled.survey });
+    serde_json::to_string(&json)
+        .unwrap_or_default()
+        .replace("</", "<\\/")
+}
+
+/// Markdown for text that sits inside a label: one paragraph, without its `<p>`.
+fn inline_markdown(text: &str) -> String {
+    let html = markdown(text);
+    let trimmed = html.trim();
+    match trimmed
+        .strip_prefix("<p>")
+        .and_then(|s| s.strip_suffix("</p>"))
+    {
+        Some(inner) if !inner.contains("<p>") => inner.to_string(),
+        _ => trimmed.replace("<p>", "").replace("</p>", " "),
+    }
+}
+
+fn markdown(text: &str) -> String {
+    let mut options = comrak::Options::default();
+    options.extension.autolink = true;
+    comrak::markdown_to_html(text, &options)
+}
+
+/// Question id → its label in the page's language, for condition texts and summaries.
+fn label_index(survey: &Survey, lang: &str) -> BTreeMap<String, String> {
+    survey
+        .questions()
+        .iter()
+        .map(|q| (q.id.clone(), pick(&q.label, lang)))
+        .collect()
+}
+
+/// "Answer this only if it applies given your answers to: «…», «…»".
+fn condition_text(
+    ctx: &FormContext<'_>,
+    e: &expr::Expr,
+    labels: &BTreeMap<String, String>,
+) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for r in expr::refs(e) {
+        let base = r.split('.').next().unwrap_or(&r).to_string();
+        if let Some(l) = labels.get(&base) {
+            let quoted = format!("«{l}»");
+            if !names.contains(&quoted) {
+                names.push(quoted);
+            }
+        }
+    }
+    format!("{} {}", t(ctx, "survey_condition"), names.join(", "))
+}
+
+fn values_of<'a>(ctx: &'a FormContext<'_>, name: &str) -> &'a [String] {
+    ctx.values.get(name).map(Vec::as_slice).unwrap_or(&[])
+}
+
+fn first_value(ctx: &FormContext<'_>, name: &str) -> String {
+    values_of(ctx, name).first().cloned().unwrap_or_default()
+}
+
+fn messages(ctx: &FormContext<'_>, id: &str, warnings: bool) -> Vec<String> {
+    let Some(o) = ctx.outcome else {
+        return Vec::new();
+    };
+    let map = if warnings { &o.warnings } else { &o.errors };
+    map.get(id)
+        .map(|ps| ps.iter().map(|p| problem_message(ctx, p)).collect())
+        .unwrap_or_default()
+}
+
+/// Pattern for locale number input: `1.234,56` in Turkish, `1,234.56` in English.
+fn number_pattern(lang: &str, integer: bool) -> String {
+    let (group, point) = if lang == "tr" {
+        ("\\.", ",")
+    } else {
+        (",", "\\.")
+    };
+    let frac = if integer {
+        String::new()
+    } else {
+        format!("({point}[0-9]+)?")
+    };
+    format!("-?([0-9]{{1,3}}({group}[0-9]{{3}})+|[0-9]+){frac}")
+}
+
+fn limit_text(v: &Option<serde_json::Value>) -> Option<String> {
+    v.as_ref().map(|x| match x {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
+fn choice_views(
+    survey: &Survey,
+    q: &Question,
+    name: &str,
+    field_base: &str,
+    checked: &[String],
+    lang: &str,
+) -> Vec<ChoiceView> {
+    let list: &[Choice] = q
+        .list
+        .as_ref()
+        .and_then(|l| survey.lists.get(l))
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let _ = name;
+    list.iter()
+        .map(|c| ChoiceView {
+            code: c.code.clone(),
+            label: pick(&c.label, lang),
+            checked: checked.contains(&c.code),
+            exclusive: c.exclusive,
+            other: c.other,
+            field: format!("{field_base}-{}", c.code.replace('.', "_")),
+        })
+        .collect()
+}
+
+fn question_view(
+    survey: &Survey,
+    q: &Question,
+    ctx: &FormContext<'_>,
+    labels: &BTreeMap<String, String>,
+    prefix: &str,
+    summary: &mut Vec<SummaryItem>,
+) -> QuestionView {
+    let name = format!("{prefix}{}", q.id);
+    let field = format!("f-{}", name.replace(['.', '[', ']'], "-"));
+    let lang = ctx.lang;
+    let label = pick(&q.label, lang);
+    let errors = if prefix.is_empty() {
+        messages(ctx, &q.id, false)
+    } else {
+        Vec::new()
+    };
+    for e in &errors {
+        summary.push(SummaryItem {
+            field: field.clone(),
+            label: label.clone(),
+            message: e.clone(),
+        });
+    }
+    let (input_type, inputmode, pattern) = match q.kind {
+        QType::Integer => ("text", "numeric", Some(number_pattern(lang, true))),
+        QType::Decimal | QType::Percent => ("text", "decimal", Some(number_pattern(lang, false))),
+        QType::Year => ("number", "numeric", None),
+        QType::Date => ("date", "", None),
+        QType::Email => ("email", "email", None),
+        QType::Phone => ("tel", "tel", None),
+        QType::Url => ("url", "url", None),
+        _ => ("text", "", q.pattern.clone()),
+    };
+    let pattern = if q.kind.is_text() {
+        q.pattern.clone()
+    } else {
+        pattern
+    };
+    let checked = values_of(ctx, &name).to_vec();
+    let rows = q
+        .rows
+        .iter()
+        .map(|r| {
+            let row_name = format!("{name}.{}", r.id);
+            let row_field = format!("{field}-{}", r.id);
+            RowView {
+                id: r.id.clone(),
+                label: pick(&r.label, lang),
+                choices: if q.kind == QType::Likert {
+                    choice_views(
+                        survey,
+                        q,
+                        &row_name,
+                        &row_field,
+                        values_of(ctx, &row_name),
+                        lang,
+                    )
+                } else {
+                    Vec::new()
+                },
+                cells: q
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let cell = format!("{row_name}.{}", c.id);
+                        CellView {
+                            field: format!("{row_field}-{}", c.id),
+                            label: format!("{} — {}", pick(&r.label, lang), pick(&c.label, lang)),
+                            value: first_value(ctx, &cell),
+                            name: cell,
+                        }
+                    })
+                    .collect(),
+                name: row_name,
+            }
+        })
+        .collect();
+    let items = if q.kind == QType::Repeat {
+        let slots = q.max_count.unwrap_or(5).clamp(1, 10) as usize;
+        (0..slots)
+            .map(|i| {
+                q.questions
+                    .iter()
+                    .map(|inner| {
+                        question_view(
+                            survey,
+                            inner,
+                            ctx,
+                            labels,
+                            &format!("{name}[{i}]."),
+                            summary,
+                        )
+                    })
+                    .collect()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let calculated = match (&q.calc, ctx.outcome) {
+        (Some(_), Some(o)) => display_value(o.values.get(&q.id), lang),
+        _ => String::new(),
+    };
+    QuestionView {
+        id: q.id.clone(),
+        kind: q.kind.name(),
+        field: field.clone(),
+        label,
+        hint: q.hint.as_ref().map(|h| pick(h, lang)).unwrap_or_default(),
+        required: match (&q.required, q.kind) {
+            (Rule::Always, _) | (_, QType::Consent) => "required",
+            (Rule::When(_), _) => "conditional",
+            (Rule::Never, _) => "",
+        },
+        condition: q.show_if.as_ref().map(|e| condition_text(ctx, e, labels)),
+        input_type,
+        inputmode,
+        pattern,
+        min: limit_text(&q.min).or_else(|| (q.kind == QType::Percent).then(|| "0".into())),
+        max: limit_text(&q.max).or_else(|| (q.kind == QType::Percent).then(|| "100".into())),
+        step: q.step.map(|s| s.to_string()),
+        maxlength: q.max_length,
+        minlength: q.min_length,
+        unit: q
+            .unit
+            .as_ref()
+            .map(|u| t(ctx, &format!("survey_unit_{}", unit_key(u)))),
+        value: first_value(ctx, &name),
+        choices: if matches!(q.kind, QType::SelectOne | QType::SelectMany) {
+            choice_views(survey, q, &name, &field, &checked, lang)
+        } else {
+            Vec::new()
+        },
+        other_value: first_value(ctx, &format!("{name}.other")),
+        dropdown: q.appearance.as_deref() == Some("dropdown"),
+        rows,
+        columns: q.columns.iter().map(|c| pick(&c.label, lang)).collect(),
+        totals: q.totals,
+        items,
+        errors,
+        warnings: if prefix.is_empty() {
+            messages(ctx, &q.id, true)
+        } else {
+            Vec::new()
+        },
+        calculated,
+        name,
+    }
+}
+
+fn unit_key(unit: &str) -> &str {
+    if unit == "%" { "percent" } else { unit }
+}
+
+fn display_value(v: Option<&Value>, lang: &str) -> String {
+    match v {
+        Some(Value::Number(n)) => format_number(*n, if n.fract() == 0.0 { 0 } else { 2 }, lang),
+        Some(Value::Text(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::List(items)) => items.join(", "),
+        _ => String::new(),
+    }
+}
