@@ -26,16 +26,37 @@ fn to_diagnostic(err: &serde_saphyr::Error, file: &str, line_offset: usize) -> D
         (Some(_), Some((head, _))) => head.to_string(),
         _ => message.clone(),
     };
+    let (short, limit_help) = explain_limits(short);
     let mut diag = Diagnostic::error(file, short);
     if let Some(loc) = err.location() {
         diag = diag.at(line_offset + loc.line() as usize, loc.column() as usize);
     }
-    if let Some(help) = help {
+    if let Some(help) = limit_help {
+        diag = diag.help(help);
+    } else if let Some(help) = help {
         diag = diag.help(help);
     } else if message.contains("missing field") {
         diag = diag.help("add the field; see docs/site.md for every key and its meaning");
     }
     diag
+}
+
+/// The parser's limits against hostile input (alias bombs, deep nesting, huge scalars) say
+/// what they counted; a maintainer needs to know what to change.
+fn explain_limits(message: String) -> (String, Option<String>) {
+    if message.contains("budget breached") {
+        (
+            "the YAML expands to too much data (anchors and aliases repeating large blocks, or a huge file)".into(),
+            Some("write the values out without chains of aliases; Kume refuses such files to stay fast and safe".into()),
+        )
+    } else if message.contains("recursion limit") {
+        (
+            "the YAML is nested too deeply".into(),
+            Some("flatten the structure; survey files need only a few levels".into()),
+        )
+    } else {
+        (message, None)
+    }
 }
 
 /// `error: line 2 column 1: unknown field` → `unknown field`

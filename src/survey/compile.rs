@@ -379,6 +379,7 @@ fn build(
         builtins,
         used: BTreeSet::new(),
         deps: BTreeMap::new(),
+        unknown_lists: false,
     };
     let sections: Vec<Section> = raw
         .sections
@@ -404,9 +405,15 @@ fn build(
         })
         .collect();
 
-    let Builder { used, deps, .. } = b;
+    let Builder {
+        used,
+        deps,
+        unknown_lists,
+        ..
+    } = b;
     for (name, items) in &raw.lists {
-        if !used.contains(name) {
+        // After a misspelled `list:`, "unused" would only repeat the same mistake.
+        if !used.contains(name) && !unknown_lists {
             ctx.error(
                 &items.referenced,
                 format!("list `{name}` is not used by any question"),
@@ -550,6 +557,8 @@ impl Env {
             self.inner.insert(id.clone(), p.to_string());
         }
         let Some(kind) = QType::parse(&q.kind.value) else {
+            // Reported in pass 2; known here so that references to it are not errors too.
+            self.types.insert(id.clone(), Type::Any);
             return;
         };
         match kind {
@@ -609,6 +618,8 @@ struct Builder<'a> {
     used: BTreeSet<String>,
     /// Question id → ids its visibility or value depends on (show_if, section show_if, calc).
     deps: BTreeMap<String, Vec<String>>,
+    /// Some `list:` named no list.
+    unknown_lists: bool,
 }
 
 impl Builder<'_> {
@@ -934,6 +945,7 @@ impl Builder<'_> {
                         format!("unknown choice list `{}`", l.value),
                         help,
                     );
+                    self.unknown_lists = true;
                     return None;
                 }
                 self.used.insert(l.value.clone());
@@ -1033,17 +1045,11 @@ impl Builder<'_> {
             }
         }
         if let Some(p) = &q.pattern {
-            if let Err(e) = regex::Regex::new(&format!("^(?:{})$", p.value)) {
-                let first = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string();
+            // The same subset as `matches()`, so the browser and the server agree.
+            if let Err(e) = expr::regex_subset::compile(&p.value) {
                 ctx.error(
                     &p.referenced,
-                    format!("`pattern` is not a valid regular expression: {first}"),
+                    format!("`pattern` is not a valid regular expression: {}", e.message),
                     "check the brackets and escapes; the pattern must match the whole answer",
                 );
             }
@@ -1063,7 +1069,6 @@ impl Builder<'_> {
 fn check_cycles(ctx: &mut Ctx<'_>, deps: &BTreeMap<String, Vec<String>>, env: &Env) {
     let base = |r: &str| r.split('.').next().unwrap_or(r).to_string();
     let mut state: HashMap<String, u8> = HashMap::new();
-    let mut reported = BTreeSet::new();
     fn visit(
         node: &str,
         deps: &BTreeMap<String, Vec<String>>,
@@ -1092,22 +1097,21 @@ fn check_cycles(ctx: &mut Ctx<'_>, deps: &BTreeMap<String, Vec<String>>, env: &E
         state.insert(node.to_string(), 2);
         None
     }
+    // One cycle is reported: the search state means nothing after the first, and fixing it
+    // often removes the others.
     for id in deps.keys() {
         let mut stack = Vec::new();
         if let Some(cycle) = visit(id, deps, &base, &mut state, &mut stack) {
             let first = cycle[0].clone();
-            if reported.insert(first.clone()) {
-                if let Some(loc) = env.declared.get(&first) {
-                    ctx.error(
-                        loc,
-                        format!(
-                            "question `{first}` depends on itself: {}",
-                            cycle.join(" → ")
-                        ),
-                        "a show_if or calc cannot refer back to the question it decides",
-                    );
-                }
+            if let Some(loc) = env.declared.get(&first) {
+                let path = cycle.join(" → ");
+                ctx.error(
+                    loc,
+                    format!("question `{first}` depends on itself: {path}"),
+                    "a show_if or calc cannot refer back to the question it decides",
+                );
             }
+            break;
         }
     }
 }

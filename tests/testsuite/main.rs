@@ -6,3 +6,4 @@ mod build;
 mod errors;
 mod html;
 mod serve;
+mod surveys;
