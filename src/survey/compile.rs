@@ -361,7 +361,7 @@ fn build(
             );
         }
         for q in &s.questions {
-            env.collect(ctx, q, None);
+            env.collect(ctx, q);
         }
     }
     if raw.sections.is_empty() {
@@ -533,12 +533,12 @@ fn compile_list(ctx: &mut Ctx<'_>, name: &str, items: &Spanned<Vec<RawChoice>>) 
 struct Env {
     types: BTreeMap<String, Type>,
     declared: HashMap<String, Location>,
-    /// Repeat id → its inner question ids: inner answers are per item.
-    inner: HashMap<String, String>,
+    /// Choice question (or likert cell) id → its list, to check codes in expressions.
+    lists: HashMap<String, String>,
 }
 
 impl Env {
-    fn collect(&mut self, ctx: &mut Ctx<'_>, q: &RawQuestion, parent: Option<&str>) {
+    fn collect(&mut self, ctx: &mut Ctx<'_>, q: &RawQuestion) {
         let id = &q.id.value;
         if !is_snake(id) {
             ctx.error(&q.id.referenced, format!("question id `{id}` is not snake_case"), "use lower-case ASCII letters, digits and `_`, starting with a letter; ids are never translated");
@@ -553,8 +553,12 @@ impl Env {
             return;
         }
         self.declared.insert(id.clone(), q.id.referenced);
-        if let Some(p) = parent {
-            self.inner.insert(id.clone(), p.to_string());
+        if let Some(list) = &q.list {
+            self.lists.insert(id.clone(), list.value.clone());
+            for r in &q.rows {
+                self.lists
+                    .insert(format!("{id}.{}", r.id.value), list.value.clone());
+            }
         }
         let Some(kind) = QType::parse(&q.kind.value) else {
             // Reported in pass 2; known here so that references to it are not errors too.
@@ -579,7 +583,7 @@ impl Env {
             QType::Repeat => {
                 self.types.insert(id.clone(), Type::Any);
                 for inner in &q.questions {
-                    self.collect(ctx, inner, Some(id));
+                    self.collect(ctx, inner);
                 }
             }
             QType::Note => {}
@@ -655,11 +659,80 @@ impl Builder<'_> {
             known.extend(attrs.iter().map(String::as_str));
         }
         match expr::check(&parsed, &lookup, &known) {
-            Ok(t) => Some((parsed, t)),
+            Ok(t) => {
+                self.check_codes(ctx, &parsed, src, loc, what);
+                Some((parsed, t))
+            }
             Err(e) => {
                 ctx.expr_error(loc, src, &e, what);
                 None
             }
+        }
+    }
+
+    /// `sector = 'manufacturng'` can never be true: every text compared with a choice question
+    /// must be a code of its list.
+    fn check_codes(&self, ctx: &mut Ctx<'_>, e: &Expr, src: &str, loc: &Location, what: &str) {
+        use expr::{BinOp, Kind, Literal};
+        match &e.kind {
+            Kind::Bin(op @ (BinOp::Eq | BinOp::Ne | BinOp::In | BinOp::Has), l, r) => {
+                let (reference, other) = match (&l.kind, &r.kind) {
+                    (Kind::Ref(id), _) => (id, r),
+                    (_, Kind::Ref(id)) if matches!(op, BinOp::Eq | BinOp::Ne) => (id, l),
+                    _ => return,
+                };
+                let Some(list_name) = self.env.lists.get(reference) else {
+                    return;
+                };
+                let Some(list) = self.list(list_name) else {
+                    return;
+                };
+                let codes: Vec<&str> = match &other.kind {
+                    Kind::Str(s) => vec![s.as_str()],
+                    Kind::List(items) => items
+                        .iter()
+                        .filter_map(|i| match i {
+                            Literal::Str(s) => Some(s.as_str()),
+                            Literal::Num(_) => None,
+                        })
+                        .collect(),
+                    _ => return,
+                };
+                for code in codes {
+                    if !list.iter().any(|c| c.code == code) {
+                        let known = list.iter().map(|c| c.code.as_str());
+                        let help = match did_you_mean(code, known) {
+                            Some(s) => format!("did you mean `'{s}'`?"),
+                            None => format!(
+                                "codes of `{list_name}`: {}",
+                                list.iter()
+                                    .map(|c| c.code.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        };
+                        let err = expr::ExprError {
+                            span: other.span,
+                            message: format!(
+                                "`{code}` is not a code of list `{list_name}` (question `{reference}`), so this is never true"
+                            ),
+                            help: Some(help),
+                        };
+                        ctx.expr_error(loc, src, &err, what);
+                    }
+                }
+            }
+            Kind::Bin(_, l, r) => {
+                self.check_codes(ctx, l, src, loc, what);
+                self.check_codes(ctx, r, src, loc, what);
+            }
+            Kind::Not(x) | Kind::Neg(x) => self.check_codes(ctx, x, src, loc, what),
+            Kind::Call(_, args) => {
+                for a in args {
+                    self.check_codes(ctx, a, src, loc, what);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -769,6 +842,17 @@ impl Builder<'_> {
             .show_if
             .as_ref()
             .and_then(|c| self.condition(ctx, c, "show_if", None));
+        if let (Some(e), Some(c)) = (&show_if, &q.show_if) {
+            // A condition that reads no answer is decided now; false means never asked.
+            if expr::refs(e).is_empty() && !expr::is_truthy(&expr::eval(e, &|_| expr::Value::Blank))
+            {
+                ctx.error(
+                    &c.referenced,
+                    format!("question `{id}` is always hidden: its show_if is never true"),
+                    "remove the question, or give show_if a condition on other answers",
+                );
+            }
+        }
         let required = match &q.required {
             None => Rule::Never,
             Some(Spanned {

@@ -188,3 +188,19 @@ fn shipped_surveys_compile_and_pass_their_tests() {
         );
     }
 }
+
+#[test]
+fn comparing_with_a_code_that_is_not_in_the_list() {
+    check("survey-unknown-code").assert_stderr_has(
+        "surveys/deneme.yaml:27:28: error: show_if: `evt` is not a code of list `evet_hayir` (question `uye_mi`), so this is never true\n  \
+         help: did you mean `'evet'`?",
+    );
+}
+
+#[test]
+fn always_hidden_question() {
+    check("survey-always-hidden").assert_stderr_has(
+        "surveys/deneme.yaml:27:18: error: question `uye_sayisi` is always hidden: its show_if is never true\n  \
+         help: remove the question, or give show_if a condition on other answers",
+    );
+}
