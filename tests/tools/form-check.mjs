@@ -1,0 +1,113 @@
+// Drives a survey form in Debian's headless Chromium with JavaScript on: conditional questions
+// show and hide, calculated values update, Turkish numbers are read as 1.234,5, errors appear
+// inline and in the summary, the draft survives a reload, and the submission carries an
+// idempotency key and cannot be sent twice.
+//
+//   node tests/tools/form-check.mjs target/release/kume
+import { createServer } from 'node:http';
+import { readFile, mkdtemp, cp, writeFile, mkdir } from 'node:fs/promises';
+import { join, extname, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const kume = process.argv[2] || join(repo, 'target/release/kume');
+const site = await mkdtemp(join(tmpdir(), 'kume-form-'));
+await cp(join(repo, 'templates'), join(site, 'templates'), { recursive: true });
+for (const part of ['i18n', 'static']) await cp(join(repo, 'site', part), join(site, 'site', part), { recursive: true });
+await cp(join(repo, 'tests/fixtures/base'), site, { recursive: true });
+await mkdir(join(site, 'surveys'), { recursive: true });
+await writeFile(join(site, 'surveys/deneme.yaml'), await readFile(join(repo, 'tests/fixtures/surveys/valid.yaml')));
+execFileSync(kume, ['build', '--root', site, '--out', join(site, 'public')], { env: { ...process.env, CI: '1' } });
+
+const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml' };
+const server = createServer(async (req, res) => {
+  let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  if (path.endsWith('/')) path += 'index.html';
+  try {
+    const body = await readFile(join(site, 'public', path));
+    res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
+    res.end(body);
+  } catch { res.writeHead(404); res.end(); }
+});
+await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+const context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), 'kume-chromium-')), {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const posts = [];
+await context.route('**/*', async (route) => {
+  const url = new URL(route.request().url());
+  if (url.hostname !== '127.0.0.1') return route.abort();
+  if (url.pathname.startsWith('/api/')) {
+    posts.push(route.request().postData() || '');
+    return route.fulfill({ status: 200, contentType: 'text/html', body: '<!DOCTYPE html><title>ok</title><p>ok</p>' });
+  }
+  return route.continue();
+});
+const page = await context.newPage();
+const errors = [];
+page.on('pageerror', (e) => errors.push(String(e)));
+
+let passed = 0, failed = 0;
+async function step(name, fn) {
+  try { await fn(); passed += 1; console.log(`ok   ${name}`); }
+  catch (e) { failed += 1; console.log(`FAIL ${name}: ${e.message}`); }
+}
+function expect(cond, msg) { if (!cond) throw new Error(msg); }
+
+await page.goto(`${base}/anket/deneme/`);
+await step('conditional question is hidden until its condition holds', async () => {
+  expect(await page.isHidden('#q-uye_sayisi'), 'uye_sayisi should start hidden');
+  await page.check('#f-uye_mi-evet');
+  expect(await page.isVisible('#q-uye_sayisi'), 'uye_sayisi should show after "Evet"');
+});
+await step('calculated value updates', async () => {
+  await page.fill('#f-uye_sayisi', '8');
+  await page.fill('#f-aktif_uye', '2');
+  const out = await page.textContent('[data-calc="oran"]');
+  expect(out.trim() === '25', `oran shows "${out}"`);
+});
+await step('Turkish number input and range error in Turkish', async () => {
+  await page.fill('#f-uye_sayisi', '1.234');
+  await page.click('button[type="submit"]');
+  const text = await page.textContent('#q-uye_sayisi .field-error');
+  expect(/En çok 1\.000 olabilir/.test(text), `error text was "${text}"`);
+  expect(await page.isVisible('.error-summary'), 'error summary shown');
+  expect(posts.length === 0, 'nothing was sent');
+});
+await step('cross-field check reports its own message', async () => {
+  await page.fill('#f-uye_sayisi', '8');
+  await page.fill('#f-aktif_uye', '9');
+  await page.click('button[type="submit"]');
+  const text = await page.textContent('#q-aktif_uye .field-error');
+  expect(/toplamı aşamaz/.test(text), `error text was "${text}"`);
+  const summary = await page.textContent('.error-summary');
+  expect(/Etkin üye sayısı/.test(summary), 'summary links the field');
+});
+await step('draft survives a reload', async () => {
+  await page.fill('#f-aktif_uye', '2');
+  await page.waitForTimeout(500);
+  await page.reload();
+  expect((await page.inputValue('#f-uye_sayisi')) === '8', 'uye_sayisi restored');
+  expect(await page.isChecked('#f-uye_mi-evet'), 'radio restored');
+  expect(await page.isVisible('.draft-note'), 'the restore is announced');
+});
+await step('submission carries an idempotency key and is sent once', async () => {
+  await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+  expect(posts.length === 1, `sent ${posts.length} times`);
+  const body = new URLSearchParams(posts[0]);
+  expect((body.get('_key') || '').length >= 16, 'idempotency key');
+  expect(body.get('uye_mi') === 'evet' && body.get('uye_sayisi') === '8', 'answers sent');
+});
+await step('no script errors', async () => { expect(errors.length === 0, errors.join('; ')); });
+
+await context.close();
+server.close();
+console.log(`form behaviour: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
