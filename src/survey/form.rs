@@ -36,6 +36,9 @@ pub struct FormView {
     pub description: String,
     pub action: String,
     pub paged: bool,
+    pub opens: String,
+    pub closes: String,
+    pub invitation: bool,
     pub privacy: Option<PrivacyView>,
     pub sections: Vec<SectionView>,
     /// Links to every field with an error, for the summary at the top.
@@ -228,6 +231,9 @@ pub fn form_view(compiled: &Compiled, ctx: &FormContext<'_>) -> FormView {
             .unwrap_or_default(),
         action: ctx.action.clone(),
         paged: survey.layout == "paged",
+        opens: survey.opens.clone(),
+        closes: survey.closes.clone(),
+        invitation: survey.access == "invitation",
         privacy,
         sections,
         error_summary: summary,
@@ -265,6 +271,10 @@ fn messages_json(ctx: &FormContext<'_>) -> String {
         ("previous", "previous"),
         ("next", "next"),
         ("progress", "survey_progress"),
+        ("review_title", "survey_review_title"),
+        ("review_intro", "survey_review_intro"),
+        ("no_answer", "survey_no_answer"),
+        ("add_item", "survey_add_item"),
     ] {
         m.insert(key.to_string(), t(ctx, ui));
     }
@@ -434,7 +444,17 @@ fn question_view(
     } else {
         pattern
     };
-    let checked = values_of(ctx, &name).to_vec();
+    // A blank form starts from the question's `default`.
+    let defaults = if ctx.values.is_empty() {
+        default_values(&q.default)
+    } else {
+        Vec::new()
+    };
+    let checked = if ctx.values.is_empty() {
+        defaults.clone()
+    } else {
+        values_of(ctx, &name).to_vec()
+    };
     let rows = q
         .rows
         .iter()
@@ -523,7 +543,11 @@ fn question_view(
             .unit
             .as_ref()
             .map(|u| t(ctx, &format!("survey_unit_{}", unit_key(u)))),
-        value: first_value(ctx, &name),
+        value: if ctx.values.is_empty() {
+            defaults.first().cloned().unwrap_or_default()
+        } else {
+            first_value(ctx, &name)
+        },
         choices: if matches!(q.kind, QType::SelectOne | QType::SelectMany) {
             choice_views(survey, q, &name, &field, &checked, lang)
         } else {
@@ -543,6 +567,20 @@ fn question_view(
         },
         calculated,
         name,
+    }
+}
+
+/// A `default:` as the text values of its inputs.
+fn default_values(default: &Option<serde_json::Value>) -> Vec<String> {
+    match default {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(serde_json::Value::String(s)) => vec![s.clone()],
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect(),
+        Some(serde_json::Value::Bool(true)) => vec!["yes".to_string()],
+        Some(other) => vec![other.to_string()],
     }
 }
 

@@ -20,6 +20,7 @@ for (const part of ['i18n', 'static']) await cp(join(repo, 'site', part), join(s
 await cp(join(repo, 'tests/fixtures/base'), site, { recursive: true });
 await mkdir(join(site, 'surveys'), { recursive: true });
 await writeFile(join(site, 'surveys/deneme.yaml'), await readFile(join(repo, 'tests/fixtures/surveys/valid.yaml')));
+await writeFile(join(site, 'surveys/sayfali.yaml'), await readFile(join(repo, 'tests/fixtures/surveys/paged.yaml')));
 execFileSync(kume, ['build', '--root', site, '--out', join(site, 'public')], { env: { ...process.env, CI: '1' } });
 
 const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml' };
@@ -104,6 +105,41 @@ await step('submission carries an idempotency key and is sent once', async () =>
   const body = new URLSearchParams(posts[0]);
   expect((body.get('_key') || '').length >= 16, 'idempotency key');
   expect(body.get('uye_mi') === 'evet' && body.get('uye_sayisi') === '8', 'answers sent');
+});
+await page.goto(`${base}/anket/sayfali/`);
+await step('paged survey shows one section with its progress', async () => {
+  expect(await page.isVisible('#s-kurum') && await page.isHidden('#s-hizmet'), 'only the first section');
+  expect((await page.textContent('.page-nav .progress')).includes('1 / 3'), 'progress 1 / 3');
+  expect(await page.isHidden('.form-actions'), 'no submit before the review');
+});
+await step('a section is checked before moving on', async () => {
+  await page.click('.page-nav button:nth-child(3)');
+  expect(await page.isVisible('#s-kurum'), 'stays on the first section');
+  expect(/zorunludur/.test(await page.textContent('#q-kurum_adi .field-error')), 'required error');
+  await page.fill('#f-kurum_adi', 'Samsun TSO');
+  await page.click('.page-nav button:nth-child(3)');
+  expect(await page.isVisible('#s-hizmet'), 'second section');
+});
+await step('an exclusive choice clears the others', async () => {
+  await page.check('#f-hizmetler-egitim');
+  await page.check('#f-hizmetler-yok');
+  expect(!(await page.isChecked('#f-hizmetler-egitim')), '"Hiçbiri" unticks "Eğitim"');
+  await page.check('#f-hizmetler-ihracat');
+  expect(!(await page.isChecked('#f-hizmetler-yok')), 'a choice unticks "Hiçbiri"');
+});
+await step('repeat shows one entry and adds more on request', async () => {
+  await page.click('.page-nav button:nth-child(3)');
+  const items = await page.$$('#q-projeler .repeat-item');
+  expect(items.length === 3, `${items.length} entries rendered`);
+  expect(await items[0].isVisible() && await items[1].isHidden(), 'one entry shown');
+  await page.click('#q-projeler .repeat-add');
+  expect(await items[1].isVisible(), 'second entry after "add another"');
+});
+await step('the review page lists the answers before sending', async () => {
+  await page.click('.page-nav button:nth-child(3)');
+  const review = await page.textContent('.review');
+  expect(/Yanıtlarınızı kontrol edin/.test(review) && /Samsun TSO/.test(review) && /İhracat/.test(review), review);
+  expect(await page.isVisible('.form-actions'), 'submit on the review page');
 });
 await step('no script errors', async () => { expect(errors.length === 0, errors.join('; ')); });
 

@@ -308,12 +308,15 @@
     saveTimer = setTimeout(saveDraft, 300);
   });
   form.addEventListener('change', function () { applyState(); saveDraft(); });
-  form.addEventListener('focusout', function (e) {
-    var holder = e.target.closest && e.target.closest('.question');
-    if (!holder) return;
-    var q = byId[holder.getAttribute('data-q')];
-    if (q && holder.classList.contains('has-error')) showProblems(q, validateQuestion(q, evaluate(readAnswers())));
-  });
+  // A field with an error is re-checked as it is corrected, not when it loses focus: an error
+  // line disappearing on blur would move the button being clicked away from the pointer.
+  function recheck(e) {
+    var holder = e.target.closest && e.target.closest('.question.has-error');
+    var q = holder && byId[holder.getAttribute('data-q')];
+    if (q) showProblems(q, validateQuestion(q, evaluate(readAnswers())));
+  }
+  form.addEventListener('input', recheck);
+  form.addEventListener('change', recheck);
 
   var sending = false;
   form.addEventListener('submit', function (e) {
@@ -327,11 +330,60 @@
     try { localStorage.removeItem(draftKey); } catch (err) { /* ignore */ }
   });
 
-  // One section per page with a progress line, when the survey asks for it. Sections hidden
-  // by their conditions are skipped; the last page holds the submit button.
+  // Repeats: show the entries in use and one empty entry; "add another" reveals the next.
+  form.querySelectorAll('fieldset.repeat').forEach(function (group) {
+    var items = Array.prototype.slice.call(group.querySelectorAll('.repeat-item'));
+    var used = function (item) {
+      return Array.prototype.some.call(item.querySelectorAll('input, select, textarea'), function (el) {
+        return el.type === 'radio' || el.type === 'checkbox' ? el.checked : el.value !== '';
+      });
+    };
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'repeat-add';
+    button.textContent = messages.add_item || '+';
+    var refresh = function () {
+      var lastUsed = -1;
+      items.forEach(function (item, i) { if (used(item)) lastUsed = i; });
+      items.forEach(function (item, i) { if (i > lastUsed + 1 && !item.hasAttribute('data-shown')) item.hidden = true; });
+      button.hidden = items.every(function (item) { return !item.hidden; });
+    };
+    button.addEventListener('click', function () {
+      var next = items.filter(function (item) { return item.hidden; })[0];
+      if (next) { next.hidden = false; next.setAttribute('data-shown', ''); var f = next.querySelector('input, select, textarea'); if (f) f.focus(); }
+      refresh();
+    });
+    group.appendChild(button);
+    refresh();
+  });
+
+  // One section per page with a progress line, then a page to check the answers, when the
+  // survey asks for it. Sections hidden by their conditions are skipped.
+  function answerText(q) {
+    var holder = document.getElementById('q-' + q.id);
+    if (!holder) return '';
+    var parts = [];
+    holder.querySelectorAll('input, select, textarea').forEach(function (el) {
+      if (el.type === 'radio' || el.type === 'checkbox') {
+        if (el.checked) { var l = form.querySelector('label[for="' + el.id + '"]'); parts.push(l ? l.textContent.trim() : el.value); }
+      } else if (el.tagName === 'SELECT') {
+        if (el.value) parts.push(el.options[el.selectedIndex].textContent.trim());
+      } else if (el.value) {
+        var label = el.getAttribute('aria-label');
+        parts.push(label ? label + ': ' + el.value : el.value);
+      }
+    });
+    var out = holder.querySelector('output[data-calc]');
+    if (out) parts.push(out.textContent.trim());
+    return parts.join('; ');
+  }
+
   if (form.hasAttribute('data-paged')) {
     var pages = survey.sections.map(function (s) { return { def: s, el: document.getElementById('s-' + s.id) }; })
       .filter(function (p) { return p.el; });
+    var review = document.createElement('section');
+    review.className = 'review';
+    review.hidden = true;
     var current = 0;
     var nav = document.createElement('div');
     nav.className = 'page-nav';
@@ -348,18 +400,54 @@
     nav.appendChild(progress);
     nav.appendChild(next);
     var actions = form.querySelector('.form-actions');
+    form.insertBefore(review, actions);
     form.insertBefore(nav, actions);
     var active = function () { return pages.filter(function (p) { return !p.el.hidden; }); };
+    var buildReview = function (list) {
+      review.textContent = '';
+      var h = document.createElement('h2');
+      h.textContent = messages.review_title || '';
+      h.setAttribute('tabindex', '-1');
+      var intro = document.createElement('p');
+      intro.textContent = messages.review_intro || '';
+      review.appendChild(h);
+      review.appendChild(intro);
+      list.forEach(function (p, i) {
+        var h3 = document.createElement('h3');
+        var go = document.createElement('button');
+        go.type = 'button';
+        go.textContent = p.def.title[lang];
+        go.addEventListener('click', function () { show(i, true); });
+        h3.appendChild(go);
+        review.appendChild(h3);
+        var dl = document.createElement('dl');
+        p.def.questions.forEach(function (q) {
+          var holder = document.getElementById('q-' + q.id);
+          if (!holder || holder.hidden || q.type === 'note') return;
+          var dt = document.createElement('dt');
+          dt.textContent = q.label[lang];
+          var dd = document.createElement('dd');
+          dd.textContent = answerText(q) || (messages.no_answer || '—');
+          dl.appendChild(dt);
+          dl.appendChild(dd);
+        });
+        review.appendChild(dl);
+      });
+      return h;
+    };
     var show = function (i, focus) {
       applyState();
       var list = active();
-      current = Math.max(0, Math.min(i, list.length - 1));
-      pages.forEach(function (p) { p.el.classList.toggle('page-off', p !== list[current]); });
-      progress.textContent = (messages.progress || '{n}/{total}').replace('{n}', current + 1).replace('{total}', list.length);
+      current = Math.max(0, Math.min(i, list.length));
+      var reviewing = current === list.length;
+      pages.forEach(function (p) { p.el.classList.toggle('page-off', reviewing || p !== list[current]); });
+      review.hidden = !reviewing;
+      progress.textContent = reviewing ? (messages.review_title || '')
+        : (messages.progress || '{n}/{total}').replace('{n}', current + 1).replace('{total}', list.length);
       prev.hidden = current === 0;
-      next.hidden = current === list.length - 1;
-      actions.hidden = current !== list.length - 1;
-      var h = list[current].el.querySelector('h2');
+      next.hidden = reviewing;
+      actions.hidden = !reviewing;
+      var h = reviewing ? buildReview(list) : list[current].el.querySelector('h2');
       if (focus && h) { h.setAttribute('tabindex', '-1'); h.focus(); }
     };
     prev.addEventListener('click', function () { show(current - 1, true); });
