@@ -112,6 +112,11 @@ await step('paged survey shows one section with its progress', async () => {
   expect((await page.textContent('.page-nav .progress')).includes('1 / 3'), 'progress 1 / 3');
   expect(await page.isHidden('.form-actions'), 'no submit before the review');
 });
+await step('a choice filter offers only the matching choices', async () => {
+  expect(await page.isVisible('#f-il-TR611'), 'all provinces before a region is chosen');
+  await page.check('#f-bolge-karadeniz');
+  expect(await page.isVisible('#f-il-TR831') && await page.isHidden('#f-il-TR611'), 'Antalya hidden for Karadeniz');
+});
 await step('a section is checked before moving on', async () => {
   await page.click('.page-nav button:nth-child(3)');
   expect(await page.isVisible('#s-kurum'), 'stays on the first section');

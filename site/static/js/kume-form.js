@@ -121,8 +121,35 @@
         if (out) out.textContent = typeof v === 'number' ? formatNumber(v) : (v === null || v === undefined ? '—' : String(v));
       }
     });
+    applyFilters(state);
     updateTotals();
     return state;
+  }
+
+  // Choices whose list `filter` is false for the current answers are hidden and cleared.
+  function applyFilters(state) {
+    questions.forEach(function (q) {
+      if (!q.filter || !q.list) return;
+      (survey.lists[q.list] || []).forEach(function (c) {
+        var lookup = function (name) {
+          if (name === 'choice.code') return c.code;
+          if (name.indexOf('choice.') === 0) { var v = (c.attrs || {})[name.slice(7)]; return v === undefined ? null : v; }
+          return state.lookup(name);
+        };
+        var offered = KumeExpr.isTruthy(KumeExpr.evaluate(q.filter, lookup));
+        form.querySelectorAll('[name="' + q.id + '"]').forEach(function (el) {
+          if (el.tagName === 'SELECT') {
+            Array.prototype.forEach.call(el.options, function (o) {
+              if (o.value === c.code) { o.hidden = !offered; o.disabled = !offered; if (!offered && o.selected) el.value = ''; }
+            });
+          } else if (el.value === c.code) {
+            var row = el.closest('.choice');
+            if (row) row.hidden = !offered;
+            if (!offered) el.checked = false;
+          }
+        });
+      });
+    });
   }
 
   function updateTotals() {
