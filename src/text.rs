@@ -215,6 +215,14 @@ impl Date {
     }
 }
 
+/// FNV-1a: a content hash that is the same on every machine and Rust version (unlike
+/// `DefaultHasher`), for cache-busting asset URLs and the compiled surveys' hashes.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// Decodes `%XX` escapes in a URL path; invalid escapes are kept as written.
 pub fn percent_decode(s: &str) -> String {
     if !s.contains('%') {

@@ -357,20 +357,15 @@ fn asset_urls(statics: &[(PathBuf, String)]) -> HashMap<String, String> {
     statics
         .par_iter()
         .map(|(path, url)| {
-            let hash = std::fs::read(path).map(|b| fnv1a(&b)).unwrap_or_default();
+            let hash = std::fs::read(path)
+                .map(|b| crate::text::stable_hash(&b))
+                .unwrap_or_default();
             (
                 url.clone(),
                 format!("{url}?h={:010x}", hash & 0xff_ffff_ffff),
             )
         })
         .collect()
-}
-
-/// FNV-1a: stable across Rust versions and machines, unlike `DefaultHasher`.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// URL paths of everything that is not a content page: static files and generated files.

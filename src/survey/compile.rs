@@ -179,6 +179,17 @@ impl Ctx<'_> {
     }
 }
 
+/// Compiles one survey file (with the built-in lists of `config`'s project).
+pub fn compile_one(config: &Config, path: &Path) -> Result<Compiled, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let builtins = load_builtin_lists(config, &mut diags);
+    let file = display_path(&config.root, path);
+    match compile_file(config, path, &file, &builtins, &mut diags) {
+        Some(c) if diags.is_empty() => Ok(c),
+        _ => Err(diags),
+    }
+}
+
 fn compile_file(
     config: &Config,
     path: &Path,
@@ -229,17 +240,11 @@ fn compile_file(
         return None;
     }
     let json = serde_json::to_vec(&survey).unwrap_or_default();
-    let hash = format!("{:016x}", fnv1a(&json));
+    let hash = format!("{:016x}", crate::text::stable_hash(&json));
     Some(Compiled {
         survey,
         file: file.to_string(),
         hash,
-    })
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
 

@@ -597,3 +597,56 @@ fn display_value(v: Option<&Value>, lang: &str) -> String {
         _ => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::survey::compile::compile_one;
+    use crate::survey::evaluate::evaluate;
+
+    /// The collector's case: a submission with a failed check is shown again with the
+    /// answers kept and the error beside the field and in the summary.
+    #[test]
+    fn form_renders_again_with_values_and_errors() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = Config::load(root).unwrap();
+        let strings = Strings::load(&config).unwrap();
+        let compiled =
+            compile_one(&config, &root.join("tests/fixtures/surveys/deneme.yaml")).unwrap();
+        let answers: BTreeMap<String, serde_json::Value> =
+            serde_json::from_str(r#"{"uye_mi": "evet", "uye_sayisi": 2, "aktif_uye": 3}"#).unwrap();
+        let outcome = evaluate(&compiled.survey, &answers);
+        let typed: BTreeMap<String, Vec<String>> =
+            [("uye_mi", "evet"), ("uye_sayisi", "2"), ("aktif_uye", "3")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+                .collect();
+        let ctx = FormContext {
+            lang: "tr",
+            strings: &strings,
+            action: "/api".into(),
+            values: &typed,
+            outcome: Some(&outcome),
+        };
+        let view = form_view(&compiled, &ctx);
+        assert_eq!(view.error_summary.len(), 1);
+        assert_eq!(view.error_summary[0].field, "f-aktif_uye");
+        assert_eq!(
+            view.error_summary[0].message,
+            "Etkin üye sayısı toplamı aşamaz."
+        );
+        let questions = &view.sections[0].questions;
+        assert_eq!(questions[2].value, "3");
+        assert_eq!(questions[2].errors, ["Etkin üye sayısı toplamı aşamaz."]);
+        assert!(
+            questions[0]
+                .choices
+                .iter()
+                .any(|c| c.code == "evet" && c.checked)
+        );
+    }
+}

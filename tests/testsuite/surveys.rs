@@ -4,7 +4,7 @@ use crate::harness::{Run, TestSite, repo};
 
 fn with_valid_survey() -> TestSite {
     let site = TestSite::base();
-    let text = std::fs::read_to_string(repo().join("tests/fixtures/surveys/valid.yaml")).unwrap();
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/surveys/deneme.yaml")).unwrap();
     site.write("surveys/deneme.yaml", &text);
     site
 }

@@ -19,8 +19,8 @@ await cp(join(repo, 'templates'), join(site, 'templates'), { recursive: true });
 for (const part of ['i18n', 'static']) await cp(join(repo, 'site', part), join(site, 'site', part), { recursive: true });
 await cp(join(repo, 'tests/fixtures/base'), site, { recursive: true });
 await mkdir(join(site, 'surveys'), { recursive: true });
-await writeFile(join(site, 'surveys/deneme.yaml'), await readFile(join(repo, 'tests/fixtures/surveys/valid.yaml')));
-await writeFile(join(site, 'surveys/sayfali.yaml'), await readFile(join(repo, 'tests/fixtures/surveys/paged.yaml')));
+await writeFile(join(site, 'surveys/deneme.yaml'), await readFile(join(repo, 'tests/fixtures/surveys/deneme.yaml')));
+await writeFile(join(site, 'surveys/sayfali.yaml'), await readFile(join(repo, 'tests/fixtures/surveys/sayfali.yaml')));
 execFileSync(kume, ['build', '--root', site, '--out', join(site, 'public')], { env: { ...process.env, CI: '1' } });
 
 const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml' };
