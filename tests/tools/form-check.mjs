@@ -63,6 +63,23 @@ async function step(name, fn) {
 function expect(cond, msg) { if (!cond) throw new Error(msg); }
 
 await page.goto(`${base}/anket/deneme/`);
+await step('keyboard only: Tab reaches the first choice and Space ticks it', async () => {
+  for (let i = 0; i < 60; i += 1) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(() => document.activeElement && document.activeElement.id === 'f-uye_mi-evet')) break;
+  }
+  await page.keyboard.press('Space');
+  expect(await page.isChecked('#f-uye_mi-evet'), 'reached and ticked by keyboard');
+  await page.reload();
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+});
+await step('at 200 % zoom (640 CSS pixels) nothing scrolls sideways', async () => {
+  await page.setViewportSize({ width: 640, height: 800 });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  expect(!wide, 'the page is wider than the viewport');
+});
 await step('conditional question is hidden until its condition holds', async () => {
   expect(await page.isHidden('#q-uye_sayisi'), 'uye_sayisi should start hidden');
   await page.check('#f-uye_mi-evet');
