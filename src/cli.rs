@@ -58,6 +58,29 @@ pub enum Command {
         /// that `public/` never holds the live-reload script).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Serve only the collector API (`/api/…`), as in production behind the static site.
+        #[arg(long)]
+        api_only: bool,
+        /// The response database (SQLite).
+        #[arg(long, default_value = "data/kume.sqlite")]
+        db: PathBuf,
+        /// Largest accepted request body, in bytes.
+        #[arg(long, default_value_t = 64 * 1024)]
+        max_body: usize,
+        /// Origin of the public site allowed to send answers from the browser (CORS), e.g.
+        /// https://kume.example.org.
+        #[arg(long)]
+        site_origin: Option<String>,
+    },
+    /// Copy the response database safely while the collector runs (SQLite online backup).
+    #[command(after_help = EXIT_CODES)]
+    Backup {
+        /// The response database.
+        #[arg(long, default_value = "data/kume.sqlite")]
+        db: PathBuf,
+        /// Where to write the copy.
+        #[arg(long)]
+        to: PathBuf,
     },
     /// Validate everything `build` validates; write nothing.
     #[command(after_help = EXIT_CODES)]
@@ -227,5 +250,29 @@ pub fn check(args: &SiteArgs, format: Format) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_SITE_ERRORS)
+    }
+}
+
+pub fn backup(db: &std::path::Path, to: &std::path::Path) -> ExitCode {
+    if !db.exists() {
+        eprintln!(
+            "error: {}: no such database\n  help: pass the collector's database with --db PATH",
+            db.display()
+        );
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    match crate::collect::store::backup(db, to) {
+        Ok(()) => {
+            eprintln!("Backed up {} → {}", db.display(), to.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!(
+                "error: cannot back up {} to {}: {e}",
+                db.display(),
+                to.display()
+            );
+            ExitCode::from(EXIT_FAILURE)
+        }
     }
 }

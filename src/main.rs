@@ -10,6 +10,35 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build { site, out } => cli::build(&site, &out),
         Command::Check { site, format } => cli::check(&site, format),
-        Command::Serve { site, addr, out } => kume::serve::run(&site, addr, out),
+        Command::Serve {
+            site,
+            addr,
+            out,
+            api_only,
+            db,
+            max_body,
+            site_origin,
+        } => {
+            let limits = kume::collect::api::Limits {
+                max_body,
+                ..Default::default()
+            };
+            // A relative database path is inside the project folder, like everything else.
+            let db = if db.is_relative() {
+                site.root.join(db)
+            } else {
+                db
+            };
+            let options = kume::serve::ServeOptions {
+                addr,
+                out,
+                api_only,
+                db,
+                limits,
+                site_origin,
+            };
+            kume::serve::run(&site, options)
+        }
+        Command::Backup { db, to } => cli::backup(&db, &to),
     }
 }

@@ -10,6 +10,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, mpsc};
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::cli::{EXIT_FAILURE, SiteArgs, print_diagnostics, summary_line};
+use crate::collect::api::{ApiState, Limits};
+use crate::collect::store::Store;
 use crate::config::{CONTENT_DIR, TEMPLATES_DIR};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::site::{BuildOptions, Output, Site};
@@ -52,24 +55,73 @@ struct Shared {
     version: watch::Sender<u64>,
     /// The current build's errors, shown instead of pages while there are any.
     errors: RwLock<Vec<Diagnostic>>,
+    /// The collector API (it reads the loaded site through `api.site`).
+    api: Arc<ApiState>,
+    /// `--api-only`: no pages, no watching.
+    api_only: bool,
 }
 
-pub fn run(args: &SiteArgs, addr: SocketAddr, out: Option<PathBuf>) -> ExitCode {
-    let out =
-        out.unwrap_or_else(|| std::env::temp_dir().join(format!("kume-serve-{}", addr.port())));
+/// How `kume serve` runs.
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub out: Option<PathBuf>,
+    pub api_only: bool,
+    pub db: PathBuf,
+    pub limits: Limits,
+    pub site_origin: Option<String>,
+}
+
+pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
+    let addr = serve.addr;
+    let out = serve
+        .out
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("kume-serve-{}", addr.port())));
     let options = BuildOptions {
         root: args.root.clone(),
         include_drafts: args.drafts,
-        dev: true,
+        dev: !serve.api_only,
+    };
+    let store = match Store::start(&serve.db) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "error: cannot open the response database {}: {e}\n  help: check the folder exists and is writable, or pass --db PATH",
+                serve.db.display()
+            );
+            return ExitCode::from(EXIT_FAILURE);
+        }
     };
     let (version, _) = watch::channel(0u64);
+    let api = Arc::new(ApiState {
+        site: Arc::new(RwLock::new(None)),
+        store,
+        limits: serve.limits,
+        allowed_origin: serve.site_origin,
+    });
     let shared = Arc::new(Shared {
         out: out.clone(),
         version,
         errors: RwLock::new(Vec::new()),
+        api,
+        api_only: serve.api_only,
     });
 
-    let mut site = full_build(&options, &shared);
+    if serve.api_only {
+        let loaded = Site::load(&options);
+        print_diagnostics(&loaded.diagnostics);
+        if loaded.site.is_none()
+            || loaded
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error)
+        {
+            return ExitCode::from(crate::cli::EXIT_SITE_ERRORS);
+        }
+        set_site(&shared, loaded.site);
+        return serve_until_stopped(addr, shared);
+    }
+    let site = full_build(&options, &shared);
+    set_site(&shared, site);
     let (tx, rx) = mpsc::channel();
     let mut watcher = match notify::recommended_watcher(tx) {
         Ok(w) => w,
@@ -90,10 +142,22 @@ pub fn run(args: &SiteArgs, addr: SocketAddr, out: Option<PathBuf>) -> ExitCode 
     let rebuild_shared = shared.clone();
     std::thread::spawn(move || {
         while let Some(paths) = next_change(&rx) {
-            site = rebuild(site.take(), &paths, &options, &rebuild_shared);
+            let site_lock = rebuild_shared.api.site.clone();
+            let mut guard = site_lock.write().unwrap_or_else(|e| e.into_inner());
+            let current = guard.take();
+            *guard = rebuild(current, &paths, &options, &rebuild_shared);
         }
     });
+    let status = serve_until_stopped(addr, shared);
+    drop(watcher);
+    status
+}
 
+fn set_site(shared: &Shared, site: Option<Site>) {
+    *shared.api.site.write().unwrap_or_else(|e| e.into_inner()) = site;
+}
+
+fn serve_until_stopped(addr: SocketAddr, shared: Arc<Shared>) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -228,24 +292,41 @@ fn publish(shared: &Shared, diags: Vec<Diagnostic>) {
     shared.version.send_modify(|v| *v += 1);
 }
 
+/// Accepts connections until SIGINT or SIGTERM, then stops accepting and lets the requests
+/// in flight finish (their answers are committed before they are acknowledged).
 async fn serve(addr: SocketAddr, shared: Arc<Shared>) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     eprintln!("Serving on http://{bound}/ (Ctrl-C to stop)");
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let in_flight = Arc::new(AtomicUsize::new(0));
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = tokio::signal::ctrl_c() => break,
+            _ = terminate.recv() => break,
         };
         let Ok((stream, _)) = accepted else { continue };
         let shared = shared.clone();
+        let counter = in_flight.clone();
+        counter.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(async move {
             let service = service_fn(move |req| handle(req, shared.clone()));
             let _ = http1::Builder::new()
+                .header_read_timeout(Duration::from_secs(10))
+                .timer(hyper_util::rt::TokioTimer::new())
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
+            counter.fetch_sub(1, Ordering::SeqCst);
         });
     }
+    drop(listener);
+    eprintln!("Stopping: finishing the requests in progress");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while in_flight.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
 }
 
 async fn handle(
@@ -253,6 +334,16 @@ async fn handle(
     shared: Arc<Shared>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_string();
+    if path.starts_with("/api/") {
+        return Ok(crate::collect::api::handle(req, &shared.api).await);
+    }
+    if shared.api_only {
+        return Ok(respond(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            b"this server only answers /api/\n".to_vec(),
+        ));
+    }
     Ok(match path.as_str() {
         "/__kume/reload.js" => respond(
             StatusCode::OK,

@@ -9,7 +9,7 @@
 mod feeds;
 mod links;
 mod pages;
-mod surveys;
+pub mod surveys;
 mod taxonomies;
 
 use std::collections::{HashMap, HashSet};

@@ -225,7 +225,7 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
                 Some(d.file.as_str()),
             )
         }
-        Job::Survey(page, lang) => return super::surveys::render(site, *page, lang),
+        Job::Survey(page, lang) => return super::surveys::render(site, *page, lang, None),
     };
     let html = site.templates.render(&template, ctx, file)?;
     Ok((url, html))

@@ -11,6 +11,7 @@ use crate::config::{Config, Strings};
 use crate::diagnostics::Diagnostic;
 use crate::render::views::to_value;
 use crate::survey::compile::Compiled;
+use crate::survey::evaluate::Outcome;
 use crate::survey::form::{FormContext, form_view};
 
 /// Which survey page.
@@ -138,8 +139,17 @@ struct IndexItem {
     access: String,
 }
 
-/// Renders one survey page; returns its URL path and HTML.
-pub fn render(site: &Site, page: SurveyPage, lang: &str) -> Result<(String, String), Diagnostic> {
+/// A submission to show again: the fields as posted and what was wrong with them.
+pub type Submitted<'a> = Option<(&'a BTreeMap<String, Vec<String>>, &'a Outcome)>;
+
+/// Renders one survey page; returns its URL path and HTML. With `submitted`, the form shows
+/// the posted answers and their errors (the collector's answer to a failed submission).
+pub fn render(
+    site: &Site,
+    page: SurveyPage,
+    lang: &str,
+    submitted: Submitted<'_>,
+) -> Result<(String, String), Diagnostic> {
     let config = &site.config;
     let strings = &site.strings;
     let missing = || {
@@ -155,8 +165,8 @@ pub fn render(site: &Site, page: SurveyPage, lang: &str) -> Result<(String, Stri
         lang,
         strings,
         action: action(config, id),
-        values: &no_values,
-        outcome: None,
+        values: submitted.map_or(&no_values, |(v, _)| v),
+        outcome: submitted.map(|(_, o)| o),
     };
     let alternates =
         |url_for: &dyn Fn(&str) -> Option<String>, langs: &[String]| -> Vec<(String, String)> {
@@ -254,4 +264,20 @@ fn first_sentence(text: &str) -> String {
         Some(i) => plain[..=i].to_string(),
         None => plain.to_string(),
     }
+}
+
+/// A short page that tells a respondent why their answers were not taken (closed survey,
+/// missing invitation, …) and what to do; rendered by the collector.
+pub fn render_notice(
+    site: &Site,
+    lang: &str,
+    title: &str,
+    message: &str,
+) -> Result<String, Diagnostic> {
+    let site_value = site.site_values.get(lang).cloned().unwrap_or_default();
+    let url = base_url(&site.config, &site.strings, lang).unwrap_or_else(|| "/".into());
+    let view = super::pages::special_view(site, "notice", title, &url, lang, Vec::new());
+    let ctx =
+        context! { site => site_value, page => to_value(&view), message => message, lang => lang };
+    site.templates.render("survey/notice.html", ctx, None)
 }

@@ -3,6 +3,7 @@
 mod harness;
 
 mod build;
+mod collect;
 mod errors;
 mod html;
 mod serve;

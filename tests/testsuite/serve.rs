@@ -1,81 +1,9 @@
 //! `kume serve` on 127.0.0.1: serving, live reload and rebuilds on save.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::harness::TestSite;
-
-/// A running `kume serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    _out: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(site: &TestSite) -> Server {
-    let out = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kume"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--root"])
-        .arg(&site.root)
-        .arg("--out")
-        .arg(out.path())
-        .env("CI", "1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("serve exited before listening")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("Serving on http://") {
-            break rest.split('/').next().unwrap().parse().unwrap();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server {
-        child,
-        addr,
-        _out: out,
-    }
-}
-
-fn get(addr: SocketAddr, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
+use crate::harness::{Server, TestSite, get};
 
 /// Polls `path` until its body satisfies `done` (bounded to 10 s).
 fn wait_for(addr: SocketAddr, path: &str, done: impl Fn(u16, &str) -> bool) -> (u16, String) {
@@ -96,7 +24,7 @@ fn wait_for(addr: SocketAddr, path: &str, done: impl Fn(u16, &str) -> bool) -> (
 #[test]
 fn serves_pages_with_reload_script_and_language_404s() {
     let site = TestSite::fixture("features");
-    let server = start(&site);
+    let server = Server::start(&site, &[]);
     let (status, body) = get(server.addr, "/rehber/giris/");
     assert_eq!(status, 200);
     assert!(body.contains("<script src=\"/__kume/reload.js\" defer></script>"));
@@ -116,7 +44,7 @@ fn serves_pages_with_reload_script_and_language_404s() {
 #[test]
 fn saving_a_page_rebuilds_it_and_wakes_the_reload_poll() {
     let site = TestSite::fixture("features");
-    let server = start(&site);
+    let server = Server::start(&site, &[]);
     let (_, version) = get(server.addr, "/__kume/wait");
     let addr = server.addr;
     let poll = std::thread::spawn(move || get(addr, &format!("/__kume/wait?v={version}")).1);
@@ -139,7 +67,7 @@ fn saving_a_page_rebuilds_it_and_wakes_the_reload_poll() {
 #[test]
 fn errors_show_in_the_browser_until_fixed() {
     let site = TestSite::fixture("features");
-    let server = start(&site);
+    let server = Server::start(&site, &[]);
     let page = "site/content/hakkinda.md";
     let good = std::fs::read_to_string(site.root.join(page)).unwrap();
     site.write(page, &format!("{good}\n[kırık](yok.md)\n"));

@@ -1,0 +1,517 @@
+//! The collector's HTTP API, served by `kume serve` (with the site) or `kume serve --api-only`.
+//!
+//! `POST /api/v1/surveys/{id}/responses` takes a plain form post or JSON, validates it against
+//! the published survey with the same evaluator `kume check` uses, and stores it through the
+//! group-committing writer. A form post gets `303` to the thank-you page or `422` with the same
+//! form rendered again (answers kept, errors beside the fields); JSON gets `201` or `422`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode, header};
+
+use super::form_data::{self, Fields};
+use super::store::{NewResponse, Store, Stored};
+use crate::site::Site;
+use crate::site::surveys;
+use crate::survey::compile::Compiled;
+use crate::survey::evaluate::{self, Outcome, Problem};
+use crate::text::{Date, stable_hash};
+
+/// Limits against oversized or abusive requests.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_body: usize,
+    pub max_fields: usize,
+    pub max_field_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body: 64 * 1024,
+            max_fields: 2000,
+            max_field_len: 10_000,
+        }
+    }
+}
+
+/// What the API needs: the loaded site (surveys and templates) and the store.
+pub struct ApiState {
+    pub site: Arc<RwLock<Option<Site>>>,
+    pub store: Store,
+    pub limits: Limits,
+    /// The public site's origin, allowed to submit JSON from the browser (CORS).
+    pub allowed_origin: Option<String>,
+}
+
+type Reply = Response<Full<Bytes>>;
+
+fn reply(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Reply {
+    let mut res = Response::new(Full::new(body.into()));
+    *res.status_mut() = status;
+    if let Ok(v) = header::HeaderValue::from_str(content_type) {
+        res.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
+fn json(status: StatusCode, value: serde_json::Value) -> Reply {
+    reply(status, "application/json", value.to_string())
+}
+
+fn text(status: StatusCode, message: &str) -> Reply {
+    reply(status, "text/plain; charset=utf-8", format!("{message}\n"))
+}
+
+/// Handles every `/api/…` request.
+pub async fn handle(req: Request<Incoming>, state: &ApiState) -> Reply {
+    let path = req.uri().path().to_string();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut res = match (req.method(), segments.as_slice()) {
+        (&Method::GET, ["api", "v1", "health"]) => {
+            json(StatusCode::OK, serde_json::json!({"status": "ok"}))
+        }
+        (&Method::GET, ["api", "v1", "metrics"]) => metrics(state),
+        (&Method::OPTIONS, ["api", "v1", "surveys", _, "responses"]) => {
+            reply(StatusCode::NO_CONTENT, "text/plain", "")
+        }
+        (&Method::POST, ["api", "v1", "surveys", id, "responses"]) => {
+            let id = id.to_string();
+            submit(req, &id, state).await
+        }
+        (_, ["api", "v1", "surveys", _, "responses"]) => {
+            let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "use POST to send answers");
+            r.headers_mut().insert(
+                header::ALLOW,
+                header::HeaderValue::from_static("POST, OPTIONS"),
+            );
+            r
+        }
+        _ => text(StatusCode::NOT_FOUND, "no such API endpoint"),
+    };
+    if let Some(origin) = &state.allowed_origin {
+        if let Ok(v) = header::HeaderValue::from_str(origin) {
+            let h = res.headers_mut();
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                header::HeaderValue::from_static("POST, OPTIONS"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                header::HeaderValue::from_static("content-type, idempotency-key"),
+            );
+        }
+    }
+    res
+}
+
+fn metrics(state: &ApiState) -> Reply {
+    use std::sync::atomic::Ordering::Relaxed;
+    let s = &state.store.stats;
+    let body = format!(
+        "# TYPE kume_responses_committed_total counter\nkume_responses_committed_total {}\n\
+         # TYPE kume_commit_batches_total counter\nkume_commit_batches_total {}\n\
+         # TYPE kume_commit_seconds_total counter\nkume_commit_seconds_total {}\n\
+         # TYPE kume_commit_batch_max gauge\nkume_commit_batch_max {}\n",
+        s.committed.load(Relaxed),
+        s.batches.load(Relaxed),
+        s.commit_micros.load(Relaxed) as f64 / 1e6,
+        s.largest_batch.load(Relaxed),
+    );
+    reply(StatusCode::OK, "text/plain; version=0.0.4", body)
+}
+
+/// How the answers arrived: a form (answer with pages) or JSON (answer with JSON).
+enum Body {
+    Form(Fields),
+    Json {
+        answers: BTreeMap<String, serde_json::Value>,
+        lang: Option<String>,
+        key: Option<String>,
+    },
+}
+
+async fn read_body(
+    req: Request<Incoming>,
+    limits: &Limits,
+) -> Result<(Body, Option<String>), Reply> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let header_key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if content_type != "application/x-www-form-urlencoded" && content_type != "application/json" {
+        return Err(text(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send application/x-www-form-urlencoded (a form) or application/json",
+        ));
+    }
+    let bytes = match Limited::new(req.into_body(), limits.max_body)
+        .collect()
+        .await
+    {
+        Ok(b) => b.to_bytes(),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            return Err(text(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("the answers are larger than {} bytes", limits.max_body),
+            ));
+        }
+        Err(_) => {
+            return Err(text(
+                StatusCode::BAD_REQUEST,
+                "the request body could not be read",
+            ));
+        }
+    };
+    let body = if content_type == "application/json" {
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            text(
+                StatusCode::BAD_REQUEST,
+                &format!("the JSON is malformed: {e}"),
+            )
+        })?;
+        let answers = value
+            .get("answers")
+            .and_then(|a| a.as_object())
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .ok_or_else(|| {
+                text(
+                    StatusCode::BAD_REQUEST,
+                    "the JSON needs an `answers` object",
+                )
+            })?;
+        Body::Json {
+            answers,
+            lang: value
+                .get("lang")
+                .and_then(|l| l.as_str())
+                .map(str::to_string),
+            key: value
+                .get("key")
+                .and_then(|k| k.as_str())
+                .map(str::to_string),
+        }
+    } else {
+        Body::Form(
+            form_data::parse_urlencoded(&bytes)
+                .ok_or_else(|| text(StatusCode::BAD_REQUEST, "the form data is not valid UTF-8"))?,
+        )
+    };
+    if let Body::Form(fields) = &body {
+        let count: usize = fields.values().map(Vec::len).sum();
+        if count > limits.max_fields
+            || fields
+                .values()
+                .flatten()
+                .any(|v| v.len() > limits.max_field_len)
+        {
+            return Err(text(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too many fields, or a field that is too long",
+            ));
+        }
+    }
+    Ok((body, header_key))
+}
+
+/// A page (for form posts) or JSON (for the enhanced form) explaining a refusal.
+fn refusal(
+    state: &ApiState,
+    form: bool,
+    status: StatusCode,
+    lang: &str,
+    title_key: &str,
+    text_key: &str,
+) -> Reply {
+    let guard = state.site.read().unwrap_or_else(|e| e.into_inner());
+    let Some(site) = guard.as_ref() else {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "the site is not loaded");
+    };
+    let title = site
+        .strings
+        .get(lang, title_key)
+        .unwrap_or(title_key)
+        .to_string();
+    let message = site
+        .strings
+        .get(lang, text_key)
+        .unwrap_or(text_key)
+        .to_string();
+    if !form {
+        return json(
+            status,
+            serde_json::json!({"error": title_key, "message": message}),
+        );
+    }
+    match surveys::render_notice(site, lang, &title, &message) {
+        Ok(html) => reply(status, "text/html; charset=utf-8", html),
+        Err(_) => text(status, &message),
+    }
+}
+
+async fn submit(req: Request<Incoming>, id: &str, state: &ApiState) -> Reply {
+    let (body, header_key) = match read_body(req, &state.limits).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let is_form = matches!(body, Body::Form(_));
+    // Validate and prepare the row while holding the site; store after releasing it.
+    let prepared = {
+        let guard = state.site.read().unwrap_or_else(|e| e.into_inner());
+        let Some(site) = guard.as_ref() else {
+            return text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the site is not loaded; try again shortly",
+            );
+        };
+        let Some(index) = site.surveys.iter().position(|c| c.survey.id == id) else {
+            drop(guard);
+            return refusal(
+                state,
+                is_form,
+                StatusCode::NOT_FOUND,
+                "tr",
+                "survey_unknown_title",
+                "survey_unknown_text",
+            );
+        };
+        prepare(site, index, body, header_key)
+    };
+    let (response, thanks) = match prepared {
+        Prepared::Row(row, thanks) => (row, thanks),
+        Prepared::Invalid(reply) => return reply,
+        Prepared::Refused(status, lang, title, text) => {
+            return refusal(state, is_form, status, &lang, title, text);
+        }
+    };
+    let lang = response.lang.clone();
+    match state.store.insert(response).await {
+        Stored::Created(id) | Stored::Duplicate(id) => {
+            if is_form {
+                let mut r = reply(StatusCode::SEE_OTHER, "text/plain", "");
+                if let Ok(v) = header::HeaderValue::from_str(&thanks) {
+                    r.headers_mut().insert(header::LOCATION, v);
+                }
+                r
+            } else {
+                json(
+                    StatusCode::CREATED,
+                    serde_json::json!({"id": id, "thanks": thanks}),
+                )
+            }
+        }
+        Stored::Conflict => refusal(
+            state,
+            is_form,
+            StatusCode::CONFLICT,
+            &lang,
+            "survey_conflict_title",
+            "survey_conflict_text",
+        ),
+        Stored::Unavailable(reason) => {
+            tracing_line(&format!("store unavailable: {reason}"));
+            let mut r = refusal(
+                state,
+                is_form,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &lang,
+                "survey_unavailable_title",
+                "survey_unavailable_text",
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            r
+        }
+    }
+}
+
+fn tracing_line(message: &str) {
+    eprintln!("collector: {message}");
+}
+
+enum Prepared {
+    Row(NewResponse, String),
+    Invalid(Reply),
+    Refused(StatusCode, String, &'static str, &'static str),
+}
+
+/// Checks dates and answers; builds the row to store or the reply to send.
+fn prepare(site: &Site, index: usize, body: Body, header_key: Option<String>) -> Prepared {
+    let compiled: &Compiled = &site.surveys[index];
+    let survey = &compiled.survey;
+    let requested_lang = match &body {
+        Body::Form(f) => f.get("_lang").and_then(|v| v.first()).cloned(),
+        Body::Json { lang, .. } => lang.clone(),
+    };
+    let lang = requested_lang
+        .filter(|l| survey.languages.contains(l))
+        .unwrap_or_else(|| survey.languages[0].clone());
+    let today = Date::today().iso();
+    if today < survey.opens {
+        return Prepared::Refused(
+            StatusCode::FORBIDDEN,
+            lang,
+            "survey_not_open_title",
+            "survey_not_open_text",
+        );
+    }
+    if today > survey.closes {
+        return Prepared::Refused(
+            StatusCode::GONE,
+            lang,
+            "survey_closed_title",
+            "survey_closed_text",
+        );
+    }
+    if survey.access == "invitation" {
+        return Prepared::Refused(
+            StatusCode::FORBIDDEN,
+            lang,
+            "survey_invitation_title",
+            "survey_invitation_note",
+        );
+    }
+    let (answers, fields, key, consent_given) = match body {
+        Body::Form(fields) => {
+            // The honeypot: a field hidden from people; only robots fill it in.
+            if fields
+                .get("_website")
+                .is_some_and(|v| v.iter().any(|x| !x.is_empty()))
+            {
+                return Prepared::Refused(
+                    StatusCode::BAD_REQUEST,
+                    lang,
+                    "survey_rejected_title",
+                    "survey_rejected_text",
+                );
+            }
+            let answers = form_data::to_answers(survey, &fields, &lang);
+            let key = fields
+                .get("_key")
+                .and_then(|v| v.first())
+                .filter(|k| !k.is_empty())
+                .cloned();
+            let consent = fields
+                .get("_consent")
+                .is_some_and(|v| v.iter().any(|x| x == "yes"));
+            (answers, Some(fields), key, consent)
+        }
+        Body::Json { answers, key, .. } => {
+            let consent = answers
+                .get("_consent")
+                .is_some_and(|v| v == &serde_json::Value::Bool(true) || v == "yes");
+            (answers, None, key, consent)
+        }
+    };
+    let mut outcome = evaluate::evaluate(survey, &answers);
+    if let Some(p) = &survey.privacy {
+        if p.consent_required && !consent_given {
+            outcome
+                .errors
+                .entry("_consent".into())
+                .or_default()
+                .push(Problem {
+                    code: "consent".into(),
+                    params: BTreeMap::new(),
+                    message: None,
+                });
+        }
+    }
+    if !outcome.is_valid() {
+        return Prepared::Invalid(invalid(site, index, &lang, fields.as_ref(), &outcome));
+    }
+    let stored: BTreeMap<String, serde_json::Value> = outcome
+        .values
+        .iter()
+        .filter(|(_, v)| !evaluate::is_blank(v))
+        .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
+        .collect();
+    let answers_json = serde_json::to_value(&stored).unwrap_or_default();
+    let payload_hash = format!("{:016x}", stable_hash(answers_json.to_string().as_bytes()));
+    let consent = survey.privacy.as_ref().map(|p| {
+        let notice = p.notice.get(&lang).cloned().unwrap_or_default();
+        let consent = p.consent.get(&lang).cloned().unwrap_or_default();
+        serde_json::json!({
+            "given": consent_given,
+            "lang": lang,
+            "notice_hash": format!("{:016x}", stable_hash(notice.as_bytes())),
+            "consent_hash": format!("{:016x}", stable_hash(consent.as_bytes())),
+        })
+    });
+    // Without a key (a form sent without JavaScript) every post is its own submission.
+    let idem_key = key.or(header_key).unwrap_or_else(super::store::new_id);
+    let thanks = surveys::thanks_url(&site.config, &site.strings, &lang, &survey.id)
+        .unwrap_or_else(|| "/".into());
+    let row = NewResponse {
+        survey: survey.id.clone(),
+        hash: compiled.hash.clone(),
+        wave: survey.wave,
+        idem_key,
+        payload_hash,
+        status: "final",
+        lang,
+        token_hash: None,
+        cluster: None,
+        firm: None,
+        consent,
+        answers: answers_json,
+    };
+    Prepared::Row(row, thanks)
+}
+
+/// `422`: the form again with answers and errors, or the errors as JSON.
+fn invalid(
+    site: &Site,
+    index: usize,
+    lang: &str,
+    fields: Option<&Fields>,
+    outcome: &Outcome,
+) -> Reply {
+    let Some(fields) = fields else {
+        let errors: BTreeMap<&String, Vec<&str>> = outcome
+            .errors
+            .iter()
+            .map(|(k, ps)| (k, ps.iter().map(|p| p.code.as_str()).collect()))
+            .collect();
+        return json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            serde_json::json!({"errors": errors}),
+        );
+    };
+    match surveys::render(
+        site,
+        surveys::SurveyPage::Form(index),
+        lang,
+        Some((fields, outcome)),
+    ) {
+        Ok((_, html)) => reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "text/html; charset=utf-8",
+            html,
+        ),
+        Err(d) => text(StatusCode::UNPROCESSABLE_ENTITY, &d.to_string()),
+    }
+}

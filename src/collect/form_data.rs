@@ -1,0 +1,229 @@
+//! Submitted form fields → typed answers for the evaluator.
+//!
+//! A plain form posts text: numbers as the respondent typed them (`1.234,5` on Turkish pages),
+//! several values under one name for a multi-select, `q.row` for likert cells, `q.row.col` for
+//! grid cells and `q[2].inner` for the entries of a repeat.
+
+use std::collections::BTreeMap;
+
+use crate::survey::model::{QType, Question, Survey};
+
+/// Field name → every value posted under it, in order.
+pub type Fields = BTreeMap<String, Vec<String>>;
+
+/// Parses an `application/x-www-form-urlencoded` body; None when it is not UTF-8.
+pub fn parse_urlencoded(body: &[u8]) -> Option<Fields> {
+    // form_urlencoded replaces invalid sequences with U+FFFD; a body that is not UTF-8 (before
+    // or after percent-decoding) is refused instead of being silently altered.
+    if std::str::from_utf8(body).is_err() || percent_decodes_to_invalid(body) {
+        return None;
+    }
+    let mut fields = Fields::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        fields
+            .entry(k.into_owned())
+            .or_default()
+            .push(v.into_owned());
+    }
+    Some(fields)
+}
+
+fn percent_decodes_to_invalid(body: &[u8]) -> bool {
+    body.split(|b| *b == b'&').any(|pair| {
+        pair.split(|b| *b == b'=').any(|part| {
+            let plus: Vec<u8> = part
+                .iter()
+                .map(|b| if *b == b'+' { b' ' } else { *b })
+                .collect();
+            let decoded: Vec<u8> = percent_bytes(&plus);
+            std::str::from_utf8(&decoded).is_err()
+        })
+    })
+}
+
+fn percent_bytes(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        if input[i] == b'%' && i + 2 < input.len() {
+            if let (Some(h), Some(l)) = (
+                input.get(i + 1).and_then(hex),
+                input.get(i + 2).and_then(hex),
+            ) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(input[i]);
+        i += 1;
+    }
+    out
+}
+
+fn hex(b: &u8) -> Option<u8> {
+    (*b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// A number as typed on a page in `lang`: `1.234,5` (tr) or `1,234.5` (en). Plain `1234.5`
+/// is accepted in both when it cannot be read otherwise.
+pub fn parse_number(text: &str, lang: &str) -> Option<f64> {
+    let t: String = text.trim().chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        return None;
+    }
+    let (group, point) = if lang == "tr" { ('.', ',') } else { (',', '.') };
+    let normalized: String =
+        if t.contains(point) || t.matches(group).count() > 1 || group_shaped(&t, group) {
+            t.replace(group, "").replace(point, ".")
+        } else {
+            t.replace(point, ".")
+        };
+    let valid = normalized.strip_prefix('-').unwrap_or(&normalized);
+    if valid.is_empty()
+        || !valid.chars().all(|c| c.is_ascii_digit() || c == '.')
+        || valid.matches('.').count() > 1
+    {
+        return None;
+    }
+    normalized.parse().ok()
+}
+
+/// `1.234` on a Turkish page is one thousand two hundred thirty-four: a group separator
+/// followed by exactly three digits.
+fn group_shaped(t: &str, group: char) -> bool {
+    t.split_once(group).is_some_and(|(a, b)| {
+        !a.is_empty() && b.len() == 3 && b.chars().all(|c| c.is_ascii_digit())
+    })
+}
+
+/// Typed answers keyed like the survey's expressions see them.
+pub fn to_answers(
+    survey: &Survey,
+    fields: &Fields,
+    lang: &str,
+) -> BTreeMap<String, serde_json::Value> {
+    let mut answers = BTreeMap::new();
+    for q in survey.sections.iter().flat_map(|s| &s.questions) {
+        add_answer(q, &q.id, fields, lang, &mut answers);
+    }
+    answers
+}
+
+fn first<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
+    fields
+        .get(name)
+        .and_then(|v| v.first())
+        .map(String::as_str)
+        .filter(|s| !s.trim().is_empty())
+}
+
+fn scalar(kind: QType, text: &str, lang: &str) -> serde_json::Value {
+    if kind.is_number() {
+        // Unreadable numbers stay text, so the evaluator reports "enter a number".
+        return parse_number(text, lang).map_or_else(|| text.into(), serde_json::Value::from);
+    }
+    match kind {
+        QType::Consent => serde_json::Value::Bool(text == "yes"),
+        _ => text.trim().into(),
+    }
+}
+
+fn add_answer(
+    q: &Question,
+    name: &str,
+    fields: &Fields,
+    lang: &str,
+    out: &mut BTreeMap<String, serde_json::Value>,
+) {
+    match q.kind {
+        QType::Note | QType::Calculated => {}
+        QType::SelectMany => {
+            let picks: Vec<serde_json::Value> = fields
+                .get(name)
+                .into_iter()
+                .flatten()
+                .filter(|v| !v.is_empty())
+                .map(|v| v.clone().into())
+                .collect();
+            if !picks.is_empty() {
+                out.insert(q.id.clone(), picks.into());
+            }
+            if let Some(o) = first(fields, &format!("{name}.other")) {
+                out.insert(format!("{}.other", q.id), o.into());
+            }
+        }
+        QType::Likert => {
+            for r in &q.rows {
+                if let Some(v) = first(fields, &format!("{name}.{}", r.id)) {
+                    out.insert(format!("{}.{}", q.id, r.id), v.into());
+                }
+            }
+        }
+        QType::Grid => {
+            for r in &q.rows {
+                for c in &q.columns {
+                    if let Some(v) = first(fields, &format!("{name}.{}.{}", r.id, c.id)) {
+                        out.insert(
+                            format!("{}.{}.{}", q.id, r.id, c.id),
+                            scalar(QType::Decimal, v, lang),
+                        );
+                    }
+                }
+            }
+        }
+        QType::Repeat => {
+            let slots = q.max_count.unwrap_or(10).min(50) as usize;
+            let items: Vec<serde_json::Value> = (0..slots)
+                .filter_map(|i| {
+                    let mut item = BTreeMap::new();
+                    for inner in &q.questions {
+                        add_answer(
+                            inner,
+                            &format!("{name}[{i}].{}", inner.id),
+                            fields,
+                            lang,
+                            &mut item,
+                        );
+                    }
+                    (!item.is_empty()).then(|| serde_json::to_value(item).unwrap_or_default())
+                })
+                .collect();
+            if !items.is_empty() {
+                out.insert(q.id.clone(), items.into());
+            }
+        }
+        kind => {
+            if let Some(v) = first(fields, name) {
+                out.insert(q.id.clone(), scalar(kind, v, lang));
+            }
+            if let Some(o) = first(fields, &format!("{name}.other")) {
+                out.insert(format!("{}.other", q.id), o.into());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_the_page_language() {
+        assert_eq!(parse_number("1.234,5", "tr"), Some(1234.5));
+        assert_eq!(parse_number("1.234", "tr"), Some(1234.0));
+        assert_eq!(parse_number("12,5", "tr"), Some(12.5));
+        assert_eq!(parse_number("1,234.5", "en"), Some(1234.5));
+        assert_eq!(parse_number("12.5", "en"), Some(12.5));
+        assert_eq!(parse_number("-3", "tr"), Some(-3.0));
+        assert_eq!(parse_number("12a", "tr"), None);
+        assert_eq!(parse_number("", "tr"), None);
+    }
+
+    #[test]
+    fn invalid_utf8_is_refused() {
+        assert!(parse_urlencoded(b"a=%C3%BCye&b=2").is_some());
+        assert!(parse_urlencoded(b"a=%FF%FE").is_none());
+        assert_eq!(parse_urlencoded(b"a=1&a=2").unwrap()["a"], ["1", "2"]);
+    }
+}

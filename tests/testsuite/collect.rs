@@ -1,0 +1,252 @@
+//! The collector on 127.0.0.1 with a real SQLite file: every rule about accepting, refusing
+//! and storing answers, checked against the status codes and the database content.
+
+use std::path::PathBuf;
+
+use rusqlite::Connection;
+
+use crate::harness::{Server, TestSite, repo, request};
+
+const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+const PATH: &str = "/api/v1/surveys/deneme/responses";
+
+/// The test site with the open fixture survey, served with a database of its own.
+struct Collector {
+    site: TestSite,
+    server: Server,
+    db: PathBuf,
+}
+
+fn collector_with(survey_text: &str, extra: &[&str]) -> Collector {
+    let site = TestSite::base();
+    site.write("surveys/deneme.yaml", survey_text);
+    let db = site.root.join("data/responses.sqlite");
+    let mut args = vec!["--db", db.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let server = Server::start(&site, &args);
+    Collector { site, server, db }
+}
+
+fn fixture_survey() -> String {
+    std::fs::read_to_string(repo().join("tests/fixtures/surveys/deneme.yaml")).unwrap()
+}
+
+fn collector() -> Collector {
+    collector_with(&fixture_survey(), &[])
+}
+
+impl Collector {
+    fn post(&self, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
+        request(self.server.addr, "POST", PATH, headers, body.as_bytes())
+    }
+
+    fn rows(&self) -> Vec<(String, String, serde_json::Value)> {
+        let conn = Connection::open(&self.db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT idem_key, status, answers FROM responses ORDER BY received_at")
+            .unwrap();
+        stmt.query_map([], |r| {
+            let answers: String = r.get(2)?;
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                serde_json::from_str(&answers).unwrap(),
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    }
+}
+
+#[test]
+fn a_valid_form_post_is_stored_and_redirected_to_thanks() {
+    let c = collector();
+    let (status, head, _) = c.post(
+        &[FORM],
+        "uye_mi=evet&uye_sayisi=1.000&aktif_uye=2&_lang=tr&_key=k-1",
+    );
+    assert_eq!(status, 303);
+    assert!(
+        head.to_lowercase()
+            .contains("location: /anket/deneme/tesekkurler/"),
+        "{head}"
+    );
+    let rows = c.rows();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].0, "k-1");
+    assert_eq!(rows[0].1, "final");
+    // Turkish number input, and the calculated value recomputed by the server.
+    assert_eq!(
+        rows[0].2,
+        serde_json::json!({"uye_mi": "evet", "uye_sayisi": 1000, "aktif_uye": 2, "oran": 0.2})
+    );
+}
+
+#[test]
+fn hidden_answers_are_cleared_and_client_calculations_ignored() {
+    let c = collector();
+    let (status, ..) = c.post(
+        &[FORM],
+        "uye_mi=hayir&uye_sayisi=5&oran=99&_lang=tr&_key=k-2",
+    );
+    assert_eq!(status, 303);
+    assert_eq!(c.rows()[0].2, serde_json::json!({"uye_mi": "hayir"}));
+}
+
+#[test]
+fn an_invalid_form_gets_the_form_again_with_answers_and_errors() {
+    let c = collector();
+    let (status, _, body) = c.post(&[FORM], "uye_mi=evet&uye_sayisi=2&aktif_uye=3&_lang=tr");
+    assert_eq!(status, 422);
+    assert!(
+        body.contains("<div class=\"error-summary\" role=\"alert\""),
+        "{body}"
+    );
+    assert!(body.contains(
+        "<a href=\"#f-aktif_uye\">Etkin üye sayısı: Etkin üye sayısı toplamı aşamaz.</a>"
+    ));
+    assert!(body.contains("value=\"3\""), "answers are kept");
+    assert!(c.rows().is_empty(), "nothing stored");
+    let (status, _, body) = c.post(&[FORM], "_lang=en");
+    assert_eq!(status, 422);
+    assert!(
+        body.contains("This question is required."),
+        "errors in the page's language"
+    );
+}
+
+#[test]
+fn the_same_submission_twice_is_stored_once_and_a_different_one_conflicts() {
+    let c = collector();
+    let body = "uye_mi=evet&uye_sayisi=8&aktif_uye=2&_lang=tr&_key=same";
+    assert_eq!(c.post(&[FORM], body).0, 303);
+    assert_eq!(c.post(&[FORM], body).0, 303, "answered like the first time");
+    let (status, _, page) = c.post(
+        &[FORM],
+        "uye_mi=evet&uye_sayisi=8&aktif_uye=3&_lang=tr&_key=same",
+    );
+    assert_eq!(status, 409);
+    assert!(page.contains("Bu yanıt daha önce farklı içerikle gönderildi"));
+    assert_eq!(c.rows().len(), 1);
+}
+
+#[test]
+fn json_submissions_get_201_or_422_with_field_errors() {
+    let c = collector();
+    let (status, _, body) = c.post(&[JSON], r#"{"answers": {"uye_mi": "evet", "uye_sayisi": 4, "aktif_uye": 1}, "lang": "en", "key": "j-1"}"#);
+    assert_eq!(status, 201, "{body}");
+    let reply: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(reply["id"].as_str().unwrap().len(), 32);
+    let (status, _, body) = c.post(&[JSON], r#"{"answers": {"uye_sayisi": -1}, "key": "j-2"}"#);
+    assert_eq!(status, 422);
+    let reply: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(reply["errors"]["uye_mi"], serde_json::json!(["required"]));
+    assert_eq!(c.rows().len(), 1);
+}
+
+#[test]
+fn malformed_requests_get_clear_status_codes() {
+    let c = collector();
+    assert_eq!(c.post(&[("Content-Type", "text/plain")], "x").0, 415);
+    assert_eq!(request(c.server.addr, "GET", PATH, &[], b"").0, 405);
+    assert_eq!(
+        request(
+            c.server.addr,
+            "POST",
+            "/api/v1/surveys/yok/responses",
+            &[FORM],
+            b"a=b"
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        request(c.server.addr, "POST", PATH, &[FORM], b"uye_mi=%FF%FE").0,
+        400
+    );
+    assert_eq!(
+        request(
+            c.server.addr,
+            "POST",
+            PATH,
+            &[FORM],
+            &[b'a', b'=', 0xC3, 0x28]
+        )
+        .0,
+        400
+    );
+    assert_eq!(c.post(&[JSON], "{not json").0, 400);
+    let big = format!("uye_mi=evet&not={}", "x".repeat(70 * 1024));
+    assert_eq!(c.post(&[FORM], &big).0, 413);
+    assert!(c.rows().is_empty());
+    assert_eq!(
+        request(c.server.addr, "GET", "/api/v1/health", &[], b"").0,
+        200
+    );
+}
+
+#[test]
+fn the_honeypot_is_refused_with_a_page_to_recover_from() {
+    let c = collector();
+    let (status, _, page) = c.post(&[FORM], "uye_mi=evet&_website=spam.example&_lang=tr");
+    assert_eq!(status, 400);
+    assert!(page.contains("Gönderim kabul edilmedi"));
+    assert!(c.rows().is_empty());
+}
+
+#[test]
+fn closed_not_yet_open_and_invitation_surveys_refuse_answers() {
+    let closed = fixture_survey()
+        .replace("closes: 2026-12-31", "closes: 2020-12-31")
+        .replace("opens: 2026-01-01", "opens: 2020-01-01");
+    let c = collector_with(&closed, &[]);
+    let (status, _, page) = c.post(&[FORM], "uye_mi=hayir&_lang=tr");
+    assert_eq!(status, 410);
+    assert!(page.contains("Anket kapandı"));
+    let later = fixture_survey()
+        .replace("opens: 2026-01-01", "opens: 2099-01-01")
+        .replace("closes: 2026-12-31", "closes: 2099-12-31");
+    let c = collector_with(&later, &[]);
+    assert_eq!(c.post(&[FORM], "uye_mi=hayir&_lang=tr").0, 403);
+    let invitation = fixture_survey().replace("access: open", "access: invitation");
+    let c = collector_with(&invitation, &[]);
+    assert_eq!(c.post(&[FORM], "uye_mi=hayir&_lang=tr").0, 403);
+    assert!(c.rows().is_empty());
+}
+
+#[test]
+fn api_only_serves_the_api_and_no_pages() {
+    let c = collector_with(&fixture_survey(), &["--api-only"]);
+    assert_eq!(request(c.server.addr, "GET", "/", &[], b"").0, 404);
+    assert_eq!(c.post(&[FORM], "uye_mi=hayir&_lang=tr&_key=a").0, 303);
+    assert_eq!(c.rows().len(), 1);
+}
+
+#[test]
+fn backup_makes_a_consistent_copy_while_serving() {
+    let c = collector();
+    assert_eq!(c.post(&[FORM], "uye_mi=hayir&_lang=tr&_key=b-1").0, 303);
+    let copy = c.site.root.join("backup.sqlite");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_kume"))
+        .args([
+            "backup",
+            "--db",
+            c.db.to_str().unwrap(),
+            "--to",
+            copy.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let conn = Connection::open(&copy).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM responses", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+}
