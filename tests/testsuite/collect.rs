@@ -250,3 +250,92 @@ fn backup_makes_a_consistent_copy_while_serving() {
         .unwrap();
     assert_eq!(n, 1);
 }
+
+/// Clients sending answers with unique keys until the server goes away; returns the keys
+/// that were acknowledged with 201.
+fn load_until_gone(addr: std::net::SocketAddr, threads: usize) -> (std::sync::Arc<std::sync::atomic::AtomicBool>, Vec<std::thread::JoinHandle<Vec<String>>>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = Arc::new(AtomicBool::new(false));
+    let handles = (0..threads)
+        .map(|t| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut acked = Vec::new();
+                for i in 0..100_000 {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let key = format!("t{t}-{i}");
+                    let body = format!(r#"{{"answers": {{"uye_mi": "evet", "uye_sayisi": {i}, "aktif_uye": 0}}, "key": "{key}"}}"#);
+                    let Ok(mut stream) = std::net::TcpStream::connect(addr) else { break };
+                    use std::io::{Read, Write};
+                    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+                    let req = format!(
+                        "POST {PATH} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if stream.write_all(req.as_bytes()).is_err() {
+                        break;
+                    }
+                    let mut raw = String::new();
+                    let _ = stream.read_to_string(&mut raw);
+                    if raw.starts_with("HTTP/1.1 201") {
+                        acked.push(key);
+                    } else if raw.is_empty() {
+                        break;
+                    }
+                }
+                acked
+            })
+        })
+        .collect();
+    (stop, handles)
+}
+
+fn assert_all_present(db: &std::path::Path, acked: &[String]) {
+    let conn = Connection::open(db).unwrap();
+    let mut stmt = conn.prepare("SELECT idem_key, answers FROM responses").unwrap();
+    let stored: std::collections::HashMap<String, serde_json::Value> = stmt
+        .query_map([], |r| {
+            let a: String = r.get(1)?;
+            Ok((r.get(0)?, serde_json::from_str(&a).unwrap()))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for key in acked {
+        let answers = stored.get(key).unwrap_or_else(|| panic!("acknowledged {key} is missing"));
+        let i: f64 = key.rsplit('-').next().unwrap().parse().unwrap();
+        assert_eq!(answers["uye_sayisi"].as_f64(), Some(i), "{key} is complete");
+    }
+    let n: i64 = conn.query_row("SELECT count(*) FROM responses", [], |r| r.get(0)).unwrap();
+    let distinct: i64 = conn.query_row("SELECT count(DISTINCT idem_key) FROM responses", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, distinct, "no submission stored twice");
+}
+
+#[test]
+fn kill_9_under_load_loses_no_acknowledged_answer() {
+    let mut c = collector();
+    let (_stop, handles) = load_until_gone(c.server.addr, 8);
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    c.server.child.kill().unwrap(); // SIGKILL
+    let _ = c.server.child.wait();
+    let acked: Vec<String> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    assert!(acked.len() > 20, "only {} answers were acknowledged before the kill", acked.len());
+    assert_all_present(&c.db, &acked);
+}
+
+#[test]
+fn sigterm_under_load_finishes_what_was_acknowledged() {
+    let mut c = collector();
+    let (_stop, handles) = load_until_gone(c.server.addr, 8);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let pid = c.server.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = c.server.child.wait().unwrap();
+    assert!(status.success(), "graceful exit, got {status}");
+    let acked: Vec<String> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    assert!(acked.len() > 20);
+    assert_all_present(&c.db, &acked);
+}
