@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Collector load benchmark: accepted responses per second and latency at fixed concurrency.
+
+Starts `kume serve --api-only` on 127.0.0.1 with a fresh database (fsync on every commit, as in
+production), drives it with wrk (Debian package `wrk`) posting JSON answers with unique
+idempotency keys, then counts the stored rows and reads the server's peak memory. In the same
+run it measures the machine's ceiling: raw batched SQLite inserts with the collector's settings
+(`cargo bench --bench sqlite_ceiling`).
+
+    python3 benches/collector_load.py --kume target/release/kume [--connections 64] [--seconds 10]
+"""
+import argparse
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+WRK_SCRIPT = r"""
+-- Every request has its own idempotency key: "<thread>-<n>" (the prefix is set per thread).
+local threads = 0
+local counter = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("prefix", "t" .. threads .. "-" .. os.time())
+end
+request = function()
+  counter = counter + 1
+  local body = '{"answers":{"uye_mi":"evet","uye_sayisi":8,"aktif_uye":2},"lang":"tr","key":"' .. prefix .. '-' .. counter .. '"}'
+  return wrk.format("POST", "/api/v1/surveys/deneme/responses", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def make_site(root: Path) -> None:
+    shutil.copytree(REPO / "templates", root / "templates")
+    for part in ["i18n", "static"]:
+        shutil.copytree(REPO / "site" / part, root / "site" / part)
+    shutil.copytree(REPO / "tests/fixtures/base", root, dirs_exist_ok=True)
+    (root / "surveys").mkdir()
+    shutil.copy(REPO / "tests/fixtures/surveys/deneme.yaml", root / "surveys/deneme.yaml")
+
+
+def start_server(kume: str, root: Path, db: Path) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [kume, "serve", "--api-only", "--root", str(root), "--db", str(db), "--addr", "127.0.0.1:0"],
+        stderr=subprocess.PIPE, text=True, env={"CI": "1", "PATH": "/usr/bin:/bin"},
+    )
+    for line in proc.stderr:
+        if line.startswith("Serving on http://"):
+            return proc, line.split("http://")[1].split("/")[0]
+    raise SystemExit("the server did not start")
+
+
+def peak_rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+
+
+def parse_wrk(out: str) -> dict:
+    def ms(text: str) -> float:
+        value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "p50_ms": ms(lat["50"]),
+        "p99_ms": ms(lat["99"]),
+    }
+
+
+def ceiling() -> dict:
+    out = subprocess.run(["cargo", "bench", "--quiet", "--bench", "sqlite_ceiling", "--", "100000", "512"],
+                         cwd=REPO, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kume", default=str(REPO / "target/release/kume"))
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seconds", type=int, default=10)
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    with tempfile.TemporaryDirectory(prefix="kume-load-") as tmp:
+        root = Path(tmp)
+        make_site(root)
+        db = root / "load.sqlite"
+        script = root / "post.lua"
+        script.write_text(WRK_SCRIPT)
+        proc, addr = start_server(args.kume, root, db)
+        try:
+            out = subprocess.run(
+                ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
+                 "-s", str(script), f"http://{addr}/api/v1/surveys/deneme/responses"],
+                capture_output=True, text=True, check=True,
+            ).stdout
+            rss = peak_rss_mib(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        stored = sqlite3.connect(db).execute("SELECT count(*) FROM responses").fetchone()[0]
+        result = parse_wrk(out)
+        # Every request has a new key, so every 2xx is a new row: the two must agree.
+        result["accepted_per_second"] = round(stored / args.seconds)
+        result.update({"stored_rows": stored, "server_peak_rss_mib": round(rss, 1),
+                       "connections": args.connections, "seconds": args.seconds})
+    result["sqlite_ceiling"] = ceiling()
+    result["share_of_ceiling"] = round(result["accepted_per_second"] / result["sqlite_ceiling"]["rows_per_second"], 2)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
