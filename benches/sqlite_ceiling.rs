@@ -8,7 +8,10 @@
 use std::time::Instant;
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let rows = args.first().copied().unwrap_or(200_000);
     let batch = args.get(1).copied().unwrap_or(512);
     let dir = tempfile::tempdir().expect("temp dir");
@@ -31,5 +34,8 @@ fn main() {
         tx.commit().expect("commit");
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("{{\"rows\": {rows}, \"batch\": {batch}, \"seconds\": {secs:.3}, \"rows_per_second\": {:.0}}}", rows as f64 / secs);
+    println!(
+        "{{\"rows\": {rows}, \"batch\": {batch}, \"seconds\": {secs:.3}, \"rows_per_second\": {:.0}}}",
+        rows as f64 / secs
+    );
 }

@@ -35,6 +35,27 @@ pub struct SiteArgs {
     pub drafts: bool,
 }
 
+/// The project and its response database.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DbArgs {
+    /// The project folder (holds site/, surveys/ and templates/).
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// The response database (relative paths are inside the project folder).
+    #[arg(long, default_value = "data/kume.sqlite")]
+    pub db: PathBuf,
+}
+
+impl DbArgs {
+    pub fn db_path(&self) -> PathBuf {
+        if self.db.is_relative() {
+            self.root.join(&self.db)
+        } else {
+            self.db.clone()
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build the static site.
@@ -71,6 +92,61 @@ pub enum Command {
         /// https://kume.example.org.
         #[arg(long)]
         site_origin: Option<String>,
+    },
+    /// Create personal invitation links for a survey (tokens are stored hashed).
+    #[command(after_help = EXIT_CODES)]
+    Invite {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The survey id.
+        #[arg(long)]
+        survey: String,
+        /// Invite one cluster (its manager).
+        #[arg(long, conflicts_with = "roster")]
+        cluster: Option<String>,
+        /// A CSV of firms: columns firm, cluster, email and question ids to prefill.
+        #[arg(long)]
+        roster: Option<PathBuf>,
+        /// Address of the collector the links point to (default: collector_url or base_url).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Write the links here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// List who has and hasn't answered an invitation survey (for reminders).
+    #[command(after_help = EXIT_CODES)]
+    Status {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        survey: String,
+    },
+    /// Export the final responses of a survey for analysts, with a bilingual codebook.
+    #[command(after_help = EXIT_CODES)]
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        survey: String,
+        /// csv (UTF-8 with BOM) or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// `;` between columns and decimal commas, for Excel in Turkish.
+        #[arg(long)]
+        semicolon: bool,
+        /// The file to write (the codebook goes beside it).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Delete one respondent's data: their responses, history and invitation (KVKK erasure).
+    #[command(after_help = EXIT_CODES)]
+    Erase {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The token from the respondent's personal link.
+        #[arg(long)]
+        token: String,
     },
     /// Copy the response database safely while the collector runs (SQLite online backup).
     #[command(after_help = EXIT_CODES)]
@@ -274,5 +350,92 @@ pub fn backup(db: &std::path::Path, to: &std::path::Path) -> ExitCode {
             );
             ExitCode::from(EXIT_FAILURE)
         }
+    }
+}
+
+fn admin_result<T>(
+    result: Result<T, crate::collect::admin::AdminError>,
+    done: impl FnOnce(T),
+) -> ExitCode {
+    match result {
+        Ok(v) => {
+            done(v);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// Runs the collector's administrative commands.
+pub fn admin(command: Command) -> ExitCode {
+    use crate::collect::admin;
+    match command {
+        Command::Invite {
+            db,
+            survey,
+            cluster,
+            roster,
+            base_url,
+            out,
+        } => {
+            let base = base_url.unwrap_or_else(|| {
+                crate::config::Config::load(&db.root)
+                    .map(|c| c.collector_url.clone().unwrap_or(c.base_url))
+                    .unwrap_or_default()
+            });
+            let mut sink: Box<dyn std::io::Write> = match &out {
+                Some(path) => match std::fs::File::create(path) {
+                    Ok(f) => Box::new(f),
+                    Err(e) => {
+                        eprintln!("error: cannot write {}: {e}", path.display());
+                        return ExitCode::from(EXIT_FAILURE);
+                    }
+                },
+                None => Box::new(std::io::stdout()),
+            };
+            let result = admin::invite(
+                &db.root,
+                &db.db_path(),
+                &survey,
+                cluster.as_deref(),
+                roster.as_deref(),
+                &base,
+                &mut sink,
+            );
+            admin_result(result, |n| {
+                eprintln!("Created {n} invitation{}", if n == 1 { "" } else { "s" })
+            })
+        }
+        Command::Status { db, survey } => {
+            let result = admin::status(&db.root, &db.db_path(), &survey, &mut std::io::stdout());
+            admin_result(result, |(answered, all)| {
+                eprintln!("{answered} of {all} invitations answered")
+            })
+        }
+        Command::Export {
+            db,
+            survey,
+            format,
+            semicolon,
+            out,
+        } => {
+            let result = admin::export(&db.root, &db.db_path(), &survey, &format, semicolon, &out);
+            admin_result(result, |n| {
+                eprintln!("Exported {n} responses → {}", out.display())
+            })
+        }
+        Command::Erase { db, token } => {
+            let result = admin::erase(&db.db_path(), &token);
+            admin_result(result, |n| {
+                eprintln!(
+                    "Erased {n} response{} and the invitation",
+                    if n == 1 { "" } else { "s" }
+                )
+            })
+        }
+        _ => ExitCode::from(2),
     }
 }

@@ -40,5 +40,6 @@ fn main() -> ExitCode {
             kume::serve::run(&site, options)
         }
         Command::Backup { db, to } => cli::backup(&db, &to),
+        other => cli::admin(other),
     }
 }

@@ -14,7 +14,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode, header};
 
 use super::form_data::{self, Fields};
-use super::store::{NewResponse, Store, Stored};
+use super::store::{self, Invitation, NewResponse, Store, Stored};
 use crate::site::Site;
 use crate::site::surveys;
 use crate::survey::compile::Compiled;
@@ -83,6 +83,10 @@ pub async fn handle(req: Request<Incoming>, state: &ApiState) -> Reply {
         (&Method::OPTIONS, ["api", "v1", "surveys", _, "responses"]) => {
             reply(StatusCode::NO_CONTENT, "text/plain", "")
         }
+        (&Method::GET, ["api", "v1", "surveys", id, "form"]) => {
+            let id = id.to_string();
+            personal_form(req.uri().query(), &id, state)
+        }
         (&Method::POST, ["api", "v1", "surveys", id, "responses"]) => {
             let id = id.to_string();
             submit(req, &id, state).await
@@ -137,6 +141,7 @@ enum Body {
         answers: BTreeMap<String, serde_json::Value>,
         lang: Option<String>,
         key: Option<String>,
+        token: Option<String>,
     },
 }
 
@@ -213,6 +218,10 @@ async fn read_body(
                 .get("key")
                 .and_then(|k| k.as_str())
                 .map(str::to_string),
+            token: value
+                .get("token")
+                .and_then(|k| k.as_str())
+                .map(str::to_string),
         }
     } else {
         Body::Form(
@@ -287,39 +296,36 @@ async fn submit(req: Request<Incoming>, id: &str, state: &ApiState) -> Reply {
                 "the site is not loaded; try again shortly",
             );
         };
-        let Some(index) = site.surveys.iter().position(|c| c.survey.id == id) else {
-            drop(guard);
-            return refusal(
-                state,
-                is_form,
+        match site.surveys.iter().position(|c| c.survey.id == id) {
+            Some(index) => prepare(site, state, index, body, header_key),
+            None => Prepared::Refused(
                 StatusCode::NOT_FOUND,
-                "tr",
+                "tr".into(),
                 "survey_unknown_title",
                 "survey_unknown_text",
-            );
-        };
-        prepare(site, index, body, header_key)
+            ),
+        }
     };
-    let (response, thanks) = match prepared {
-        Prepared::Row(row, thanks) => (row, thanks),
-        Prepared::Invalid(reply) => return reply,
+    let (response, next) = match prepared {
+        Prepared::Row(row, next) => (*row, next),
+        Prepared::Invalid(reply) => return *reply,
         Prepared::Refused(status, lang, title, text) => {
             return refusal(state, is_form, status, &lang, title, text);
         }
     };
     let lang = response.lang.clone();
     match state.store.insert(response).await {
-        Stored::Created(id) | Stored::Duplicate(id) => {
+        Stored::Created(id) | Stored::Duplicate(id) | Stored::Updated(id) => {
             if is_form {
                 let mut r = reply(StatusCode::SEE_OTHER, "text/plain", "");
-                if let Ok(v) = header::HeaderValue::from_str(&thanks) {
+                if let Ok(v) = header::HeaderValue::from_str(&next) {
                     r.headers_mut().insert(header::LOCATION, v);
                 }
                 r
             } else {
                 json(
                     StatusCode::CREATED,
-                    serde_json::json!({"id": id, "thanks": thanks}),
+                    serde_json::json!({"id": id, "next": next}),
                 )
             }
         }
@@ -332,7 +338,7 @@ async fn submit(req: Request<Incoming>, id: &str, state: &ApiState) -> Reply {
             "survey_conflict_text",
         ),
         Stored::Unavailable(reason) => {
-            tracing_line(&format!("store unavailable: {reason}"));
+            eprintln!("collector: store unavailable: {reason}");
             let mut r = refusal(
                 state,
                 is_form,
@@ -348,45 +354,104 @@ async fn submit(req: Request<Incoming>, id: &str, state: &ApiState) -> Reply {
     }
 }
 
-fn tracing_line(message: &str) {
-    eprintln!("collector: {message}");
-}
-
 enum Prepared {
-    Row(NewResponse, String),
-    Invalid(Reply),
+    /// The row to store and where to send the respondent afterwards.
+    Row(Box<NewResponse>, String),
+    Invalid(Box<Reply>),
     Refused(StatusCode, String, &'static str, &'static str),
 }
 
-/// Checks dates and answers; builds the row to store or the reply to send.
-fn prepare(site: &Site, index: usize, body: Body, header_key: Option<String>) -> Prepared {
+/// An invitation token and what it unlocks.
+struct Invited {
+    token: String,
+    invitation: Invitation,
+}
+
+/// Looks the token up; `Err` is the refusal to send.
+fn invited(
+    state: &ApiState,
+    survey: &str,
+    token: Option<&str>,
+    lang: &str,
+) -> Result<Option<Invited>, Prepared> {
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let found = rusqlite::Connection::open_with_flags(
+        &state.store.path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .and_then(|conn| store::find_invitation(&conn, token));
+    match found {
+        Ok(Some(invitation)) if invitation.survey == survey => Ok(Some(Invited {
+            token: token.to_string(),
+            invitation,
+        })),
+        Ok(_) => Err(Prepared::Refused(
+            StatusCode::FORBIDDEN,
+            lang.to_string(),
+            "survey_token_invalid_title",
+            "survey_token_invalid_text",
+        )),
+        Err(_) => Err(Prepared::Refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            lang.to_string(),
+            "survey_unavailable_title",
+            "survey_unavailable_text",
+        )),
+    }
+}
+
+/// The answering period: `Some` refusal when the survey is not open today.
+fn closed(survey: &crate::survey::model::Survey, lang: &str) -> Option<Prepared> {
+    let today = Date::today().iso();
+    if today < survey.opens {
+        return Some(Prepared::Refused(
+            StatusCode::FORBIDDEN,
+            lang.into(),
+            "survey_not_open_title",
+            "survey_not_open_text",
+        ));
+    }
+    (today > survey.closes).then(|| {
+        Prepared::Refused(
+            StatusCode::GONE,
+            lang.into(),
+            "survey_closed_title",
+            "survey_closed_text",
+        )
+    })
+}
+
+fn form_link(survey: &str, token: &str, lang: &str, notice: &str) -> String {
+    format!("/api/v1/surveys/{survey}/form?t={token}&lang={lang}&notice={notice}")
+}
+
+/// Checks the period, the invitation and the answers; builds the row to store or the reply.
+fn prepare(
+    site: &Site,
+    state: &ApiState,
+    index: usize,
+    body: Body,
+    header_key: Option<String>,
+) -> Prepared {
     let compiled: &Compiled = &site.surveys[index];
     let survey = &compiled.survey;
-    let requested_lang = match &body {
-        Body::Form(f) => f.get("_lang").and_then(|v| v.first()).cloned(),
-        Body::Json { lang, .. } => lang.clone(),
+    let (requested_lang, token) = match &body {
+        Body::Form(f) => (first(f, "_lang"), first(f, "_token")),
+        Body::Json { lang, token, .. } => (lang.clone(), token.clone()),
     };
     let lang = requested_lang
         .filter(|l| survey.languages.contains(l))
         .unwrap_or_else(|| survey.languages[0].clone());
-    let today = Date::today().iso();
-    if today < survey.opens {
-        return Prepared::Refused(
-            StatusCode::FORBIDDEN,
-            lang,
-            "survey_not_open_title",
-            "survey_not_open_text",
-        );
+    if let Some(refusal) = closed(survey, &lang) {
+        return refusal;
     }
-    if today > survey.closes {
-        return Prepared::Refused(
-            StatusCode::GONE,
-            lang,
-            "survey_closed_title",
-            "survey_closed_text",
-        );
-    }
-    if survey.access == "invitation" {
+    let invited = match invited(state, &survey.id, token.as_deref(), &lang) {
+        Ok(i) => i,
+        Err(refusal) => return refusal,
+    };
+    if survey.access == "invitation" && invited.is_none() {
         return Prepared::Refused(
             StatusCode::FORBIDDEN,
             lang,
@@ -394,7 +459,7 @@ fn prepare(site: &Site, index: usize, body: Body, header_key: Option<String>) ->
             "survey_invitation_note",
         );
     }
-    let (answers, fields, key, consent_given) = match body {
+    let (answers, fields, key, consent_given, draft) = match body {
         Body::Form(fields) => {
             // The honeypot: a field hidden from people; only robots fill it in.
             if fields
@@ -409,26 +474,32 @@ fn prepare(site: &Site, index: usize, body: Body, header_key: Option<String>) ->
                 );
             }
             let answers = form_data::to_answers(survey, &fields, &lang);
-            let key = fields
-                .get("_key")
-                .and_then(|v| v.first())
-                .filter(|k| !k.is_empty())
-                .cloned();
+            let key = first(&fields, "_key");
             let consent = fields
                 .get("_consent")
                 .is_some_and(|v| v.iter().any(|x| x == "yes"));
-            (answers, Some(fields), key, consent)
+            let draft = first(&fields, "_action").as_deref() == Some("draft");
+            (answers, Some(fields), key, consent, draft)
         }
         Body::Json { answers, key, .. } => {
             let consent = answers
                 .get("_consent")
                 .is_some_and(|v| v == &serde_json::Value::Bool(true) || v == "yes");
-            (answers, None, key, consent)
+            (answers, None, key, consent, false)
         }
     };
-    let mut outcome = evaluate::evaluate(survey, &answers);
-    if let Some(p) = &survey.privacy {
-        if p.consent_required && !consent_given {
+    let outcome = if draft {
+        // A draft is kept as typed; it is checked when it is sent for good.
+        Outcome {
+            values: answers
+                .iter()
+                .map(|(k, v)| (k.clone(), evaluate::to_value(v)))
+                .collect(),
+            ..Outcome::default()
+        }
+    } else {
+        let mut outcome = evaluate::evaluate(survey, &answers);
+        if survey.privacy.as_ref().is_some_and(|p| p.consent_required) && !consent_given {
             outcome
                 .errors
                 .entry("_consent".into())
@@ -439,9 +510,25 @@ fn prepare(site: &Site, index: usize, body: Body, header_key: Option<String>) ->
                     message: None,
                 });
         }
-    }
-    if !outcome.is_valid() {
-        return Prepared::Invalid(invalid(site, index, &lang, fields.as_ref(), &outcome));
+        if !outcome.is_valid() {
+            return Prepared::Invalid(Box::new(invalid(
+                site,
+                index,
+                &lang,
+                fields.as_ref(),
+                &outcome,
+                invited.as_ref().map(|i| i.token.as_str()),
+            )));
+        }
+        outcome
+    };
+    if draft && invited.is_none() {
+        return Prepared::Refused(
+            StatusCode::FORBIDDEN,
+            lang,
+            "survey_invitation_title",
+            "survey_invitation_note",
+        );
     }
     let stored: BTreeMap<String, serde_json::Value> = outcome
         .values
@@ -450,7 +537,10 @@ fn prepare(site: &Site, index: usize, body: Body, header_key: Option<String>) ->
         .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
         .collect();
     let answers_json = serde_json::to_value(&stored).unwrap_or_default();
-    let payload_hash = format!("{:016x}", stable_hash(answers_json.to_string().as_bytes()));
+    let payload_hash = format!(
+        "{:016x}",
+        stable_hash(format!("{answers_json}{draft}").as_bytes())
+    );
     let consent = survey.privacy.as_ref().map(|p| {
         let notice = p.notice.get(&lang).cloned().unwrap_or_default();
         let consent = p.consent.get(&lang).cloned().unwrap_or_default();
@@ -461,25 +551,58 @@ fn prepare(site: &Site, index: usize, body: Body, header_key: Option<String>) ->
             "consent_hash": format!("{:016x}", stable_hash(consent.as_bytes())),
         })
     });
-    // Without a key (a form sent without JavaScript) every post is its own submission.
-    let idem_key = key.or(header_key).unwrap_or_else(super::store::new_id);
     let thanks = surveys::thanks_url(&site.config, &site.strings, &lang, &survey.id)
         .unwrap_or_else(|| "/".into());
+    let (idem_key, token_hash, cluster, firm, next) = match &invited {
+        // One response per invitation and wave: sending again replaces it until the survey closes.
+        Some(i) => {
+            let hash = store::token_hash(&i.token);
+            let next = if draft {
+                form_link(&survey.id, &i.token, &lang, "saved")
+            } else {
+                thanks
+            };
+            (
+                format!("{hash}:{}", survey.wave),
+                Some(hash),
+                i.invitation.cluster.clone(),
+                i.invitation.firm.clone(),
+                next,
+            )
+        }
+        // Without a key (a form sent without JavaScript) every post is its own submission.
+        None => (
+            key.or(header_key).unwrap_or_else(store::new_id),
+            None,
+            None,
+            None,
+            thanks,
+        ),
+    };
     let row = NewResponse {
         survey: survey.id.clone(),
         hash: compiled.hash.clone(),
         wave: survey.wave,
+        editable: invited.is_some(),
         idem_key,
         payload_hash,
-        status: "final",
+        status: if draft { "draft" } else { "final" },
         lang,
-        token_hash: None,
-        cluster: None,
-        firm: None,
+        token_hash,
+        cluster,
+        firm,
         consent,
         answers: answers_json,
     };
-    Prepared::Row(row, thanks)
+    Prepared::Row(Box::new(row), next)
+}
+
+fn first(fields: &Fields, name: &str) -> Option<String> {
+    fields
+        .get(name)
+        .and_then(|v| v.first())
+        .filter(|v| !v.is_empty())
+        .cloned()
 }
 
 /// `422`: the form again with answers and errors, or the errors as JSON.
@@ -489,6 +612,7 @@ fn invalid(
     lang: &str,
     fields: Option<&Fields>,
     outcome: &Outcome,
+    token: Option<&str>,
 ) -> Reply {
     let Some(fields) = fields else {
         let errors: BTreeMap<&String, Vec<&str>> = outcome
@@ -501,11 +625,17 @@ fn invalid(
             serde_json::json!({"errors": errors}),
         );
     };
+    let submitted = surveys::Submitted {
+        values: fields,
+        outcome: Some(outcome),
+        token,
+        notice: None,
+    };
     match surveys::render(
         site,
         surveys::SurveyPage::Form(index),
         lang,
-        Some((fields, outcome)),
+        Some(&submitted),
     ) {
         Ok((_, html)) => reply(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -513,5 +643,118 @@ fn invalid(
             html,
         ),
         Err(d) => text(StatusCode::UNPROCESSABLE_ENTITY, &d.to_string()),
+    }
+}
+
+/// `GET /api/v1/surveys/{id}/form?t=TOKEN`: the form of a personal link, filled with what the
+/// roster knows and with the saved draft or answer, so that resuming works on any device and
+/// without JavaScript.
+fn personal_form(query: Option<&str>, id: &str, state: &ApiState) -> Reply {
+    let params: BTreeMap<String, String> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    let guard = state.site.read().unwrap_or_else(|e| e.into_inner());
+    let Some(site) = guard.as_ref() else {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "the site is not loaded");
+    };
+    let Some(index) = site.surveys.iter().position(|c| c.survey.id == id) else {
+        drop(guard);
+        return refusal(
+            state,
+            true,
+            StatusCode::NOT_FOUND,
+            "tr",
+            "survey_unknown_title",
+            "survey_unknown_text",
+        );
+    };
+    let survey = &site.surveys[index].survey;
+    let lang = params
+        .get("lang")
+        .filter(|l| survey.languages.contains(l))
+        .cloned()
+        .unwrap_or_else(|| survey.languages[0].clone());
+    let refused = match closed(survey, &lang) {
+        Some(r) => Some(r),
+        None => match invited(state, id, params.get("t").map(String::as_str), &lang) {
+            Ok(Some(i)) => {
+                return render_personal(
+                    site,
+                    index,
+                    &lang,
+                    &i,
+                    params.get("notice").map(String::as_str),
+                    state,
+                );
+            }
+            Ok(None) => Some(Prepared::Refused(
+                StatusCode::FORBIDDEN,
+                lang.clone(),
+                "survey_token_invalid_title",
+                "survey_token_invalid_text",
+            )),
+            Err(r) => Some(r),
+        },
+    };
+    drop(guard);
+    match refused {
+        Some(Prepared::Refused(status, lang, title, text)) => {
+            refusal(state, true, status, &lang, title, text)
+        }
+        _ => text(StatusCode::INTERNAL_SERVER_ERROR, "unexpected state"),
+    }
+}
+
+fn render_personal(
+    site: &Site,
+    index: usize,
+    lang: &str,
+    invited: &Invited,
+    notice: Option<&str>,
+    state: &ApiState,
+) -> Reply {
+    let survey = &site.surveys[index].survey;
+    let saved = rusqlite::Connection::open_with_flags(
+        &state.store.path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .and_then(|conn| store::response_of_token(&conn, &survey.id, &invited.token))
+    .ok()
+    .flatten();
+    let mut answers = invited
+        .invitation
+        .prefill
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    if let Some((_, serde_json::Value::Object(saved))) = &saved {
+        answers.extend(saved.clone());
+    }
+    let values = form_data::to_fields(survey, &answers, lang);
+    let notice = match (notice, &saved) {
+        (Some("saved"), _) => site
+            .strings
+            .get(lang, "survey_draft_saved")
+            .map(str::to_string),
+        (_, Some((status, _))) if status == "final" => site
+            .strings
+            .get(lang, "survey_edited_notice")
+            .map(str::to_string),
+        _ => None,
+    };
+    let submitted = surveys::Submitted {
+        values: &values,
+        outcome: None,
+        token: Some(&invited.token),
+        notice,
+    };
+    match surveys::render(
+        site,
+        surveys::SurveyPage::Form(index),
+        lang,
+        Some(&submitted),
+    ) {
+        Ok((_, html)) => reply(StatusCode::OK, "text/html; charset=utf-8", html),
+        Err(d) => text(StatusCode::INTERNAL_SERVER_ERROR, &d.to_string()),
     }
 }

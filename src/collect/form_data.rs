@@ -204,6 +204,60 @@ fn add_answer(
     }
 }
 
+/// Stored answers → the form fields that show them (the inverse of [`to_answers`]), with
+/// numbers written the way the page's language writes them.
+pub fn to_fields(
+    survey: &Survey,
+    answers: &serde_json::Map<String, serde_json::Value>,
+    lang: &str,
+) -> Fields {
+    let mut fields = Fields::new();
+    for (name, value) in answers {
+        let numeric = survey.questions().iter().any(|q| {
+            (q.kind.is_number() && q.id == *name)
+                || (q.kind == QType::Grid && name.starts_with(&format!("{}.", q.id)))
+        });
+        let texts: Vec<String> = match value {
+            serde_json::Value::Array(items) if items.iter().all(|i| i.is_string()) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+            serde_json::Value::Array(items) => {
+                // A repeat: its entries become `name[i].inner`.
+                for (i, item) in items.iter().enumerate() {
+                    for (inner, v) in item.as_object().into_iter().flatten() {
+                        fields
+                            .entry(format!("{name}[{i}].{inner}"))
+                            .or_default()
+                            .push(text_of(v, false, lang));
+                    }
+                }
+                continue;
+            }
+            serde_json::Value::Bool(true) => vec!["yes".into()],
+            other => vec![text_of(other, numeric, lang)],
+        };
+        fields.insert(name.clone(), texts);
+    }
+    fields
+}
+
+fn text_of(v: &serde_json::Value, numeric: bool, lang: &str) -> String {
+    match v {
+        serde_json::Value::Number(n) if numeric => {
+            let f = n.as_f64().unwrap_or_default();
+            let decimals = if f.fract() == 0.0 {
+                0
+            } else {
+                format!("{f}").split('.').nth(1).map_or(0, str::len).min(6)
+            };
+            crate::text::format_number(f, decimals, lang)
+        }
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

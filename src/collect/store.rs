@@ -14,11 +14,11 @@ use serde::Serialize;
 use tokio::sync::oneshot;
 
 /// The schema version this binary writes; migrations below bring older files up to it.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// Most submissions committed in one transaction.
 const MAX_BATCH: usize = 512;
 
-const MIGRATIONS: [&str; 1] = [
+const MIGRATIONS: [&str; 2] = [
     // 1: responses (answers as JSON, never one column per question) and their history.
     "CREATE TABLE responses (
         id TEXT PRIMARY KEY,
@@ -38,6 +38,26 @@ const MIGRATIONS: [&str; 1] = [
      );
      CREATE UNIQUE INDEX responses_key ON responses (survey, idem_key);
      CREATE INDEX responses_survey ON responses (survey, wave, status);",
+    // 2: invitations (tokens stored hashed) and the history of edited responses.
+    "CREATE TABLE invitations (
+        token_hash TEXT PRIMARY KEY,
+        survey TEXT NOT NULL,
+        wave INTEGER NOT NULL,
+        cluster TEXT,
+        firm TEXT,
+        email TEXT,
+        prefill TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+     );
+     CREATE INDEX invitations_survey ON invitations (survey, wave);
+     CREATE TABLE response_history (
+        response_id TEXT NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+        status TEXT NOT NULL,
+        answers TEXT NOT NULL,
+        payload_hash TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        replaced_at TEXT NOT NULL
+     );",
 ];
 
 /// One submission to store.
@@ -57,6 +77,9 @@ pub struct NewResponse {
     pub firm: Option<String>,
     pub consent: Option<serde_json::Value>,
     pub answers: serde_json::Value,
+    /// An invitation's response may be replaced (edited, or a draft made final); the old
+    /// version is kept in `response_history`.
+    pub editable: bool,
 }
 
 /// What happened to a submission.
@@ -66,6 +89,8 @@ pub enum Stored {
     Created(String),
     /// The same key and the same answers were stored before: answer as the first time.
     Duplicate(String),
+    /// An editable response replaced (the previous version kept in the history).
+    Updated(String),
     /// The same key with different answers.
     Conflict,
     /// Nothing was stored (disk full, database locked, read-only…): try again later.
@@ -168,7 +193,7 @@ fn writer(mut conn: Connection, rx: mpsc::Receiver<Job>, stats: &Stats) {
             .fetch_add(start.elapsed().as_micros() as u64, Relaxed);
         stats.largest_batch.fetch_max(batch.len() as u64, Relaxed);
         for (job, result) in batch.into_iter().zip(results) {
-            if matches!(result, Stored::Created(_)) {
+            if matches!(result, Stored::Created(_) | Stored::Updated(_)) {
                 stats.committed.fetch_add(1, Relaxed);
             }
             let _ = job.reply.send(result);
@@ -206,6 +231,9 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Stored> {
             if let Some((id, payload)) = existing {
                 results.push(if payload == r.payload_hash {
                     Stored::Duplicate(id)
+                } else if r.editable {
+                    replace(&tx, &id, r)?;
+                    Stored::Updated(id)
                 } else {
                     Stored::Conflict
                 });
@@ -254,6 +282,21 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Stored> {
     }
 }
 
+/// Keeps the current version in the history, then writes the new one in its place.
+fn replace(tx: &rusqlite::Transaction<'_>, id: &str, r: &NewResponse) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO response_history (response_id, status, answers, payload_hash, received_at, replaced_at)
+         SELECT id, status, answers, payload_hash, received_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM responses WHERE id = ?1",
+        params![id],
+    )?;
+    tx.execute(
+        "UPDATE responses SET status = ?2, answers = ?3, payload_hash = ?4, lang = ?5, consent = ?6, hash = ?7,
+         received_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
+        params![id, r.status, r.answers.to_string(), r.payload_hash, r.lang, r.consent.as_ref().map(|c| c.to_string()), r.hash],
+    )?;
+    Ok(())
+}
+
 /// A random 128-bit id, as 32 hex digits.
 pub fn new_id() -> String {
     let mut bytes = [0u8; 16];
@@ -293,4 +336,69 @@ pub fn responses(
         ))
     })?;
     rows.collect()
+}
+
+/// An invitation: who a token belongs to and what the form starts with.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invitation {
+    pub survey: String,
+    pub wave: i64,
+    pub cluster: Option<String>,
+    pub firm: Option<String>,
+    pub email: Option<String>,
+    pub prefill: serde_json::Value,
+}
+
+/// SHA-256 of a token, as stored: a stolen database does not give working links.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub fn add_invitation(conn: &Connection, token: &str, inv: &Invitation) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO invitations (token_hash, survey, wave, cluster, firm, email, prefill, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        params![token_hash(token), inv.survey, inv.wave, inv.cluster, inv.firm, inv.email, inv.prefill.to_string()],
+    )?;
+    Ok(())
+}
+
+pub fn find_invitation(conn: &Connection, token: &str) -> rusqlite::Result<Option<Invitation>> {
+    conn.query_row(
+        "SELECT survey, wave, cluster, firm, email, prefill FROM invitations WHERE token_hash = ?1",
+        params![token_hash(token)],
+        |r| {
+            let prefill: String = r.get(5)?;
+            Ok(Invitation {
+                survey: r.get(0)?,
+                wave: r.get(1)?,
+                cluster: r.get(2)?,
+                firm: r.get(3)?,
+                email: r.get(4)?,
+                prefill: serde_json::from_str(&prefill).unwrap_or_default(),
+            })
+        },
+    )
+    .optional()
+}
+
+/// The saved response (draft or final) of an invitation, if any.
+pub fn response_of_token(
+    conn: &Connection,
+    survey: &str,
+    token: &str,
+) -> rusqlite::Result<Option<(String, serde_json::Value)>> {
+    conn.query_row(
+        "SELECT status, answers FROM responses WHERE survey = ?1 AND token_hash = ?2 ORDER BY received_at DESC LIMIT 1",
+        params![survey, token_hash(token)],
+        |r| {
+            let answers: String = r.get(1)?;
+            Ok((r.get(0)?, serde_json::from_str(&answers).unwrap_or_default()))
+        },
+    )
+    .optional()
 }

@@ -139,8 +139,15 @@ struct IndexItem {
     access: String,
 }
 
-/// A submission to show again: the fields as posted and what was wrong with them.
-pub type Submitted<'a> = Option<(&'a BTreeMap<String, Vec<String>>, &'a Outcome)>;
+/// A form shown by the collector: the answers to fill in, what was wrong with them, and the
+/// invitation token that the form must post back.
+pub struct Submitted<'a> {
+    pub values: &'a BTreeMap<String, Vec<String>>,
+    pub outcome: Option<&'a Outcome>,
+    pub token: Option<&'a str>,
+    /// A message above the form, e.g. "your draft was saved".
+    pub notice: Option<String>,
+}
 
 /// Renders one survey page; returns its URL path and HTML. With `submitted`, the form shows
 /// the posted answers and their errors (the collector's answer to a failed submission).
@@ -148,7 +155,7 @@ pub fn render(
     site: &Site,
     page: SurveyPage,
     lang: &str,
-    submitted: Submitted<'_>,
+    submitted: Option<&Submitted<'_>>,
 ) -> Result<(String, String), Diagnostic> {
     let config = &site.config;
     let strings = &site.strings;
@@ -165,8 +172,10 @@ pub fn render(
         lang,
         strings,
         action: action(config, id),
-        values: submitted.map_or(&no_values, |(v, _)| v),
-        outcome: submitted.map(|(_, o)| o),
+        values: submitted.map_or(&no_values, |s| s.values),
+        outcome: submitted.and_then(|s| s.outcome),
+        token: submitted.and_then(|s| s.token),
+        notice: submitted.and_then(|s| s.notice.clone()),
     };
     let alternates =
         |url_for: &dyn Fn(&str) -> Option<String>, langs: &[String]| -> Vec<(String, String)> {

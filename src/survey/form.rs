@@ -25,6 +25,10 @@ pub struct FormContext<'a> {
     pub values: &'a BTreeMap<String, Vec<String>>,
     /// Errors and warnings of a failed submission.
     pub outcome: Option<&'a Outcome>,
+    /// The invitation token the form posts back (forms rendered by the collector).
+    pub token: Option<&'a str>,
+    /// A message above the form.
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -39,6 +43,8 @@ pub struct FormView {
     pub opens: String,
     pub closes: String,
     pub invitation: bool,
+    pub token: Option<String>,
+    pub notice: Option<String>,
     pub privacy: Option<PrivacyView>,
     pub sections: Vec<SectionView>,
     /// Links to every field with an error, for the summary at the top.
@@ -234,6 +240,8 @@ pub fn form_view(compiled: &Compiled, ctx: &FormContext<'_>) -> FormView {
         opens: survey.opens.clone(),
         closes: survey.closes.clone(),
         invitation: survey.access == "invitation",
+        token: ctx.token.map(str::to_string),
+        notice: ctx.notice.clone(),
         privacy,
         sections,
         error_summary: summary,
@@ -631,6 +639,8 @@ mod tests {
             action: "/api".into(),
             values: &typed,
             outcome: Some(&outcome),
+            token: None,
+            notice: None,
         };
         let view = form_view(&compiled, &ctx);
         assert_eq!(view.error_summary.len(), 1);

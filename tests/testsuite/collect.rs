@@ -253,7 +253,13 @@ fn backup_makes_a_consistent_copy_while_serving() {
 
 /// Clients sending answers with unique keys until the server goes away; returns the keys
 /// that were acknowledged with 201.
-fn load_until_gone(addr: std::net::SocketAddr, threads: usize) -> (std::sync::Arc<std::sync::atomic::AtomicBool>, Vec<std::thread::JoinHandle<Vec<String>>>) {
+fn load_until_gone(
+    addr: std::net::SocketAddr,
+    threads: usize,
+) -> (
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    Vec<std::thread::JoinHandle<Vec<String>>>,
+) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     let stop = Arc::new(AtomicBool::new(false));
@@ -295,7 +301,9 @@ fn load_until_gone(addr: std::net::SocketAddr, threads: usize) -> (std::sync::Ar
 
 fn assert_all_present(db: &std::path::Path, acked: &[String]) {
     let conn = Connection::open(db).unwrap();
-    let mut stmt = conn.prepare("SELECT idem_key, answers FROM responses").unwrap();
+    let mut stmt = conn
+        .prepare("SELECT idem_key, answers FROM responses")
+        .unwrap();
     let stored: std::collections::HashMap<String, serde_json::Value> = stmt
         .query_map([], |r| {
             let a: String = r.get(1)?;
@@ -305,12 +313,20 @@ fn assert_all_present(db: &std::path::Path, acked: &[String]) {
         .map(Result::unwrap)
         .collect();
     for key in acked {
-        let answers = stored.get(key).unwrap_or_else(|| panic!("acknowledged {key} is missing"));
+        let answers = stored
+            .get(key)
+            .unwrap_or_else(|| panic!("acknowledged {key} is missing"));
         let i: f64 = key.rsplit('-').next().unwrap().parse().unwrap();
         assert_eq!(answers["uye_sayisi"].as_f64(), Some(i), "{key} is complete");
     }
-    let n: i64 = conn.query_row("SELECT count(*) FROM responses", [], |r| r.get(0)).unwrap();
-    let distinct: i64 = conn.query_row("SELECT count(DISTINCT idem_key) FROM responses", [], |r| r.get(0)).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM responses", [], |r| r.get(0))
+        .unwrap();
+    let distinct: i64 = conn
+        .query_row("SELECT count(DISTINCT idem_key) FROM responses", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     assert_eq!(n, distinct, "no submission stored twice");
 }
 
@@ -321,8 +337,15 @@ fn kill_9_under_load_loses_no_acknowledged_answer() {
     std::thread::sleep(std::time::Duration::from_millis(700));
     c.server.child.kill().unwrap(); // SIGKILL
     let _ = c.server.child.wait();
-    let acked: Vec<String> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
-    assert!(acked.len() > 20, "only {} answers were acknowledged before the kill", acked.len());
+    let acked: Vec<String> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    assert!(
+        acked.len() > 20,
+        "only {} answers were acknowledged before the kill",
+        acked.len()
+    );
     assert_all_present(&c.db, &acked);
 }
 
@@ -332,10 +355,300 @@ fn sigterm_under_load_finishes_what_was_acknowledged() {
     let (_stop, handles) = load_until_gone(c.server.addr, 8);
     std::thread::sleep(std::time::Duration::from_millis(500));
     let pid = c.server.child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let status = c.server.child.wait().unwrap();
     assert!(status.success(), "graceful exit, got {status}");
-    let acked: Vec<String> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let acked: Vec<String> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     assert!(acked.len() > 20);
     assert_all_present(&c.db, &acked);
+}
+
+fn kume(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kume"))
+        .args(args)
+        .env("CI", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// An invitation survey, a roster of two firms, and their links.
+fn invited() -> (Collector, Vec<String>) {
+    let c = collector_with(
+        &fixture_survey().replace("access: open", "access: invitation"),
+        &[],
+    );
+    c.site.write("roster.csv", "firm,cluster,email,uye_sayisi\nAnka Makina,samsun-makina,anka@example.org,12\nBora Gıda,samsun-gida,,\n");
+    let root = c.site.root.to_str().unwrap().to_string();
+    let roster = c.site.root.join("roster.csv");
+    let (ok, links, err) = kume(&[
+        "invite",
+        "--root",
+        &root,
+        "--db",
+        c.db.to_str().unwrap(),
+        "--survey",
+        "deneme",
+        "--roster",
+        roster.to_str().unwrap(),
+        "--base-url",
+        "https://toplama.example.org",
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("Created 2 invitations"));
+    let tokens: Vec<String> = links
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split("t=")
+                .nth(1)
+                .unwrap()
+                .split('&')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(links.contains("Anka Makina,samsun-makina,anka@example.org,https://toplama.example.org/api/v1/surveys/deneme/form?t="));
+    (c, tokens)
+}
+
+#[test]
+fn invitations_store_tokens_hashed_and_prefill_the_personal_form() {
+    let (c, tokens) = invited();
+    assert_eq!(tokens[0].len(), 32, "128-bit tokens");
+    let conn = Connection::open(&c.db).unwrap();
+    let stored: Vec<String> = conn
+        .prepare("SELECT token_hash FROM invitations")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(stored.len(), 2);
+    assert!(
+        !stored.contains(&tokens[0]),
+        "tokens are not stored in clear"
+    );
+    let (status, _, page) = request(
+        c.server.addr,
+        "GET",
+        &format!("/api/v1/surveys/deneme/form?t={}", tokens[0]),
+        &[],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("name=\"uye_sayisi\" type=\"text\" inputmode=\"numeric\" value=\"12\""),
+        "prefilled from the roster"
+    );
+    assert!(page.contains(&format!(
+        "<input type=\"hidden\" name=\"_token\" value=\"{}\">",
+        tokens[0]
+    )));
+    assert!(page.contains("Kaydet, sonra devam et"));
+    let (status, _, page) = request(
+        c.server.addr,
+        "GET",
+        "/api/v1/surveys/deneme/form?t=0000",
+        &[],
+        b"",
+    );
+    assert_eq!(status, 403);
+    assert!(page.contains("Bağlantı geçersiz"));
+}
+
+#[test]
+fn an_invitation_survey_needs_a_valid_token() {
+    let (c, _) = invited();
+    assert_eq!(c.post(&[FORM], "uye_mi=hayir&_lang=tr").0, 403);
+    assert_eq!(
+        c.post(&[FORM], "uye_mi=hayir&_lang=tr&_token=not-a-token")
+            .0,
+        403
+    );
+    assert!(c.rows().is_empty());
+}
+
+#[test]
+fn one_response_per_invitation_editable_with_history() {
+    let (c, tokens) = invited();
+    let t = &tokens[0];
+    assert_eq!(
+        c.post(
+            &[FORM],
+            &format!("uye_mi=evet&uye_sayisi=12&aktif_uye=3&_lang=tr&_token={t}")
+        )
+        .0,
+        303
+    );
+    assert_eq!(
+        c.post(
+            &[FORM],
+            &format!("uye_mi=evet&uye_sayisi=12&aktif_uye=4&_lang=tr&_token={t}")
+        )
+        .0,
+        303,
+        "an edit"
+    );
+    let rows = c.rows();
+    assert_eq!(rows.len(), 1, "still one response");
+    assert_eq!(rows[0].2["aktif_uye"], 4);
+    let conn = Connection::open(&c.db).unwrap();
+    let (cluster, firm): (String, String) = conn
+        .query_row("SELECT cluster, firm FROM responses", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(
+        (cluster.as_str(), firm.as_str()),
+        ("samsun-makina", "Anka Makina"),
+        "bound to the invitation"
+    );
+    let history: i64 = conn
+        .query_row("SELECT count(*) FROM response_history", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(history, 1, "the first version is kept");
+    // The personal form shows the saved answer and says it can still be changed.
+    let (_, _, page) = request(
+        c.server.addr,
+        "GET",
+        &format!("/api/v1/surveys/deneme/form?t={t}"),
+        &[],
+        b"",
+    );
+    assert!(page.contains("value=\"4\"") && page.contains("Bu anketi daha önce yanıtladınız"));
+}
+
+#[test]
+fn save_and_continue_later_keeps_a_draft_for_any_device() {
+    let (c, tokens) = invited();
+    let t = &tokens[1];
+    // A draft is kept even though required answers are missing.
+    let (status, head, _) = c.post(
+        &[FORM],
+        &format!("uye_sayisi=7&_lang=tr&_token={t}&_action=draft"),
+    );
+    assert_eq!(status, 303);
+    assert!(
+        head.contains(&format!(
+            "/api/v1/surveys/deneme/form?t={t}&lang=tr&notice=saved"
+        )),
+        "{head}"
+    );
+    assert_eq!(c.rows()[0].1, "draft");
+    let (_, _, page) = request(
+        c.server.addr,
+        "GET",
+        &format!("/api/v1/surveys/deneme/form?t={t}&lang=tr&notice=saved"),
+        &[],
+        b"",
+    );
+    assert!(page.contains("value=\"7\"") && page.contains("taslak olarak kaydedildi"));
+    // Sending it for good replaces the draft.
+    assert_eq!(
+        c.post(
+            &[FORM],
+            &format!("uye_mi=evet&uye_sayisi=7&aktif_uye=1&_lang=tr&_token={t}")
+        )
+        .0,
+        303
+    );
+    let rows = c.rows();
+    assert_eq!((rows.len(), rows[0].1.as_str()), (1, "final"));
+}
+
+#[test]
+fn status_export_and_erase() {
+    let (c, tokens) = invited();
+    assert_eq!(
+        c.post(
+            &[FORM],
+            &format!(
+                "uye_mi=evet&uye_sayisi=12&aktif_uye=3&_lang=tr&_token={}",
+                tokens[0]
+            )
+        )
+        .0,
+        303
+    );
+    let root = c.site.root.to_str().unwrap().to_string();
+    let db = c.db.to_str().unwrap().to_string();
+    let (ok, table, err) = kume(&["status", "--root", &root, "--db", &db, "--survey", "deneme"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("1 of 2 invitations answered"));
+    assert!(table.contains("Bora Gıda,samsun-gida,,none"));
+    let out = c.site.root.join("export.csv");
+    let (ok, _, err) = kume(&[
+        "export",
+        "--root",
+        &root,
+        "--db",
+        &db,
+        "--survey",
+        "deneme",
+        "--semicolon",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.starts_with('\u{feff}'), "UTF-8 with BOM");
+    assert!(
+        csv.contains(
+            "response_id;wave;lang;received_at;cluster;firm;uye_mi;uye_sayisi;aktif_uye;oran"
+        ),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(";samsun-makina;Anka Makina;evet;12;3;25"),
+        "{csv}"
+    );
+    let codebook = std::fs::read_to_string(c.site.root.join("export.codebook.csv")).unwrap();
+    assert!(codebook.contains("uye_mi;Üye misiniz?;Are you a member?"));
+    let (ok, _, err) = kume(&["erase", "--db", &db, "--token", &tokens[0]]);
+    assert!(ok, "{err}");
+    assert!(c.rows().is_empty());
+    let (ok, _, err) = kume(&["erase", "--db", &db, "--token", &tokens[0]]);
+    assert!(!ok && err.contains("no invitation or response has this token"));
+}
+
+#[test]
+fn a_roster_with_an_unknown_column_is_refused_with_its_line() {
+    let c = collector_with(
+        &fixture_survey().replace("access: open", "access: invitation"),
+        &[],
+    );
+    c.site.write("roster.csv", "firm,uye_sayis\nAnka,3\n");
+    let (ok, _, err) = kume(&[
+        "invite",
+        "--root",
+        c.site.root.to_str().unwrap(),
+        "--db",
+        c.db.to_str().unwrap(),
+        "--survey",
+        "deneme",
+        "--roster",
+        c.site.root.join("roster.csv").to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "roster.csv:1: unknown column `uye_sayis`\n  help: did you mean `uye_sayisi`?"
+        ),
+        "{err}"
+    );
 }

@@ -348,7 +348,8 @@
   var sending = false;
   form.addEventListener('submit', function (e) {
     if (sending) { e.preventDefault(); return; }
-    if (!validate(null)) { e.preventDefault(); return; }
+    var draft = e.submitter && e.submitter.name === '_action' && e.submitter.value === 'draft';
+    if (!draft && !validate(null)) { e.preventDefault(); return; }
     var key = form.querySelector('input[name="_key"]');
     if (key && !key.value) key.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
     sending = true;

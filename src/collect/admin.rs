@@ -1,0 +1,517 @@
+//! The collector's commands for the people who run a survey: invitations, who has answered,
+//! exports for analysts, and erasing one respondent's data.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use rusqlite::{Connection, params};
+
+use super::store::{self, Invitation};
+use crate::config::Config;
+use crate::survey::compile::{self, Compiled};
+use crate::survey::model::{QType, Question};
+use crate::text::did_you_mean;
+
+/// An error for the person at the terminal: what is wrong and what to do.
+#[derive(Debug)]
+pub struct AdminError {
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl AdminError {
+    fn new(message: impl Into<String>) -> AdminError {
+        AdminError {
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    fn help(mut self, help: impl Into<String>) -> AdminError {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl std::fmt::Display for AdminError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, "\n  help: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<rusqlite::Error> for AdminError {
+    fn from(e: rusqlite::Error) -> AdminError {
+        AdminError::new(format!("database: {e}"))
+    }
+}
+
+/// The compiled survey `id` of the project at `root`.
+pub fn find_survey(root: &Path, id: &str) -> Result<Compiled, AdminError> {
+    let config = Config::load(root).map_err(|ds| {
+        AdminError::new(
+            ds.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    let (surveys, diags) = compile::load_all(&config);
+    if let Some(s) = surveys.into_iter().find(|s| s.survey.id == id) {
+        return Ok(s);
+    }
+    if let Some(d) = diags
+        .iter()
+        .find(|d| d.file.ends_with(&format!("{id}.yaml")))
+    {
+        return Err(AdminError::new(format!("survey `{id}` has errors: {d}"))
+            .help("run `kume check` and fix them first"));
+    }
+    let ids: Vec<String> = std::fs::read_dir(config.path(compile::SURVEYS_DIR))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter_map(|e| {
+                    e.path()
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let help = match did_you_mean(id, ids.iter().map(String::as_str)) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("surveys: {}", ids.join(", ")),
+    };
+    Err(AdminError::new(format!("there is no survey `{id}`")).help(help))
+}
+
+/// A random, URL-safe invitation token of 128 bits.
+fn new_token() -> String {
+    store::new_id()
+}
+
+/// One roster row: who is invited and what the form starts with.
+struct RosterRow {
+    cluster: Option<String>,
+    firm: Option<String>,
+    email: Option<String>,
+    prefill: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Reads a roster CSV: columns `firm`, `cluster`, `email`, and any question id to prefill.
+fn read_roster(path: &Path, survey: &Compiled) -> Result<Vec<RosterRow>, AdminError> {
+    let file = path.display().to_string();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(path)
+        .map_err(|e| AdminError::new(format!("{file}: cannot read the roster: {e}")))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| AdminError::new(format!("{file}:1: {e}")))?
+        .clone();
+    let questions: BTreeMap<String, &Question> = survey
+        .survey
+        .questions()
+        .into_iter()
+        .map(|q| (q.id.clone(), q))
+        .collect();
+    for h in headers.iter() {
+        if !["firm", "cluster", "email"].contains(&h) && !questions.contains_key(h) {
+            let known = questions
+                .keys()
+                .map(String::as_str)
+                .chain(["firm", "cluster", "email"]);
+            let help = match did_you_mean(h, known) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "columns are firm, cluster, email and question ids to prefill".into(),
+            };
+            return Err(AdminError::new(format!("{file}:1: unknown column `{h}`")).help(help));
+        }
+    }
+    let mut rows = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| AdminError::new(format!("{file}:{}: {e}", n + 2)))?;
+        let mut row = RosterRow {
+            cluster: None,
+            firm: None,
+            email: None,
+            prefill: serde_json::Map::new(),
+        };
+        for (h, v) in headers.iter().zip(record.iter()) {
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
+            }
+            match h {
+                "firm" => row.firm = Some(v.into()),
+                "cluster" => row.cluster = Some(v.into()),
+                "email" => row.email = Some(v.into()),
+                id => {
+                    let q = questions[id];
+                    let value = if q.kind.is_number() {
+                        super::form_data::parse_number(v, "en")
+                            .map(serde_json::Value::from)
+                            .ok_or_else(|| {
+                                AdminError::new(format!(
+                                    "{file}:{}: `{v}` in column `{id}` is not a number",
+                                    n + 2
+                                ))
+                            })?
+                    } else {
+                        v.into()
+                    };
+                    row.prefill.insert(id.to_string(), value);
+                }
+            }
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// `kume invite`: creates tokens and writes the personal links as CSV.
+pub fn invite(
+    root: &Path,
+    db: &Path,
+    survey_id: &str,
+    cluster: Option<&str>,
+    roster: Option<&Path>,
+    base: &str,
+    out: &mut dyn Write,
+) -> Result<usize, AdminError> {
+    let survey = find_survey(root, survey_id)?;
+    let rows = match (cluster, roster) {
+        (Some(c), None) => vec![RosterRow {
+            cluster: Some(c.into()),
+            firm: None,
+            email: None,
+            prefill: serde_json::Map::new(),
+        }],
+        (None, Some(path)) => read_roster(path, &survey)?,
+        _ => {
+            return Err(AdminError::new(
+                "give either --cluster ID or --roster FILE.csv",
+            ));
+        }
+    };
+    let conn = store::open(db).map_err(|e| AdminError::new(format!("{}: {e}", db.display())))?;
+    let mut writer = csv::Writer::from_writer(out);
+    let _ = writer.write_record(["firm", "cluster", "email", "link"]);
+    let lang = &survey.survey.languages[0];
+    let tx = conn.unchecked_transaction()?;
+    for row in &rows {
+        let token = new_token();
+        let invitation = Invitation {
+            survey: survey.survey.id.clone(),
+            wave: survey.survey.wave,
+            cluster: row.cluster.clone(),
+            firm: row.firm.clone(),
+            email: row.email.clone(),
+            prefill: serde_json::Value::Object(row.prefill.clone()),
+        };
+        store::add_invitation(&tx, &token, &invitation)?;
+        let link = format!(
+            "{}/api/v1/surveys/{}/form?t={token}&lang={lang}",
+            base.trim_end_matches('/'),
+            survey.survey.id
+        );
+        let _ = writer.write_record([
+            row.firm.as_deref().unwrap_or(""),
+            row.cluster.as_deref().unwrap_or(""),
+            row.email.as_deref().unwrap_or(""),
+            link.as_str(),
+        ]);
+    }
+    tx.commit()?;
+    let _ = writer.flush();
+    Ok(rows.len())
+}
+
+/// `kume status`: every invitation of the survey's wave and whether it has been answered.
+pub fn status(
+    root: &Path,
+    db: &Path,
+    survey_id: &str,
+    out: &mut dyn Write,
+) -> Result<(usize, usize), AdminError> {
+    let survey = find_survey(root, survey_id)?;
+    let conn = store::open(db)?;
+    let mut stmt = conn.prepare(
+        "SELECT i.firm, i.cluster, i.email, coalesce(r.status, 'none'), coalesce(r.received_at, '')
+         FROM invitations i LEFT JOIN responses r ON r.token_hash = i.token_hash AND r.survey = i.survey
+         WHERE i.survey = ?1 AND i.wave = ?2 ORDER BY 4, i.firm, i.cluster",
+    )?;
+    let rows: Vec<[String; 5]> = stmt
+        .query_map(params![survey.survey.id, survey.survey.wave], |r| {
+            Ok([
+                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                r.get(3)?,
+                r.get(4)?,
+            ])
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut writer = csv::Writer::from_writer(out);
+    let _ = writer.write_record(["firm", "cluster", "email", "status", "received_at"]);
+    for r in &rows {
+        let _ = writer.write_record(r);
+    }
+    let _ = writer.flush();
+    let answered = rows.iter().filter(|r| r[3] == "final").count();
+    Ok((answered, rows.len()))
+}
+
+/// `kume erase --token`: deletes one respondent's responses, their history and invitation.
+pub fn erase(db: &Path, token: &str) -> Result<usize, AdminError> {
+    let conn = store::open(db)?;
+    let hash = store::token_hash(token);
+    let tx = conn.unchecked_transaction()?;
+    tx.execute("DELETE FROM response_history WHERE response_id IN (SELECT id FROM responses WHERE token_hash = ?1)", params![hash])?;
+    let responses = tx.execute("DELETE FROM responses WHERE token_hash = ?1", params![hash])?;
+    let invitations = tx.execute(
+        "DELETE FROM invitations WHERE token_hash = ?1",
+        params![hash],
+    )?;
+    tx.commit()?;
+    if responses + invitations == 0 {
+        return Err(AdminError::new("no invitation or response has this token")
+            .help("copy the token from the personal link (the value after `t=`)"));
+    }
+    Ok(responses)
+}
+
+/// One column of the export: a heading and how to read it from a response.
+struct Column {
+    name: String,
+    label_tr: String,
+    label_en: String,
+    source: Source,
+}
+
+enum Source {
+    Answer(String),
+    /// A multi-select code as 0/1.
+    Pick(String, String),
+}
+
+fn columns(survey: &Compiled) -> Vec<Column> {
+    let mut cols = Vec::new();
+    let label =
+        |t: &crate::survey::model::Text, lang: &str| t.get(lang).cloned().unwrap_or_default();
+    for q in survey.survey.sections.iter().flat_map(|s| &s.questions) {
+        match q.kind {
+            QType::Note => {}
+            QType::SelectMany => {
+                for c in q
+                    .list
+                    .as_ref()
+                    .and_then(|l| survey.survey.lists.get(l))
+                    .into_iter()
+                    .flatten()
+                {
+                    cols.push(Column {
+                        name: format!("{}.{}", q.id, c.code),
+                        label_tr: format!("{}: {}", label(&q.label, "tr"), label(&c.label, "tr")),
+                        label_en: format!("{}: {}", label(&q.label, "en"), label(&c.label, "en")),
+                        source: Source::Pick(q.id.clone(), c.code.clone()),
+                    });
+                }
+            }
+            QType::Likert | QType::Grid => {
+                for r in &q.rows {
+                    let cells: Vec<(String, String, String)> = if q.kind == QType::Likert {
+                        vec![(
+                            format!("{}.{}", q.id, r.id),
+                            label(&r.label, "tr"),
+                            label(&r.label, "en"),
+                        )]
+                    } else {
+                        q.columns
+                            .iter()
+                            .map(|c| {
+                                (
+                                    format!("{}.{}.{}", q.id, r.id, c.id),
+                                    format!(
+                                        "{} — {}",
+                                        label(&r.label, "tr"),
+                                        label(&c.label, "tr")
+                                    ),
+                                    format!(
+                                        "{} — {}",
+                                        label(&r.label, "en"),
+                                        label(&c.label, "en")
+                                    ),
+                                )
+                            })
+                            .collect()
+                    };
+                    for (name, tr, en) in cells {
+                        cols.push(Column {
+                            label_tr: format!("{}: {tr}", label(&q.label, "tr")),
+                            label_en: format!("{}: {en}", label(&q.label, "en")),
+                            source: Source::Answer(name.clone()),
+                            name,
+                        });
+                    }
+                }
+            }
+            _ => cols.push(Column {
+                name: q.id.clone(),
+                label_tr: label(&q.label, "tr"),
+                label_en: label(&q.label, "en"),
+                source: Source::Answer(q.id.clone()),
+            }),
+        }
+    }
+    cols
+}
+
+/// Spreadsheet programs run cells that start with these as formulas.
+fn neutralise(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err() {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+fn cell(value: Option<&serde_json::Value>, decimal_comma: bool) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Number(n)) => {
+            let s = n.to_string();
+            if decimal_comma {
+                s.replace('.', ",")
+            } else {
+                s
+            }
+        }
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// `kume export`: final responses as CSV (UTF-8 with BOM; `;` and decimal commas for Turkish
+/// Excel) or JSON, and a bilingual codebook beside a CSV.
+pub fn export(
+    root: &Path,
+    db: &Path,
+    survey_id: &str,
+    format: &str,
+    semicolon: bool,
+    out: &Path,
+) -> Result<usize, AdminError> {
+    let survey = find_survey(root, survey_id)?;
+    let conn = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| {
+            AdminError::new(format!("{}: {e}", db.display()))
+                .help("pass the collector's database with --db PATH")
+        })?;
+    let mut stmt = conn.prepare(
+        "SELECT id, wave, lang, received_at, coalesce(cluster, ''), coalesce(firm, ''), answers FROM responses
+         WHERE survey = ?1 AND status = 'final' ORDER BY received_at, id",
+    )?;
+    let rows: Vec<(
+        String,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        serde_json::Value,
+    )> = stmt
+        .query_map(params![survey_id], |r| {
+            let answers: String = r.get(6)?;
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                serde_json::from_str(&answers).unwrap_or_default(),
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let write_err = |e: std::io::Error| AdminError::new(format!("{}: {e}", out.display()));
+    if format == "json" {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(id, wave, lang, at, cluster, firm, answers)| serde_json::json!({"id": id, "wave": wave, "lang": lang, "received_at": at, "cluster": cluster, "firm": firm, "answers": answers, "hash": survey.hash}))
+            .collect();
+        std::fs::write(out, serde_json::to_string_pretty(&list).unwrap_or_default())
+            .map_err(write_err)?;
+        return Ok(rows.len());
+    }
+    if format != "csv" {
+        return Err(AdminError::new(format!("unknown format `{format}`"))
+            .help("use --format csv or --format json"));
+    }
+    let cols = columns(&survey);
+    let delimiter = if semicolon { b';' } else { b',' };
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .from_writer(&mut bytes);
+        let mut head = vec![
+            "response_id".to_string(),
+            "wave".into(),
+            "lang".into(),
+            "received_at".into(),
+            "cluster".into(),
+            "firm".into(),
+        ];
+        head.extend(cols.iter().map(|c| c.name.clone()));
+        let _ = w.write_record(&head);
+        for (id, wave, lang, at, cluster, firm, answers) in &rows {
+            let mut record = vec![
+                id.clone(),
+                wave.to_string(),
+                lang.clone(),
+                at.clone(),
+                neutralise(cluster.clone()),
+                neutralise(firm.clone()),
+            ];
+            for c in &cols {
+                record.push(neutralise(match &c.source {
+                    Source::Answer(name) => cell(answers.get(name), semicolon),
+                    Source::Pick(q, code) => match answers.get(q) {
+                        Some(serde_json::Value::Array(items)) => {
+                            u8::from(items.iter().any(|i| i == code)).to_string()
+                        }
+                        _ => String::new(),
+                    },
+                }));
+            }
+            let _ = w.write_record(&record);
+        }
+        let _ = w.flush();
+    }
+    std::fs::write(out, bytes).map_err(write_err)?;
+    let mut book = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .from_writer(&mut book);
+        let _ = w.write_record(["column", "label_tr", "label_en"]);
+        for c in &cols {
+            let _ = w.write_record([&c.name, &c.label_tr, &c.label_en]);
+        }
+        let _ = w.flush();
+    }
+    let codebook = out.with_extension("codebook.csv");
+    std::fs::write(&codebook, book)
+        .map_err(|e| AdminError::new(format!("{}: {e}", codebook.display())))?;
+    Ok(rows.len())
+}
