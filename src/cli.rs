@@ -92,6 +92,12 @@ pub enum Command {
         /// https://kume.example.org.
         #[arg(long)]
         site_origin: Option<String>,
+        /// Submissions per second allowed from one client (0 turns the limit off).
+        #[arg(long, default_value_t = 2.0)]
+        rate_limit: f64,
+        /// Behind a reverse proxy: read the client's address from X-Forwarded-For.
+        #[arg(long)]
+        trust_forwarded: bool,
     },
     /// Create personal invitation links for a survey (tokens are stored hashed).
     #[command(after_help = EXIT_CODES)]

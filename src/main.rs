@@ -18,17 +18,15 @@ fn main() -> ExitCode {
             db,
             max_body,
             site_origin,
+            rate_limit,
+            trust_forwarded,
         } => {
             let limits = kume::collect::api::Limits {
                 max_body,
                 ..Default::default()
             };
             // A relative database path is inside the project folder, like everything else.
-            let db = if db.is_relative() {
-                site.root.join(db)
-            } else {
-                db
-            };
+            let db = if db.is_relative() { site.root.join(db) } else { db };
             let options = kume::serve::ServeOptions {
                 addr,
                 out,
@@ -36,6 +34,8 @@ fn main() -> ExitCode {
                 db,
                 limits,
                 site_origin,
+                rate_limit,
+                trust_forwarded,
             };
             kume::serve::run(&site, options)
         }

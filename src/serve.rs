@@ -27,6 +27,7 @@ use tokio::sync::watch;
 
 use crate::cli::{EXIT_FAILURE, SiteArgs, print_diagnostics, summary_line};
 use crate::collect::api::{ApiState, Limits};
+use crate::collect::limit::RateLimiter;
 use crate::collect::store::Store;
 use crate::config::{CONTENT_DIR, TEMPLATES_DIR};
 use crate::diagnostics::{Diagnostic, Severity};
@@ -69,6 +70,9 @@ pub struct ServeOptions {
     pub db: PathBuf,
     pub limits: Limits,
     pub site_origin: Option<String>,
+    /// Submissions per second per client (0: no limit).
+    pub rate_limit: f64,
+    pub trust_forwarded: bool,
 }
 
 pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
@@ -97,6 +101,9 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         store,
         limits: serve.limits,
         allowed_origin: serve.site_origin,
+        // A burst of ten: a person never needs more; a script soon waits.
+        limiter: (serve.rate_limit > 0.0).then(|| RateLimiter::new(serve.rate_limit, 10.0)),
+        trust_forwarded: serve.trust_forwarded,
     });
     let shared = Arc::new(Shared {
         out: out.clone(),
@@ -306,12 +313,12 @@ async fn serve(addr: SocketAddr, shared: Arc<Shared>) -> std::io::Result<()> {
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
         };
-        let Ok((stream, _)) = accepted else { continue };
+        let Ok((stream, peer)) = accepted else { continue };
         let shared = shared.clone();
         let counter = in_flight.clone();
         counter.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(async move {
-            let service = service_fn(move |req| handle(req, shared.clone()));
+            let service = service_fn(move |req| handle(req, peer.ip(), shared.clone()));
             let _ = http1::Builder::new()
                 .header_read_timeout(Duration::from_secs(10))
                 .timer(hyper_util::rt::TokioTimer::new())
@@ -331,11 +338,12 @@ async fn serve(addr: SocketAddr, shared: Arc<Shared>) -> std::io::Result<()> {
 
 async fn handle(
     req: Request<Incoming>,
+    peer: std::net::IpAddr,
     shared: Arc<Shared>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_string();
     if path.starts_with("/api/") {
-        return Ok(crate::collect::api::handle(req, &shared.api).await);
+        return Ok(crate::collect::api::handle(req, peer, &shared.api).await);
     }
     if shared.api_only {
         return Ok(respond(

@@ -46,6 +46,10 @@ pub struct ApiState {
     pub limits: Limits,
     /// The public site's origin, allowed to submit JSON from the browser (CORS).
     pub allowed_origin: Option<String>,
+    /// Per-client limit on submissions; None turns it off (benchmarks).
+    pub limiter: Option<super::limit::RateLimiter>,
+    /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
+    pub trust_forwarded: bool,
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -71,8 +75,33 @@ fn text(status: StatusCode, message: &str) -> Reply {
     reply(status, "text/plain; charset=utf-8", format!("{message}\n"))
 }
 
+/// The client's address for rate limiting: the peer, or the proxy's `X-Forwarded-For`.
+fn client(req: &Request<Incoming>, peer: std::net::IpAddr, state: &ApiState) -> std::net::IpAddr {
+    if !state.trust_forwarded {
+        return peer;
+    }
+    req.headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .and_then(|ip| ip.trim().parse().ok())
+        .unwrap_or(peer)
+}
+
 /// Handles every `/api/…` request.
-pub async fn handle(req: Request<Incoming>, state: &ApiState) -> Reply {
+pub async fn handle(req: Request<Incoming>, peer: std::net::IpAddr, state: &ApiState) -> Reply {
+    if req.method() == Method::POST {
+        if let Some(limiter) = &state.limiter {
+            if let Err(wait) = limiter.check(client(&req, peer, state)) {
+                let form = req.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
+                let mut r = refusal(state, form, StatusCode::TOO_MANY_REQUESTS, "tr", "survey_rate_title", "survey_rate_text");
+                if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return r;
+            }
+        }
+    }
     let path = req.uri().path().to_string();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let mut res = match (req.method(), segments.as_slice()) {

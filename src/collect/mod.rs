@@ -4,4 +4,5 @@
 pub mod admin;
 pub mod api;
 pub mod form_data;
+pub mod limit;
 pub mod store;

@@ -332,7 +332,7 @@ fn assert_all_present(db: &std::path::Path, acked: &[String]) {
 
 #[test]
 fn kill_9_under_load_loses_no_acknowledged_answer() {
-    let mut c = collector();
+    let mut c = collector_with(&fixture_survey(), &["--rate-limit", "0"]);
     let (_stop, handles) = load_until_gone(c.server.addr, 8);
     std::thread::sleep(std::time::Duration::from_millis(700));
     c.server.child.kill().unwrap(); // SIGKILL
@@ -351,7 +351,7 @@ fn kill_9_under_load_loses_no_acknowledged_answer() {
 
 #[test]
 fn sigterm_under_load_finishes_what_was_acknowledged() {
-    let mut c = collector();
+    let mut c = collector_with(&fixture_survey(), &["--rate-limit", "0"]);
     let (_stop, handles) = load_until_gone(c.server.addr, 8);
     std::thread::sleep(std::time::Duration::from_millis(500));
     let pid = c.server.child.id().to_string();
@@ -651,4 +651,20 @@ fn a_roster_with_an_unknown_column_is_refused_with_its_line() {
         ),
         "{err}"
     );
+}
+
+#[test]
+fn too_many_submissions_from_one_client_get_429_with_retry_after() {
+    let c = collector_with(&fixture_survey(), &["--rate-limit", "1"]);
+    let statuses: Vec<(u16, String)> = (0..14)
+        .map(|i| {
+            let (status, head, _) = c.post(&[FORM], &format!("uye_mi=hayir&_lang=tr&_key=r-{i}"));
+            (status, head)
+        })
+        .collect();
+    assert!(statuses.iter().take(10).all(|(s, _)| *s == 303), "a burst of ten is allowed");
+    let (status, head) = statuses.last().unwrap();
+    assert_eq!(*status, 429);
+    assert!(head.to_lowercase().contains("retry-after: 1"), "{head}");
+    assert!(c.rows().len() >= 10 && c.rows().len() < 14);
 }
