@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -55,6 +56,8 @@ def start_server(kume: str, root: Path, db: Path) -> tuple[subprocess.Popen, str
     )
     for line in proc.stderr:
         if line.startswith("Serving on http://"):
+            # Keep reading the request log, or the server would block on a full pipe.
+            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
             return proc, line.split("http://")[1].split("/")[0]
     raise SystemExit("the server did not start")
 

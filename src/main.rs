@@ -26,7 +26,11 @@ fn main() -> ExitCode {
                 ..Default::default()
             };
             // A relative database path is inside the project folder, like everything else.
-            let db = if db.is_relative() { site.root.join(db) } else { db };
+            let db = if db.is_relative() {
+                site.root.join(db)
+            } else {
+                db
+            };
             let options = kume::serve::ServeOptions {
                 addr,
                 out,

@@ -104,7 +104,9 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         // A burst of ten: a person never needs more; a script soon waits.
         limiter: (serve.rate_limit > 0.0).then(|| RateLimiter::new(serve.rate_limit, 10.0)),
         trust_forwarded: serve.trust_forwarded,
+        answered: std::sync::Mutex::new(Default::default()),
     });
+    init_logging();
     let shared = Arc::new(Shared {
         out: out.clone(),
         version,
@@ -158,6 +160,22 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
     let status = serve_until_stopped(addr, shared);
     drop(watcher);
     status
+}
+
+/// Request logs: human-readable on a terminal, JSON lines otherwise (for log collectors).
+/// `KUME_LOG` sets the level (default `info`).
+fn init_logging() {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KUME_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if std::io::stderr().is_terminal() {
+        builder.compact().try_init()
+    } else {
+        builder.json().try_init()
+    };
 }
 
 fn set_site(shared: &Shared, site: Option<Site>) {
@@ -313,7 +331,9 @@ async fn serve(addr: SocketAddr, shared: Arc<Shared>) -> std::io::Result<()> {
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
         };
-        let Ok((stream, peer)) = accepted else { continue };
+        let Ok((stream, peer)) = accepted else {
+            continue;
+        };
         let shared = shared.clone();
         let counter = in_flight.clone();
         counter.fetch_add(1, Ordering::SeqCst);

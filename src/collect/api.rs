@@ -50,6 +50,8 @@ pub struct ApiState {
     pub limiter: Option<super::limit::RateLimiter>,
     /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
     pub trust_forwarded: bool,
+    /// Responses sent, by status code, for the metrics.
+    pub answered: std::sync::Mutex<BTreeMap<u16, u64>>,
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -88,13 +90,42 @@ fn client(req: &Request<Incoming>, peer: std::net::IpAddr, state: &ApiState) -> 
         .unwrap_or(peer)
 }
 
-/// Handles every `/api/…` request.
+/// Handles every `/api/…` request: routes it, then logs it with a request id and counts it.
 pub async fn handle(req: Request<Incoming>, peer: std::net::IpAddr, state: &ApiState) -> Reply {
+    let start = std::time::Instant::now();
+    let request_id = store::new_id()[..16].to_string();
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let mut res = route(req, peer, state).await;
+    let status = res.status().as_u16();
+    *state
+        .answered
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(status)
+        .or_default() += 1;
+    tracing::info!(request_id = %request_id, method = %method, path = %path, status, ms = start.elapsed().as_secs_f64() * 1000.0, "api");
+    if let Ok(v) = header::HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
+}
+
+async fn route(req: Request<Incoming>, peer: std::net::IpAddr, state: &ApiState) -> Reply {
     if req.method() == Method::POST {
         if let Some(limiter) = &state.limiter {
             if let Err(wait) = limiter.check(client(&req, peer, state)) {
-                let form = req.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
-                let mut r = refusal(state, form, StatusCode::TOO_MANY_REQUESTS, "tr", "survey_rate_title", "survey_rate_text");
+                let form = req.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+                    v.as_bytes()
+                        .starts_with(b"application/x-www-form-urlencoded")
+                });
+                let mut r = refusal(
+                    state,
+                    form,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "tr",
+                    "survey_rate_title",
+                    "survey_rate_text",
+                );
                 if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
                     r.headers_mut().insert(header::RETRY_AFTER, v);
                 }
@@ -160,6 +191,18 @@ fn metrics(state: &ApiState) -> Reply {
         s.commit_micros.load(Relaxed) as f64 / 1e6,
         s.largest_batch.load(Relaxed),
     );
+    let mut body = body;
+    body.push_str("# TYPE kume_api_responses_total counter\n");
+    for (status, n) in state
+        .answered
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        body.push_str(&format!(
+            "kume_api_responses_total{{status=\"{status}\"}} {n}\n"
+        ));
+    }
     reply(StatusCode::OK, "text/plain; version=0.0.4", body)
 }
 
@@ -199,10 +242,18 @@ async fn read_body(
             "send application/x-www-form-urlencoded (a form) or application/json",
         ));
     }
-    let bytes = match Limited::new(req.into_body(), limits.max_body)
-        .collect()
-        .await
-    {
+    // A client that stops sending half-way is not waited for forever.
+    let collected = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        Limited::new(req.into_body(), limits.max_body).collect(),
+    );
+    let Ok(collected) = collected.await else {
+        return Err(text(
+            StatusCode::REQUEST_TIMEOUT,
+            "the answers did not arrive in time; send them again",
+        ));
+    };
+    let bytes = match collected {
         Ok(b) => b.to_bytes(),
         Err(e)
             if e.downcast_ref::<http_body_util::LengthLimitError>()

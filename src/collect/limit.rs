@@ -16,7 +16,11 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(rate: f64, burst: f64) -> RateLimiter {
-        RateLimiter { rate, burst: burst.max(1.0), buckets: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            rate,
+            burst: burst.max(1.0),
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes one token for `client`; `Err(seconds)` says how long to wait.
@@ -26,7 +30,9 @@ impl RateLimiter {
         if buckets.len() > 100_000 {
             // Forget clients whose buckets have refilled; they are indistinguishable from new.
             let (rate, burst) = (self.rate, self.burst);
-            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < burst);
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
+            });
         }
         let (tokens, at) = buckets.entry(client).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(self.burst);
@@ -50,6 +56,9 @@ mod tests {
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         assert!((0..3).all(|_| limiter.check(ip).is_ok()));
         assert_eq!(limiter.check(ip), Err(1));
-        assert!(limiter.check("127.0.0.2".parse().unwrap()).is_ok(), "clients are separate");
+        assert!(
+            limiter.check("127.0.0.2".parse().unwrap()).is_ok(),
+            "clients are separate"
+        );
     }
 }

@@ -662,7 +662,10 @@ fn too_many_submissions_from_one_client_get_429_with_retry_after() {
             (status, head)
         })
         .collect();
-    assert!(statuses.iter().take(10).all(|(s, _)| *s == 303), "a burst of ten is allowed");
+    assert!(
+        statuses.iter().take(10).all(|(s, _)| *s == 303),
+        "a burst of ten is allowed"
+    );
     let (status, head) = statuses.last().unwrap();
     assert_eq!(*status, 429);
     assert!(head.to_lowercase().contains("retry-after: 1"), "{head}");
