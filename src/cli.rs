@@ -135,7 +135,7 @@ pub enum Command {
         db: DbArgs,
         #[arg(long)]
         survey: String,
-        /// csv (UTF-8 with BOM) or json.
+        /// csv (UTF-8 with BOM), xlsx or json.
         #[arg(long, default_value = "csv")]
         format: String,
         /// `;` between columns and decimal commas, for Excel in Turkish.

@@ -371,38 +371,177 @@ fn columns(survey: &Compiled) -> Vec<Column> {
     cols
 }
 
-/// Spreadsheet programs run cells that start with these as formulas.
-fn neutralise(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err() {
-        format!("'{cell}")
-    } else {
-        cell
+/// One exported value.
+enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+}
+
+impl Cell {
+    fn of(value: Option<&serde_json::Value>) -> Cell {
+        match value {
+            None | Some(serde_json::Value::Null) => Cell::Empty,
+            Some(serde_json::Value::String(s)) => Cell::Text(s.clone()),
+            Some(serde_json::Value::Number(n)) => n.as_f64().map_or(Cell::Empty, Cell::Number),
+            Some(serde_json::Value::Array(items)) => Cell::Text(
+                items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            Some(other) => Cell::Text(other.to_string()),
+        }
+    }
+
+    /// The CSV text: decimal commas for Turkish Excel, and text that a spreadsheet would run
+    /// as a formula (`= + - @`) made inert.
+    fn csv(&self, decimal_comma: bool) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Number(n) => {
+                let s = n.to_string();
+                if decimal_comma {
+                    s.replace('.', ",")
+                } else {
+                    s
+                }
+            }
+            Cell::Text(t) if t.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{t}"),
+            Cell::Text(t) => t.clone(),
+        }
     }
 }
 
-fn cell(value: Option<&serde_json::Value>, decimal_comma: bool) -> String {
-    match value {
-        None | Some(serde_json::Value::Null) => String::new(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Number(n)) => {
-            let s = n.to_string();
-            if decimal_comma {
-                s.replace('.', ",")
-            } else {
-                s
+/// The final responses of a survey as a table: headings and one row per response.
+fn table(
+    survey: &Compiled,
+    conn: &Connection,
+) -> Result<(Vec<Column>, Vec<String>, Vec<Vec<Cell>>), AdminError> {
+    let cols = columns(survey);
+    let mut head = vec![
+        "response_id".to_string(),
+        "wave".into(),
+        "lang".into(),
+        "received_at".into(),
+        "cluster".into(),
+        "firm".into(),
+    ];
+    head.extend(cols.iter().map(|c| c.name.clone()));
+    let mut stmt = conn.prepare(
+        "SELECT id, wave, lang, received_at, coalesce(cluster, ''), coalesce(firm, ''), answers FROM responses
+         WHERE survey = ?1 AND status = 'final' ORDER BY received_at, id",
+    )?;
+    let rows = stmt
+        .query_map(params![survey.survey.id], |r| {
+            let answers: String = r.get(6)?;
+            let answers: serde_json::Value = serde_json::from_str(&answers).unwrap_or_default();
+            let mut row = vec![
+                Cell::Text(r.get(0)?),
+                Cell::Number(r.get::<_, i64>(1)? as f64),
+                Cell::Text(r.get(2)?),
+                Cell::Text(r.get(3)?),
+                Cell::Text(r.get(4)?),
+                Cell::Text(r.get(5)?),
+            ];
+            for c in &cols {
+                row.push(match &c.source {
+                    Source::Answer(name) => Cell::of(answers.get(name)),
+                    Source::Pick(q, code) => match answers.get(q) {
+                        Some(serde_json::Value::Array(items)) => {
+                            Cell::Number(f64::from(u8::from(items.iter().any(|i| i == code))))
+                        }
+                        _ => Cell::Empty,
+                    },
+                });
+            }
+            Ok(row)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((cols, head, rows))
+}
+
+fn write_csv(
+    head: &[String],
+    rows: &[Vec<Cell>],
+    semicolon: bool,
+    out: &Path,
+) -> Result<(), AdminError> {
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(if semicolon { b';' } else { b',' })
+            .from_writer(&mut bytes);
+        let _ = w.write_record(head);
+        for row in rows {
+            let _ = w.write_record(row.iter().map(|c| c.csv(semicolon)));
+        }
+        let _ = w.flush();
+    }
+    std::fs::write(out, bytes).map_err(|e| AdminError::new(format!("{}: {e}", out.display())))
+}
+
+fn write_xlsx(
+    cols: &[Column],
+    head: &[String],
+    rows: &[Vec<Cell>],
+    out: &Path,
+) -> Result<(), AdminError> {
+    let err = |e: rust_xlsxwriter::XlsxError| AdminError::new(format!("{}: {e}", out.display()));
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("responses").map_err(err)?;
+    for (c, h) in head.iter().enumerate() {
+        sheet.write_string(0, c as u16, h).map_err(err)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32 + 1, c as u16);
+            match cell {
+                Cell::Empty => {}
+                // Strings are never formulas in an .xlsx file: no neutralising needed.
+                Cell::Text(t) => {
+                    sheet.write_string(r, c, t).map_err(err)?;
+                }
+                Cell::Number(n) => {
+                    sheet.write_number(r, c, *n).map_err(err)?;
+                }
             }
         }
-        Some(serde_json::Value::Array(items)) => items
-            .iter()
-            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
-            .collect::<Vec<_>>()
-            .join(" "),
-        Some(other) => other.to_string(),
     }
+    let codebook = book.add_worksheet();
+    codebook.set_name("codebook").map_err(err)?;
+    for (c, h) in ["column", "label_tr", "label_en"].iter().enumerate() {
+        codebook.write_string(0, c as u16, *h).map_err(err)?;
+    }
+    for (r, col) in cols.iter().enumerate() {
+        let r = r as u32 + 1;
+        codebook.write_string(r, 0, &col.name).map_err(err)?;
+        codebook.write_string(r, 1, &col.label_tr).map_err(err)?;
+        codebook.write_string(r, 2, &col.label_en).map_err(err)?;
+    }
+    book.save(out).map_err(err)
+}
+
+fn write_codebook(cols: &[Column], semicolon: bool, out: &Path) -> Result<(), AdminError> {
+    let mut book = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(if semicolon { b';' } else { b',' })
+            .from_writer(&mut book);
+        let _ = w.write_record(["column", "label_tr", "label_en"]);
+        for c in cols {
+            let _ = w.write_record([&c.name, &c.label_tr, &c.label_en]);
+        }
+        let _ = w.flush();
+    }
+    let path = out.with_extension("codebook.csv");
+    std::fs::write(&path, book).map_err(|e| AdminError::new(format!("{}: {e}", path.display())))
 }
 
 /// `kume export`: final responses as CSV (UTF-8 with BOM; `;` and decimal commas for Turkish
-/// Excel) or JSON, and a bilingual codebook beside a CSV.
+/// Excel, with a bilingual codebook beside it), XLSX (responses and codebook sheets) or JSON.
 pub fn export(
     root: &Path,
     db: &Path,
@@ -417,101 +556,35 @@ pub fn export(
             AdminError::new(format!("{}: {e}", db.display()))
                 .help("pass the collector's database with --db PATH")
         })?;
-    let mut stmt = conn.prepare(
-        "SELECT id, wave, lang, received_at, coalesce(cluster, ''), coalesce(firm, ''), answers FROM responses
-         WHERE survey = ?1 AND status = 'final' ORDER BY received_at, id",
-    )?;
-    let rows: Vec<(
-        String,
-        i64,
-        String,
-        String,
-        String,
-        String,
-        serde_json::Value,
-    )> = stmt
-        .query_map(params![survey_id], |r| {
-            let answers: String = r.get(6)?;
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                serde_json::from_str(&answers).unwrap_or_default(),
-            ))
-        })?
-        .collect::<Result<_, _>>()?;
-    let write_err = |e: std::io::Error| AdminError::new(format!("{}: {e}", out.display()));
     if format == "json" {
-        let list: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|(id, wave, lang, at, cluster, firm, answers)| serde_json::json!({"id": id, "wave": wave, "lang": lang, "received_at": at, "cluster": cluster, "firm": firm, "answers": answers, "hash": survey.hash}))
-            .collect();
+        let mut stmt = conn.prepare(
+            "SELECT id, wave, lang, received_at, cluster, firm, answers FROM responses WHERE survey = ?1 AND status = 'final' ORDER BY received_at, id",
+        )?;
+        let list: Vec<serde_json::Value> = stmt
+            .query_map(params![survey_id], |r| {
+                let answers: String = r.get(6)?;
+                Ok(serde_json::json!({
+                    "id": r.get::<_, String>(0)?, "wave": r.get::<_, i64>(1)?, "lang": r.get::<_, String>(2)?,
+                    "received_at": r.get::<_, String>(3)?, "cluster": r.get::<_, Option<String>>(4)?, "firm": r.get::<_, Option<String>>(5)?,
+                    "answers": serde_json::from_str::<serde_json::Value>(&answers).unwrap_or_default(), "hash": survey.hash,
+                }))
+            })?
+            .collect::<Result<_, _>>()?;
         std::fs::write(out, serde_json::to_string_pretty(&list).unwrap_or_default())
-            .map_err(write_err)?;
-        return Ok(rows.len());
+            .map_err(|e| AdminError::new(format!("{}: {e}", out.display())))?;
+        return Ok(list.len());
     }
-    if format != "csv" {
-        return Err(AdminError::new(format!("unknown format `{format}`"))
-            .help("use --format csv or --format json"));
-    }
-    let cols = columns(&survey);
-    let delimiter = if semicolon { b';' } else { b',' };
-    let mut bytes = "\u{feff}".as_bytes().to_vec();
-    {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(delimiter)
-            .from_writer(&mut bytes);
-        let mut head = vec![
-            "response_id".to_string(),
-            "wave".into(),
-            "lang".into(),
-            "received_at".into(),
-            "cluster".into(),
-            "firm".into(),
-        ];
-        head.extend(cols.iter().map(|c| c.name.clone()));
-        let _ = w.write_record(&head);
-        for (id, wave, lang, at, cluster, firm, answers) in &rows {
-            let mut record = vec![
-                id.clone(),
-                wave.to_string(),
-                lang.clone(),
-                at.clone(),
-                neutralise(cluster.clone()),
-                neutralise(firm.clone()),
-            ];
-            for c in &cols {
-                record.push(neutralise(match &c.source {
-                    Source::Answer(name) => cell(answers.get(name), semicolon),
-                    Source::Pick(q, code) => match answers.get(q) {
-                        Some(serde_json::Value::Array(items)) => {
-                            u8::from(items.iter().any(|i| i == code)).to_string()
-                        }
-                        _ => String::new(),
-                    },
-                }));
-            }
-            let _ = w.write_record(&record);
+    let (cols, head, rows) = table(&survey, &conn)?;
+    match format {
+        "csv" => {
+            write_csv(&head, &rows, semicolon, out)?;
+            write_codebook(&cols, semicolon, out)?;
         }
-        let _ = w.flush();
-    }
-    std::fs::write(out, bytes).map_err(write_err)?;
-    let mut book = "\u{feff}".as_bytes().to_vec();
-    {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(delimiter)
-            .from_writer(&mut book);
-        let _ = w.write_record(["column", "label_tr", "label_en"]);
-        for c in &cols {
-            let _ = w.write_record([&c.name, &c.label_tr, &c.label_en]);
+        "xlsx" => write_xlsx(&cols, &head, &rows, out)?,
+        other => {
+            return Err(AdminError::new(format!("unknown format `{other}`"))
+                .help("use --format csv, xlsx or json"));
         }
-        let _ = w.flush();
     }
-    let codebook = out.with_extension("codebook.csv");
-    std::fs::write(&codebook, book)
-        .map_err(|e| AdminError::new(format!("{}: {e}", codebook.display())))?;
     Ok(rows.len())
 }

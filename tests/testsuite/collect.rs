@@ -619,6 +619,26 @@ fn status_export_and_erase() {
     );
     let codebook = std::fs::read_to_string(c.site.root.join("export.codebook.csv")).unwrap();
     assert!(codebook.contains("uye_mi;Üye misiniz?;Are you a member?"));
+    let xlsx = c.site.root.join("export.xlsx");
+    let (ok, _, err) = kume(&[
+        "export",
+        "--root",
+        &root,
+        "--db",
+        &db,
+        "--survey",
+        "deneme",
+        "--format",
+        "xlsx",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(
+        bytes.starts_with(b"PK") && bytes.windows(19).any(|w| w == b"xl/worksheets/sheet"),
+        "an .xlsx package"
+    );
     let (ok, _, err) = kume(&["erase", "--db", &db, "--token", &tokens[0]]);
     assert!(ok, "{err}");
     assert!(c.rows().is_empty());
