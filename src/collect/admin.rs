@@ -414,11 +414,15 @@ impl Cell {
     }
 }
 
-/// The final responses of a survey as a table: headings and one row per response.
-fn table(
-    survey: &Compiled,
-    conn: &Connection,
-) -> Result<(Vec<Column>, Vec<String>, Vec<Vec<Cell>>), AdminError> {
+/// The final responses of a survey: the columns, their headings and one row per response.
+struct Table {
+    cols: Vec<Column>,
+    head: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+}
+
+/// The final responses of a survey as a table.
+fn table(survey: &Compiled, conn: &Connection) -> Result<Table, AdminError> {
     let cols = columns(survey);
     let mut head = vec![
         "response_id".to_string(),
@@ -459,7 +463,7 @@ fn table(
             Ok(row)
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((cols, head, rows))
+    Ok(Table { cols, head, rows })
 }
 
 fn write_csv(
@@ -574,7 +578,7 @@ pub fn export(
             .map_err(|e| AdminError::new(format!("{}: {e}", out.display())))?;
         return Ok(list.len());
     }
-    let (cols, head, rows) = table(&survey, &conn)?;
+    let Table { cols, head, rows } = table(&survey, &conn)?;
     match format {
         "csv" => {
             write_csv(&head, &rows, semicolon, out)?;
