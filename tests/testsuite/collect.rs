@@ -691,3 +691,23 @@ fn too_many_submissions_from_one_client_get_429_with_retry_after() {
     assert!(head.to_lowercase().contains("retry-after: 1"), "{head}");
     assert!(c.rows().len() >= 10 && c.rows().len() < 14);
 }
+
+#[test]
+fn a_locked_database_gets_503_and_nothing_is_acknowledged() {
+    let c = collector();
+    assert_eq!(c.post(&[FORM], "uye_mi=hayir&_lang=tr&_key=before").0, 303);
+    let blocker = Connection::open(&c.db).unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let (status, head, page) = c.post(&[FORM], "uye_mi=hayir&_lang=tr&_key=during");
+    assert_eq!(status, 503);
+    assert!(head.to_lowercase().contains("retry-after: 5"));
+    assert!(page.contains("Yanıtınız şu anda kaydedilemedi"));
+    blocker.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(
+        c.post(&[FORM], "uye_mi=hayir&_lang=tr&_key=during").0,
+        303,
+        "the same answers can be sent again"
+    );
+    let keys: Vec<String> = c.rows().into_iter().map(|r| r.0).collect();
+    assert_eq!(keys, ["before", "during"]);
+}
