@@ -33,6 +33,9 @@ pub struct SiteArgs {
     /// Include pages marked `draft: true`.
     #[arg(long)]
     pub drafts: bool,
+    /// Render the benchmark pages from this snapshot (made by `kume aggregate`).
+    #[arg(long)]
+    pub aggregates: Option<PathBuf>,
 }
 
 /// The project and its response database.
@@ -154,6 +157,18 @@ pub enum Command {
         #[arg(long)]
         token: String,
     },
+    /// Compute the public benchmark snapshot (aggregates.json and a CSV per indicator).
+    #[command(after_help = EXIT_CODES)]
+    Aggregate {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Folder for the snapshot (relative paths are inside the project folder).
+        #[arg(long, default_value = "data/aggregates")]
+        out: PathBuf,
+        /// Member-firm figures from fewer firms than this are withheld.
+        #[arg(long, default_value_t = 5)]
+        k: usize,
+    },
     /// Copy the response database safely while the collector runs (SQLite online backup).
     #[command(after_help = EXIT_CODES)]
     Backup {
@@ -258,6 +273,7 @@ fn load_and_render(
         root: args.root.clone(),
         include_drafts: args.drafts,
         dev,
+        aggregates: args.aggregates.clone(),
     };
     let loaded = Site::load(&options);
     let mut diags = loaded.diagnostics;
@@ -442,6 +458,49 @@ pub fn admin(command: Command) -> ExitCode {
                 )
             })
         }
+        Command::Aggregate { db, out, k } => aggregate(&db, &out, k),
         _ => ExitCode::from(2),
+    }
+}
+
+fn aggregate(db: &DbArgs, out: &std::path::Path, k: usize) -> ExitCode {
+    let start = std::time::Instant::now();
+    let config = match crate::config::Config::load(&db.root) {
+        Ok(c) => c,
+        Err(ds) => {
+            print_diagnostics(&ds);
+            return ExitCode::from(EXIT_SITE_ERRORS);
+        }
+    };
+    let (surveys, ds) = crate::survey::compile::load_all(&config);
+    if has_errors(&ds) {
+        print_diagnostics(&ds);
+        return ExitCode::from(EXIT_SITE_ERRORS);
+    }
+    match crate::aggregate::aggregate(&config, &surveys, &db.db_path(), k) {
+        Ok((snapshot, warnings)) => {
+            print_diagnostics(&warnings);
+            let out = if out.is_relative() {
+                db.root.join(out)
+            } else {
+                out.to_path_buf()
+            };
+            if let Err(e) = crate::aggregate::write_snapshot(&snapshot, &out) {
+                eprintln!("error: cannot write {}: {e}", out.display());
+                return ExitCode::from(EXIT_FAILURE);
+            }
+            eprintln!(
+                "Aggregated {} values over {} waves in {:.2} s → {}",
+                snapshot.values.len(),
+                snapshot.waves.len(),
+                start.elapsed().as_secs_f64(),
+                out.join("aggregates.json").display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(ds) => {
+            print_diagnostics(&ds);
+            ExitCode::from(EXIT_SITE_ERRORS)
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! templates ([`render`]) and the build writes the static site ([`site`]). [`serve`] keeps a
 //! loaded site in memory and re-renders what changes.
 
+pub mod aggregate;
 pub mod cli;
 pub mod collect;
 pub mod config;

@@ -84,6 +84,7 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         root: args.root.clone(),
         include_drafts: args.drafts,
         dev: !serve.api_only,
+        aggregates: args.aggregates.clone(),
     };
     let store = match Store::start(&serve.db) {
         Ok(s) => s,

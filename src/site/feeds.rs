@@ -24,6 +24,7 @@ pub fn generated(site: &Site) -> Vec<(String, String)> {
         }
     }
     files.extend(super::surveys::schemas(site));
+    files.extend(super::benchmark::open_data(site));
     files
 }
 

@@ -6,6 +6,7 @@
 //! robots.txt → Netlify redirects → static files. `kume check` runs both steps and writes
 //! nothing; `kume build` writes; `kume serve` keeps the `Site` and re-renders what changed.
 
+mod benchmark;
 mod feeds;
 mod links;
 mod pages;
@@ -35,6 +36,8 @@ pub struct BuildOptions {
     pub include_drafts: bool,
     /// `kume serve`: pages get the live-reload script.
     pub dev: bool,
+    /// The benchmark snapshot to render (`--aggregates`).
+    pub aggregates: Option<PathBuf>,
 }
 
 /// Where rendered files go.
@@ -69,6 +72,8 @@ pub struct Site {
     summaries: Vec<Value>,
     /// Compiled surveys, in file order.
     pub surveys: Vec<crate::survey::compile::Compiled>,
+    /// The cluster registry, indicators, references and the snapshot to show.
+    pub bench: benchmark::Bench,
     site_values: HashMap<String, Value>,
     book_tocs: HashMap<DocId, Value>,
     taxonomies: TaxonomyIndex,
@@ -108,9 +113,12 @@ impl Site {
         diags.extend(ds);
         let (surveys, ds) = crate::survey::compile::load_all(&config);
         diags.extend(ds);
+        let (bench, ds) = benchmark::Bench::load(&config, &surveys, options.aggregates.as_deref());
+        diags.extend(ds);
         let taxonomies = TaxonomyIndex::build(&config, &content);
         let mut files = generated_files(&config, &content, &strings, &statics, &taxonomies);
         files.extend(surveys::urls(&config, &strings, &surveys));
+        files.extend(benchmark::urls(&config, &strings, &bench));
 
         let results: Vec<(Rendered, Vec<AnchorRef>)> = (0..content.docs.len())
             .into_par_iter()
@@ -144,6 +152,7 @@ impl Site {
             statics,
             summaries: Vec::new(),
             surveys,
+            bench,
             site_values: HashMap::new(),
             book_tocs: HashMap::new(),
             taxonomies,

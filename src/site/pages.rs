@@ -29,6 +29,7 @@ pub enum Job {
     /// A redirect page from an old URL to a document.
     Alias(DocId, String),
     Survey(super::surveys::SurveyPage, String),
+    Benchmark(super::benchmark::Page, String),
 }
 
 impl Job {
@@ -37,7 +38,7 @@ impl Job {
             Job::Doc(id) | Job::Alias(id, _) => &site.content.docs[*id].lang,
             Job::Print(b) => &site.content.docs[site.content.books[*b].root].lang,
             Job::Taxonomy(t) | Job::Term(t, _) => &site.taxonomies.pages[*t].lang,
-            Job::NotFound(lang) | Job::Survey(_, lang) => lang,
+            Job::NotFound(lang) | Job::Survey(_, lang) | Job::Benchmark(_, lang) => lang,
         }
     }
 }
@@ -62,6 +63,11 @@ pub fn jobs(site: &Site) -> Vec<Job> {
         super::surveys::pages(site)
             .into_iter()
             .map(|(p, l)| Job::Survey(p, l)),
+    );
+    jobs.extend(
+        super::benchmark::pages(site)
+            .into_iter()
+            .map(|(p, l)| Job::Benchmark(p, l)),
     );
     for (id, d) in content.docs.iter().enumerate() {
         jobs.extend(
@@ -107,7 +113,7 @@ impl Job {
             Job::NotFound(lang) => format!("{}404.html", site.config.language_prefix(lang)),
             Job::Alias(_, alias) => alias.clone(),
             // Rendered by `surveys::render`, which knows its own URL.
-            Job::Survey(..) => String::new(),
+            Job::Survey(..) | Job::Benchmark(..) => String::new(),
         }
     }
 }
@@ -226,6 +232,7 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
             )
         }
         Job::Survey(page, lang) => return super::surveys::render(site, *page, lang, None),
+        Job::Benchmark(page, lang) => return super::benchmark::render(site, page, lang),
     };
     let html = site.templates.render(&template, ctx, file)?;
     Ok((url, html))

@@ -64,7 +64,7 @@ pub fn load_all(config: &Config) -> (Vec<Compiled>, Vec<Diagnostic>) {
     (out, diags)
 }
 
-fn load_builtin_lists(
+pub fn load_builtin_lists(
     config: &Config,
     diags: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, Vec<Choice>> {

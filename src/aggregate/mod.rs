@@ -1,0 +1,657 @@
+//! `kume aggregate`: from stored responses to the public snapshot of the benchmarking system.
+//!
+//! Steps: compile the indicators against their surveys → read final responses once, in order
+//! (a cluster's latest manager response per wave; every member firm's answers evaluated on the
+//! spot, never kept) → per cluster × wave values, suppressed under k firms → per indicator ×
+//! wave distributions for all clusters and per peer group (maturity, NACE section, region),
+//! suppressed under 5 clusters → percentile ranks, traffic lights and change since the
+//! previous wave. The snapshot holds numbers only: no free text, no individual response.
+
+pub mod model;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::survey::compile::Compiled;
+use crate::survey::evaluate::to_value;
+use crate::survey::expr::{self, Expr, Value};
+use crate::text::did_you_mean;
+use model::{Data, Direction, Indicator, Stat};
+
+/// Peer statistics over fewer clusters than this are withheld.
+pub const MIN_PEERS: usize = 5;
+
+/// An indicator ready to evaluate.
+enum Rule {
+    /// One value per cluster-manager response.
+    PerResponse(Expr),
+    /// A value per member firm, then a statistic over the cluster's firms.
+    PerFirm {
+        value: Expr,
+        stat: Stat,
+        divide_by: Option<Expr>,
+    },
+}
+
+struct IndicatorRule {
+    index: usize,
+    survey: String,
+    rule: Rule,
+}
+
+/// Parses every indicator's expressions and checks that they name questions of their survey.
+fn compile(data: &Data, surveys: &[Compiled]) -> (Vec<IndicatorRule>, Vec<Diagnostic>) {
+    let file = model::INDICATORS_FILE;
+    let mut diags = Vec::new();
+    let mut out = Vec::new();
+    for (index, ind) in data.indicators.iter().enumerate() {
+        let Some(survey) = surveys.iter().find(|s| s.survey.id == ind.survey) else {
+            let ids: Vec<&str> = surveys.iter().map(|s| s.survey.id.as_str()).collect();
+            let help = did_you_mean(&ind.survey, ids.iter().copied()).map_or_else(
+                || format!("surveys: {}", ids.join(", ")),
+                |s| format!("did you mean `{s}`?"),
+            );
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    format!("indicator {}: unknown survey `{}`", ind.id, ind.survey),
+                )
+                .help(help),
+            );
+            continue;
+        };
+        let names = known_names(survey);
+        let mut parse = |what: &str, src: &str| -> Option<Expr> {
+            match expr::parse(src) {
+                Ok(e) => {
+                    for r in expr::refs(&e) {
+                        if !names.contains(&r) {
+                            let help = did_you_mean(&r, names.iter().map(String::as_str))
+                                .map_or_else(
+                                    || "use a question id of the survey".to_string(),
+                                    |s| format!("did you mean `{s}`?"),
+                                );
+                            diags.push(Diagnostic::error(file, format!("indicator {}: {what} names `{r}`, which is not a question of `{}`", ind.id, ind.survey)).help(help));
+                            return None;
+                        }
+                    }
+                    Some(e)
+                }
+                Err(e) => {
+                    diags.push(Diagnostic::error(
+                        file,
+                        format!("indicator {}: {what}: {}", ind.id, e.message),
+                    ));
+                    None
+                }
+            }
+        };
+        let rule = match (&ind.formula, &ind.value, ind.stat) {
+            (Some(f), None, None) => parse("formula", f).map(Rule::PerResponse),
+            (None, Some(v), Some(stat)) => {
+                let value = parse("value", v);
+                let divide_by = ind.divide_by.as_ref().map(|d| parse("divide_by", d));
+                match (value, divide_by) {
+                    (Some(value), None) => Some(Rule::PerFirm {
+                        value,
+                        stat,
+                        divide_by: None,
+                    }),
+                    (Some(value), Some(Some(d))) => Some(Rule::PerFirm {
+                        value,
+                        stat,
+                        divide_by: Some(d),
+                    }),
+                    _ => None,
+                }
+            }
+            _ => {
+                diags.push(
+                    Diagnostic::error(file, format!("indicator {}: give either `formula` or `value` with `stat`", ind.id))
+                        .help("`formula` is computed per cluster-manager response; `value` per member firm, then `stat` over the cluster"),
+                );
+                None
+            }
+        };
+        if let Some(rule) = rule {
+            out.push(IndicatorRule {
+                index,
+                survey: ind.survey.clone(),
+                rule,
+            });
+        }
+    }
+    (out, diags)
+}
+
+/// Question ids and likert/grid cell ids of a survey.
+fn known_names(survey: &Compiled) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for q in survey.survey.questions() {
+        names.insert(q.id.clone());
+        for r in &q.rows {
+            names.insert(format!("{}.{}", q.id, r.id));
+            for c in &q.columns {
+                names.insert(format!("{}.{}.{}", q.id, r.id, c.id));
+            }
+        }
+    }
+    names
+}
+
+/// Checks the benchmarking data for `kume check`.
+pub fn check(config: &Config, surveys: &[Compiled]) -> Vec<Diagnostic> {
+    let (data, mut diags) = model::load(config);
+    diags.extend(compile(&data, surveys).1);
+    diags
+}
+
+/// Statistics of a distribution.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Stats {
+    pub n: usize,
+    pub min: f64,
+    pub p25: f64,
+    pub median: f64,
+    pub p75: f64,
+    pub max: f64,
+}
+
+/// Percentile by linear interpolation between closest ranks (sorted input).
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let pos = p * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+pub fn stats(values: &[f64]) -> Option<Stats> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    Some(Stats {
+        n: v.len(),
+        min: v[0],
+        p25: percentile(&v, 0.25),
+        median: percentile(&v, 0.5),
+        p75: percentile(&v, 0.75),
+        max: v[v.len() - 1],
+    })
+}
+
+/// Share of the group at or below `x`, counting ties as half: 0–100.
+pub fn percentile_rank(values: &[f64], x: f64) -> f64 {
+    let below = values.iter().filter(|v| **v < x).count() as f64;
+    let equal = values.iter().filter(|v| **v == x).count() as f64;
+    (below + 0.5 * equal) / values.len() as f64 * 100.0
+}
+
+/// Green at or above P75, red below P25, yellow between; reversed when lower is better.
+pub fn light(direction: Direction, s: &Stats, x: f64) -> Option<&'static str> {
+    match direction {
+        Direction::Context => None,
+        Direction::Up if x >= s.p75 => Some("green"),
+        Direction::Up if x < s.p25 => Some("red"),
+        Direction::Down if x <= s.p25 => Some("green"),
+        Direction::Down if x > s.p75 => Some("red"),
+        _ => Some("yellow"),
+    }
+}
+
+/// One cluster's value of one indicator in one wave.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClusterValue {
+    pub cluster: String,
+    pub wave: i64,
+    pub indicator: String,
+    /// None when withheld (fewer than k firms) or not answered.
+    pub value: Option<f64>,
+    /// Responses behind the value.
+    pub n: usize,
+    pub suppressed: bool,
+    pub percentile: Option<f64>,
+    pub light: Option<String>,
+    /// Since the previous wave.
+    pub change: Option<f64>,
+}
+
+/// A distribution of one indicator in one wave over a group of clusters.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Distribution {
+    pub indicator: String,
+    pub wave: i64,
+    /// `all`, `maturity:gelisen`, `section:C`, `region:TR8`.
+    pub group: String,
+    pub n: usize,
+    /// None when the group has fewer than 5 clusters.
+    pub stats: Option<Stats>,
+}
+
+/// The public snapshot: numbers only.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+pub struct Snapshot {
+    pub k: usize,
+    pub waves: Vec<i64>,
+    pub values: Vec<ClusterValue>,
+    pub distributions: Vec<Distribution>,
+}
+
+impl Snapshot {
+    pub fn value(&self, cluster: &str, indicator: &str, wave: i64) -> Option<&ClusterValue> {
+        self.values
+            .iter()
+            .find(|v| v.cluster == cluster && v.indicator == indicator && v.wave == wave)
+    }
+
+    pub fn distribution(&self, indicator: &str, wave: i64, group: &str) -> Option<&Distribution> {
+        self.distributions
+            .iter()
+            .find(|d| d.indicator == indicator && d.wave == wave && d.group == group)
+    }
+
+    pub fn latest_wave(&self) -> Option<i64> {
+        self.waves.last().copied()
+    }
+}
+
+/// What a cluster's peer groups are, from the registry and the built-in lists.
+fn peer_groups(config: &Config, data: &Data) -> HashMap<String, Vec<String>> {
+    let mut lists_diags = Vec::new();
+    let lists = crate::survey::compile::load_builtin_lists(config, &mut lists_diags);
+    let attr = |list: &str, code: &str, key: &str| -> Option<String> {
+        lists
+            .get(list)?
+            .iter()
+            .find(|c| c.code == code)?
+            .attrs
+            .get(key)
+            .cloned()
+    };
+    data.clusters
+        .iter()
+        .map(|c| {
+            let mut groups = vec!["all".to_string()];
+            if let Some(m) = &c.maturity {
+                groups.push(format!("maturity:{m}"));
+            }
+            if let Some(section) = c
+                .nace
+                .first()
+                .and_then(|d| attr("nace_bolumleri", d, "section"))
+            {
+                groups.push(format!("section:{section}"));
+            }
+            if let Some(region) = attr("iller", &c.province, "ibbs1") {
+                groups.push(format!("region:{region}"));
+            }
+            (c.id.clone(), groups)
+        })
+        .collect()
+}
+
+/// Per firm: the value and the divisor of a ratio-of-sums indicator.
+#[derive(Default)]
+struct FirmValues {
+    values: Vec<f64>,
+    divisors: Vec<f64>,
+}
+
+/// Runs the aggregation over the database at `db`.
+pub fn aggregate(
+    config: &Config,
+    surveys: &[Compiled],
+    db: &Path,
+    k: usize,
+) -> Result<(Snapshot, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let (data, mut diags) = model::load(config);
+    let (rules, ds) = compile(&data, surveys);
+    diags.extend(ds);
+    if diags
+        .iter()
+        .any(|d| d.severity == crate::diagnostics::Severity::Error)
+    {
+        return Err(diags);
+    }
+    let conn = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| {
+            vec![
+                Diagnostic::error(
+                    db.display().to_string(),
+                    format!("cannot open the response database: {e}"),
+                )
+                .help("pass the collector's database with --db PATH"),
+            ]
+        })?;
+    let known: BTreeSet<&str> = data.clusters.iter().map(|c| c.id.as_str()).collect();
+    // (indicator, cluster, wave) → the latest manager value, or every firm's value.
+    let mut per_response: HashMap<(usize, String, i64), Option<f64>> = HashMap::new();
+    let mut per_firm: HashMap<(usize, String, i64), FirmValues> = HashMap::new();
+    let mut unknown_clusters = BTreeSet::new();
+    let mut waves = BTreeSet::new();
+    let mut stmt = conn
+        .prepare("SELECT survey, wave, cluster, answers FROM responses WHERE status = 'final' AND cluster IS NOT NULL ORDER BY received_at, id")
+        .map_err(|e| vec![Diagnostic::error(db.display().to_string(), format!("cannot read responses: {e}"))])?;
+    let mut rows = stmt
+        .query([])
+        .map_err(|e| vec![Diagnostic::error(db.display().to_string(), e.to_string())])?;
+    while let Ok(Some(row)) = rows.next() {
+        let (survey, wave, cluster, answers): (String, i64, String, String) =
+            match (row.get(0), row.get(1), row.get(2), row.get(3)) {
+                (Ok(a), Ok(b), Ok(c), Ok(d)) => (a, b, c, d),
+                _ => continue,
+            };
+        if !known.contains(cluster.as_str()) {
+            unknown_clusters.insert(cluster);
+            continue;
+        }
+        let Ok(serde_json::Value::Object(answers)) =
+            serde_json::from_str::<serde_json::Value>(&answers)
+        else {
+            continue;
+        };
+        let lookup = |name: &str| answers.get(name).map_or(Value::Blank, to_value);
+        waves.insert(wave);
+        for r in rules.iter().filter(|r| r.survey == survey) {
+            let key = (r.index, cluster.clone(), wave);
+            match &r.rule {
+                Rule::PerResponse(e) => {
+                    per_response.insert(key, number(&expr::eval(e, &lookup)));
+                }
+                Rule::PerFirm {
+                    value,
+                    stat,
+                    divide_by,
+                } => {
+                    let v = expr::eval(value, &lookup);
+                    let slot = per_firm.entry(key).or_default();
+                    let x = match (stat, &v) {
+                        (Stat::Share, _) => Some(if expr::is_truthy(&v) { 100.0 } else { 0.0 }),
+                        _ => number(&v),
+                    };
+                    let d = divide_by.as_ref().map(|d| number(&expr::eval(d, &lookup)));
+                    // A ratio of sums counts only firms that answered both parts.
+                    match (x, d) {
+                        (Some(x), None) => slot.values.push(x),
+                        (Some(x), Some(Some(d))) => {
+                            slot.values.push(x);
+                            slot.divisors.push(d);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    for c in unknown_clusters {
+        diags.push(
+            Diagnostic::warning(
+                model::CLUSTERS_DIR,
+                format!("responses of cluster `{c}` are left out: it is not in the registry"),
+            )
+            .help(format!("add site/data/clusters/{c}.yaml")),
+        );
+    }
+    let mut values: Vec<ClusterValue> = Vec::new();
+    for ((index, cluster, wave), v) in per_response {
+        values.push(cluster_value(
+            &data.indicators[index],
+            cluster,
+            wave,
+            v,
+            1,
+            k,
+        ));
+    }
+    for ((index, cluster, wave), firms) in per_firm {
+        let ind = &data.indicators[index];
+        let n = firms.values.len();
+        values.push(cluster_value(
+            ind,
+            cluster,
+            wave,
+            firm_stat(ind, &firms),
+            n,
+            k,
+        ));
+    }
+    values.sort_by(|a, b| {
+        (&a.indicator, &a.cluster, a.wave).cmp(&(&b.indicator, &b.cluster, b.wave))
+    });
+    let waves: Vec<i64> = waves.into_iter().collect();
+    let groups = peer_groups(config, &data);
+    let distributions = distributions(&data, &values, &waves, &groups);
+    rank(&data, &mut values, &distributions, &waves);
+    Ok((
+        Snapshot {
+            k,
+            waves,
+            values,
+            distributions,
+        },
+        diags,
+    ))
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) if n.is_finite() => Some(*n),
+        _ => None,
+    }
+}
+
+fn firm_stat(ind: &Indicator, f: &FirmValues) -> Option<f64> {
+    let v = &f.values;
+    if v.is_empty() {
+        return None;
+    }
+    let stat = ind.stat.unwrap_or(Stat::Mean);
+    if !f.divisors.is_empty() {
+        let (num, den): (f64, f64) = (v.iter().sum(), f.divisors.iter().sum());
+        return (den != 0.0).then(|| (num / den - 1.0) * 100.0);
+    }
+    Some(match stat {
+        Stat::Sum => v.iter().sum(),
+        Stat::Mean | Stat::Share => v.iter().sum::<f64>() / v.len() as f64,
+        Stat::Median => stats(v).map_or(0.0, |s| s.median),
+        Stat::Nps => {
+            let promoters = v.iter().filter(|x| **x >= 9.0).count() as f64;
+            let detractors = v.iter().filter(|x| **x <= 6.0).count() as f64;
+            (promoters - detractors) / v.len() as f64 * 100.0
+        }
+    })
+}
+
+fn round_to(x: f64, decimals: u8) -> f64 {
+    let f = 10f64.powi(i32::from(decimals));
+    (x * f).round() / f
+}
+
+fn cluster_value(
+    ind: &Indicator,
+    cluster: String,
+    wave: i64,
+    value: Option<f64>,
+    n: usize,
+    k: usize,
+) -> ClusterValue {
+    // Member-firm figures from fewer than k firms are withheld; a manager's own answer is not.
+    let min = if ind.stat.is_some() {
+        ind.min_responses.max(k)
+    } else {
+        ind.min_responses
+    };
+    let suppressed = n < min;
+    ClusterValue {
+        cluster,
+        wave,
+        indicator: ind.id.clone(),
+        value: if suppressed {
+            None
+        } else {
+            value.map(|v| round_to(v, ind.decimals.max(2)))
+        },
+        n,
+        suppressed,
+        percentile: None,
+        light: None,
+        change: None,
+    }
+}
+
+fn distributions(
+    data: &Data,
+    values: &[ClusterValue],
+    waves: &[i64],
+    groups: &HashMap<String, Vec<String>>,
+) -> Vec<Distribution> {
+    let mut out = Vec::new();
+    for ind in &data.indicators {
+        for &wave in waves {
+            let mut by_group: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+            for v in values
+                .iter()
+                .filter(|v| v.indicator == ind.id && v.wave == wave)
+            {
+                let Some(x) = v.value else { continue };
+                for g in groups.get(&v.cluster).into_iter().flatten() {
+                    by_group.entry(g.as_str()).or_default().push(x);
+                }
+            }
+            for (group, xs) in by_group {
+                out.push(Distribution {
+                    indicator: ind.id.clone(),
+                    wave,
+                    group: group.to_string(),
+                    n: xs.len(),
+                    stats: if xs.len() >= MIN_PEERS {
+                        stats(&xs)
+                    } else {
+                        None
+                    },
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Percentile ranks and traffic lights against all clusters of the wave; change since the
+/// previous wave.
+fn rank(data: &Data, values: &mut [ClusterValue], dists: &[Distribution], waves: &[i64]) {
+    let national: HashMap<(String, i64), Vec<f64>> = {
+        let mut m: HashMap<(String, i64), Vec<f64>> = HashMap::new();
+        for v in values.iter() {
+            if let Some(x) = v.value {
+                m.entry((v.indicator.clone(), v.wave)).or_default().push(x);
+            }
+        }
+        m
+    };
+    let previous: HashMap<(String, String, i64), f64> = values
+        .iter()
+        .filter_map(|v| Some(((v.indicator.clone(), v.cluster.clone(), v.wave), v.value?)))
+        .collect();
+    for v in values.iter_mut() {
+        let Some(x) = v.value else { continue };
+        let direction = data
+            .indicators
+            .iter()
+            .find(|i| i.id == v.indicator)
+            .map_or(Direction::Context, |i| i.direction);
+        let all = dists
+            .iter()
+            .find(|d| d.indicator == v.indicator && d.wave == v.wave && d.group == "all");
+        if let (Some(s), Some(xs)) = (
+            all.and_then(|d| d.stats.as_ref()),
+            national.get(&(v.indicator.clone(), v.wave)),
+        ) {
+            v.percentile = Some(round_to(percentile_rank(xs, x), 1));
+            v.light = light(direction, s, x).map(str::to_string);
+        }
+        let before = waves.iter().rev().find(|w| **w < v.wave);
+        if let Some(p) =
+            before.and_then(|w| previous.get(&(v.indicator.clone(), v.cluster.clone(), *w)))
+        {
+            v.change = Some(round_to(x - p, 2));
+        }
+    }
+}
+
+/// Writes `aggregates.json` and one CSV per indicator into `dir`.
+pub fn write_snapshot(snapshot: &Snapshot, dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir.join("indicators"))?;
+    std::fs::write(
+        dir.join("aggregates.json"),
+        serde_json::to_string_pretty(snapshot).unwrap_or_default(),
+    )?;
+    let mut by_indicator: BTreeMap<&str, Vec<&ClusterValue>> = BTreeMap::new();
+    for v in &snapshot.values {
+        by_indicator
+            .entry(v.indicator.as_str())
+            .or_default()
+            .push(v);
+    }
+    for (id, rows) in by_indicator {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record([
+            "cluster",
+            "wave",
+            "value",
+            "responses",
+            "withheld",
+            "percentile",
+            "light",
+            "change",
+        ]);
+        for r in rows {
+            let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+            let _ = w.write_record([
+                r.cluster.clone(),
+                r.wave.to_string(),
+                opt(r.value),
+                r.n.to_string(),
+                r.suppressed.to_string(),
+                opt(r.percentile),
+                r.light.clone().unwrap_or_default(),
+                opt(r.change),
+            ]);
+        }
+        std::fs::write(
+            dir.join("indicators").join(format!("{id}.csv")),
+            w.into_inner().unwrap_or_default(),
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate_and_ties_count_half() {
+        let s = stats(&[1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
+        assert_eq!((s.p25, s.median, s.p75), (2.0, 3.0, 4.0));
+        let s = stats(&[10.0, 20.0, 30.0, 40.0]).unwrap();
+        assert_eq!((s.p25, s.median, s.p75), (17.5, 25.0, 32.5));
+        assert_eq!(percentile_rank(&[1.0, 2.0, 2.0, 3.0], 2.0), 50.0);
+        assert_eq!(percentile_rank(&[5.0, 5.0, 5.0, 5.0, 5.0], 5.0), 50.0);
+    }
+
+    #[test]
+    fn traffic_lights_reverse_when_lower_is_better() {
+        let s = stats(&[1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
+        assert_eq!(light(Direction::Up, &s, 4.0), Some("green"));
+        assert_eq!(light(Direction::Up, &s, 1.5), Some("red"));
+        assert_eq!(light(Direction::Up, &s, 3.0), Some("yellow"));
+        assert_eq!(light(Direction::Down, &s, 1.5), Some("green"));
+        assert_eq!(light(Direction::Down, &s, 4.5), Some("red"));
+        assert_eq!(light(Direction::Context, &s, 4.5), None);
+    }
+}

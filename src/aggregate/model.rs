@@ -1,0 +1,248 @@
+//! What maintainers edit for the benchmarking system: the cluster registry
+//! (`site/data/clusters/*.yaml`), the indicator set (`site/data/indicators.yaml`) and the
+//! international reference values (`site/data/references/*.yaml`).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, display_path};
+use crate::survey::model::Text;
+use crate::yaml;
+
+pub const CLUSTERS_DIR: &str = "site/data/clusters";
+pub const INDICATORS_FILE: &str = "site/data/indicators.yaml";
+pub const REFERENCES_DIR: &str = "site/data/references";
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Labels {
+    #[serde(default)]
+    pub esca: Option<String>,
+    #[serde(default)]
+    pub eccp: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub title: String,
+    pub url: String,
+}
+
+/// A cluster of the registry.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cluster {
+    pub id: String,
+    pub name: Text,
+    #[serde(default)]
+    pub short_name: Option<String>,
+    pub province: String,
+    #[serde(default)]
+    pub nace: Vec<String>,
+    #[serde(default)]
+    pub founded: Option<i64>,
+    #[serde(default)]
+    pub legal_form: Option<String>,
+    #[serde(default)]
+    pub maturity: Option<String>,
+    #[serde(default)]
+    pub host: Option<Text>,
+    #[serde(default)]
+    pub website: Option<String>,
+    #[serde(default)]
+    pub priority: bool,
+    #[serde(default)]
+    pub centre: Option<String>,
+    #[serde(default = "no_labels")]
+    pub labels: Labels,
+    #[serde(default)]
+    pub sample: bool,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+fn no_labels() -> Labels {
+    Labels {
+        esca: None,
+        eccp: false,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Up,
+    Down,
+    Context,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stat {
+    Sum,
+    Mean,
+    Median,
+    Share,
+    Nps,
+}
+
+/// One benchmark indicator.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub id: String,
+    pub name: Text,
+    pub definition: Text,
+    pub area: String,
+    pub unit: Text,
+    #[serde(default)]
+    pub decimals: u8,
+    pub direction: Direction,
+    pub survey: String,
+    /// Per response of the cluster-manager survey.
+    #[serde(default)]
+    pub formula: Option<String>,
+    /// Per member firm, then `stat` over the cluster's firms.
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub stat: Option<Stat>,
+    /// Ratio of sums: Σvalue / Σdivide_by − 1, in %.
+    #[serde(default)]
+    pub divide_by: Option<String>,
+    #[serde(default = "one")]
+    pub min_responses: usize,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+fn one() -> usize {
+    1
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorFile {
+    pub indicators: Vec<Indicator>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceSource {
+    pub title: String,
+    pub url: String,
+    #[serde(default)]
+    pub year: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceValue {
+    pub indicator: String,
+    pub value: Option<f64>,
+    pub kind: String,
+    #[serde(default)]
+    pub year: Option<i64>,
+    pub verified: bool,
+    #[serde(default)]
+    pub note: Option<Text>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceFile {
+    pub source: ReferenceSource,
+    pub values: Vec<ReferenceValue>,
+}
+
+/// A reference value with its source, as shown beside Kume's own figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reference {
+    pub value: ReferenceValue,
+    pub source: ReferenceSource,
+}
+
+/// Everything the benchmarking pages and `kume aggregate` read.
+#[derive(Debug, Clone, Default)]
+pub struct Data {
+    pub clusters: Vec<Cluster>,
+    pub indicators: Vec<Indicator>,
+    pub references: Vec<Reference>,
+}
+
+fn yaml_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn read<T: serde::de::DeserializeOwned>(
+    config: &Config,
+    path: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let file = display_path(&config.root, path);
+    match std::fs::read_to_string(path) {
+        Ok(text) => yaml::parse(&text, &file, 0).map_err(|d| diags.push(d)).ok(),
+        Err(e) => {
+            diags.push(Diagnostic::error(&file, format!("cannot read: {e}")));
+            None
+        }
+    }
+}
+
+/// Reads the registry, indicators and references (all optional: a site may have none).
+pub fn load(config: &Config) -> (Data, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut data = Data::default();
+    for path in yaml_files(&config.path(CLUSTERS_DIR)) {
+        if let Some(c) = read::<Cluster>(config, &path, &mut diags) {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if c.id != stem {
+                diags.push(
+                    Diagnostic::error(
+                        display_path(&config.root, &path),
+                        format!("cluster id `{}` differs from the file name `{stem}`", c.id),
+                    )
+                    .help(format!(
+                        "rename the file to {}.yaml or the id to `{stem}`",
+                        c.id
+                    )),
+                );
+                continue;
+            }
+            data.clusters.push(c);
+        }
+    }
+    let indicators = config.path(INDICATORS_FILE);
+    if indicators.exists() {
+        if let Some(f) = read::<IndicatorFile>(config, &indicators, &mut diags) {
+            data.indicators = f.indicators;
+        }
+    }
+    for path in yaml_files(&config.path(REFERENCES_DIR)) {
+        if let Some(f) = read::<ReferenceFile>(config, &path, &mut diags) {
+            data.references
+                .extend(f.values.into_iter().map(|value| Reference {
+                    value,
+                    source: f.source.clone(),
+                }));
+        }
+    }
+    (data, diags)
+}

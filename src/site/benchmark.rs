@@ -1,0 +1,707 @@
+//! The benchmarking pages: cluster directory, cluster profiles, the benchmark overview and one
+//! page per indicator, plus the open-data copy of the snapshot. Charts are inline SVG made at
+//! build time, each with a text alternative and its numbers in a table beside it.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use minijinja::context;
+use serde::Serialize;
+
+use super::Site;
+use crate::aggregate::model::{self, Cluster, Data, Direction, Indicator};
+use crate::aggregate::{self, Snapshot, Stats};
+use crate::config::{Config, Strings};
+use crate::diagnostics::Diagnostic;
+use crate::render::views::to_value;
+use crate::survey::compile::Compiled;
+use crate::survey::model::{Choice, Text};
+use crate::text::{Collation, format_number, slugify};
+
+/// The registry, indicators, references and (when given) the snapshot.
+#[derive(Debug, Default)]
+pub struct Bench {
+    pub data: Data,
+    pub snapshot: Option<Snapshot>,
+    pub snapshot_dir: Option<PathBuf>,
+    lists: std::collections::BTreeMap<String, Vec<Choice>>,
+}
+
+impl Bench {
+    pub fn load(
+        config: &Config,
+        surveys: &[Compiled],
+        snapshot: Option<&Path>,
+    ) -> (Bench, Vec<Diagnostic>) {
+        let (data, mut diags) = model::load(config);
+        // `check` reads the files again: keep only what it adds (the formula checks).
+        let extra: Vec<Diagnostic> = aggregate::check(config, surveys)
+            .into_iter()
+            .filter(|d| !diags_contains(&diags, d))
+            .collect();
+        diags.extend(extra);
+        let mut lists_diags = Vec::new();
+        let lists = crate::survey::compile::load_builtin_lists(config, &mut lists_diags);
+        let snap = snapshot.and_then(|p| {
+            match std::fs::read_to_string(p).map(|t| serde_json::from_str::<Snapshot>(&t)) {
+                Ok(Ok(s)) => Some(s),
+                Ok(Err(e)) => {
+                    diags.push(
+                        Diagnostic::error(
+                            p.display().to_string(),
+                            format!("the snapshot is not valid: {e}"),
+                        )
+                        .help("make it again with `kume aggregate`"),
+                    );
+                    None
+                }
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error(
+                            p.display().to_string(),
+                            format!("cannot read the snapshot: {e}"),
+                        )
+                        .help("pass the aggregates.json written by `kume aggregate`"),
+                    );
+                    None
+                }
+            }
+        });
+        let snapshot_dir = snap
+            .as_ref()
+            .and_then(|_| snapshot.and_then(Path::parent).map(Path::to_path_buf));
+        (
+            Bench {
+                data,
+                snapshot: snap,
+                snapshot_dir,
+                lists,
+            },
+            diags,
+        )
+    }
+
+    fn label(&self, list: &str, code: &str, lang: &str) -> String {
+        self.lists
+            .get(list)
+            .and_then(|l| l.iter().find(|c| c.code == code))
+            .and_then(|c| c.label.get(lang).cloned())
+            .unwrap_or_else(|| code.to_string())
+    }
+}
+
+fn diags_contains(list: &[Diagnostic], d: &Diagnostic) -> bool {
+    list.iter()
+        .any(|x| x.file == d.file && x.message == d.message)
+}
+
+/// One benchmark page.
+#[derive(Debug, Clone)]
+pub enum Page {
+    Directory,
+    Profile(usize),
+    Overview,
+    Indicator(usize),
+}
+
+pub fn directory_url(config: &Config, strings: &Strings, lang: &str) -> Option<String> {
+    Some(format!(
+        "{}{}/",
+        config.language_prefix(lang),
+        strings.get(lang, "clusters_slug")?
+    ))
+}
+
+pub fn overview_url(config: &Config, strings: &Strings, lang: &str) -> Option<String> {
+    Some(format!(
+        "{}{}/",
+        config.language_prefix(lang),
+        strings.get(lang, "benchmark_slug")?
+    ))
+}
+
+fn indicator_url(
+    config: &Config,
+    strings: &Strings,
+    lang: &str,
+    ind: &Indicator,
+) -> Option<String> {
+    Some(format!(
+        "{}{}/",
+        overview_url(config, strings, lang)?,
+        slugify(&ind.id)
+    ))
+}
+
+fn profile_url(config: &Config, strings: &Strings, lang: &str, c: &Cluster) -> Option<String> {
+    Some(format!(
+        "{}{}/",
+        directory_url(config, strings, lang)?,
+        c.id
+    ))
+}
+
+/// Open data: where the snapshot is published.
+pub fn data_url() -> &'static str {
+    "/veri/"
+}
+
+/// Every benchmark page in every language.
+pub fn pages(site: &Site) -> Vec<(Page, String)> {
+    let bench = &site.bench;
+    if bench.data.clusters.is_empty() && bench.data.indicators.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for lang in site.content.homes.keys() {
+        out.push((Page::Directory, lang.clone()));
+        out.extend((0..bench.data.clusters.len()).map(|i| (Page::Profile(i), lang.clone())));
+        if !bench.data.indicators.is_empty() {
+            out.push((Page::Overview, lang.clone()));
+            out.extend(
+                (0..bench.data.indicators.len()).map(|i| (Page::Indicator(i), lang.clone())),
+            );
+        }
+    }
+    out
+}
+
+/// URL paths of the benchmark pages, for link checking.
+pub fn urls(config: &Config, strings: &Strings, bench: &Bench) -> Vec<String> {
+    let mut out = Vec::new();
+    for l in &config.languages {
+        let lang = &l.code;
+        out.extend(directory_url(config, strings, lang).map(|u| format!("{u}index.html")));
+        out.extend(overview_url(config, strings, lang).map(|u| format!("{u}index.html")));
+        for c in &bench.data.clusters {
+            out.extend(profile_url(config, strings, lang, c).map(|u| format!("{u}index.html")));
+        }
+        for i in &bench.data.indicators {
+            out.extend(indicator_url(config, strings, lang, i).map(|u| format!("{u}index.html")));
+        }
+    }
+    if let Some(s) = &bench.snapshot {
+        out.push(format!("{}aggregates.json", data_url()));
+        let mut ids: Vec<&String> = s.values.iter().map(|v| &v.indicator).collect();
+        ids.dedup();
+        out.extend(
+            ids.into_iter()
+                .map(|id| format!("{}indicators/{id}.csv", data_url())),
+        );
+    }
+    out
+}
+
+/// The snapshot's files for the open-data folder, as (URL path, body).
+pub fn open_data(site: &Site) -> Vec<(String, String)> {
+    let Some(dir) = &site.bench.snapshot_dir else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Ok(body) = std::fs::read_to_string(dir.join("aggregates.json")) {
+        out.push((format!("{}aggregates.json", data_url()), body));
+    }
+    if let Ok(rd) = std::fs::read_dir(dir.join("indicators")) {
+        for e in rd.filter_map(Result::ok) {
+            if let (Some(name), Ok(body)) = (
+                e.file_name().to_str().map(str::to_string),
+                std::fs::read_to_string(e.path()),
+            ) {
+                out.push((format!("{}indicators/{name}", data_url()), body));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn pick(t: &Text, lang: &str) -> String {
+    t.get(lang).cloned().unwrap_or_default()
+}
+
+fn t(site: &Site, lang: &str, key: &str) -> String {
+    site.strings.get(lang, key).unwrap_or(key).to_string()
+}
+
+fn number(x: f64, decimals: u8, lang: &str) -> String {
+    format_number(x, usize::from(decimals), lang)
+}
+
+#[derive(Serialize)]
+struct ClusterRow {
+    url: String,
+    name: String,
+    short_name: String,
+    province: String,
+    sectors: Vec<String>,
+    maturity: String,
+    sample: bool,
+    priority: bool,
+}
+
+fn cluster_row(site: &Site, c: &Cluster, lang: &str) -> ClusterRow {
+    let bench = &site.bench;
+    ClusterRow {
+        url: profile_url(&site.config, &site.strings, lang, c).unwrap_or_default(),
+        name: pick(&c.name, lang),
+        short_name: c.short_name.clone().unwrap_or_else(|| pick(&c.name, lang)),
+        province: bench.label("iller", &c.province, lang),
+        sectors: c
+            .nace
+            .iter()
+            .map(|d| bench.label("nace_bolumleri", d, lang))
+            .collect(),
+        maturity: c
+            .maturity
+            .as_ref()
+            .map(|m| t(site, lang, &format!("maturity_{m}")))
+            .unwrap_or_else(|| t(site, lang, "unknown")),
+        sample: c.sample,
+        priority: c.priority,
+    }
+}
+
+#[derive(Serialize)]
+struct IndicatorRow {
+    id: String,
+    url: String,
+    name: String,
+    unit: String,
+    value: String,
+    n: usize,
+    withheld: bool,
+    median: String,
+    peers: String,
+    reference: String,
+    light: Option<String>,
+    light_text: String,
+    change: String,
+    chart: String,
+}
+
+#[derive(Serialize)]
+struct AreaView {
+    title: String,
+    rows: Vec<IndicatorRow>,
+}
+
+fn stats_range(s: Option<&Stats>, decimals: u8, lang: &str) -> Option<String> {
+    s.map(|s| {
+        format!(
+            "{} – {}",
+            number(s.p25, decimals, lang),
+            number(s.p75, decimals, lang)
+        )
+    })
+}
+
+/// A horizontal bar from the national minimum to maximum: the P25–P75 band, the median and
+/// the cluster's own value. Text alternative in `label`.
+fn position_svg(s: &Stats, x: f64, label: &str) -> String {
+    let (lo, hi) = (s.min.min(x), s.max.max(x));
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let px = |v: f64| 4.0 + (v - lo) / span * 152.0;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg class=\"position\" viewBox=\"0 0 160 20\" width=\"160\" height=\"20\" role=\"img\" aria-label=\"{}\">\
+<line x1=\"4\" y1=\"10\" x2=\"156\" y2=\"10\" class=\"axis\"/>\
+<rect x=\"{:.1}\" y=\"4\" width=\"{:.1}\" height=\"12\" class=\"iqr\"/>\
+<line x1=\"{:.1}\" y1=\"2\" x2=\"{:.1}\" y2=\"18\" class=\"median\"/>\
+<circle cx=\"{:.1}\" cy=\"10\" r=\"4.5\" class=\"own\"/></svg>",
+        html_escape(label),
+        px(s.p25),
+        (px(s.p75) - px(s.p25)).max(1.0),
+        px(s.median),
+        px(s.median),
+        px(x)
+    );
+    svg
+}
+
+/// Every cluster's value as a dot on one axis, the P25–P75 band shaded and the median marked.
+fn distribution_svg(values: &[f64], s: &Stats, label: &str) -> String {
+    let (lo, hi) = (s.min, s.max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let px = |v: f64| 10.0 + (v - lo) / span * 580.0;
+    let mut svg = format!(
+        "<svg class=\"distribution\" viewBox=\"0 0 600 60\" role=\"img\" aria-label=\"{}\"><rect x=\"{:.1}\" y=\"10\" width=\"{:.1}\" height=\"30\" class=\"iqr\"/><line x1=\"10\" y1=\"25\" x2=\"590\" y2=\"25\" class=\"axis\"/>",
+        html_escape(label),
+        px(s.p25),
+        (px(s.p75) - px(s.p25)).max(1.0)
+    );
+    for v in values {
+        let _ = write!(
+            svg,
+            "<circle cx=\"{:.1}\" cy=\"25\" r=\"5\" class=\"dot\"/>",
+            px(*v)
+        );
+    }
+    let _ = write!(
+        svg,
+        "<line x1=\"{0:.1}\" y1=\"5\" x2=\"{0:.1}\" y2=\"45\" class=\"median\"/></svg>",
+        px(s.median)
+    );
+    svg
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn reference_text(site: &Site, ind: &Indicator, lang: &str) -> String {
+    site.bench
+        .data
+        .references
+        .iter()
+        .filter(|r| r.value.indicator == ind.id && r.value.verified)
+        .filter_map(|r| {
+            let v = r.value.value?;
+            Some(format!(
+                "{} {} ({})",
+                t(site, lang, &format!("reference_{}", r.value.kind)),
+                number(v, ind.decimals.max(1), lang),
+                r.source.title
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn indicator_rows(site: &Site, c: &Cluster, lang: &str, area: &str) -> Vec<IndicatorRow> {
+    let bench = &site.bench;
+    let snapshot = bench.snapshot.as_ref();
+    let wave = snapshot.and_then(Snapshot::latest_wave);
+    bench
+        .data
+        .indicators
+        .iter()
+        .filter(|i| i.area == area)
+        .map(|ind| {
+            let v = snapshot
+                .zip(wave)
+                .and_then(|(s, w)| s.value(&c.id, &ind.id, w));
+            let all = snapshot
+                .zip(wave)
+                .and_then(|(s, w)| s.distribution(&ind.id, w, "all"))
+                .and_then(|d| d.stats.as_ref());
+            let peers = c
+                .maturity
+                .as_ref()
+                .and_then(|m| {
+                    snapshot
+                        .zip(wave)
+                        .and_then(|(s, w)| s.distribution(&ind.id, w, &format!("maturity:{m}")))
+                })
+                .and_then(|d| d.stats.as_ref());
+            let value = v.and_then(|v| v.value);
+            let value_text = match (v, value) {
+                (_, Some(x)) => number(x, ind.decimals, lang),
+                (Some(v), None) if v.suppressed => t(site, lang, "not_enough_answers"),
+                _ => "—".into(),
+            };
+            let light_text = v
+                .and_then(|v| v.light.as_ref())
+                .map(|l| t(site, lang, &format!("light_{l}")))
+                .unwrap_or_default();
+            IndicatorRow {
+                id: ind.id.clone(),
+                url: indicator_url(&site.config, &site.strings, lang, ind).unwrap_or_default(),
+                name: pick(&ind.name, lang),
+                unit: pick(&ind.unit, lang),
+                n: v.map_or(0, |v| v.n),
+                withheld: v.is_some_and(|v| v.suppressed),
+                median: all
+                    .map(|s| number(s.median, ind.decimals, lang))
+                    .unwrap_or_else(|| t(site, lang, "not_enough_clusters")),
+                peers: stats_range(peers, ind.decimals, lang)
+                    .unwrap_or_else(|| t(site, lang, "not_enough_clusters")),
+                reference: reference_text(site, ind, lang),
+                light: v.and_then(|v| v.light.clone()),
+                change: v
+                    .and_then(|v| v.change)
+                    .map(|c| {
+                        format!(
+                            "{}{}",
+                            if c > 0.0 { "+" } else { "" },
+                            number(c, ind.decimals, lang)
+                        )
+                    })
+                    .unwrap_or_default(),
+                chart: match (all, value) {
+                    (Some(s), Some(x)) => position_svg(
+                        s,
+                        x,
+                        &format!(
+                            "{}: {} {}, {} {}",
+                            pick(&ind.name, lang),
+                            value_text,
+                            pick(&ind.unit, lang),
+                            t(site, lang, "national_median"),
+                            number(s.median, ind.decimals, lang)
+                        ),
+                    ),
+                    _ => String::new(),
+                },
+                value: value_text,
+                light_text,
+            }
+        })
+        .collect()
+}
+
+const AREAS: [&str; 6] = [
+    "structure",
+    "governance",
+    "financing",
+    "services",
+    "interaction",
+    "achievements",
+];
+
+#[derive(Serialize)]
+struct DistRow {
+    wave: i64,
+    group: String,
+    n: usize,
+    withheld: bool,
+    min: String,
+    p25: String,
+    median: String,
+    p75: String,
+    max: String,
+}
+
+/// Renders one benchmark page; returns its URL path and HTML.
+pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), Diagnostic> {
+    let (config, strings, bench) = (&site.config, &site.strings, &site.bench);
+    let site_value = site.site_values.get(lang).cloned().unwrap_or_default();
+    let missing = || {
+        Diagnostic::error(
+            "site/i18n",
+            format!("`clusters_slug` or `benchmark_slug` is missing in `{lang}`"),
+        )
+    };
+    let alternates = |f: &dyn Fn(&str) -> Option<String>| -> Vec<(String, String)> {
+        site.content
+            .homes
+            .keys()
+            .filter_map(|l| Some((l.clone(), f(l)?)))
+            .collect()
+    };
+    let data_link = bench.snapshot.as_ref().map(|_| data_url().to_string());
+    let (template, url, ctx) = match page {
+        Page::Directory => {
+            let url = directory_url(config, strings, lang).ok_or_else(missing)?;
+            let view = super::pages::special_view(
+                site,
+                "clusters",
+                &t(site, lang, "clusters_title"),
+                &url,
+                lang,
+                alternates(&|l| directory_url(config, strings, l)),
+            );
+            let collation = Collation::for_language(lang);
+            let mut rows: Vec<ClusterRow> = bench
+                .data
+                .clusters
+                .iter()
+                .map(|c| cluster_row(site, c, lang))
+                .collect();
+            rows.sort_by(|a, b| collation.compare(&a.name, &b.name));
+            (
+                "benchmark/directory.html",
+                url,
+                context! { site => site_value, page => to_value(&view), clusters => to_value(&rows), data => data_link, lang => lang },
+            )
+        }
+        Page::Profile(i) => {
+            let c = &bench.data.clusters[*i];
+            let url = profile_url(config, strings, lang, c).ok_or_else(missing)?;
+            let view = super::pages::special_view(
+                site,
+                "cluster",
+                &pick(&c.name, lang),
+                &url,
+                lang,
+                alternates(&|l| profile_url(config, strings, l, c)),
+            );
+            let areas: Vec<AreaView> = AREAS
+                .iter()
+                .map(|a| AreaView {
+                    title: t(site, lang, &format!("area_{a}")),
+                    rows: indicator_rows(site, c, lang, a),
+                })
+                .filter(|a| !a.rows.is_empty())
+                .collect();
+            let facts = cluster_row(site, c, lang);
+            let ctx = context! {
+                site => site_value, page => to_value(&view), cluster => to_value(c), facts => to_value(&facts),
+                host => c.host.as_ref().map(|h| pick(h, lang)), areas => to_value(&areas),
+                wave => bench.snapshot.as_ref().and_then(Snapshot::latest_wave), data => data_link,
+                directory => directory_url(config, strings, lang), lang => lang,
+            };
+            ("benchmark/profile.html", url, ctx)
+        }
+        Page::Overview => {
+            let url = overview_url(config, strings, lang).ok_or_else(missing)?;
+            let view = super::pages::special_view(
+                site,
+                "benchmark",
+                &t(site, lang, "benchmark_title"),
+                &url,
+                lang,
+                alternates(&|l| overview_url(config, strings, l)),
+            );
+            #[derive(Serialize)]
+            struct Item {
+                id: String,
+                url: String,
+                name: String,
+                direction: String,
+            }
+            let areas: Vec<(String, Vec<Item>)> = AREAS
+                .iter()
+                .map(|a| {
+                    let items = bench
+                        .data
+                        .indicators
+                        .iter()
+                        .filter(|i| i.area == *a)
+                        .map(|i| Item {
+                            id: i.id.clone(),
+                            url: indicator_url(config, strings, lang, i).unwrap_or_default(),
+                            name: pick(&i.name, lang),
+                            direction: t(
+                                site,
+                                lang,
+                                &format!("direction_{}", direction_key(i.direction)),
+                            ),
+                        })
+                        .collect();
+                    (t(site, lang, &format!("area_{a}")), items)
+                })
+                .filter(|(_, items): &(String, Vec<Item>)| !items.is_empty())
+                .collect();
+            let k = bench.snapshot.as_ref().map_or(5, |s| s.k);
+            (
+                "benchmark/overview.html",
+                url,
+                context! { site => site_value, page => to_value(&view), areas => to_value(&areas), k => k, peers => aggregate::MIN_PEERS, data => data_link, lang => lang },
+            )
+        }
+        Page::Indicator(i) => {
+            let ind = &bench.data.indicators[*i];
+            let url = indicator_url(config, strings, lang, ind).ok_or_else(missing)?;
+            let view = super::pages::special_view(
+                site,
+                "indicator",
+                &format!("{} · {}", ind.id, pick(&ind.name, lang)),
+                &url,
+                lang,
+                alternates(&|l| indicator_url(config, strings, l, ind)),
+            );
+            let mut rows = Vec::new();
+            let mut chart = String::new();
+            if let Some(s) = &bench.snapshot {
+                for d in s.distributions.iter().filter(|d| d.indicator == ind.id) {
+                    let f = |x: f64| number(x, ind.decimals, lang);
+                    rows.push(DistRow {
+                        wave: d.wave,
+                        group: group_label(site, &d.group, lang),
+                        n: d.n,
+                        withheld: d.stats.is_none(),
+                        min: d.stats.as_ref().map(|s| f(s.min)).unwrap_or_default(),
+                        p25: d.stats.as_ref().map(|s| f(s.p25)).unwrap_or_default(),
+                        median: d.stats.as_ref().map(|s| f(s.median)).unwrap_or_default(),
+                        p75: d.stats.as_ref().map(|s| f(s.p75)).unwrap_or_default(),
+                        max: d.stats.as_ref().map(|s| f(s.max)).unwrap_or_default(),
+                    });
+                }
+                if let Some(w) = s.latest_wave() {
+                    if let Some(st) = s
+                        .distribution(&ind.id, w, "all")
+                        .and_then(|d| d.stats.as_ref())
+                    {
+                        let values: Vec<f64> = s
+                            .values
+                            .iter()
+                            .filter(|v| v.indicator == ind.id && v.wave == w)
+                            .filter_map(|v| v.value)
+                            .collect();
+                        let label = format!(
+                            "{} {w}: {} {}, P25 {}, {} {}, P75 {}",
+                            pick(&ind.name, lang),
+                            st.n,
+                            t(site, lang, "clusters_word"),
+                            number(st.p25, ind.decimals, lang),
+                            t(site, lang, "national_median"),
+                            number(st.median, ind.decimals, lang),
+                            number(st.p75, ind.decimals, lang)
+                        );
+                        chart = distribution_svg(&values, st, &label);
+                    }
+                }
+            }
+            let refs: Vec<serde_json::Value> = bench
+                .data
+                .references
+                .iter()
+                .filter(|r| r.value.indicator == ind.id)
+                .map(|r| {
+                    serde_json::json!({
+                        "value": r.value.value.map(|v| number(v, ind.decimals.max(1), lang)),
+                        "kind": t(site, lang, &format!("reference_{}", r.value.kind)),
+                        "year": r.value.year, "verified": r.value.verified,
+                        "note": r.value.note.as_ref().map(|n| pick(n, lang)),
+                        "title": r.source.title, "url": r.source.url,
+                    })
+                })
+                .collect();
+            let ctx = context! {
+                site => site_value, page => to_value(&view), indicator => to_value(ind),
+                name => pick(&ind.name, lang), definition => pick(&ind.definition, lang), unit => pick(&ind.unit, lang),
+                area => t(site, lang, &format!("area_{}", ind.area)),
+                direction => t(site, lang, &format!("direction_{}", direction_key(ind.direction))),
+                rows => to_value(&rows), chart => minijinja::Value::from_safe_string(chart), references => to_value(&refs),
+                overview => overview_url(config, strings, lang), data => data_link, lang => lang,
+            };
+            ("benchmark/indicator.html", url, ctx)
+        }
+    };
+    let html = site.templates.render(template, ctx, None)?;
+    Ok((url, html))
+}
+
+fn direction_key(d: Direction) -> &'static str {
+    match d {
+        Direction::Up => "up",
+        Direction::Down => "down",
+        Direction::Context => "context",
+    }
+}
+
+fn group_label(site: &Site, group: &str, lang: &str) -> String {
+    match group.split_once(':') {
+        None => t(site, lang, "group_all"),
+        Some(("maturity", m)) => format!(
+            "{}: {}",
+            t(site, lang, "group_maturity"),
+            t(site, lang, &format!("maturity_{m}"))
+        ),
+        Some(("section", s)) => format!(
+            "{}: {}",
+            t(site, lang, "group_section"),
+            site.bench.label("nace_bolumler", s, lang)
+        ),
+        Some(("region", r)) => format!(
+            "{}: {}",
+            t(site, lang, "group_region"),
+            site.bench.label("ibbs_bolgeler", r, lang)
+        ),
+        Some((_, other)) => other.to_string(),
+    }
+}
