@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod benchmark;
 mod build;
 mod collect;
 mod errors;

@@ -1,0 +1,246 @@
+//! The benchmarking system end to end: answers through the real collector, `kume aggregate`,
+//! `kume build --aggregates`, and the published numbers checked against hand-computed ones.
+
+use crate::harness::{Server, TestSite, request};
+
+fn kume(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kume"))
+        .args(args)
+        .env("CI", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "kume {args:?} failed:\n{stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Invites `clusters` (one manager each) or firms of a cluster; returns the tokens.
+fn invite(site: &TestSite, db: &str, survey: &str, roster: &str) -> Vec<String> {
+    let path = site.root.join(format!("roster-{survey}.csv"));
+    std::fs::write(&path, roster).unwrap();
+    let links = kume(&[
+        "invite",
+        "--root",
+        site.root.to_str().unwrap(),
+        "--db",
+        db,
+        "--survey",
+        survey,
+        "--roster",
+        path.to_str().unwrap(),
+    ]);
+    links
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split("t=")
+                .nth(1)
+                .unwrap()
+                .split('&')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+fn submit(server: &Server, survey: &str, token: &str, fields: &str) {
+    let body = format!("{fields}&_lang=tr&_token={token}");
+    let (status, _, page) = request(
+        server.addr,
+        "POST",
+        &format!("/api/v1/surveys/{survey}/responses"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        body.as_bytes(),
+    );
+    assert_eq!(status, 303, "{survey} {fields}: {page}");
+}
+
+fn set_wave(site: &TestSite, wave: i64) {
+    for survey in ["yonetici", "firma"] {
+        let path = site.root.join(format!("surveys/{survey}.yaml"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let old = text
+            .lines()
+            .find(|l| l.starts_with("wave:"))
+            .unwrap()
+            .to_string();
+        std::fs::write(&path, text.replace(&old, &format!("wave: {wave}"))).unwrap();
+    }
+}
+
+#[test]
+fn answers_become_published_benchmarks() {
+    let site = TestSite::fixture("benchmark");
+    let db = site.root.join("data/kume.sqlite");
+    let db_arg = db.to_str().unwrap().to_string();
+    let args = ["--db", db_arg.as_str(), "--rate-limit", "0"];
+
+    // Wave 2025: one cluster answers.
+    let server = Server::start(&site, &args);
+    let t = invite(&site, &db_arg, "yonetici", "cluster\nk1\n");
+    submit(&server, "yonetici", &t[0], "uye=8");
+    drop(server);
+
+    // Wave 2026: every cluster; one without a budget; firms of k1 (5) and k2 (3).
+    set_wave(&site, 2026);
+    let server = Server::start(&site, &args);
+    let managers = invite(
+        &site,
+        &db_arg,
+        "yonetici",
+        "cluster\nk1\nk2\nk3\nk4\nk5\nk6\n",
+    );
+    let answers = [
+        "uye=10&butce=100&kamu=50&notlar=GIZLI-NOT-7731",
+        "uye=20&butce=200&kamu=20",
+        "uye=20&butce=100&kamu=10",
+        "uye=30",
+        "uye=40&butce=100&kamu=40",
+        "uye=50&butce=100&kamu=30",
+    ];
+    for (token, fields) in managers.iter().zip(answers) {
+        submit(&server, "yonetici", token, fields);
+    }
+    let firms = invite(
+        &site,
+        &db_arg,
+        "firma",
+        "firm,cluster\nA,k1\nB,k1\nC,k1\nD,k1\nE,k1\nF,k2\nG,k2\nH,k2\n",
+    );
+    for (token, score) in firms.iter().zip([5, 4, 4, 3, 5, 5, 5, 4]) {
+        submit(&server, "firma", token, &format!("memnuniyet={score}"));
+    }
+    drop(server);
+
+    let root = site.root.to_str().unwrap().to_string();
+    let out = site.root.join("agg");
+    kume(&[
+        "aggregate",
+        "--root",
+        &root,
+        "--db",
+        &db_arg,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let snapshot: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("aggregates.json")).unwrap())
+            .unwrap();
+    let value = |cluster: &str, ind: &str, wave: i64| -> serde_json::Value {
+        snapshot["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["cluster"] == cluster && v["indicator"] == ind && v["wave"] == wave)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let dist = |ind: &str, group: &str| -> serde_json::Value {
+        snapshot["distributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["indicator"] == ind && d["wave"] == 2026 && d["group"] == group)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(snapshot["waves"], serde_json::json!([2025, 2026]));
+
+    // Members: 10, 20, 20, 30, 40, 50 → P25 20, median 25, P75 37.5.
+    assert_eq!(
+        dist("UYE", "all")["stats"],
+        serde_json::json!({"n": 6, "min": 10.0, "p25": 20.0, "median": 25.0, "p75": 37.5, "max": 50.0})
+    );
+    assert_eq!(
+        value("k2", "UYE", 2026)["percentile"],
+        33.3,
+        "ties count half"
+    );
+    assert_eq!(value("k3", "UYE", 2026)["percentile"], 33.3);
+    assert_eq!(value("k1", "UYE", 2026)["light"], "red");
+    assert_eq!(value("k2", "UYE", 2026)["light"], "yellow");
+    assert_eq!(value("k6", "UYE", 2026)["light"], "green");
+    assert_eq!(
+        value("k1", "UYE", 2026)["change"],
+        2.0,
+        "since the previous wave"
+    );
+    // Peer groups: five developing clusters are enough, one mature is not.
+    assert_eq!(dist("UYE", "maturity:gelisen")["stats"]["n"], 5);
+    assert_eq!(
+        dist("UYE", "maturity:olgun")["stats"],
+        serde_json::Value::Null
+    );
+
+    // Public share (lower is better): 50, 10, 10, 40, 30; k4 gave no budget.
+    assert_eq!(dist("KAMU", "all")["stats"]["n"], 5);
+    assert_eq!(dist("KAMU", "all")["stats"]["p25"], 10.0);
+    assert_eq!(dist("KAMU", "all")["stats"]["median"], 30.0);
+    assert_eq!(
+        value("k2", "KAMU", 2026)["light"],
+        "green",
+        "reversed direction"
+    );
+    assert_eq!(value("k1", "KAMU", 2026)["light"], "red");
+    assert_eq!(
+        value("k4", "KAMU", 2026)["value"],
+        serde_json::Value::Null,
+        "missing answers give no value"
+    );
+
+    // Member satisfaction: k1 has five firms (mean 4.2), k2 three (withheld).
+    assert_eq!(value("k1", "MEMNUN", 2026)["value"], 4.2);
+    assert_eq!(value("k1", "MEMNUN", 2026)["n"], 5);
+    assert_eq!(value("k2", "MEMNUN", 2026)["suppressed"], true);
+    assert_eq!(
+        value("k2", "MEMNUN", 2026)["value"],
+        serde_json::Value::Null
+    );
+    assert_eq!(value("k2", "MEMNUN", 2026)["n"], 3);
+
+    // The pages.
+    let public = site.root.join("public");
+    kume(&[
+        "build",
+        "--root",
+        &root,
+        "--out",
+        public.to_str().unwrap(),
+        "--aggregates",
+        out.join("aggregates.json").to_str().unwrap(),
+    ]);
+    let k1 = std::fs::read_to_string(public.join("kumeler/k1/index.html")).unwrap();
+    assert!(
+        k1.contains("Kırmızı: en alt çeyrekte"),
+        "traffic lights have text"
+    );
+    assert!(
+        k1.contains("Örnek veri: bu küme"),
+        "sample data is labelled"
+    );
+    assert!(k1.contains("4,2"), "Turkish number format");
+    let k2 = std::fs::read_to_string(public.join("kumeler/k2/index.html")).unwrap();
+    assert!(k2.contains("Yeterli yanıt yok"));
+    assert!(
+        std::fs::read_to_string(public.join("kiyaslama/uye/index.html"))
+            .unwrap()
+            .contains("<svg class=\"distribution\"")
+    );
+    assert!(
+        public.join("veri/aggregates.json").exists()
+            && public.join("veri/indicators/UYE.csv").exists()
+    );
+    for entry in walkdir::WalkDir::new(&public)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+    {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        assert!(
+            !text.contains("GIZLI-NOT-7731"),
+            "free text published in {}",
+            entry.path().display()
+        );
+    }
+}
