@@ -10,12 +10,19 @@ use std::time::Instant;
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn main() {
-    let total: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let total: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = kume::config::Config::load(root).expect("the repository's site config");
     let (surveys, _) = kume::survey::compile::load_all(&config);
@@ -24,7 +31,8 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("scale.sqlite");
     let mut conn = kume::collect::store::open(&db).expect("database");
-    conn.pragma_update(None, "synchronous", "OFF").expect("pragma");
+    conn.pragma_update(None, "synchronous", "OFF")
+        .expect("pragma");
 
     let start = Instant::now();
     let waves = [2024, 2025, 2026];
@@ -48,9 +56,22 @@ fn main() {
             for c in &clusters {
                 let answers = format!(
                     r#"{{"kobi_uye_sayisi":{},"buyuk_uye_sayisi":{},"universite_uye_sayisi":2,"kamu_uye_sayisi":1,"diger_uye_sayisi":3,"yonetim_ekibi_tze":{},"toplam_butce":{},"etkinlik_sayisi":{},"ortak_proje_sayisi":{}}}"#,
-                    20 + next() % 200, next() % 10, 1 + next() % 5, 100_000 + next() % 5_000_000, next() % 40, next() % 15
+                    20 + next() % 200,
+                    next() % 10,
+                    1 + next() % 5,
+                    100_000 + next() % 5_000_000,
+                    next() % 40,
+                    next() % 15
                 );
-                insert.execute(rusqlite::params![format!("m{n}"), "kume-yoneticisi", wave, c, answers]).expect("insert");
+                insert
+                    .execute(rusqlite::params![
+                        format!("m{n}"),
+                        "kume-yoneticisi",
+                        wave,
+                        c,
+                        answers
+                    ])
+                    .expect("insert");
                 n += 1;
             }
         }
@@ -60,9 +81,25 @@ fn main() {
             let s = |k: u64| (1 + k % 5).to_string();
             let answers = format!(
                 r#"{{"ihracat_2026":{},"ihracat_2025":{},"yeni_urun_surec_sayisi":{},"memnuniyet.s1":"{}","memnuniyet.s2":"{}","memnuniyet.s3":"{}","memnuniyet.s4":"{}","tavsiye_olasiligi":"{}","calisan_sayisi":{}}}"#,
-                next() % 2_000_000, next() % 2_000_000, next() % 6, s(next()), s(next()), s(next()), s(next()), next() % 11, 5 + next() % 300
+                next() % 2_000_000,
+                next() % 2_000_000,
+                next() % 6,
+                s(next()),
+                s(next()),
+                s(next()),
+                s(next()),
+                next() % 11,
+                5 + next() % 300
             );
-            insert.execute(rusqlite::params![format!("f{n}"), "uye-firma", wave, c, answers]).expect("insert");
+            insert
+                .execute(rusqlite::params![
+                    format!("f{n}"),
+                    "uye-firma",
+                    wave,
+                    c,
+                    answers
+                ])
+                .expect("insert");
             n += 1;
         }
     }
