@@ -102,6 +102,133 @@ pub enum Page {
     Profile(usize),
     Overview,
     Indicator(usize),
+    /// The clusters of one province, region, sector, maturity stage, or the priority ones.
+    Facet(Facet, String),
+}
+
+/// The ways the directory can be narrowed down, each a set of pages that work without JS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facet {
+    Province,
+    Region,
+    Sector,
+    Maturity,
+    Priority,
+}
+
+const FACETS: [Facet; 5] = [
+    Facet::Province,
+    Facet::Region,
+    Facet::Sector,
+    Facet::Maturity,
+    Facet::Priority,
+];
+
+impl Facet {
+    fn key(self) -> &'static str {
+        match self {
+            Facet::Province => "province",
+            Facet::Region => "region",
+            Facet::Sector => "sector",
+            Facet::Maturity => "maturity",
+            Facet::Priority => "priority",
+        }
+    }
+}
+
+/// The codes of `facet` a cluster belongs to (a province code, a NACE section…).
+fn facet_codes(bench: &Bench, c: &Cluster, facet: Facet) -> Vec<String> {
+    let attr = |list: &str, code: &str, key: &str| -> Option<String> {
+        bench
+            .lists
+            .get(list)?
+            .iter()
+            .find(|x| x.code == code)?
+            .attrs
+            .get(key)
+            .cloned()
+    };
+    match facet {
+        Facet::Province => vec![c.province.clone()],
+        Facet::Region => attr("iller", &c.province, "ibbs1").into_iter().collect(),
+        Facet::Sector => {
+            let mut s: Vec<String> = c
+                .nace
+                .iter()
+                .filter_map(|d| attr("nace_bolumleri", d, "section"))
+                .collect();
+            s.dedup();
+            s
+        }
+        Facet::Maturity => c.maturity.iter().cloned().collect(),
+        Facet::Priority => {
+            if c.priority {
+                vec!["yes".into()]
+            } else {
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// The label of a facet value in `lang`.
+fn facet_label_in(
+    bench: &Bench,
+    strings: &Strings,
+    facet: Facet,
+    code: &str,
+    lang: &str,
+) -> String {
+    let ui = |key: String| strings.get(lang, &key).unwrap_or(&key).to_string();
+    match facet {
+        Facet::Province => bench.label("iller", code, lang),
+        Facet::Region => bench.label("ibbs_bolgeler", code, lang),
+        Facet::Sector => bench.label("nace_bolumler", code, lang),
+        Facet::Maturity => ui(format!("maturity_{code}")),
+        Facet::Priority => ui("facet_priority".into()),
+    }
+}
+
+fn facet_label(site: &Site, facet: Facet, code: &str, lang: &str) -> String {
+    facet_label_in(&site.bench, &site.strings, facet, code, lang)
+}
+
+/// `/kumeler/il/samsun/`: readable, from the value's name in the page's language.
+fn facet_url_in(
+    config: &Config,
+    strings: &Strings,
+    bench: &Bench,
+    facet: Facet,
+    code: &str,
+    lang: &str,
+) -> Option<String> {
+    let base = directory_url(config, strings, lang)?;
+    let slug = strings.get(lang, &format!("facet_{}_slug", facet.key()))?;
+    Some(format!(
+        "{base}{slug}/{}/",
+        slugify(&facet_label_in(bench, strings, facet, code, lang))
+    ))
+}
+
+fn facet_url(site: &Site, facet: Facet, code: &str, lang: &str) -> Option<String> {
+    facet_url_in(&site.config, &site.strings, &site.bench, facet, code, lang)
+}
+
+/// Every (facet, code) that has at least one cluster.
+fn facet_values(bench: &Bench) -> Vec<(Facet, String)> {
+    let mut out: Vec<(Facet, String)> = Vec::new();
+    for f in FACETS {
+        let mut codes: Vec<String> = bench
+            .data
+            .clusters
+            .iter()
+            .flat_map(|c| facet_codes(bench, c, f))
+            .collect();
+        codes.sort();
+        codes.dedup();
+        out.extend(codes.into_iter().map(|c| (f, c)));
+    }
+    out
 }
 
 pub fn directory_url(config: &Config, strings: &Strings, lang: &str) -> Option<String> {
@@ -155,6 +282,11 @@ pub fn pages(site: &Site) -> Vec<(Page, String)> {
     let mut out = Vec::new();
     for lang in site.content.homes.keys() {
         out.push((Page::Directory, lang.clone()));
+        out.extend(
+            facet_values(bench)
+                .into_iter()
+                .map(|(f, c)| (Page::Facet(f, c), lang.clone())),
+        );
         out.extend((0..bench.data.clusters.len()).map(|i| (Page::Profile(i), lang.clone())));
         if !bench.data.indicators.is_empty() {
             out.push((Page::Overview, lang.clone()));
@@ -171,6 +303,12 @@ pub fn urls(config: &Config, strings: &Strings, bench: &Bench) -> Vec<String> {
     let mut out = Vec::new();
     for l in &config.languages {
         let lang = &l.code;
+        for (f, code) in facet_values(bench) {
+            out.extend(
+                facet_url_in(config, strings, bench, f, &code, lang)
+                    .map(|u| format!("{u}index.html")),
+            );
+        }
         out.extend(directory_url(config, strings, lang).map(|u| format!("{u}index.html")));
         out.extend(overview_url(config, strings, lang).map(|u| format!("{u}index.html")));
         for c in &bench.data.clusters {
@@ -229,6 +367,9 @@ fn number(x: f64, decimals: u8, lang: &str) -> String {
 
 #[derive(Serialize)]
 struct ClusterRow {
+    /// For the script's instant filter.
+    province_code: String,
+    maturity_code: String,
     url: String,
     name: String,
     short_name: String,
@@ -242,6 +383,8 @@ struct ClusterRow {
 fn cluster_row(site: &Site, c: &Cluster, lang: &str) -> ClusterRow {
     let bench = &site.bench;
     ClusterRow {
+        province_code: c.province.clone(),
+        maturity_code: c.maturity.clone().unwrap_or_default(),
         url: profile_url(&site.config, &site.strings, lang, c).unwrap_or_default(),
         name: pick(&c.name, lang),
         short_name: c.short_name.clone().unwrap_or_else(|| pick(&c.name, lang)),
@@ -512,11 +655,39 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
                 .map(|c| cluster_row(site, c, lang))
                 .collect();
             rows.sort_by(|a, b| collation.compare(&a.name, &b.name));
+            let facets = facet_links(site, lang, &collation);
             (
                 "benchmark/directory.html",
                 url,
-                context! { site => site_value, page => to_value(&view), clusters => to_value(&rows), data => data_link, lang => lang },
+                context! { site => site_value, page => to_value(&view), clusters => to_value(&rows), facets => to_value(&facets), data => data_link, lang => lang },
             )
+        }
+        Page::Facet(facet, code) => {
+            let url = facet_url(site, *facet, code, lang).ok_or_else(missing)?;
+            let title = format!(
+                "{}: {}",
+                t(site, lang, &format!("facet_{}", facet.key())),
+                facet_label(site, *facet, code, lang)
+            );
+            let view = super::pages::special_view(
+                site,
+                "clusters",
+                &title,
+                &url,
+                lang,
+                alternates(&|l| facet_url(site, *facet, code, l)),
+            );
+            let collation = Collation::for_language(lang);
+            let mut rows: Vec<ClusterRow> = bench
+                .data
+                .clusters
+                .iter()
+                .filter(|c| facet_codes(bench, c, *facet).contains(code))
+                .map(|c| cluster_row(site, c, lang))
+                .collect();
+            rows.sort_by(|a, b| collation.compare(&a.name, &b.name));
+            let ctx = context! { site => site_value, page => to_value(&view), clusters => to_value(&rows), directory => directory_url(config, strings, lang), data => data_link, lang => lang };
+            ("benchmark/facet.html", url, ctx)
         }
         Page::Profile(i) => {
             let c = &bench.data.clusters[*i];
@@ -674,6 +845,40 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
     };
     let html = site.templates.render(template, ctx, None)?;
     Ok((url, html))
+}
+
+#[derive(Serialize)]
+struct FacetLink {
+    title: String,
+    url: String,
+    count: usize,
+}
+
+/// The directory's facets: for each, its values with their number of clusters.
+fn facet_links(site: &Site, lang: &str, collation: &Collation) -> Vec<(String, Vec<FacetLink>)> {
+    let bench = &site.bench;
+    FACETS
+        .iter()
+        .map(|&f| {
+            let mut links: Vec<FacetLink> = facet_values(bench)
+                .into_iter()
+                .filter(|(ff, _)| *ff == f)
+                .map(|(_, code)| FacetLink {
+                    title: facet_label(site, f, &code, lang),
+                    url: facet_url(site, f, &code, lang).unwrap_or_default(),
+                    count: bench
+                        .data
+                        .clusters
+                        .iter()
+                        .filter(|c| facet_codes(bench, c, f).contains(&code))
+                        .count(),
+                })
+                .collect();
+            links.sort_by(|a, b| collation.compare(&a.title, &b.title));
+            (t(site, lang, &format!("facet_{}", f.key())), links)
+        })
+        .filter(|(_, links)| !links.is_empty())
+        .collect()
 }
 
 fn direction_key(d: Direction) -> &'static str {

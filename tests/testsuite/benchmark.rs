@@ -231,6 +231,20 @@ fn answers_become_published_benchmarks() {
         public.join("veri/aggregates.json").exists()
             && public.join("veri/indicators/UYE.csv").exists()
     );
+    // The directory narrows down without JavaScript: one page per maturity stage, province…
+    let developing =
+        std::fs::read_to_string(public.join("kumeler/olgunluk/gelisen/index.html")).unwrap();
+    assert!(developing.contains("Deneme Kümesi 5") && !developing.contains("Deneme Kümesi 6"));
+    assert!(
+        std::fs::read_to_string(public.join("kumeler/il/tr831/index.html"))
+            .unwrap()
+            .contains("Deneme Kümesi 6")
+    );
+    assert!(
+        std::fs::read_to_string(public.join("en/clusters/maturity/mature/index.html"))
+            .unwrap()
+            .contains("Test Cluster 6")
+    );
     for entry in walkdir::WalkDir::new(&public)
         .into_iter()
         .filter_map(Result::ok)
