@@ -419,6 +419,8 @@ struct IndicatorRow {
     light: Option<String>,
     light_text: String,
     change: String,
+    /// The value in every wave: `2025: 8 · 2026: 10`.
+    trend: String,
     chart: String,
 }
 
@@ -564,6 +566,20 @@ fn indicator_rows(site: &Site, c: &Cluster, lang: &str, area: &str) -> Vec<Indic
                     .unwrap_or_else(|| t(site, lang, "not_enough_clusters")),
                 reference: reference_text(site, ind, lang),
                 light: v.and_then(|v| v.light.clone()),
+                trend: snapshot
+                    .map(|s| {
+                        s.waves
+                            .iter()
+                            .filter_map(|w| {
+                                Some(format!(
+                                    "{w}: {}",
+                                    number(s.value(&c.id, &ind.id, *w)?.value?, ind.decimals, lang)
+                                ))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" · ")
+                    })
+                    .unwrap_or_default(),
                 change: v
                     .and_then(|v| v.change)
                     .map(|c| {

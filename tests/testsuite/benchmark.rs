@@ -220,6 +220,7 @@ fn answers_become_published_benchmarks() {
         "sample data is labelled"
     );
     assert!(k1.contains("4,2"), "Turkish number format");
+    assert!(k1.contains("2025: 8 · 2026: 10"), "the trend over waves");
     let k2 = std::fs::read_to_string(public.join("kumeler/k2/index.html")).unwrap();
     assert!(k2.contains("Yeterli yanıt yok"));
     assert!(
