@@ -106,6 +106,7 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         limiter: (serve.rate_limit > 0.0).then(|| RateLimiter::new(serve.rate_limit, 10.0)),
         trust_forwarded: serve.trust_forwarded,
         answered: std::sync::Mutex::new(Default::default()),
+        on_final: std::sync::Mutex::new(None),
     });
     init_logging();
     let shared = Arc::new(Shared {
@@ -130,8 +131,18 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         set_site(&shared, loaded.site);
         return serve_until_stopped(addr, shared);
     }
+    // The benchmark pages of `kume serve` follow the answers: aggregated now, and again a
+    // moment after new final answers arrive.
+    let mut options = options;
+    let snapshot_dir = out.with_file_name(format!("kume-serve-{}-aggregates", addr.port()));
+    let loaded = Site::load(&options);
+    if let Some(site) = &loaded.site {
+        options.aggregates = refresh_aggregates(site, &serve.db, &snapshot_dir);
+    }
+    drop(loaded);
     let site = full_build(&options, &shared);
     set_site(&shared, site);
+    start_reaggregation(&shared, &options, serve.db.clone(), snapshot_dir);
     let (tx, rx) = mpsc::channel();
     let mut watcher = match notify::recommended_watcher(tx) {
         Ok(w) => w,
@@ -177,6 +188,47 @@ fn init_logging() {
     } else {
         builder.json().try_init()
     };
+}
+
+/// Aggregates the answers stored so far into `dir`; the snapshot to render, if any.
+fn refresh_aggregates(site: &Site, db: &std::path::Path, dir: &std::path::Path) -> Option<PathBuf> {
+    if !db.exists() || site.bench.data.indicators.is_empty() {
+        return None;
+    }
+    match crate::aggregate::aggregate(&site.config, &site.surveys, db, 5) {
+        Ok((snapshot, _)) => {
+            crate::aggregate::write_snapshot(&snapshot, dir).ok()?;
+            Some(dir.join("aggregates.json"))
+        }
+        Err(ds) => {
+            print_diagnostics(&ds);
+            None
+        }
+    }
+}
+
+/// After new final answers (debounced by two seconds): aggregate again and rebuild.
+fn start_reaggregation(shared: &Arc<Shared>, options: &BuildOptions, db: PathBuf, dir: PathBuf) {
+    let (tx, rx) = mpsc::channel::<()>();
+    *shared
+        .api
+        .on_final
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = Some(tx);
+    let shared = shared.clone();
+    let mut options = options.clone();
+    std::thread::spawn(move || {
+        while rx.recv().is_ok() {
+            while rx.recv_timeout(Duration::from_secs(2)).is_ok() {}
+            let site_lock = shared.api.site.clone();
+            let mut guard = site_lock.write().unwrap_or_else(|e| e.into_inner());
+            if let Some(site) = guard.as_ref() {
+                options.aggregates =
+                    refresh_aggregates(site, &db, &dir).or(options.aggregates.take());
+            }
+            *guard = full_build(&options, &shared);
+        }
+    });
 }
 
 fn set_site(shared: &Shared, site: Option<Site>) {

@@ -52,6 +52,8 @@ pub struct ApiState {
     pub trust_forwarded: bool,
     /// Responses sent, by status code, for the metrics.
     pub answered: std::sync::Mutex<BTreeMap<u16, u64>>,
+    /// `kume serve`: told about every new final response, to refresh the benchmark pages.
+    pub on_final: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -394,7 +396,19 @@ async fn submit(req: Request<Incoming>, id: &str, state: &ApiState) -> Reply {
         }
     };
     let lang = response.lang.clone();
-    match state.store.insert(response).await {
+    let is_final = response.status == "final";
+    let stored = state.store.insert(response).await;
+    if is_final && matches!(stored, Stored::Created(_) | Stored::Updated(_)) {
+        if let Some(tx) = state
+            .on_final
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            let _ = tx.send(());
+        }
+    }
+    match stored {
         Stored::Created(id) | Stored::Duplicate(id) | Stored::Updated(id) => {
             if is_form {
                 let mut r = reply(StatusCode::SEE_OTHER, "text/plain", "");

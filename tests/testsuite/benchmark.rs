@@ -111,6 +111,19 @@ fn answers_become_published_benchmarks() {
     for (token, score) in firms.iter().zip([5, 4, 4, 3, 5, 5, 5, 4]) {
         submit(&server, "firma", token, &format!("memnuniyet={score}"));
     }
+    // `kume serve` aggregates again shortly after new answers: the profile follows.
+    let start = std::time::Instant::now();
+    loop {
+        let (_, page) = crate::harness::get(server.addr, "/kumeler/k1/");
+        if page.contains("Sonuçlar 2026") && page.contains("4,2") {
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "the served profile did not update:\n{page}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     drop(server);
 
     let root = site.root.to_str().unwrap().to_string();
