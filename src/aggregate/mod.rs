@@ -233,6 +233,26 @@ pub struct Distribution {
     pub stats: Option<Stats>,
 }
 
+/// The share of one group of respondents that chose one option.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NeedShare {
+    pub question: String,
+    pub code: String,
+    pub count: usize,
+    /// 0–100.
+    pub share: f64,
+}
+
+/// One group of needs-assessment respondents (`all`, `kurum_turu:universite`, `il:TR831`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NeedsGroup {
+    pub wave: i64,
+    pub group: String,
+    pub n: usize,
+    /// Empty when the group has fewer than k respondents.
+    pub shares: Vec<NeedShare>,
+}
+
 /// The public snapshot: numbers only.
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
 pub struct Snapshot {
@@ -240,6 +260,8 @@ pub struct Snapshot {
     pub waves: Vec<i64>,
     pub values: Vec<ClusterValue>,
     pub distributions: Vec<Distribution>,
+    #[serde(default)]
+    pub needs: Vec<NeedsGroup>,
 }
 
 impl Snapshot {
@@ -427,15 +449,96 @@ pub fn aggregate(
     let groups = peer_groups(config, &data);
     let distributions = distributions(&data, &values, &waves, &groups);
     rank(&data, &mut values, &distributions, &waves);
+    let needs = match &data.needs {
+        Some(spec) => needs(&conn, spec, k).map_err(|e| {
+            vec![Diagnostic::error(
+                db.display().to_string(),
+                format!("cannot read the needs assessment: {e}"),
+            )]
+        })?,
+        None => Vec::new(),
+    };
     Ok((
         Snapshot {
             k,
             waves,
             values,
             distributions,
+            needs,
         },
         diags,
     ))
+}
+
+/// Shares of respondents naming each option, per group and wave; groups under k withheld.
+fn needs(
+    conn: &Connection,
+    spec: &model::NeedsSpec,
+    k: usize,
+) -> rusqlite::Result<Vec<NeedsGroup>> {
+    #[derive(Default)]
+    struct Tally {
+        n: usize,
+        counts: BTreeMap<(String, String), usize>,
+    }
+    let mut groups: BTreeMap<(i64, String), Tally> = BTreeMap::new();
+    let mut stmt =
+        conn.prepare("SELECT wave, answers FROM responses WHERE survey = ?1 AND status = 'final'")?;
+    let mut rows = stmt.query([&spec.survey])?;
+    while let Some(row) = rows.next()? {
+        let wave: i64 = row.get(0)?;
+        let answers: String = row.get(1)?;
+        let Ok(serde_json::Value::Object(a)) = serde_json::from_str::<serde_json::Value>(&answers)
+        else {
+            continue;
+        };
+        let mut keys = vec!["all".to_string()];
+        keys.extend(
+            spec.group_by
+                .iter()
+                .filter_map(|g| Some(format!("{g}:{}", a.get(g)?.as_str()?))),
+        );
+        for key in keys {
+            let tally = groups.entry((wave, key)).or_default();
+            tally.n += 1;
+            for q in &spec.questions {
+                for pick in a
+                    .get(q)
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.as_str())
+                {
+                    *tally
+                        .counts
+                        .entry((q.clone(), pick.to_string()))
+                        .or_default() += 1;
+                }
+            }
+        }
+    }
+    Ok(groups
+        .into_iter()
+        .map(|((wave, group), tally)| NeedsGroup {
+            wave,
+            group,
+            n: tally.n,
+            shares: if tally.n < k {
+                Vec::new()
+            } else {
+                tally
+                    .counts
+                    .into_iter()
+                    .map(|((question, code), count)| NeedShare {
+                        question,
+                        code,
+                        count,
+                        share: round_to(count as f64 / tally.n as f64 * 100.0, 1),
+                    })
+                    .collect()
+            },
+        })
+        .collect())
 }
 
 fn number(v: &Value) -> Option<f64> {

@@ -14,6 +14,16 @@ use crate::yaml;
 pub const CLUSTERS_DIR: &str = "site/data/clusters";
 pub const INDICATORS_FILE: &str = "site/data/indicators.yaml";
 pub const REFERENCES_DIR: &str = "site/data/references";
+pub const NEEDS_FILE: &str = "site/data/needs.yaml";
+
+/// Which needs-assessment answers are published, and grouped how.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeedsSpec {
+    pub survey: String,
+    pub group_by: Vec<String>,
+    pub questions: Vec<String>,
+}
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -173,6 +183,7 @@ pub struct Data {
     pub clusters: Vec<Cluster>,
     pub indicators: Vec<Indicator>,
     pub references: Vec<Reference>,
+    pub needs: Option<NeedsSpec>,
 }
 
 fn yaml_files(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -234,6 +245,10 @@ pub fn load(config: &Config) -> (Data, Vec<Diagnostic>) {
         if let Some(f) = read::<IndicatorFile>(config, &indicators, &mut diags) {
             data.indicators = f.indicators;
         }
+    }
+    let needs = config.path(NEEDS_FILE);
+    if needs.exists() {
+        data.needs = read::<NeedsSpec>(config, &needs, &mut diags);
     }
     for path in yaml_files(&config.path(REFERENCES_DIR)) {
         if let Some(f) = read::<ReferenceFile>(config, &path, &mut diags) {

@@ -104,6 +104,8 @@ pub enum Page {
     Indicator(usize),
     /// The clusters of one province, region, sector, maturity stage, or the priority ones.
     Facet(Facet, String),
+    /// The needs-assessment results.
+    Needs,
 }
 
 /// The ways the directory can be narrowed down, each a set of pages that work without JS.
@@ -269,6 +271,14 @@ fn profile_url(config: &Config, strings: &Strings, lang: &str, c: &Cluster) -> O
 }
 
 /// Open data: where the snapshot is published.
+pub fn needs_url(config: &Config, strings: &Strings, lang: &str) -> Option<String> {
+    Some(format!(
+        "{}{}/",
+        config.language_prefix(lang),
+        strings.get(lang, "needs_slug")?
+    ))
+}
+
 pub fn data_url() -> &'static str {
     "/veri/"
 }
@@ -288,6 +298,9 @@ pub fn pages(site: &Site) -> Vec<(Page, String)> {
                 .map(|(f, c)| (Page::Facet(f, c), lang.clone())),
         );
         out.extend((0..bench.data.clusters.len()).map(|i| (Page::Profile(i), lang.clone())));
+        if bench.data.needs.is_some() {
+            out.push((Page::Needs, lang.clone()));
+        }
         if !bench.data.indicators.is_empty() {
             out.push((Page::Overview, lang.clone()));
             out.extend(
@@ -310,6 +323,9 @@ pub fn urls(config: &Config, strings: &Strings, bench: &Bench) -> Vec<String> {
             );
         }
         out.extend(directory_url(config, strings, lang).map(|u| format!("{u}index.html")));
+        if bench.data.needs.is_some() {
+            out.extend(needs_url(config, strings, lang).map(|u| format!("{u}index.html")));
+        }
         out.extend(overview_url(config, strings, lang).map(|u| format!("{u}index.html")));
         for c in &bench.data.clusters {
             out.extend(profile_url(config, strings, lang, c).map(|u| format!("{u}index.html")));
@@ -678,6 +694,24 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
                 context! { site => site_value, page => to_value(&view), clusters => to_value(&rows), facets => to_value(&facets), data => data_link, lang => lang },
             )
         }
+        Page::Needs => {
+            let url = needs_url(config, strings, lang).ok_or_else(missing)?;
+            let view = super::pages::special_view(
+                site,
+                "needs",
+                &t(site, lang, "needs_title"),
+                &url,
+                lang,
+                alternates(&|l| needs_url(config, strings, l)),
+            );
+            let groups = needs_view(site, lang);
+            let k = bench.snapshot.as_ref().map_or(5, |s| s.k);
+            (
+                "benchmark/needs.html",
+                url,
+                context! { site => site_value, page => to_value(&view), groups => to_value(&groups), k => k, data => data_link, lang => lang },
+            )
+        }
         Page::Facet(facet, code) => {
             let url = facet_url(site, *facet, code, lang).ok_or_else(missing)?;
             let title = format!(
@@ -894,6 +928,111 @@ fn facet_links(site: &Site, lang: &str, collation: &Collation) -> Vec<(String, V
             (t(site, lang, &format!("facet_{}", f.key())), links)
         })
         .filter(|(_, links)| !links.is_empty())
+        .collect()
+}
+
+#[derive(Serialize)]
+struct NeedRow {
+    label: String,
+    share: String,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct NeedQuestion {
+    title: String,
+    rows: Vec<NeedRow>,
+}
+
+#[derive(Serialize)]
+struct NeedsGroupView {
+    title: String,
+    n: usize,
+    withheld: bool,
+    questions: Vec<NeedQuestion>,
+}
+
+/// The latest wave's needs-assessment results: all respondents first, then each group.
+fn needs_view(site: &Site, lang: &str) -> Vec<NeedsGroupView> {
+    let bench = &site.bench;
+    let (Some(spec), Some(snapshot)) = (&bench.data.needs, &bench.snapshot) else {
+        return Vec::new();
+    };
+    let Some(survey) = site
+        .surveys
+        .iter()
+        .find(|s| s.survey.id == spec.survey)
+        .map(|c| &c.survey)
+    else {
+        return Vec::new();
+    };
+    let Some(wave) = snapshot.needs.iter().map(|g| g.wave).max() else {
+        return Vec::new();
+    };
+    let questions = survey.questions();
+    let question = |id: &str| questions.iter().find(|q| q.id == id).copied();
+    let option = |qid: &str, code: &str| -> String {
+        question(qid)
+            .and_then(|q| survey.lists.get(q.list.as_ref()?))
+            .and_then(|l| l.iter().find(|c| c.code == code))
+            .map_or_else(|| code.to_string(), |c| pick(&c.label, lang))
+    };
+    let group_title = |group: &str| -> String {
+        match group.split_once(':') {
+            Some((qid, code)) => format!(
+                "{}: {}",
+                question(qid)
+                    .map(|q| pick(&q.label, lang))
+                    .unwrap_or_default(),
+                option(qid, code)
+            ),
+            None => t(site, lang, "needs_all"),
+        }
+    };
+    snapshot
+        .needs
+        .iter()
+        .filter(|g| g.wave == wave)
+        .map(|g| NeedsGroupView {
+            title: group_title(&g.group),
+            n: g.n,
+            withheld: g.shares.is_empty() && g.n < snapshot.k,
+            questions: spec
+                .questions
+                .iter()
+                .map(|qid| {
+                    let mut rows: Vec<(f64, NeedRow)> = g
+                        .shares
+                        .iter()
+                        .filter(|s| &s.question == qid)
+                        .map(|s| {
+                            // Turkish writes the percent sign first: %12,5.
+                            let share = if lang == "tr" {
+                                format!("%{}", number(s.share, 1, lang))
+                            } else {
+                                format!("{}%", number(s.share, 1, lang))
+                            };
+                            (
+                                s.share,
+                                NeedRow {
+                                    label: option(qid, &s.code),
+                                    share,
+                                    count: s.count,
+                                },
+                            )
+                        })
+                        .collect();
+                    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+                    NeedQuestion {
+                        title: question(qid)
+                            .map(|q| pick(&q.label, lang))
+                            .unwrap_or_default(),
+                        rows: rows.into_iter().map(|(_, r)| r).collect(),
+                    }
+                })
+                .filter(|q| !q.rows.is_empty())
+                .collect(),
+        })
         .collect()
 }
 

@@ -111,6 +111,25 @@ fn answers_become_published_benchmarks() {
     for (token, score) in firms.iter().zip([5, 4, 4, 3, 5, 5, 5, 4]) {
         submit(&server, "firma", token, &format!("memnuniyet={score}"));
     }
+    // The needs assessment (an open survey): five agencies, one chamber.
+    for (tur, picks) in [
+        ("ajans", "egitim"),
+        ("ajans", "egitim"),
+        ("ajans", "finansman"),
+        ("ajans", "egitim"),
+        ("ajans", ""),
+        ("oda", "egitim"),
+    ] {
+        let fields = format!("tur={tur}&ihtiyac={picks}&gorus=GIZLI-GORUS-5150&_lang=tr");
+        let (status, ..) = request(
+            server.addr,
+            "POST",
+            "/api/v1/surveys/ihtiyac/responses",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            fields.as_bytes(),
+        );
+        assert_eq!(status, 303);
+    }
     // `kume serve` aggregates again shortly after new answers: the profile follows.
     let start = std::time::Instant::now();
     loop {
@@ -212,6 +231,39 @@ fn answers_become_published_benchmarks() {
     );
     assert_eq!(value("k2", "MEMNUN", 2026)["n"], 3);
 
+    // Needs: all six (egitim 4 of 6 → 66.7 %), agencies five (3 of 5 → 60 %), the chamber alone withheld.
+    let needs = |group: &str| {
+        snapshot["needs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == group)
+            .cloned()
+            .unwrap()
+    };
+    let share = |g: &serde_json::Value, code: &str| {
+        g["shares"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["code"] == code)
+            .map(|s| s["share"].clone())
+    };
+    assert_eq!(needs("all")["n"], 6);
+    assert_eq!(
+        share(&needs("all"), "egitim"),
+        Some(serde_json::json!(66.7))
+    );
+    assert_eq!(
+        share(&needs("tur:ajans"), "egitim"),
+        Some(serde_json::json!(60.0))
+    );
+    assert_eq!(
+        needs("tur:oda")["shares"],
+        serde_json::json!([]),
+        "one respondent is withheld"
+    );
+
     // The pages.
     let public = site.root.join("public");
     kume(&[
@@ -234,6 +286,12 @@ fn answers_become_published_benchmarks() {
     );
     assert!(k1.contains("4,2"), "Turkish number format");
     assert!(k1.contains("2025: 8 · 2026: 10"), "the trend over waves");
+    let needs_page = std::fs::read_to_string(public.join("ihtiyaclar/index.html")).unwrap();
+    assert!(
+        needs_page.contains("<th scope=\"row\">Eğitim</th><td>%66,7</td><td>4</td>"),
+        "{needs_page}"
+    );
+    assert!(needs_page.contains("Kurum türü: Oda"));
     let k2 = std::fs::read_to_string(public.join("kumeler/k2/index.html")).unwrap();
     assert!(k2.contains("Yeterli yanıt yok"));
     assert!(
@@ -266,9 +324,21 @@ fn answers_become_published_benchmarks() {
     {
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
         assert!(
-            !text.contains("GIZLI-NOT-7731"),
+            !text.contains("GIZLI-NOT-7731") && !text.contains("GIZLI-GORUS-5150"),
             "free text published in {}",
             entry.path().display()
         );
+    }
+    // Kept for CI's HTML and accessibility checks of the pages with results.
+    let keep = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("benchmark-site");
+    let _ = std::fs::remove_dir_all(&keep);
+    for entry in walkdir::WalkDir::new(&public)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+    {
+        let dest = keep.join(entry.path().strip_prefix(&public).unwrap());
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(entry.path(), dest).unwrap();
     }
 }
