@@ -394,6 +394,8 @@ struct ClusterRow {
     maturity: String,
     sample: bool,
     priority: bool,
+    /// The latest wave's traffic lights, in words: "3 yeşil, 5 sarı, 2 kırmızı".
+    lights: String,
 }
 
 fn cluster_row(site: &Site, c: &Cluster, lang: &str) -> ClusterRow {
@@ -417,7 +419,30 @@ fn cluster_row(site: &Site, c: &Cluster, lang: &str) -> ClusterRow {
             .unwrap_or_else(|| t(site, lang, "unknown")),
         sample: c.sample,
         priority: c.priority,
+        lights: light_counts(site, c, lang),
     }
+}
+
+/// How many of the cluster's indicators are green, yellow and red in the latest wave.
+fn light_counts(site: &Site, c: &Cluster, lang: &str) -> String {
+    let Some(snapshot) = &site.bench.snapshot else {
+        return String::new();
+    };
+    let Some(wave) = snapshot.latest_wave() else {
+        return String::new();
+    };
+    ["green", "yellow", "red"]
+        .iter()
+        .map(|l| {
+            let n = snapshot
+                .values
+                .iter()
+                .filter(|v| v.cluster == c.id && v.wave == wave && v.light.as_deref() == Some(*l))
+                .count();
+            format!("{n} {}", t(site, lang, &format!("lights_{l}")))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Serialize)]

@@ -307,6 +307,11 @@ fn answers_become_published_benchmarks() {
     let developing =
         std::fs::read_to_string(public.join("kumeler/olgunluk/gelisen/index.html")).unwrap();
     assert!(developing.contains("Deneme Kümesi 5") && !developing.contains("Deneme Kümesi 6"));
+    // Each cluster's lights summarised for local committees: k1 is red on members and public share.
+    assert!(
+        developing.contains("<td>0 yeşil, 0 sarı, 2 kırmızı</td>"),
+        "{developing}"
+    );
     assert!(
         std::fs::read_to_string(public.join("kumeler/il/tr831/index.html"))
             .unwrap()
