@@ -70,10 +70,9 @@ pub fn load_builtin_lists(
 ) -> BTreeMap<String, Vec<Choice>> {
     let mut lists = BTreeMap::new();
     let dir = config.path(LISTS_DIR);
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        return lists;
-    };
-    let mut paths: Vec<_> = rd
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
@@ -99,7 +98,41 @@ pub fn load_builtin_lists(
             Err(d) => diags.push(d),
         }
     }
+    if let Some(registry) = cluster_list(config) {
+        lists.insert("kumeler".to_string(), registry);
+    }
     lists
+}
+
+/// The cluster registry as the built-in list `kumeler` (code: the cluster id), so surveys can
+/// ask which cluster a respondent belongs to.
+fn cluster_list(config: &Config) -> Option<Vec<Choice>> {
+    let (data, _) = crate::aggregate::model::load(config);
+    if data.clusters.is_empty() {
+        return None;
+    }
+    let mut choices: Vec<Choice> = data
+        .clusters
+        .iter()
+        .map(|c| Choice {
+            code: c.id.clone(),
+            label: c.name.clone(),
+            exclusive: false,
+            other: false,
+            attrs: [("il".to_string(), c.province.clone())]
+                .into_iter()
+                .chain(c.maturity.clone().map(|m| ("olgunluk".to_string(), m)))
+                .collect(),
+        })
+        .collect();
+    let collation = crate::text::Collation::for_language("tr");
+    choices.sort_by(|a, b| {
+        collation.compare(
+            a.label.get("tr").map_or("", String::as_str),
+            b.label.get("tr").map_or("", String::as_str),
+        )
+    });
+    Some(choices)
 }
 
 fn choice(c: RawChoice) -> Choice {

@@ -204,3 +204,22 @@ fn always_hidden_question() {
          help: remove the question, or give show_if a condition on other answers",
     );
 }
+
+#[test]
+fn the_cluster_registry_is_a_built_in_choice_list() {
+    let site = TestSite::fixture("benchmark");
+    let survey =
+        std::fs::read_to_string(repo().join("tests/fixtures/surveys/deneme.yaml")).unwrap();
+    let survey = survey[..survey.find("tests:").unwrap()]
+        .replace("id: deneme", "id: hangi")
+        .replace("list: evet_hayir\n        required: true", "list: kumeler\n        required: true")
+        .replace("uye_mi = 'evet'", "not blank(uye_mi)")
+        .replace("lists:\n  evet_hayir:\n    - {code: evet, label: {tr: \"Evet\", en: \"Yes\"}}\n    - {code: hayir, label: {tr: \"Hayır\", en: \"No\"}}\n", "");
+    site.write("surveys/hangi.yaml", &survey);
+    site.build();
+    let form = site.read_output("anket/hangi/index.html");
+    assert!(
+        form.contains("<label for=\"f-uye_mi-k1\">Deneme Kümesi 1 (örnek veri)</label>"),
+        "{form}"
+    );
+}
