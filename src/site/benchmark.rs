@@ -462,6 +462,8 @@ struct IndicatorRow {
     change: String,
     /// The value in every wave: `2025: 8 · 2026: 10`.
     trend: String,
+    /// The same as a line, when there are two waves or more.
+    trend_chart: String,
     chart: String,
 }
 
@@ -531,6 +533,57 @@ fn distribution_svg(values: &[f64], s: &Stats, label: &str) -> String {
     svg
 }
 
+fn trend_text(series: &[(i64, f64)], decimals: u8, lang: &str) -> String {
+    series
+        .iter()
+        .map(|(w, x)| format!("{w}: {}", number(*x, decimals, lang)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// A small line of the cluster's value over the waves, scaled to its own range. Hidden from
+/// assistive technology: the text beside it carries the same numbers.
+fn trend_svg(series: &[(i64, f64)]) -> String {
+    if series.len() < 2 {
+        return String::new();
+    }
+    let lo = series.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = series.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let step = 72.0 / (series.len() - 1) as f64;
+    let points: Vec<(f64, f64)> = series
+        .iter()
+        .enumerate()
+        .map(|(i, (_, v))| {
+            (
+                4.0 + i as f64 * step,
+                if hi > lo {
+                    16.0 - (v - lo) / span * 12.0
+                } else {
+                    10.0
+                },
+            )
+        })
+        .collect();
+    let mut svg = String::from(
+        "<svg class=\"trend\" viewBox=\"0 0 80 20\" width=\"80\" height=\"20\" aria-hidden=\"true\"><polyline class=\"line\" points=\"",
+    );
+    let coords: Vec<String> = points
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect();
+    svg.push_str(&coords.join(" "));
+    svg.push_str("\"/>");
+    if let Some((x, y)) = points.last() {
+        let _ = write!(
+            svg,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" class=\"own\"/>"
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -584,6 +637,14 @@ fn indicator_rows(site: &Site, c: &Cluster, lang: &str, area: &str) -> Vec<Indic
                 })
                 .and_then(|d| d.stats.as_ref());
             let value = v.and_then(|v| v.value);
+            let series: Vec<(i64, f64)> = snapshot
+                .map(|s| {
+                    s.waves
+                        .iter()
+                        .filter_map(|w| Some((*w, s.value(&c.id, &ind.id, *w)?.value?)))
+                        .collect()
+                })
+                .unwrap_or_default();
             let value_text = match (v, value) {
                 (_, Some(x)) => number(x, ind.decimals, lang),
                 (Some(v), None) if v.suppressed => t(site, lang, "not_enough_answers"),
@@ -607,20 +668,8 @@ fn indicator_rows(site: &Site, c: &Cluster, lang: &str, area: &str) -> Vec<Indic
                     .unwrap_or_else(|| t(site, lang, "not_enough_clusters")),
                 reference: reference_text(site, ind, lang),
                 light: v.and_then(|v| v.light.clone()),
-                trend: snapshot
-                    .map(|s| {
-                        s.waves
-                            .iter()
-                            .filter_map(|w| {
-                                Some(format!(
-                                    "{w}: {}",
-                                    number(s.value(&c.id, &ind.id, *w)?.value?, ind.decimals, lang)
-                                ))
-                            })
-                            .collect::<Vec<_>>()
-                            .join(" · ")
-                    })
-                    .unwrap_or_default(),
+                trend: trend_text(&series, ind.decimals, lang),
+                trend_chart: trend_svg(&series),
                 change: v
                     .and_then(|v| v.change)
                     .map(|c| {
@@ -761,7 +810,9 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
                 .map(|c| cluster_row(site, c, lang))
                 .collect();
             rows.sort_by(|a, b| collation.compare(&a.name, &b.name));
-            let ctx = context! { site => site_value, page => to_value(&view), clusters => to_value(&rows), directory => directory_url(config, strings, lang), data => data_link, lang => lang };
+            let wave = bench.snapshot.as_ref().and_then(Snapshot::latest_wave);
+            let summary = group_summary(site, *facet, code, lang);
+            let ctx = context! { site => site_value, page => to_value(&view), clusters => to_value(&rows), summary => to_value(&summary), wave => wave, peers => aggregate::MIN_PEERS, directory => directory_url(config, strings, lang), data => data_link, lang => lang };
             ("benchmark/facet.html", url, ctx)
         }
         Page::Profile(i) => {
@@ -920,6 +971,55 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
     };
     let html = site.templates.render(template, ctx, None)?;
     Ok((url, html))
+}
+
+#[derive(Serialize)]
+struct GroupRow {
+    name: String,
+    url: String,
+    n: usize,
+    median: Option<String>,
+    range: Option<String>,
+    national: Option<String>,
+}
+
+/// The peer-group statistics of a region or maturity page, latest wave, beside the national
+/// median. Provinces, sectors and the priority flag are not peer groups of the aggregation (a
+/// cluster's sector group is its first NACE section only), so their pages have none.
+fn group_summary(site: &Site, facet: Facet, code: &str, lang: &str) -> Vec<GroupRow> {
+    let group = match facet {
+        Facet::Region => format!("region:{code}"),
+        Facet::Maturity => format!("maturity:{code}"),
+        _ => return Vec::new(),
+    };
+    let Some((snapshot, wave)) = site
+        .bench
+        .snapshot
+        .as_ref()
+        .and_then(|s| Some((s, s.latest_wave()?)))
+    else {
+        return Vec::new();
+    };
+    site.bench
+        .data
+        .indicators
+        .iter()
+        .map(|ind| {
+            let d = snapshot.distribution(&ind.id, wave, &group);
+            let stats = d.and_then(|d| d.stats.as_ref());
+            let national = snapshot
+                .distribution(&ind.id, wave, "all")
+                .and_then(|d| d.stats.as_ref());
+            GroupRow {
+                name: pick(&ind.name, lang),
+                url: indicator_url(&site.config, &site.strings, lang, ind).unwrap_or_default(),
+                n: d.map_or(0, |d| d.n),
+                median: stats.map(|s| number(s.median, ind.decimals, lang)),
+                range: stats_range(stats, ind.decimals, lang),
+                national: national.map(|s| number(s.median, ind.decimals, lang)),
+            }
+        })
+        .collect()
 }
 
 #[derive(Serialize)]

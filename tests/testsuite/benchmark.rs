@@ -312,6 +312,18 @@ fn answers_become_published_benchmarks() {
         developing.contains("<td>0 yeşil, 0 sarı, 2 kırmızı</td>"),
         "{developing}"
     );
+    // The maturity page summarises its peer group: developing members 10, 20, 20, 30, 40 →
+    // median 20, P25–P75 20 – 30, beside the national median 25; one mature cluster is withheld.
+    assert!(
+        developing.contains("<td>5</td><td>20</td><td>20 – 30</td>\n        <td>25</td>"),
+        "{developing}"
+    );
+    let mature = std::fs::read_to_string(public.join("kumeler/olgunluk/olgun/index.html")).unwrap();
+    assert!(mature.contains("<td>1</td><td colspan=\"2\">Yeterli küme yok</td>"));
+    assert!(
+        k1.contains("<svg class=\"trend\""),
+        "the trend is drawn as well as written"
+    );
     assert!(
         std::fs::read_to_string(public.join("kumeler/il/tr831/index.html"))
             .unwrap()
