@@ -2,6 +2,7 @@
 //! (`site/data/clusters/*.yaml`), the indicator set (`site/data/indicators.yaml`) and the
 //! international reference values (`site/data/references/*.yaml`).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,10 @@ pub struct NeedsSpec {
     pub survey: String,
     pub group_by: Vec<String>,
     pub questions: Vec<String>,
+    /// Question → option code → the guidebook page (Markdown source under `site/content/`)
+    /// that answers that need; the results page links to it in each language.
+    #[serde(default)]
+    pub answered_by: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -2,6 +2,7 @@
 //! page per indicator, plus the open-data copy of the snapshot. Charts are inline SVG made at
 //! build time, each with a text alternative and its numbers in a table beside it.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -778,7 +779,8 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
                 lang,
                 alternates(&|l| needs_url(config, strings, l)),
             );
-            let groups = needs_view(site, lang);
+            let guides = guide_links(site, lang)?;
+            let groups = needs_view(site, lang, &guides);
             let k = bench.snapshot.as_ref().map_or(5, |s| s.k);
             (
                 "benchmark/needs.html",
@@ -1061,6 +1063,50 @@ struct NeedRow {
     label: String,
     share: String,
     count: usize,
+    guide: Option<GuideLink>,
+}
+
+#[derive(Serialize, Clone)]
+struct GuideLink {
+    title: String,
+    url: String,
+}
+
+/// The guidebook page answering each need (`answered_by` in `site/data/needs.yaml`), in
+/// `lang`. A path that names no page is an error, so a moved chapter cannot leave dead links.
+fn guide_links(
+    site: &Site,
+    lang: &str,
+) -> Result<HashMap<(String, String), GuideLink>, Diagnostic> {
+    let Some(spec) = &site.bench.data.needs else {
+        return Ok(HashMap::new());
+    };
+    let content = &site.content;
+    let mut links = HashMap::new();
+    for (question, codes) in &spec.answered_by {
+        for (code, path) in codes {
+            let key = path.trim_start_matches('/');
+            let id = content
+                .translation(key, lang)
+                .or_else(|| content.translation(key, site.config.default_language()))
+                .ok_or_else(|| {
+                    Diagnostic::error(
+                        "site/data/needs.yaml",
+                        format!(
+                            "answered_by.{question}.{code}: the file site/content/{key} does not exist"
+                        ),
+                    )
+                    .help("name a Markdown file under site/content/, e.g. `rehber/kume-analizi/_index.md`")
+                })?;
+            let doc = &content.docs[id];
+            let link = GuideLink {
+                title: doc.front.title.clone(),
+                url: doc.url.clone(),
+            };
+            links.insert((question.clone(), code.clone()), link);
+        }
+    }
+    Ok(links)
 }
 
 #[derive(Serialize)]
@@ -1078,7 +1124,11 @@ struct NeedsGroupView {
 }
 
 /// The latest wave's needs-assessment results: all respondents first, then each group.
-fn needs_view(site: &Site, lang: &str) -> Vec<NeedsGroupView> {
+fn needs_view(
+    site: &Site,
+    lang: &str,
+    guides: &HashMap<(String, String), GuideLink>,
+) -> Vec<NeedsGroupView> {
     let bench = &site.bench;
     let (Some(spec), Some(snapshot)) = (&bench.data.needs, &bench.snapshot) else {
         return Vec::new();
@@ -1143,6 +1193,7 @@ fn needs_view(site: &Site, lang: &str) -> Vec<NeedsGroupView> {
                                     label: option(qid, &s.code),
                                     share,
                                     count: s.count,
+                                    guide: guides.get(&(qid.clone(), s.code.clone())).cloned(),
                                 },
                             )
                         })

@@ -292,6 +292,16 @@ fn answers_become_published_benchmarks() {
         "{needs_page}"
     );
     assert!(needs_page.contains("Kurum türü: Oda"));
+    // Each need links to the guidebook page that answers it (`answered_by`), in the language.
+    assert!(
+        needs_page.contains("<td><a href=\"/hakkinda/\">"),
+        "{needs_page}"
+    );
+    assert!(
+        std::fs::read_to_string(public.join("en/needs/index.html"))
+            .unwrap()
+            .contains("<td><a href=\"/en/about/\">")
+    );
     let k2 = std::fs::read_to_string(public.join("kumeler/k2/index.html")).unwrap();
     assert!(k2.contains("Yeterli yanıt yok"));
     assert!(
