@@ -743,6 +743,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             .collect()
     };
     let data_link = bench.snapshot.as_ref().map(|_| data_url().to_string());
+    let sample = sample_in_results(bench);
     let (template, url, ctx) = match page {
         Page::Directory => {
             let url = directory_url(config, strings, lang).ok_or_else(missing)?;
@@ -814,7 +815,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             rows.sort_by(|a, b| collation.compare(&a.name, &b.name));
             let wave = bench.snapshot.as_ref().and_then(Snapshot::latest_wave);
             let summary = group_summary(site, *facet, code, lang);
-            let ctx = context! { site => site_value, page => to_value(&view), clusters => to_value(&rows), summary => to_value(&summary), wave => wave, peers => aggregate::MIN_PEERS, directory => directory_url(config, strings, lang), data => data_link, lang => lang };
+            let ctx = context! { site => site_value, page => to_value(&view), clusters => to_value(&rows), summary => to_value(&summary), wave => wave, sample_results => sample, peers => aggregate::MIN_PEERS, directory => directory_url(config, strings, lang), data => data_link, lang => lang };
             ("benchmark/facet.html", url, ctx)
         }
         Page::Profile(i) => {
@@ -840,7 +841,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             let ctx = context! {
                 site => site_value, page => to_value(&view), cluster => to_value(c), facts => to_value(&facts),
                 host => c.host.as_ref().map(|h| pick(h, lang)), areas => to_value(&areas),
-                wave => bench.snapshot.as_ref().and_then(Snapshot::latest_wave), data => data_link,
+                wave => bench.snapshot.as_ref().and_then(Snapshot::latest_wave), data => data_link, sample_results => sample,
                 directory => directory_url(config, strings, lang), lang => lang,
             };
             ("benchmark/profile.html", url, ctx)
@@ -966,13 +967,28 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
                 area => t(site, lang, &format!("area_{}", ind.area)),
                 direction => t(site, lang, &format!("direction_{}", direction_key(ind.direction))),
                 rows => to_value(&rows), chart => minijinja::Value::from_safe_string(chart), references => to_value(&refs),
-                overview => overview_url(config, strings, lang), data => data_link, lang => lang,
+                overview => overview_url(config, strings, lang), data => data_link, sample_results => sample, lang => lang,
             };
             ("benchmark/indicator.html", url, ctx)
         }
     };
     let html = site.templates.render(template, ctx, None)?;
     Ok((url, html))
+}
+
+/// Whether any published value comes from a sample cluster: then every national or group
+/// statistic mixes sample data in and says so.
+fn sample_in_results(bench: &Bench) -> bool {
+    bench.snapshot.as_ref().is_some_and(|s| {
+        s.values.iter().any(|v| {
+            v.value.is_some()
+                && bench
+                    .data
+                    .clusters
+                    .iter()
+                    .any(|c| c.id == v.cluster && c.sample)
+        })
+    })
 }
 
 #[derive(Serialize)]

@@ -331,6 +331,12 @@ fn answers_become_published_benchmarks() {
     let mature = std::fs::read_to_string(public.join("kumeler/olgunluk/olgun/index.html")).unwrap();
     assert!(mature.contains("<td>1</td><td colspan=\"2\">Yeterli küme yok</td>"));
     assert!(
+        std::fs::read_to_string(public.join("kiyaslama/uye/index.html"))
+            .unwrap()
+            .contains("Örnek veri: bu sonuçlar"),
+        "statistics mixing in a sample cluster say so"
+    );
+    assert!(
         k1.contains("<svg class=\"trend\""),
         "the trend is drawn as well as written"
     );
