@@ -384,9 +384,8 @@ fn number(x: f64, decimals: u8, lang: &str) -> String {
 
 #[derive(Serialize)]
 struct ClusterRow {
-    /// For the script's instant filter.
-    province_code: String,
-    maturity_code: String,
+    /// For the script's instant filter: `province:TR310 region:TR3 sector:C …`.
+    facets: String,
     url: String,
     name: String,
     short_name: String,
@@ -402,8 +401,15 @@ struct ClusterRow {
 fn cluster_row(site: &Site, c: &Cluster, lang: &str) -> ClusterRow {
     let bench = &site.bench;
     ClusterRow {
-        province_code: c.province.clone(),
-        maturity_code: c.maturity.clone().unwrap_or_default(),
+        facets: FACETS
+            .iter()
+            .flat_map(|&f| {
+                facet_codes(bench, c, f)
+                    .into_iter()
+                    .map(move |code| format!("{}:{code}", f.key()))
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
         url: profile_url(&site.config, &site.strings, lang, c).unwrap_or_default(),
         name: pick(&c.name, lang),
         short_name: c.short_name.clone().unwrap_or_else(|| pick(&c.name, lang)),
@@ -1044,11 +1050,20 @@ fn group_summary(site: &Site, facet: Facet, code: &str, lang: &str) -> Vec<Group
 struct FacetLink {
     title: String,
     url: String,
+    /// `province:TR310`, as in the rows' `data-facets`.
+    value: String,
     count: usize,
 }
 
+#[derive(Serialize)]
+struct FacetGroup {
+    key: &'static str,
+    title: String,
+    links: Vec<FacetLink>,
+}
+
 /// The directory's facets: for each, its values with their number of clusters.
-fn facet_links(site: &Site, lang: &str, collation: &Collation) -> Vec<(String, Vec<FacetLink>)> {
+fn facet_links(site: &Site, lang: &str, collation: &Collation) -> Vec<FacetGroup> {
     let bench = &site.bench;
     FACETS
         .iter()
@@ -1059,6 +1074,7 @@ fn facet_links(site: &Site, lang: &str, collation: &Collation) -> Vec<(String, V
                 .map(|(_, code)| FacetLink {
                     title: facet_label(site, f, &code, lang),
                     url: facet_url(site, f, &code, lang).unwrap_or_default(),
+                    value: format!("{}:{code}", f.key()),
                     count: bench
                         .data
                         .clusters
@@ -1068,9 +1084,13 @@ fn facet_links(site: &Site, lang: &str, collation: &Collation) -> Vec<(String, V
                 })
                 .collect();
             links.sort_by(|a, b| collation.compare(&a.title, &b.title));
-            (t(site, lang, &format!("facet_{}", f.key())), links)
+            FacetGroup {
+                key: f.key(),
+                title: t(site, lang, &format!("facet_{}", f.key())),
+                links,
+            }
         })
-        .filter(|(_, links)| !links.is_empty())
+        .filter(|g| !g.links.is_empty())
         .collect()
 }
 

@@ -1,7 +1,7 @@
 // Drives a survey form in Debian's headless Chromium with JavaScript on: conditional questions
 // show and hide, calculated values update, Turkish numbers are read as 1.234,5, errors appear
 // inline and in the summary, the draft survives a reload, and the submission carries an
-// idempotency key and cannot be sent twice.
+// idempotency key and cannot be sent twice. Also the cluster directory's instant filter.
 //
 //   node tests/tools/form-check.mjs target/release/kume
 import { createServer } from 'node:http';
@@ -21,6 +21,8 @@ await cp(join(repo, 'tests/fixtures/base'), site, { recursive: true });
 await mkdir(join(site, 'surveys'), { recursive: true });
 await writeFile(join(site, 'surveys/deneme.yaml'), await readFile(join(repo, 'tests/fixtures/surveys/deneme.yaml')));
 await writeFile(join(site, 'surveys/sayfali.yaml'), await readFile(join(repo, 'tests/fixtures/surveys/sayfali.yaml')));
+// The real cluster registry, for the directory's instant filter.
+await cp(join(repo, 'site/data/clusters'), join(site, 'site/data/clusters'), { recursive: true });
 execFileSync(kume, ['build', '--root', site, '--out', join(site, 'public')], { env: { ...process.env, CI: '1' } });
 
 const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml' };
@@ -162,6 +164,23 @@ await step('the review page lists the answers before sending', async () => {
   const review = await page.textContent('.review');
   expect(/Yanıtlarınızı kontrol edin/.test(review) && /Samsun TSO/.test(review) && /İhracat/.test(review), review);
   expect(await page.isVisible('.form-actions'), 'submit on the review page');
+});
+await step('the cluster directory filters by facet and name, and keeps the choice in the address', async () => {
+  await page.goto(`${base}/kumeler/`);
+  const visible = () => page.$$eval('#cluster-table tbody tr', (rows) => rows.filter((r) => !r.hidden).length);
+  const total = await visible();
+  const option = await page.$eval('#filter-maturity', (s) => s.options[1].value);
+  const expected = await page.$$eval('#cluster-table tbody tr', (rows, v) => rows.filter((r) => r.dataset.facets.split(' ').includes(v)).length, option);
+  await page.selectOption('#filter-maturity', option);
+  expect(await visible() === expected && expected < total, `${await visible()} of ${total} rows, expected ${expected}`);
+  expect(new URL(page.url()).searchParams.get('maturity') === option.split(':')[1], page.url());
+  expect((await page.textContent('.filter-count')).includes(String(expected)), 'the count is announced');
+  await page.reload();
+  expect(await visible() === expected, 'the filter survives a reload');
+  await page.selectOption('#filter-maturity', '');
+  await page.fill('#filter-name', 'istanbul');
+  const byName = await visible();
+  expect(byName > 0 && byName < total, `"istanbul" finds İstanbul clusters (${byName} of ${total})`);
 });
 await step('no script errors', async () => { expect(errors.length === 0, errors.join('; ')); });
 
