@@ -375,3 +375,16 @@ fn answers_become_published_benchmarks() {
         std::fs::copy(entry.path(), dest).unwrap();
     }
 }
+
+#[test]
+fn a_need_linked_to_a_missing_guidebook_page_is_an_error() {
+    let site = TestSite::fixture("benchmark");
+    site.write(
+        "site/data/needs.yaml",
+        "survey: ihtiyac\ngroup_by: [tur]\nquestions: [ihtiyac]\nanswered_by:\n  ihtiyac:\n    egitim: rehber/yok.md\n",
+    );
+    site.kume(&["check"])
+        .assert_code(1)
+        .assert_stderr_has("site/data/needs.yaml: error: answered_by.ihtiyac.egitim: the file site/content/rehber/yok.md does not exist")
+        .assert_stderr_has("help: name a Markdown file under site/content/");
+}
