@@ -19,14 +19,14 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode, header};
+use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use notify::{EventKind, RecursiveMode, Watcher};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::cli::{EXIT_FAILURE, SiteArgs, print_diagnostics, summary_line};
-use crate::collect::api::{ApiState, Limits};
+use crate::collect::api::{ApiState, Limits, reply};
 use crate::collect::limit::RateLimiter;
 use crate::collect::store::Store;
 use crate::config::{CONTENT_DIR, TEMPLATES_DIR};
@@ -419,14 +419,14 @@ async fn handle(
         return Ok(crate::collect::api::handle(req, peer, &shared.api).await);
     }
     if shared.api_only {
-        return Ok(respond(
+        return Ok(reply(
             StatusCode::NOT_FOUND,
             "text/plain; charset=utf-8",
             b"this server only answers /api/\n".to_vec(),
         ));
     }
     Ok(match path.as_str() {
-        "/__kume/reload.js" => respond(
+        "/__kume/reload.js" => reply(
             StatusCode::OK,
             "text/javascript; charset=utf-8",
             RELOAD_JS.as_bytes().to_vec(),
@@ -445,12 +445,12 @@ async fn wait_for_version(query: Option<&str>, shared: &Shared) -> Response<Full
         let _ = tokio::time::timeout(Duration::from_secs(25), rx.changed()).await;
     }
     let v = *rx.borrow();
-    respond(StatusCode::OK, "text/plain", v.to_string().into_bytes())
+    reply(StatusCode::OK, "text/plain", v.to_string().into_bytes())
 }
 
 fn serve_file(url_path: &str, shared: &Shared) -> Response<Full<Bytes>> {
     let Some(mut file) = safe_path(&shared.out, url_path) else {
-        return respond(StatusCode::BAD_REQUEST, "text/plain", b"bad path".to_vec());
+        return reply(StatusCode::BAD_REQUEST, "text/plain", b"bad path".to_vec());
     };
     if file.is_dir() {
         file.push("index.html");
@@ -459,7 +459,7 @@ fn serve_file(url_path: &str, shared: &Shared) -> Response<Full<Bytes>> {
     if is_html {
         if let Ok(errors) = shared.errors.read() {
             if !errors.is_empty() {
-                return respond(
+                return reply(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "text/html; charset=utf-8",
                     error_page(&errors).into_bytes(),
@@ -468,7 +468,7 @@ fn serve_file(url_path: &str, shared: &Shared) -> Response<Full<Bytes>> {
         }
     }
     match std::fs::read(&file) {
-        Ok(bytes) => respond(StatusCode::OK, content_type(&file), bytes),
+        Ok(bytes) => reply(StatusCode::OK, content_type(&file), bytes),
         Err(_) => {
             // Each language has its own 404 page under its prefix (`/en/404.html`).
             let first = url_path
@@ -483,7 +483,7 @@ fn serve_file(url_path: &str, shared: &Shared) -> Response<Full<Bytes>> {
                 shared.out.join("404.html")
             };
             let body = std::fs::read(not_found).unwrap_or_else(|_| b"not found".to_vec());
-            respond(StatusCode::NOT_FOUND, "text/html; charset=utf-8", body)
+            reply(StatusCode::NOT_FOUND, "text/html; charset=utf-8", body)
         }
     }
 }
@@ -520,19 +520,6 @@ fn content_type(path: &Path) -> &'static str {
         "woff2" => "font/woff2",
         _ => "application/octet-stream",
     }
-}
-
-fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Full<Bytes>> {
-    let mut res = Response::new(Full::new(Bytes::from(body)));
-    *res.status_mut() = status;
-    if let Ok(v) = header::HeaderValue::from_str(content_type) {
-        res.headers_mut().insert(header::CONTENT_TYPE, v);
-    }
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    res
 }
 
 fn error_page(errors: &[Diagnostic]) -> String {

@@ -58,7 +58,8 @@ pub struct ApiState {
 
 type Reply = Response<Full<Bytes>>;
 
-fn reply(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Reply {
+/// A response that is never cached: the collector's and the development server's own pages.
+pub(crate) fn reply(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Reply {
     let mut res = Response::new(Full::new(body.into()));
     *res.status_mut() = status;
     if let Ok(v) = header::HeaderValue::from_str(content_type) {

@@ -1,7 +1,7 @@
 //! The benchmarking system end to end: answers through the real collector, `kume aggregate`,
 //! `kume build --aggregates`, and the published numbers checked against hand-computed ones.
 
-use crate::harness::{Server, TestSite, request};
+use crate::harness::{Server, TestSite, invitation_tokens, request};
 
 fn kume(args: &[&str]) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kume"))
@@ -29,19 +29,7 @@ fn invite(site: &TestSite, db: &str, survey: &str, roster: &str) -> Vec<String> 
         "--roster",
         path.to_str().unwrap(),
     ]);
-    links
-        .lines()
-        .skip(1)
-        .map(|l| {
-            l.split("t=")
-                .nth(1)
-                .unwrap()
-                .split('&')
-                .next()
-                .unwrap()
-                .to_string()
-        })
-        .collect()
+    invitation_tokens(&links)
 }
 
 fn submit(server: &Server, survey: &str, token: &str, fields: &str) {

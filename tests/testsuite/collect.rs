@@ -409,19 +409,7 @@ fn invited() -> (Collector, Vec<String>) {
     ]);
     assert!(ok, "{err}");
     assert!(err.contains("Created 2 invitations"));
-    let tokens: Vec<String> = links
-        .lines()
-        .skip(1)
-        .map(|l| {
-            l.split("t=")
-                .nth(1)
-                .unwrap()
-                .split('&')
-                .next()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let tokens = crate::harness::invitation_tokens(&links);
     assert!(links.contains("Anka Makina,samsun-makina,anka@example.org,https://toplama.example.org/api/v1/surveys/deneme/form?t="));
     (c, tokens)
 }

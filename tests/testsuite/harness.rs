@@ -235,3 +235,20 @@ pub fn get(addr: SocketAddr, path: &str) -> (u16, String) {
     let (status, _, body) = request(addr, "GET", path, &[], b"");
     (status, body)
 }
+
+/// The tokens in `kume invite`'s CSV output (after the header): the `t=` of each link.
+pub fn invitation_tokens(links: &str) -> Vec<String> {
+    links
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split("t=")
+                .nth(1)
+                .unwrap()
+                .split('&')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
