@@ -48,6 +48,8 @@ pub struct SiteView {
     pub dev: bool,
     /// The list of surveys, when the site has any.
     pub surveys_url: Option<String>,
+    /// The search page, when the UI strings name one.
+    pub search_url: Option<String>,
     pub collector_url: Option<String>,
     pub generator: String,
 }

@@ -10,6 +10,7 @@ mod benchmark;
 mod feeds;
 mod links;
 mod pages;
+mod search;
 pub mod surveys;
 mod taxonomies;
 
@@ -119,6 +120,7 @@ impl Site {
         let mut files = generated_files(&config, &content, &strings, &statics, &taxonomies);
         files.extend(surveys::urls(&config, &strings, &surveys));
         files.extend(benchmark::urls(&config, &strings, &bench));
+        files.extend(search::urls(&config, &strings));
 
         let results: Vec<(Rendered, Vec<AnchorRef>)> = (0..content.docs.len())
             .into_par_iter()
@@ -196,12 +198,17 @@ impl Site {
         }
         let jobs = pages::jobs(self);
         progress.set_length(jobs.len() as u64);
-        let results: Vec<Result<(String, String), Diagnostic>> = jobs
+        type Done = (String, Option<search::PageText>);
+        let results: Vec<Result<Done, Diagnostic>> = jobs
             .par_iter()
             .map(|job| {
                 let r = pages::render_job(self, job).and_then(|(url_path, html)| {
+                    let text = job
+                        .searchable()
+                        .then(|| search::extract(&url_path, &html))
+                        .flatten();
                     write_output(output, &url_path, html.as_bytes())
-                        .map(|_| (url_path, job.lang(self).to_string()))
+                        .map(|_| (job.lang(self).to_string(), text))
                 });
                 progress.inc(1);
                 r
@@ -209,10 +216,23 @@ impl Site {
             .collect();
         let mut errors = Vec::new();
         let mut per_lang: HashMap<String, usize> = HashMap::new();
+        let mut texts: HashMap<String, Vec<search::PageText>> = HashMap::new();
         for r in results {
             match r {
-                Ok((_, lang)) => *per_lang.entry(lang).or_default() += 1,
+                Ok((lang, text)) => {
+                    *per_lang.entry(lang.clone()).or_default() += 1;
+                    texts.entry(lang).or_default().extend(text);
+                }
                 Err(d) => errors.push(d),
+            }
+        }
+        for (lang, pages) in &mut texts {
+            if let Some(url) = search::index_url(&self.config, &self.strings, lang) {
+                pages.sort_by(|a, b| a.url.cmp(&b.url));
+                let index = search::build_index(pages, lang);
+                if let Err(d) = write_output(output, &url, index.as_bytes()) {
+                    errors.push(d);
+                }
             }
         }
         for (path, body) in feeds::generated(self) {

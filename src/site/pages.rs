@@ -30,15 +30,34 @@ pub enum Job {
     Alias(DocId, String),
     Survey(super::surveys::SurveyPage, String),
     Benchmark(super::benchmark::Page, String),
+    /// The search page of a language.
+    Search(String),
 }
 
 impl Job {
+    /// Whether the page goes into the search index: not the lists, redirects, error pages and
+    /// print pages that only repeat what other pages say.
+    pub fn searchable(&self) -> bool {
+        !matches!(
+            self,
+            Job::Print(_)
+                | Job::Taxonomy(_)
+                | Job::Term(..)
+                | Job::NotFound(_)
+                | Job::Alias(..)
+                | Job::Search(_)
+        )
+    }
+
     pub fn lang<'a>(&'a self, site: &'a Site) -> &'a str {
         match self {
             Job::Doc(id) | Job::Alias(id, _) => &site.content.docs[*id].lang,
             Job::Print(b) => &site.content.docs[site.content.books[*b].root].lang,
             Job::Taxonomy(t) | Job::Term(t, _) => &site.taxonomies.pages[*t].lang,
-            Job::NotFound(lang) | Job::Survey(_, lang) | Job::Benchmark(_, lang) => lang,
+            Job::NotFound(lang)
+            | Job::Survey(_, lang)
+            | Job::Benchmark(_, lang)
+            | Job::Search(lang) => lang,
         }
     }
 }
@@ -68,6 +87,13 @@ pub fn jobs(site: &Site) -> Vec<Job> {
         super::benchmark::pages(site)
             .into_iter()
             .map(|(p, l)| Job::Benchmark(p, l)),
+    );
+    jobs.extend(
+        content
+            .homes
+            .keys()
+            .filter(|l| super::search::url(&site.config, &site.strings, l).is_some())
+            .map(|l| Job::Search(l.clone())),
     );
     for (id, d) in content.docs.iter().enumerate() {
         jobs.extend(
@@ -113,7 +139,7 @@ impl Job {
             Job::NotFound(lang) => format!("{}404.html", site.config.language_prefix(lang)),
             Job::Alias(_, alias) => alias.clone(),
             // Rendered by `surveys::render`, which knows its own URL.
-            Job::Survey(..) | Job::Benchmark(..) => String::new(),
+            Job::Survey(..) | Job::Benchmark(..) | Job::Search(_) => String::new(),
         }
     }
 }
@@ -233,6 +259,7 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
         }
         Job::Survey(page, lang) => return super::surveys::render(site, *page, lang, None),
         Job::Benchmark(page, lang) => return super::benchmark::render(site, page, lang),
+        Job::Search(lang) => return super::search::render(site, lang),
     };
     let html = site.templates.render(&template, ctx, file)?;
     Ok((url, html))
@@ -399,6 +426,7 @@ pub fn site_value(site: &Site, lang: &str) -> Value {
         surveys_url: (!site.surveys.is_empty())
             .then(|| super::surveys::base_url(config, &site.strings, lang))
             .flatten(),
+        search_url: super::search::url(config, &site.strings, lang),
         collector_url: config.collector_url.clone(),
         generator: format!("Kume {}", env!("CARGO_PKG_VERSION")),
     })

@@ -7,5 +7,6 @@ mod build;
 mod collect;
 mod errors;
 mod html;
+mod search;
 mod serve;
 mod surveys;

@@ -1,0 +1,107 @@
+// Site search in Debian's headless Chromium, on the repository's own site: Turkish and English
+// queries, with and without Turkish letters, find the guidebook and the programmes catalogue;
+// the query is kept in the address; without JavaScript the page says how to browse instead.
+//
+//   node tests/tools/search-check.mjs target/debug/kume
+import { createServer } from 'node:http';
+import { readFile, mkdtemp } from 'node:fs/promises';
+import { join, extname, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const kume = process.argv[2] || join(repo, 'target/debug/kume');
+const out = join(await mkdtemp(join(tmpdir(), 'kume-search-')), 'public');
+execFileSync(kume, ['build', '--root', repo, '--out', out], { env: { ...process.env, CI: '1' } });
+
+const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.json': 'application/json', '.svg': 'image/svg+xml' };
+const server = createServer(async (req, res) => {
+  let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  if (path.endsWith('/')) path += 'index.html';
+  try {
+    const body = await readFile(join(out, path));
+    res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
+    res.end(body);
+  } catch { res.writeHead(404); res.end(); }
+});
+await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let passed = 0, failed = 0;
+async function step(name, fn) {
+  try { await fn(); passed += 1; console.log(`ok   ${name}`); }
+  catch (e) { failed += 1; console.log(`FAIL ${name}: ${e.message}`); }
+}
+function expect(cond, msg) { if (!cond) throw new Error(msg); }
+
+const context = await browser.newContext();
+const page = await context.newPage();
+const errors = [];
+page.on('pageerror', (e) => errors.push(String(e)));
+
+async function results(path, query) {
+  await page.goto(`${base}${path}`);
+  await page.fill('#search-q', query);
+  await page.waitForFunction(() => document.getElementById('search-status').textContent.trim() !== ''
+    && !document.getElementById('search-status').textContent.includes('…'));
+  return page.$$eval('#search-results a', (as) => as.map((a) => a.getAttribute('href')));
+}
+
+// Each case: the page, the query, and an address that must be among the first results.
+const cases = [
+  ['/ara/', 'kümelenme destek', '/rehber/kume-destekleri/'],
+  ['/ara/', 'kumelenme destek', '/rehber/kume-destekleri/'],
+  ['/ara/', 'KÜMELENME DESTEK', '/rehber/kume-destekleri/'],
+  ['/ara/', 'izleme degerlendirme', '/rehber/izleme-ve-degerlendirme/'],
+  ['/en/search/', 'cluster support', '/en/guide/cluster-support/'],
+  ['/en/search/', 'monitoring evaluation', '/en/guide/monitoring-and-evaluation/'],
+];
+for (const [path, query, want] of cases) {
+  await step(`${path} “${query}” finds ${want}`, async () => {
+    const found = await results(path, query);
+    expect(found.slice(0, 10).includes(want), `first results: ${found.slice(0, 10).join(', ')}`);
+  });
+}
+
+await step('the header search box leads to the search page with the results', async () => {
+  await page.goto(`${base}/`);
+  await page.fill('#site-search-q', 'kumelenme');
+  await page.press('#site-search-q', 'Enter');
+  await page.waitForURL(/\/ara\/\?q=kumelenme/);
+  await page.waitForSelector('#search-results li');
+  expect(await page.inputValue('#search-q') === 'kumelenme', 'query carried over');
+});
+
+await step('a word no page has says so in the status', async () => {
+  const found = await results('/ara/', 'zzxxqq');
+  expect(found.length === 0, `unexpected results ${found}`);
+  expect(!(await page.isVisible('#search-results')), 'empty list hidden');
+});
+
+await step('typing keeps the query in the address', async () => {
+  await results('/en/search/', 'guide');
+  expect(new URL(page.url()).searchParams.get('q') === 'guide', page.url());
+});
+
+await step('without JavaScript the page explains and lists the sections', async () => {
+  const noJs = await browser.newContext({ javaScriptEnabled: false });
+  const p = await noJs.newPage();
+  await p.goto(`${base}/ara/?q=kume`);
+  expect(await p.isVisible('noscript, .notice'), 'notice shown');
+  expect((await p.$$('main ul a')).length >= 3, 'sections listed');
+  await noJs.close();
+});
+
+await step('no script errors', async () => { expect(errors.length === 0, errors.join('; ')); });
+
+await browser.close();
+server.close();
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
