@@ -35,6 +35,28 @@
     return out;
   }
 
+  // Inflected query words ("kümelenmenin", "programmes") also look for their stem as a
+  // prefix, weighted lower than the word itself: the index keeps words whole, so any suffix
+  // the text uses is still found.
+  var SUFFIXES = {
+    tr: ["lerin", "larin", "leri", "lari", "nin", "nun", "den", "dan", "ten", "tan", "ler", "lar",
+      "yle", "yla", "in", "un", "de", "da", "te", "ta", "si", "su", "ye", "ya", "yi", "yu", "le",
+      "la", "i", "u", "e", "a"],
+    en: ["ing", "es", "ed", "s"]
+  };
+  var MIN_STEM = 4;
+  function stem(word) {
+    var list = SUFFIXES[lang] || [];
+    for (var round = 0; round < 2; round++) {
+      var cut = list.find(function (s) {
+        return word.length - s.length >= MIN_STEM && word.slice(-s.length) === s;
+      });
+      if (!cut) break;
+      word = word.slice(0, -cut.length);
+    }
+    return word;
+  }
+
   function queryWords(q) {
     return q.split(/[^\p{L}\p{N}\u0307]+/u)
       .filter(function (w) { return w.length > 1; })
@@ -56,7 +78,18 @@
 
   // Every (doc → weight) for indexed words starting with `prefix`; the word list is sorted,
   // so the first candidate is found by binary search.
-  function postings(prefix) {
+  function matches(word) {
+    var found = postings(word, 1);
+    var root = stem(word);
+    if (root !== word) {
+      postings(root, 0.1).forEach(function (score, doc) {
+        found.set(doc, (found.get(doc) || 0) + score);
+      });
+    }
+    return found;
+  }
+
+  function postings(prefix, factor) {
     var words = index.words;
     var lo = 0, hi = words.length;
     while (lo < hi) {
@@ -70,7 +103,7 @@
       var exact = words[i][0] === prefix ? 1 : 0.6;
       var idf = Math.log(1 + n / (list.length / 2));
       for (var j = 0; j < list.length; j += 2) {
-        var score = list[j + 1] * exact * idf;
+        var score = list[j + 1] * exact * idf * factor;
         found.set(list[j], Math.max(found.get(list[j]) || 0, score));
       }
     }
@@ -82,7 +115,7 @@
     if (!words.length) return null;
     var total = null;
     words.forEach(function (w) {
-      var hits = postings(w);
+      var hits = matches(w);
       if (total === null) { total = hits; return; }
       var next = new Map();
       total.forEach(function (score, doc) {
