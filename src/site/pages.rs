@@ -176,9 +176,11 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
                 .collect();
             let view = special_view(site, "print", &root.front.title, &url, &lang, alternates);
             let chapters = print_chapters(site, book);
+            // Made from this page by `.ci/book-pdf.mjs` when the site is deployed.
+            let pdf = format!("{url}{}.pdf", crate::text::slugify(&root.front.title));
             (
                 "book_print.html".into(),
-                context! { site => site_value, page => to_value(&view), chapters => chapters, lang => lang },
+                context! { site => site_value, page => to_value(&view), chapters => chapters, pdf => pdf, lang => lang },
                 Some(root.file.as_str()),
             )
         }

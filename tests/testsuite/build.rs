@@ -58,6 +58,9 @@ fn repository_site_builds_both_languages_and_the_guidebook() {
         "introduction and five parts"
     );
     assert!(read("en/guide/print/index.html").contains("<html lang=\"en\">"));
+    assert!(print.contains(
+        "<link rel=\"alternate\" type=\"application/pdf\" href=\"/rehber/yazdir/kume-gelistirme-araclari.pdf\">"
+    ));
 }
 
 #[test]
