@@ -34,6 +34,8 @@ struct RawConfig {
     taxonomies: Vec<RawTaxonomy>,
     #[serde(default)]
     collector_url: Option<String>,
+    #[serde(default)]
+    sample_aggregates: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +84,9 @@ pub struct Config {
     pub languages: Vec<Language>,
     pub taxonomies: Vec<Taxonomy>,
     pub collector_url: Option<String>,
+    /// A snapshot of invented answers (under `site/`) shown, labelled as sample data, when no
+    /// real snapshot is given and no answers are stored.
+    pub sample_aggregates: Option<String>,
 }
 
 impl Config {
@@ -250,6 +255,7 @@ fn validate(root: &Path, raw: RawConfig) -> Result<Config, Vec<Diagnostic>> {
             languages,
             taxonomies,
             collector_url: raw.collector_url,
+            sample_aggregates: raw.sample_aggregates,
         })
     } else {
         Err(errors)

@@ -196,6 +196,8 @@ fn refresh_aggregates(site: &Site, db: &std::path::Path, dir: &std::path::Path) 
         return None;
     }
     match crate::aggregate::aggregate(&site.config, &site.surveys, db, 5) {
+        // Nothing answered yet: the site's sample results, if it has any, stay.
+        Ok((snapshot, _)) if snapshot.values.is_empty() => None,
         Ok((snapshot, _)) => {
             crate::aggregate::write_snapshot(&snapshot, dir).ok()?;
             Some(dir.join("aggregates.json"))

@@ -43,6 +43,11 @@ impl Bench {
         diags.extend(extra);
         let mut lists_diags = Vec::new();
         let lists = crate::survey::compile::load_builtin_lists(config, &mut lists_diags);
+        let sample = config
+            .sample_aggregates
+            .as_ref()
+            .map(|p| config.path("site").join(p));
+        let snapshot = snapshot.or(sample.as_deref());
         let snap = snapshot.and_then(|p| {
             match std::fs::read_to_string(p).map(|t| serde_json::from_str::<Snapshot>(&t)) {
                 Ok(Ok(s)) => Some(s),

@@ -337,3 +337,29 @@ fn static_files_are_copied_as_is() {
         css
     );
 }
+
+#[test]
+fn repository_site_shows_sample_results_only_for_sample_clusters() {
+    let out = tempfile::tempdir().unwrap();
+    kume_in(&repo(), &["build", "--out", out.path().to_str().unwrap()]).assert_code(0);
+    let read = |p: &str| std::fs::read_to_string(out.path().join(p)).unwrap();
+    let sample = read("kumeler/ornek-samsun-gida/index.html");
+    assert!(sample.contains("Sonuçlar 2026") && sample.contains("Örnek veri: bu sonuçlar"));
+    // A real cluster gets no invented value of its own: its cells are empty, and the national
+    // figures beside them say they come from sample clusters.
+    let real = read("kumeler/ostim-medikal/index.html");
+    assert!(real.contains("Örnek veri: bu sonuçlar"));
+    let snapshot = read("veri/aggregates.json");
+    let json: serde_json::Value = serde_json::from_str(&snapshot).unwrap();
+    let clusters: std::collections::BTreeSet<&str> = json["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["cluster"].as_str().unwrap())
+        .collect();
+    assert_eq!(clusters.len(), 15);
+    assert!(
+        clusters.iter().all(|c| c.starts_with("ornek-")),
+        "{clusters:?}"
+    );
+}
