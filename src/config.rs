@@ -34,6 +34,13 @@ struct RawConfig {
     taxonomies: Vec<RawTaxonomy>,
     #[serde(default)]
     collector_url: Option<String>,
+    #[serde(default = "default_stale_days")]
+    programmes_stale_after_days: u32,
+}
+
+/// Programme amounts and deadlines change about twice a year.
+fn default_stale_days() -> u32 {
+    180
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +89,8 @@ pub struct Config {
     pub languages: Vec<Language>,
     pub taxonomies: Vec<Taxonomy>,
     pub collector_url: Option<String>,
+    /// `kume check` warns about programme entries not checked for longer than this.
+    pub programmes_stale_after_days: u32,
 }
 
 impl Config {
@@ -250,6 +259,7 @@ fn validate(root: &Path, raw: RawConfig) -> Result<Config, Vec<Diagnostic>> {
             languages,
             taxonomies,
             collector_url: raw.collector_url,
+            programmes_stale_after_days: raw.programmes_stale_after_days,
         })
     } else {
         Err(errors)

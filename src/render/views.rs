@@ -48,6 +48,8 @@ pub struct SiteView {
     pub dev: bool,
     /// The list of surveys, when the site has any.
     pub surveys_url: Option<String>,
+    /// The information pages in the main navigation: "what do I need?", programmes, actors.
+    pub ims_menu: Vec<Link>,
     pub collector_url: Option<String>,
     pub generator: String,
 }

@@ -213,6 +213,11 @@ fn facet_url_in(
     ))
 }
 
+/// The directory's page of one province (`/kumeler/il/samsun/`).
+pub fn province_url(site: &Site, code: &str, lang: &str) -> Option<String> {
+    facet_url(site, Facet::Province, code, lang)
+}
+
 fn facet_url(site: &Site, facet: Facet, code: &str, lang: &str) -> Option<String> {
     facet_url_in(&site.config, &site.strings, &site.bench, facet, code, lang)
 }
@@ -1100,6 +1105,7 @@ struct NeedRow {
     share: String,
     count: usize,
     guide: Option<GuideLink>,
+    programmes: Vec<GuideLink>,
 }
 
 #[derive(Serialize, Clone)]
@@ -1230,6 +1236,12 @@ fn needs_view(
                                     share,
                                     count: s.count,
                                     guide: guides.get(&(qid.clone(), s.code.clone())).cloned(),
+                                    programmes: super::ims::programme_links(
+                                        site, qid, &s.code, lang,
+                                    )
+                                    .into_iter()
+                                    .map(|(title, url)| GuideLink { title, url })
+                                    .collect(),
                                 },
                             )
                         })

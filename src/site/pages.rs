@@ -30,6 +30,7 @@ pub enum Job {
     Alias(DocId, String),
     Survey(super::surveys::SurveyPage, String),
     Benchmark(super::benchmark::Page, String),
+    Ims(super::ims::Page, String),
 }
 
 impl Job {
@@ -38,7 +39,10 @@ impl Job {
             Job::Doc(id) | Job::Alias(id, _) => &site.content.docs[*id].lang,
             Job::Print(b) => &site.content.docs[site.content.books[*b].root].lang,
             Job::Taxonomy(t) | Job::Term(t, _) => &site.taxonomies.pages[*t].lang,
-            Job::NotFound(lang) | Job::Survey(_, lang) | Job::Benchmark(_, lang) => lang,
+            Job::NotFound(lang)
+            | Job::Survey(_, lang)
+            | Job::Benchmark(_, lang)
+            | Job::Ims(_, lang) => lang,
         }
     }
 }
@@ -68,6 +72,12 @@ pub fn jobs(site: &Site) -> Vec<Job> {
         super::benchmark::pages(site)
             .into_iter()
             .map(|(p, l)| Job::Benchmark(p, l)),
+    );
+    let langs: Vec<String> = content.homes.keys().cloned().collect();
+    jobs.extend(
+        super::ims::pages(&site.ims, &site.config, &langs)
+            .into_iter()
+            .map(|(p, l)| Job::Ims(p, l)),
     );
     for (id, d) in content.docs.iter().enumerate() {
         jobs.extend(
@@ -113,7 +123,7 @@ impl Job {
             Job::NotFound(lang) => format!("{}404.html", site.config.language_prefix(lang)),
             Job::Alias(_, alias) => alias.clone(),
             // Rendered by `surveys::render`, which knows its own URL.
-            Job::Survey(..) | Job::Benchmark(..) => String::new(),
+            Job::Survey(..) | Job::Benchmark(..) | Job::Ims(..) => String::new(),
         }
     }
 }
@@ -233,6 +243,7 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
         }
         Job::Survey(page, lang) => return super::surveys::render(site, *page, lang, None),
         Job::Benchmark(page, lang) => return super::benchmark::render(site, page, lang),
+        Job::Ims(page, lang) => return super::ims::render(site, page, lang),
     };
     let html = site.templates.render(&template, ctx, file)?;
     Ok((url, html))
@@ -399,6 +410,7 @@ pub fn site_value(site: &Site, lang: &str) -> Value {
         surveys_url: (!site.surveys.is_empty())
             .then(|| super::surveys::base_url(config, &site.strings, lang))
             .flatten(),
+        ims_menu: super::ims::menu(&site.ims, config, &site.strings, lang),
         collector_url: config.collector_url.clone(),
         generator: format!("Kume {}", env!("CARGO_PKG_VERSION")),
     })
