@@ -7,5 +7,6 @@ mod build;
 mod collect;
 mod errors;
 mod html;
+mod ims;
 mod serve;
 mod surveys;
