@@ -794,10 +794,15 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             let guides = guide_links(site, lang)?;
             let groups = needs_view(site, lang, &guides);
             let k = bench.snapshot.as_ref().map_or(5, |s| s.k);
+            let with_programmes = bench
+                .data
+                .needs
+                .as_ref()
+                .is_some_and(|n| !n.programmes.is_empty());
             (
                 "benchmark/needs.html",
                 url,
-                context! { site => site_value, page => to_value(&view), groups => to_value(&groups), k => k, data => data_link, lang => lang },
+                context! { site => site_value, page => to_value(&view), groups => to_value(&groups), k => k, with_programmes => with_programmes, data => data_link, lang => lang },
             )
         }
         Page::Facet(facet, code) => {
