@@ -209,6 +209,18 @@ fn the_needs_results_link_each_need_to_its_programmes() {
         site.read_output("en/needs/index.html")
             .contains("<a href=\"/en/programmes/celik/\">Steel Support</a>")
     );
+    // Kept for CI's HTML and accessibility checks of the needs page with its programme column.
+    let keep = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ims-needs-site");
+    let _ = std::fs::remove_dir_all(&keep);
+    for entry in walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+    {
+        let dest = keep.join(entry.path().strip_prefix(&out).unwrap());
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(entry.path(), dest).unwrap();
+    }
 }
 
 #[test]
