@@ -36,6 +36,14 @@ struct RawConfig {
     collector_url: Option<String>,
     #[serde(default)]
     sample_aggregates: Option<String>,
+
+    #[serde(default = "default_stale_days")]
+    programmes_stale_after_days: u32,
+}
+
+/// Programme amounts and deadlines change about twice a year.
+fn default_stale_days() -> u32 {
+    180
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,6 +95,9 @@ pub struct Config {
     /// A snapshot of invented answers (under `site/`) shown, labelled as sample data, when no
     /// real snapshot is given and no answers are stored.
     pub sample_aggregates: Option<String>,
+
+    /// `kume check` warns about programme entries not checked for longer than this.
+    pub programmes_stale_after_days: u32,
 }
 
 impl Config {
@@ -256,6 +267,8 @@ fn validate(root: &Path, raw: RawConfig) -> Result<Config, Vec<Diagnostic>> {
             taxonomies,
             collector_url: raw.collector_url,
             sample_aggregates: raw.sample_aggregates,
+
+            programmes_stale_after_days: raw.programmes_stale_after_days,
         })
     } else {
         Err(errors)

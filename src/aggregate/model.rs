@@ -28,6 +28,10 @@ pub struct NeedsSpec {
     /// that answers that need; the results page links to it in each language.
     #[serde(default)]
     pub answered_by: BTreeMap<String, BTreeMap<String, String>>,
+    /// Question → option code → the support programmes (ids under `site/data/programmes/`)
+    /// that can fund that need; shown beside the guidebook link.
+    #[serde(default)]
+    pub programmes: BTreeMap<String, BTreeMap<String, Vec<serde_saphyr::Spanned<String>>>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -50,6 +50,9 @@ pub struct SiteView {
     pub surveys_url: Option<String>,
     /// The search page, when the UI strings name one.
     pub search_url: Option<String>,
+
+    /// The information pages in the main navigation: "what do I need?", programmes, actors.
+    pub ims_menu: Vec<Link>,
     pub collector_url: Option<String>,
     pub generator: String,
 }

@@ -218,6 +218,11 @@ fn facet_url_in(
     ))
 }
 
+/// The directory's page of one province (`/kumeler/il/samsun/`).
+pub fn province_url(site: &Site, code: &str, lang: &str) -> Option<String> {
+    facet_url(site, Facet::Province, code, lang)
+}
+
 fn facet_url(site: &Site, facet: Facet, code: &str, lang: &str) -> Option<String> {
     facet_url_in(&site.config, &site.strings, &site.bench, facet, code, lang)
 }
@@ -794,10 +799,15 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             let guides = guide_links(site, lang)?;
             let groups = needs_view(site, lang, &guides);
             let k = bench.snapshot.as_ref().map_or(5, |s| s.k);
+            let with_programmes = bench
+                .data
+                .needs
+                .as_ref()
+                .is_some_and(|n| !n.programmes.is_empty());
             (
                 "benchmark/needs.html",
                 url,
-                context! { site => site_value, page => to_value(&view), groups => to_value(&groups), k => k, data => data_link, lang => lang },
+                context! { site => site_value, page => to_value(&view), groups => to_value(&groups), k => k, with_programmes => with_programmes, data => data_link, lang => lang },
             )
         }
         Page::Facet(facet, code) => {
@@ -1105,6 +1115,7 @@ struct NeedRow {
     share: String,
     count: usize,
     guide: Option<GuideLink>,
+    programmes: Vec<GuideLink>,
 }
 
 #[derive(Serialize, Clone)]
@@ -1235,6 +1246,12 @@ fn needs_view(
                                     share,
                                     count: s.count,
                                     guide: guides.get(&(qid.clone(), s.code.clone())).cloned(),
+                                    programmes: super::ims::programme_links(
+                                        site, qid, &s.code, lang,
+                                    )
+                                    .into_iter()
+                                    .map(|(title, url)| GuideLink { title, url })
+                                    .collect(),
                                 },
                             )
                         })

@@ -8,6 +8,7 @@
 
 mod benchmark;
 mod feeds;
+pub mod ims;
 mod links;
 mod pages;
 mod search;
@@ -75,6 +76,8 @@ pub struct Site {
     pub surveys: Vec<crate::survey::compile::Compiled>,
     /// The cluster registry, indicators, references and the snapshot to show.
     pub bench: benchmark::Bench,
+    /// The support programmes, actors and audiences of the information pages.
+    pub ims: ims::Ims,
     site_values: HashMap<String, Value>,
     book_tocs: HashMap<DocId, Value>,
     taxonomies: TaxonomyIndex,
@@ -122,6 +125,12 @@ impl Site {
         files.extend(benchmark::urls(&config, &strings, &bench));
         files.extend(search::urls(&config, &strings));
 
+        let survey_ids: Vec<&str> = surveys.iter().map(|c| c.survey.id.as_str()).collect();
+        let (ims, ds) = ims::Ims::load(&config, &content, &survey_ids, bench.data.needs.as_ref());
+        diags.extend(ds);
+        let langs: Vec<String> = content.homes.keys().cloned().collect();
+        files.extend(ims::urls(&ims, &config, &strings, &langs));
+
         let results: Vec<(Rendered, Vec<AnchorRef>)> = (0..content.docs.len())
             .into_par_iter()
             .map(|id| render_markdown(&content, &strings, &files, id))
@@ -155,6 +164,7 @@ impl Site {
             summaries: Vec::new(),
             surveys,
             bench,
+            ims,
             site_values: HashMap::new(),
             book_tocs: HashMap::new(),
             taxonomies,

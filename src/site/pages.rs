@@ -32,6 +32,8 @@ pub enum Job {
     Benchmark(super::benchmark::Page, String),
     /// The search page of a language.
     Search(String),
+
+    Ims(super::ims::Page, String),
 }
 
 impl Job {
@@ -57,7 +59,8 @@ impl Job {
             Job::NotFound(lang)
             | Job::Survey(_, lang)
             | Job::Benchmark(_, lang)
-            | Job::Search(lang) => lang,
+            | Job::Search(lang)
+            | Job::Ims(_, lang) => lang,
         }
     }
 }
@@ -94,6 +97,12 @@ pub fn jobs(site: &Site) -> Vec<Job> {
             .keys()
             .filter(|l| super::search::url(&site.config, &site.strings, l).is_some())
             .map(|l| Job::Search(l.clone())),
+    );
+    let langs: Vec<String> = content.homes.keys().cloned().collect();
+    jobs.extend(
+        super::ims::pages(&site.ims, &site.config, &langs)
+            .into_iter()
+            .map(|(p, l)| Job::Ims(p, l)),
     );
     for (id, d) in content.docs.iter().enumerate() {
         jobs.extend(
@@ -139,7 +148,7 @@ impl Job {
             Job::NotFound(lang) => format!("{}404.html", site.config.language_prefix(lang)),
             Job::Alias(_, alias) => alias.clone(),
             // Rendered by `surveys::render`, which knows its own URL.
-            Job::Survey(..) | Job::Benchmark(..) | Job::Search(_) => String::new(),
+            Job::Survey(..) | Job::Benchmark(..) | Job::Search(_) | Job::Ims(..) => String::new(),
         }
     }
 }
@@ -262,6 +271,7 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
         Job::Survey(page, lang) => return super::surveys::render(site, *page, lang, None),
         Job::Benchmark(page, lang) => return super::benchmark::render(site, page, lang),
         Job::Search(lang) => return super::search::render(site, lang),
+        Job::Ims(page, lang) => return super::ims::render(site, page, lang),
     };
     let html = site.templates.render(&template, ctx, file)?;
     Ok((url, html))
@@ -429,6 +439,8 @@ pub fn site_value(site: &Site, lang: &str) -> Value {
             .then(|| super::surveys::base_url(config, &site.strings, lang))
             .flatten(),
         search_url: super::search::url(config, &site.strings, lang),
+
+        ims_menu: super::ims::menu(&site.ims, config, &site.strings, lang),
         collector_url: config.collector_url.clone(),
         generator: format!("Kume {}", env!("CARGO_PKG_VERSION")),
     })

@@ -7,6 +7,7 @@ mod build;
 mod collect;
 mod errors;
 mod html;
+mod ims;
 mod search;
 mod serve;
 mod surveys;

@@ -62,6 +62,14 @@ const cases = [
   ['/ara/', 'izleme degerlendirme', '/rehber/izleme-ve-degerlendirme/'],
   ['/en/search/', 'cluster support', '/en/guide/cluster-support/'],
   ['/en/search/', 'monitoring evaluation', '/en/guide/monitoring-and-evaluation/'],
+  // Support programmes, by Turkish words with and without Turkish letters, and by English.
+  ['/ara/', 'kümelenme destek programı', '/destekler/kumelenme-destek-programi/'],
+  ['/ara/', 'kumelenme destek programi', '/destekler/kumelenme-destek-programi/'],
+  ['/ara/', 'tübitak 1505', '/destekler/tubitak-1505/'],
+  ['/ara/', 'tubitak 1505', '/destekler/tubitak-1505/'],
+  ['/ara/', 'ur-ge', '/destekler/ur-ge/'],
+  ['/en/search/', 'clustering support programme', '/en/programmes/kumelenme-destek-programi/'],
+  ['/en/search/', 'euroclusters', '/en/programmes/euroclusters/'],
 ];
 for (const [path, query, want] of cases) {
   await step(`${path} “${query}” finds ${want}`, async () => {
