@@ -20,6 +20,7 @@ fn main() -> ExitCode {
             site_origin,
             rate_limit,
             trust_forwarded,
+            read_token_file,
         } => {
             let limits = kume::collect::api::Limits {
                 max_body,
@@ -40,10 +41,12 @@ fn main() -> ExitCode {
                 site_origin,
                 rate_limit,
                 trust_forwarded,
+                read_token_file,
             };
             kume::serve::run(&site, options)
         }
         Command::Backup { db, to } => cli::backup(&db, &to),
+        Command::Restore { from, db, force } => cli::restore(&from, &db, force),
         other => cli::admin(other),
     }
 }

@@ -7,5 +7,6 @@ mod build;
 mod collect;
 mod errors;
 mod html;
+mod production;
 mod serve;
 mod surveys;
