@@ -105,6 +105,14 @@ pub enum Command {
         /// KUME_READ_TOKEN environment variable; with neither, that endpoint answers 404).
         #[arg(long)]
         read_token_file: Option<PathBuf>,
+        /// A URL to POST to after new final answers, e.g. a Netlify build hook (otherwise the
+        /// KUME_BUILD_HOOK_URL environment variable; with neither, no hook is called).
+        #[arg(long)]
+        build_hook_url: Option<String>,
+        /// Seconds from the first new final answer to the hook call: answers in between share
+        /// one build.
+        #[arg(long, default_value_t = 600)]
+        build_hook_delay: u64,
     },
     /// Create personal invitation links for a survey (tokens are stored hashed).
     #[command(after_help = EXIT_CODES)]

@@ -21,6 +21,8 @@ fn main() -> ExitCode {
             rate_limit,
             trust_forwarded,
             read_token_file,
+            build_hook_url,
+            build_hook_delay,
         } => {
             let limits = kume::collect::api::Limits {
                 max_body,
@@ -42,6 +44,8 @@ fn main() -> ExitCode {
                 rate_limit,
                 trust_forwarded,
                 read_token_file,
+                build_hook_url,
+                build_hook_delay,
             };
             kume::serve::run(&site, options)
         }

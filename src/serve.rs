@@ -27,6 +27,7 @@ use tokio::sync::watch;
 
 use crate::cli::{EXIT_FAILURE, SiteArgs, print_diagnostics, summary_line};
 use crate::collect::api::{ApiState, Limits, reply};
+use crate::collect::build_hook::BuildHook;
 use crate::collect::limit::RateLimiter;
 use crate::collect::read_token::ReadToken;
 use crate::collect::store::SqliteStore;
@@ -76,6 +77,10 @@ pub struct ServeOptions {
     pub trust_forwarded: bool,
     /// A file holding the token for `GET /api/v1/aggregates.json` (else `KUME_READ_TOKEN`).
     pub read_token_file: Option<PathBuf>,
+    /// A URL to POST to after new final answers (else `KUME_BUILD_HOOK_URL`; none: off).
+    pub build_hook_url: Option<String>,
+    /// At most one build hook call per this many seconds.
+    pub build_hook_delay: u64,
 }
 
 pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
@@ -95,6 +100,19 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
             eprintln!(
                 "error: {e}\n  help: make a token with `openssl rand -hex 32` and put it in {} or in the file given to --read-token-file",
                 crate::collect::read_token::ENV
+            );
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let build_hook = match BuildHook::configured(
+        serve.build_hook_url.clone(),
+        Duration::from_secs(serve.build_hook_delay),
+    ) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!(
+                "error: {e}\n  help: pass the hook's full address (Netlify: Site configuration → Build hooks) with --build-hook-url or {}",
+                crate::collect::build_hook::ENV
             );
             return ExitCode::from(EXIT_FAILURE);
         }
@@ -119,7 +137,7 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         limiter: (serve.rate_limit > 0.0).then(|| RateLimiter::new(serve.rate_limit, 10.0)),
         trust_forwarded: serve.trust_forwarded,
         answered: std::sync::Mutex::new(Default::default()),
-        on_final: std::sync::Mutex::new(None),
+        on_final: std::sync::Mutex::new(Vec::new()),
         read_token,
         snapshot: RwLock::new(None),
     });
@@ -131,6 +149,11 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         api,
         api_only: serve.api_only,
     });
+    if let Some(hook) = build_hook {
+        let (tx, rx) = mpsc::channel::<()>();
+        new_final_listener(&shared, tx);
+        std::thread::spawn(move || hook.run(&rx));
+    }
 
     if serve.api_only {
         let loaded = Site::load(&options);
@@ -258,11 +281,7 @@ fn refresh_aggregates(
 /// so that a wave of submissions costs one aggregation, not one each.
 fn after_final_answers(shared: &Arc<Shared>, mut job: impl FnMut(&Shared) + Send + 'static) {
     let (tx, rx) = mpsc::channel::<()>();
-    *shared
-        .api
-        .on_final
-        .lock()
-        .unwrap_or_else(|e| e.into_inner()) = Some(tx);
+    new_final_listener(shared, tx);
     let shared = shared.clone();
     std::thread::spawn(move || {
         while rx.recv().is_ok() {
@@ -270,6 +289,16 @@ fn after_final_answers(shared: &Arc<Shared>, mut job: impl FnMut(&Shared) + Send
             job(&shared);
         }
     });
+}
+
+/// Adds a listener told about every new final answer.
+fn new_final_listener(shared: &Shared, tx: mpsc::Sender<()>) {
+    shared
+        .api
+        .on_final
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(tx);
 }
 
 fn set_site(shared: &Shared, site: Option<Site>) {

@@ -53,8 +53,8 @@ pub struct ApiState {
     pub trust_forwarded: bool,
     /// Responses sent, by status code, for the metrics.
     pub answered: std::sync::Mutex<BTreeMap<u16, u64>>,
-    /// `kume serve`: told about every new final response, to refresh the benchmark pages.
-    pub on_final: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    /// Told about every new final response: re-aggregation, the build hook.
+    pub on_final: std::sync::Mutex<Vec<std::sync::mpsc::Sender<()>>>,
     /// Guards `GET /api/v1/aggregates.json`; without it that endpoint does not exist.
     pub read_token: Option<ReadToken>,
     /// The latest public snapshot (`aggregates.json` as `kume aggregate` writes it).
@@ -444,11 +444,11 @@ async fn submit(req: Request<Incoming>, id: &str, state: &ApiState) -> Reply {
     let is_final = response.status == "final";
     let stored = state.store.insert(response).await;
     if is_final && matches!(stored, Stored::Created(_) | Stored::Updated(_)) {
-        if let Some(tx) = state
+        for tx in state
             .on_final
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
+            .iter()
         {
             let _ = tx.send(());
         }

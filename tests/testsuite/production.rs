@@ -478,3 +478,122 @@ fn forms_post_to_the_same_origin_api_on_the_deployed_site_and_under_serve() {
     );
     assert_eq!(status, 303);
 }
+
+/// A tiny HTTP peer standing in for the site host's build hook: records each request's first
+/// line and body, answers 200.
+fn hook_listener() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/build_hooks/5f0c1e",
+        listener.local_addr().unwrap()
+    );
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            reader.read_line(&mut first).unwrap();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            record.lock().unwrap().push(format!(
+                "{} {}",
+                first.trim(),
+                String::from_utf8_lossy(&body)
+            ));
+            let mut stream = stream;
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn new_final_answers_call_the_build_hook_once_per_window() {
+    let (url, seen) = hook_listener();
+    let (site, db) = survey_site();
+    let server = Server::start(
+        &site,
+        &[
+            "--api-only",
+            "--db",
+            db.to_str().unwrap(),
+            "--rate-limit",
+            "0",
+            "--build-hook-url",
+            &url,
+            "--build-hook-delay",
+            "2",
+        ],
+    );
+    // Three answers inside one window, and one sent again (a duplicate is nothing new).
+    for n in [0, 1, 2, 2] {
+        assert_eq!(post_answer(&server, n), 303);
+    }
+    let wait_for = |count: usize| {
+        let start = Instant::now();
+        while seen.lock().unwrap().len() < count {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the hook was not called"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait_for(1);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["POST /build_hooks/5f0c1e HTTP/1.1 {}"],
+        "one call for the burst"
+    );
+    // A later answer opens a new window.
+    assert_eq!(post_answer(&server, 3), 303);
+    wait_for(2);
+    // An invalid answer stores nothing and calls nothing.
+    let (status, ..) = request(
+        server.addr,
+        "POST",
+        "/api/v1/surveys/deneme/responses",
+        &[FORM],
+        b"uye_sayisi=5&_lang=tr&_key=invalid",
+    );
+    assert_eq!(status, 422);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn a_build_hook_that_is_not_a_web_address_is_refused_at_start() {
+    let (site, db) = survey_site();
+    let out = Command::new(env!("CARGO_BIN_EXE_kume"))
+        .args(["serve", "--api-only", "--addr", "127.0.0.1:0", "--root"])
+        .arg(&site.root)
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--build-hook-url",
+            "api.netlify.com/build_hooks/x",
+        ])
+        .env("CI", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: the build hook `api.netlify.com/build_hooks/x` is not an http:// or https:// address\n  help: pass the hook's full address (Netlify: Site configuration → Build hooks) with --build-hook-url or KUME_BUILD_HOOK_URL\n"
+    );
+}
