@@ -101,6 +101,18 @@ pub enum Command {
         /// Behind a reverse proxy: read the client's address from X-Forwarded-For.
         #[arg(long)]
         trust_forwarded: bool,
+        /// A file holding the token that GET /api/v1/aggregates.json requires (otherwise the
+        /// KUME_READ_TOKEN environment variable; with neither, that endpoint answers 404).
+        #[arg(long)]
+        read_token_file: Option<PathBuf>,
+        /// A URL to POST to after new final answers, e.g. a Netlify build hook (otherwise the
+        /// KUME_BUILD_HOOK_URL environment variable; with neither, no hook is called).
+        #[arg(long)]
+        build_hook_url: Option<String>,
+        /// Seconds from the first new final answer to the hook call: answers in between share
+        /// one build.
+        #[arg(long, default_value_t = 600)]
+        build_hook_delay: u64,
     },
     /// Create personal invitation links for a survey (tokens are stored hashed).
     #[command(after_help = EXIT_CODES)]
@@ -178,6 +190,20 @@ pub enum Command {
         /// Where to write the copy.
         #[arg(long)]
         to: PathBuf,
+    },
+    /// Put a `kume backup` file back as the response database (checked first; an existing
+    /// database is replaced only with --force, and kept beside it).
+    #[command(after_help = EXIT_CODES)]
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The response database to restore into.
+        #[arg(long, default_value = "data/kume.sqlite")]
+        db: PathBuf,
+        /// Replace an existing database (stop the collector first).
+        #[arg(long)]
+        force: bool,
     },
     /// Validate everything `build` validates; write nothing.
     #[command(after_help = EXIT_CODES)]
@@ -373,6 +399,23 @@ pub fn backup(db: &std::path::Path, to: &std::path::Path) -> ExitCode {
             ExitCode::from(EXIT_FAILURE)
         }
     }
+}
+
+pub fn restore(from: &std::path::Path, db: &std::path::Path, force: bool) -> ExitCode {
+    let result = crate::collect::restore::restore(from, db, force);
+    admin_result(result, |r| {
+        eprintln!(
+            "Restored {} → {}: {} responses, {} invitations, schema version {}",
+            from.display(),
+            db.display(),
+            r.responses,
+            r.invitations,
+            r.schema
+        );
+        if let Some(old) = r.replaced {
+            eprintln!("The replaced database is kept as {}", old.display());
+        }
+    })
 }
 
 fn admin_result<T>(

@@ -20,6 +20,9 @@ fn main() -> ExitCode {
             site_origin,
             rate_limit,
             trust_forwarded,
+            read_token_file,
+            build_hook_url,
+            build_hook_delay,
         } => {
             let limits = kume::collect::api::Limits {
                 max_body,
@@ -40,10 +43,14 @@ fn main() -> ExitCode {
                 site_origin,
                 rate_limit,
                 trust_forwarded,
+                read_token_file,
+                build_hook_url,
+                build_hook_delay,
             };
             kume::serve::run(&site, options)
         }
         Command::Backup { db, to } => cli::backup(&db, &to),
+        Command::Restore { from, db, force } => cli::restore(&from, &db, force),
         other => cli::admin(other),
     }
 }

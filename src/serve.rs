@@ -27,8 +27,10 @@ use tokio::sync::watch;
 
 use crate::cli::{EXIT_FAILURE, SiteArgs, print_diagnostics, summary_line};
 use crate::collect::api::{ApiState, Limits, reply};
+use crate::collect::build_hook::BuildHook;
 use crate::collect::limit::RateLimiter;
-use crate::collect::store::Store;
+use crate::collect::read_token::ReadToken;
+use crate::collect::store::SqliteStore;
 use crate::config::{CONTENT_DIR, TEMPLATES_DIR};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::site::{BuildOptions, Output, Site};
@@ -73,6 +75,12 @@ pub struct ServeOptions {
     /// Submissions per second per client (0: no limit).
     pub rate_limit: f64,
     pub trust_forwarded: bool,
+    /// A file holding the token for `GET /api/v1/aggregates.json` (else `KUME_READ_TOKEN`).
+    pub read_token_file: Option<PathBuf>,
+    /// A URL to POST to after new final answers (else `KUME_BUILD_HOOK_URL`; none: off).
+    pub build_hook_url: Option<String>,
+    /// At most one build hook call per this many seconds.
+    pub build_hook_delay: u64,
 }
 
 pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
@@ -86,7 +94,30 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         dev: !serve.api_only,
         aggregates: args.aggregates.clone(),
     };
-    let store = match Store::start(&serve.db) {
+    let read_token = match ReadToken::configured(serve.read_token_file.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!(
+                "error: {e}\n  help: make a token with `openssl rand -hex 32` and put it in {} or in the file given to --read-token-file",
+                crate::collect::read_token::ENV
+            );
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let build_hook = match BuildHook::configured(
+        serve.build_hook_url.clone(),
+        Duration::from_secs(serve.build_hook_delay),
+    ) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!(
+                "error: {e}\n  help: pass the hook's full address (Netlify: Site configuration → Build hooks) with --build-hook-url or {}",
+                crate::collect::build_hook::ENV
+            );
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let store = match SqliteStore::start(&serve.db) {
         Ok(s) => s,
         Err(e) => {
             eprintln!(
@@ -99,14 +130,16 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
     let (version, _) = watch::channel(0u64);
     let api = Arc::new(ApiState {
         site: Arc::new(RwLock::new(None)),
-        store,
+        store: Arc::new(store),
         limits: serve.limits,
         allowed_origin: serve.site_origin,
         // A burst of ten: a person never needs more; a script soon waits.
         limiter: (serve.rate_limit > 0.0).then(|| RateLimiter::new(serve.rate_limit, 10.0)),
         trust_forwarded: serve.trust_forwarded,
         answered: std::sync::Mutex::new(Default::default()),
-        on_final: std::sync::Mutex::new(None),
+        on_final: std::sync::Mutex::new(Vec::new()),
+        read_token,
+        snapshot: RwLock::new(None),
     });
     init_logging();
     let shared = Arc::new(Shared {
@@ -116,6 +149,11 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         api,
         api_only: serve.api_only,
     });
+    if let Some(hook) = build_hook {
+        let (tx, rx) = mpsc::channel::<()>();
+        new_final_listener(&shared, tx);
+        std::thread::spawn(move || hook.run(&rx));
+    }
 
     if serve.api_only {
         let loaded = Site::load(&options);
@@ -128,7 +166,19 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         {
             return ExitCode::from(crate::cli::EXIT_SITE_ERRORS);
         }
+        if let Some(site) = &loaded.site {
+            refresh_aggregates(site, &serve.db, &shared.api, None);
+        }
         set_site(&shared, loaded.site);
+        // The snapshot the API hands out follows the answers: aggregated again a moment
+        // after new final answers arrive.
+        let db = serve.db.clone();
+        after_final_answers(&shared, move |shared| {
+            let guard = shared.api.site.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(site) = guard.as_ref() {
+                refresh_aggregates(site, &db, &shared.api, None);
+            }
+        });
         return serve_until_stopped(addr, shared);
     }
     // The benchmark pages of `kume serve` follow the answers: aggregated now, and again a
@@ -137,12 +187,23 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
     let snapshot_dir = out.with_file_name(format!("kume-serve-{}-aggregates", addr.port()));
     let loaded = Site::load(&options);
     if let Some(site) = &loaded.site {
-        options.aggregates = refresh_aggregates(site, &serve.db, &snapshot_dir);
+        options.aggregates = refresh_aggregates(site, &serve.db, &shared.api, Some(&snapshot_dir));
     }
     drop(loaded);
     let site = full_build(&options, &shared);
     set_site(&shared, site);
-    start_reaggregation(&shared, &options, serve.db.clone(), snapshot_dir);
+    let db = serve.db.clone();
+    let mut rebuild_options = options.clone();
+    after_final_answers(&shared, move |shared| {
+        let site_lock = shared.api.site.clone();
+        let mut guard = site_lock.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(site) = guard.as_ref() {
+            rebuild_options.aggregates =
+                refresh_aggregates(site, &db, &shared.api, Some(&snapshot_dir))
+                    .or(rebuild_options.aggregates.take());
+        }
+        *guard = full_build(&rebuild_options, shared);
+    });
     let (tx, rx) = mpsc::channel();
     let mut watcher = match notify::recommended_watcher(tx) {
         Ok(w) => w,
@@ -190,8 +251,14 @@ fn init_logging() {
     };
 }
 
-/// Aggregates the answers stored so far into `dir`; the snapshot to render, if any.
-fn refresh_aggregates(site: &Site, db: &std::path::Path, dir: &std::path::Path) -> Option<PathBuf> {
+/// Aggregates the answers stored so far and keeps the snapshot for the API; with `dir`, also
+/// writes it there for the build. Returns the snapshot file to render, if any.
+fn refresh_aggregates(
+    site: &Site,
+    db: &Path,
+    api: &ApiState,
+    dir: Option<&Path>,
+) -> Option<PathBuf> {
     if !db.exists() || site.bench.data.indicators.is_empty() {
         return None;
     }
@@ -199,6 +266,9 @@ fn refresh_aggregates(site: &Site, db: &std::path::Path, dir: &std::path::Path) 
         // Nothing answered yet: the site's sample results, if it has any, stay.
         Ok((snapshot, _)) if snapshot.values.is_empty() => None,
         Ok((snapshot, _)) => {
+            let json = crate::aggregate::snapshot_json(&snapshot);
+            *api.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Some(Bytes::from(json));
+            let dir = dir?;
             crate::aggregate::write_snapshot(&snapshot, dir).ok()?;
             Some(dir.join("aggregates.json"))
         }
@@ -209,28 +279,28 @@ fn refresh_aggregates(site: &Site, db: &std::path::Path, dir: &std::path::Path) 
     }
 }
 
-/// After new final answers (debounced by two seconds): aggregate again and rebuild.
-fn start_reaggregation(shared: &Arc<Shared>, options: &BuildOptions, db: PathBuf, dir: PathBuf) {
+/// Runs `job` a moment after new final answers arrive: two seconds after the last of a burst,
+/// so that a wave of submissions costs one aggregation, not one each.
+fn after_final_answers(shared: &Arc<Shared>, mut job: impl FnMut(&Shared) + Send + 'static) {
     let (tx, rx) = mpsc::channel::<()>();
-    *shared
-        .api
-        .on_final
-        .lock()
-        .unwrap_or_else(|e| e.into_inner()) = Some(tx);
+    new_final_listener(shared, tx);
     let shared = shared.clone();
-    let mut options = options.clone();
     std::thread::spawn(move || {
         while rx.recv().is_ok() {
             while rx.recv_timeout(Duration::from_secs(2)).is_ok() {}
-            let site_lock = shared.api.site.clone();
-            let mut guard = site_lock.write().unwrap_or_else(|e| e.into_inner());
-            if let Some(site) = guard.as_ref() {
-                options.aggregates =
-                    refresh_aggregates(site, &db, &dir).or(options.aggregates.take());
-            }
-            *guard = full_build(&options, &shared);
+            job(&shared);
         }
     });
+}
+
+/// Adds a listener told about every new final answer.
+fn new_final_listener(shared: &Shared, tx: mpsc::Sender<()>) {
+    shared
+        .api
+        .on_final
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(tx);
 }
 
 fn set_site(shared: &Shared, site: Option<Site>) {

@@ -686,13 +686,15 @@ fn rank(data: &Data, values: &mut [ClusterValue], dists: &[Distribution], waves:
     }
 }
 
+/// The snapshot as `aggregates.json` holds it (the collector serves the same bytes).
+pub fn snapshot_json(snapshot: &Snapshot) -> String {
+    serde_json::to_string_pretty(snapshot).unwrap_or_default()
+}
+
 /// Writes `aggregates.json` and one CSV per indicator into `dir`.
 pub fn write_snapshot(snapshot: &Snapshot, dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir.join("indicators"))?;
-    std::fs::write(
-        dir.join("aggregates.json"),
-        serde_json::to_string_pretty(snapshot).unwrap_or_default(),
-    )?;
+    std::fs::write(dir.join("aggregates.json"), snapshot_json(snapshot))?;
     let mut by_indicator: BTreeMap<&str, Vec<&ClusterValue>> = BTreeMap::new();
     for v in &snapshot.values {
         by_indicator

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, params};
 
-use super::store::{self, Invitation};
+use super::store::{self, Invitation, ResponseStore, SqliteStore, StoreError};
 use crate::config::Config;
 use crate::survey::compile::{self, Compiled};
 use crate::survey::model::{QType, Question};
@@ -21,14 +21,14 @@ pub struct AdminError {
 }
 
 impl AdminError {
-    fn new(message: impl Into<String>) -> AdminError {
+    pub(crate) fn new(message: impl Into<String>) -> AdminError {
         AdminError {
             message: message.into(),
             help: None,
         }
     }
 
-    fn help(mut self, help: impl Into<String>) -> AdminError {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> AdminError {
         self.help = Some(help.into());
         self
     }
@@ -41,6 +41,12 @@ impl std::fmt::Display for AdminError {
             write!(f, "\n  help: {h}")?;
         }
         Ok(())
+    }
+}
+
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> AdminError {
+        AdminError::new(format!("database: {e}"))
     }
 }
 
@@ -198,35 +204,40 @@ pub fn invite(
             ));
         }
     };
-    let conn = store::open(db).map_err(|e| AdminError::new(format!("{}: {e}", db.display())))?;
+    let store =
+        SqliteStore::start(db).map_err(|e| AdminError::new(format!("{}: {e}", db.display())))?;
+    let lang = &survey.survey.languages[0];
+    let invitations: Vec<(String, Invitation)> = rows
+        .iter()
+        .map(|row| {
+            let invitation = Invitation {
+                survey: survey.survey.id.clone(),
+                wave: survey.survey.wave,
+                cluster: row.cluster.clone(),
+                firm: row.firm.clone(),
+                email: row.email.clone(),
+                prefill: serde_json::Value::Object(row.prefill.clone()),
+            };
+            (new_token(), invitation)
+        })
+        .collect();
+    // Links are written only after every token is stored: each printed link works.
+    store.add_invitations(&invitations)?;
     let mut writer = csv::Writer::from_writer(out);
     let _ = writer.write_record(["firm", "cluster", "email", "link"]);
-    let lang = &survey.survey.languages[0];
-    let tx = conn.unchecked_transaction()?;
-    for row in &rows {
-        let token = new_token();
-        let invitation = Invitation {
-            survey: survey.survey.id.clone(),
-            wave: survey.survey.wave,
-            cluster: row.cluster.clone(),
-            firm: row.firm.clone(),
-            email: row.email.clone(),
-            prefill: serde_json::Value::Object(row.prefill.clone()),
-        };
-        store::add_invitation(&tx, &token, &invitation)?;
+    for (token, inv) in &invitations {
         let link = format!(
             "{}/api/v1/surveys/{}/form?t={token}&lang={lang}",
             base.trim_end_matches('/'),
-            survey.survey.id
+            inv.survey
         );
         let _ = writer.write_record([
-            row.firm.as_deref().unwrap_or(""),
-            row.cluster.as_deref().unwrap_or(""),
-            row.email.as_deref().unwrap_or(""),
+            inv.firm.as_deref().unwrap_or(""),
+            inv.cluster.as_deref().unwrap_or(""),
+            inv.email.as_deref().unwrap_or(""),
             link.as_str(),
         ]);
     }
-    tx.commit()?;
     let _ = writer.flush();
     Ok(rows.len())
 }
@@ -268,16 +279,8 @@ pub fn status(
 
 /// `kume erase --token`: deletes one respondent's responses, their history and invitation.
 pub fn erase(db: &Path, token: &str) -> Result<usize, AdminError> {
-    let conn = store::open(db)?;
-    let hash = store::token_hash(token);
-    let tx = conn.unchecked_transaction()?;
-    tx.execute("DELETE FROM response_history WHERE response_id IN (SELECT id FROM responses WHERE token_hash = ?1)", params![hash])?;
-    let responses = tx.execute("DELETE FROM responses WHERE token_hash = ?1", params![hash])?;
-    let invitations = tx.execute(
-        "DELETE FROM invitations WHERE token_hash = ?1",
-        params![hash],
-    )?;
-    tx.commit()?;
+    let store = SqliteStore::start(db)?;
+    let (responses, invitations) = store.erase(token)?;
     if responses + invitations == 0 {
         return Err(AdminError::new("no invitation or response has this token")
             .help("copy the token from the personal link (the value after `t=`)"));

@@ -14,7 +14,8 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode, header};
 
 use super::form_data::{self, Fields};
-use super::store::{self, Invitation, NewResponse, Store, Stored};
+use super::read_token::ReadToken;
+use super::store::{self, Invitation, NewResponse, ResponseStore, Stored};
 use crate::site::Site;
 use crate::site::surveys;
 use crate::survey::compile::Compiled;
@@ -42,7 +43,7 @@ impl Default for Limits {
 /// What the API needs: the loaded site (surveys and templates) and the store.
 pub struct ApiState {
     pub site: Arc<RwLock<Option<Site>>>,
-    pub store: Store,
+    pub store: Arc<dyn ResponseStore>,
     pub limits: Limits,
     /// The public site's origin, allowed to submit JSON from the browser (CORS).
     pub allowed_origin: Option<String>,
@@ -52,8 +53,12 @@ pub struct ApiState {
     pub trust_forwarded: bool,
     /// Responses sent, by status code, for the metrics.
     pub answered: std::sync::Mutex<BTreeMap<u16, u64>>,
-    /// `kume serve`: told about every new final response, to refresh the benchmark pages.
-    pub on_final: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    /// Told about every new final response: re-aggregation, the build hook.
+    pub on_final: std::sync::Mutex<Vec<std::sync::mpsc::Sender<()>>>,
+    /// Guards `GET /api/v1/aggregates.json`; without it that endpoint does not exist.
+    pub read_token: Option<ReadToken>,
+    /// The latest public snapshot (`aggregates.json` as `kume aggregate` writes it).
+    pub snapshot: RwLock<Option<Bytes>>,
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -143,6 +148,7 @@ async fn route(req: Request<Incoming>, peer: std::net::IpAddr, state: &ApiState)
             json(StatusCode::OK, serde_json::json!({"status": "ok"}))
         }
         (&Method::GET, ["api", "v1", "metrics"]) => metrics(state),
+        (&Method::GET, ["api", "v1", "aggregates.json"]) => aggregates(&req, state),
         (&Method::OPTIONS, ["api", "v1", "surveys", _, "responses"]) => {
             reply(StatusCode::NO_CONTENT, "text/plain", "")
         }
@@ -181,9 +187,47 @@ async fn route(req: Request<Incoming>, peer: std::net::IpAddr, state: &ApiState)
     res
 }
 
+/// `GET /api/v1/aggregates.json`: the public snapshot, for the job that deploys the site.
+/// `404` when no read token is configured (the endpoint does not exist then), `401` without
+/// the right `Authorization: Bearer` token, `503` until the first aggregation has finished.
+fn aggregates(req: &Request<Incoming>, state: &ApiState) -> Reply {
+    let Some(token) = &state.read_token else {
+        return text(StatusCode::NOT_FOUND, "no such API endpoint");
+    };
+    let authorization = req.headers().get(header::AUTHORIZATION);
+    if !token.admits(authorization.map(header::HeaderValue::as_bytes)) {
+        let mut r = text(
+            StatusCode::UNAUTHORIZED,
+            "send the read token as `Authorization: Bearer TOKEN`",
+        );
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer realm=\"kume\""),
+        );
+        return r;
+    }
+    let snapshot = state
+        .snapshot
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    match snapshot {
+        Some(body) => reply(StatusCode::OK, "application/json", body),
+        None => {
+            let mut r = text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the snapshot is not ready yet (the site has no indicators, or the first aggregation is running)",
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("10"));
+            r
+        }
+    }
+}
+
 fn metrics(state: &ApiState) -> Reply {
     use std::sync::atomic::Ordering::Relaxed;
-    let s = &state.store.stats;
+    let s = state.store.stats();
     let body = format!(
         "# TYPE kume_responses_committed_total counter\nkume_responses_committed_total {}\n\
          # TYPE kume_commit_batches_total counter\nkume_commit_batches_total {}\n\
@@ -400,11 +444,11 @@ async fn submit(req: Request<Incoming>, id: &str, state: &ApiState) -> Reply {
     let is_final = response.status == "final";
     let stored = state.store.insert(response).await;
     if is_final && matches!(stored, Stored::Created(_) | Stored::Updated(_)) {
-        if let Some(tx) = state
+        for tx in state
             .on_final
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
+            .iter()
         {
             let _ = tx.send(());
         }
@@ -472,12 +516,7 @@ fn invited(
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let found = rusqlite::Connection::open_with_flags(
-        &state.store.path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .and_then(|conn| store::find_invitation(&conn, token));
-    match found {
+    match state.store.invitation(token) {
         Ok(Some(invitation)) if invitation.survey == survey => Ok(Some(Invited {
             token: token.to_string(),
             invitation,
@@ -809,13 +848,11 @@ fn render_personal(
     state: &ApiState,
 ) -> Reply {
     let survey = &site.surveys[index].survey;
-    let saved = rusqlite::Connection::open_with_flags(
-        &state.store.path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .and_then(|conn| store::response_of_token(&conn, &survey.id, &invited.token))
-    .ok()
-    .flatten();
+    let saved = state
+        .store
+        .saved_response(&survey.id, &invited.token)
+        .ok()
+        .flatten();
     let mut answers = invited
         .invitation
         .prefill

@@ -1,8 +1,13 @@
-//! The response collector: the HTTP API ([`api`]), posted fields to answers ([`form_data`])
-//! and the SQLite store with its group-committing writer ([`store`]).
+//! The response collector: the HTTP API ([`api`]), posted fields to answers ([`form_data`]),
+//! the store behind a trait with its SQLite implementation ([`store`]), the read token of the
+//! snapshot endpoint ([`read_token`]), the site rebuild after new answers ([`build_hook`]) and
+//! restoring backups ([`restore`]).
 
 pub mod admin;
 pub mod api;
+pub mod build_hook;
 pub mod form_data;
 pub mod limit;
+pub mod read_token;
+pub mod restore;
 pub mod store;

@@ -1,11 +1,14 @@
-//! The response store: SQLite in WAL mode behind one writer thread.
+//! The response store: the [`ResponseStore`] trait the collector speaks to, and its SQLite
+//! implementation ([`SqliteStore`]) in WAL mode behind one writer thread.
 //!
 //! Every submission goes through the writer, which commits whatever has queued up while the
 //! previous commit was being synced, in one transaction (group commit). A submission is
 //! acknowledged only after its transaction is durably committed (`synchronous = FULL`), so a
 //! 2xx always means a row on disk, and throughput grows with load instead of fsyncs per row.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -111,9 +114,48 @@ pub struct Stats {
     pub largest_batch: std::sync::atomic::AtomicU64,
 }
 
-/// A handle to the writer thread; cheap to clone.
+/// A store operation that failed: the reason, for the log or the person at the terminal.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError(e.to_string())
+    }
+}
+
+/// A submission on its way to the disk; resolves once it is committed or refused.
+pub type Pending<'a> = Pin<Box<dyn Future<Output = Stored> + Send + 'a>>;
+
+/// Where responses and invitations live. The collector and the respondent-facing commands
+/// reach the data only through this trait, so that another database (PostgreSQL, for several
+/// collectors behind one load balancer) is another implementation, not a rewrite.
+pub trait ResponseStore: Send + Sync {
+    /// Stores one response; resolves only after it is durably committed (or refused).
+    fn insert(&self, response: NewResponse) -> Pending<'_>;
+    /// The invitation a (plain) token belongs to.
+    fn invitation(&self, token: &str) -> Result<Option<Invitation>, StoreError>;
+    /// The saved response of an invitation for a survey: its status and answers.
+    fn saved_response(
+        &self,
+        survey: &str,
+        token: &str,
+    ) -> Result<Option<(String, serde_json::Value)>, StoreError>;
+    /// Adds invitations (plain token, invitation) all together or not at all.
+    fn add_invitations(&self, invitations: &[(String, Invitation)]) -> Result<(), StoreError>;
+    /// Deletes one respondent's responses, their history and the invitation; returns how many
+    /// responses and invitations were removed.
+    fn erase(&self, token: &str) -> Result<(usize, usize), StoreError>;
+    /// A consistent copy of everything stored, written to `to`, while the store is in use.
+    fn backup(&self, to: &Path) -> Result<(), StoreError>;
+    /// Counters for the metrics endpoint.
+    fn stats(&self) -> &Stats;
+}
+
+/// The SQLite store: a handle to the writer thread, plus read-only connections for lookups.
 #[derive(Clone)]
-pub struct Store {
+pub struct SqliteStore {
     tx: mpsc::Sender<Job>,
     pub path: PathBuf,
     pub stats: std::sync::Arc<Stats>,
@@ -146,9 +188,9 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-impl Store {
-    /// Starts the writer thread on the database at `path`.
-    pub fn start(path: &Path) -> rusqlite::Result<Store> {
+impl SqliteStore {
+    /// Starts the writer thread on the database at `path` (created and migrated if needed).
+    pub fn start(path: &Path) -> rusqlite::Result<SqliteStore> {
         let conn = open(path)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let stats = std::sync::Arc::new(Stats::default());
@@ -157,21 +199,74 @@ impl Store {
             .name("kume-writer".into())
             .spawn(move || writer(conn, rx, &thread_stats))
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        Ok(Store {
+        Ok(SqliteStore {
             tx,
             path: path.to_path_buf(),
             stats,
         })
     }
 
-    /// Stores one response; resolves once it is committed (or refused).
-    pub async fn insert(&self, response: NewResponse) -> Stored {
+    /// A read-only connection for lookups: readers never wait for the writer (WAL).
+    fn reader(&self) -> rusqlite::Result<Connection> {
+        Connection::open_with_flags(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    }
+}
+
+impl ResponseStore for SqliteStore {
+    fn insert(&self, response: NewResponse) -> Pending<'_> {
         let (reply, rx) = oneshot::channel();
-        if self.tx.send(Job { response, reply }).is_err() {
-            return Stored::Unavailable("the writer has stopped".into());
+        let sent = self.tx.send(Job { response, reply });
+        Box::pin(async move {
+            if sent.is_err() {
+                return Stored::Unavailable("the writer has stopped".into());
+            }
+            rx.await
+                .unwrap_or(Stored::Unavailable("the writer has stopped".into()))
+        })
+    }
+
+    fn invitation(&self, token: &str) -> Result<Option<Invitation>, StoreError> {
+        Ok(find_invitation(&self.reader()?, token)?)
+    }
+
+    fn saved_response(
+        &self,
+        survey: &str,
+        token: &str,
+    ) -> Result<Option<(String, serde_json::Value)>, StoreError> {
+        Ok(response_of_token(&self.reader()?, survey, token)?)
+    }
+
+    fn add_invitations(&self, invitations: &[(String, Invitation)]) -> Result<(), StoreError> {
+        let conn = open(&self.path)?;
+        let tx = conn.unchecked_transaction()?;
+        for (token, invitation) in invitations {
+            add_invitation(&tx, token, invitation)?;
         }
-        rx.await
-            .unwrap_or(Stored::Unavailable("the writer has stopped".into()))
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn erase(&self, token: &str) -> Result<(usize, usize), StoreError> {
+        let conn = open(&self.path)?;
+        let hash = token_hash(token);
+        let tx = conn.unchecked_transaction()?;
+        tx.execute("DELETE FROM response_history WHERE response_id IN (SELECT id FROM responses WHERE token_hash = ?1)", params![hash])?;
+        let responses = tx.execute("DELETE FROM responses WHERE token_hash = ?1", params![hash])?;
+        let invitations = tx.execute(
+            "DELETE FROM invitations WHERE token_hash = ?1",
+            params![hash],
+        )?;
+        tx.commit()?;
+        Ok((responses, invitations))
+    }
+
+    fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        Ok(backup(&self.path, to)?)
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
     }
 }
 
@@ -358,7 +453,7 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
-pub fn add_invitation(conn: &Connection, token: &str, inv: &Invitation) -> rusqlite::Result<()> {
+fn add_invitation(conn: &Connection, token: &str, inv: &Invitation) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO invitations (token_hash, survey, wave, cluster, firm, email, prefill, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
@@ -367,7 +462,7 @@ pub fn add_invitation(conn: &Connection, token: &str, inv: &Invitation) -> rusql
     Ok(())
 }
 
-pub fn find_invitation(conn: &Connection, token: &str) -> rusqlite::Result<Option<Invitation>> {
+fn find_invitation(conn: &Connection, token: &str) -> rusqlite::Result<Option<Invitation>> {
     conn.query_row(
         "SELECT survey, wave, cluster, firm, email, prefill FROM invitations WHERE token_hash = ?1",
         params![token_hash(token)],
@@ -387,7 +482,7 @@ pub fn find_invitation(conn: &Connection, token: &str) -> rusqlite::Result<Optio
 }
 
 /// The saved response (draft or final) of an invitation, if any.
-pub fn response_of_token(
+fn response_of_token(
     conn: &Connection,
     survey: &str,
     token: &str,

@@ -165,6 +165,11 @@ impl Drop for Server {
 impl Server {
     /// Starts `kume serve` on a free port of 127.0.0.1 with `extra` arguments.
     pub fn start(site: &TestSite, extra: &[&str]) -> Server {
+        Server::start_with_env(site, extra, &[])
+    }
+
+    /// Like [`Server::start`], with environment variables set for the server.
+    pub fn start_with_env(site: &TestSite, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let out = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_kume"))
             .args(["serve", "--addr", "127.0.0.1:0", "--root"])
@@ -173,6 +178,7 @@ impl Server {
             .arg(out.path())
             .args(extra)
             .env("CI", "1")
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();

@@ -8,6 +8,7 @@ mod collect;
 mod errors;
 mod html;
 mod ims;
+mod production;
 mod search;
 mod serve;
 mod surveys;

@@ -1,0 +1,89 @@
+//! Asks the site's host to rebuild after new final answers (a Netlify build hook), so the
+//! benchmark pages need not wait for the nightly deploy. Off unless a hook URL is configured.
+//!
+//! A burst of answers costs one build: the first new final answer opens a window of
+//! `--build-hook-delay` seconds, answers inside it join it, and the hook is called once when it
+//! closes. The request is made with `curl`, so the collector carries no TLS stack of its own.
+
+use std::process::Command;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// The environment variable that holds the hook URL (`--build-hook-url` takes precedence): the
+/// URL is a secret of sorts, since anyone who has it can start builds.
+pub const ENV: &str = "KUME_BUILD_HOOK_URL";
+
+/// A configured build hook.
+#[derive(Debug, Clone)]
+pub struct BuildHook {
+    url: String,
+    delay: Duration,
+}
+
+impl BuildHook {
+    /// The hook from `url` or the environment; `None` when neither is set.
+    pub fn configured(url: Option<String>, delay: Duration) -> Result<Option<BuildHook>, String> {
+        let url = url.or_else(|| std::env::var(ENV).ok().filter(|u| !u.trim().is_empty()));
+        let Some(url) = url.map(|u| u.trim().to_string()) else {
+            return Ok(None);
+        };
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(format!(
+                "the build hook `{url}` is not an http:// or https:// address"
+            ));
+        }
+        Ok(Some(BuildHook { url, delay }))
+    }
+
+    /// Calls the hook once per window of new final answers, until the sender is dropped.
+    pub fn run(&self, new_final: &Receiver<()>) {
+        while new_final.recv().is_ok() {
+            let closes = Instant::now() + self.delay;
+            loop {
+                let left = closes.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                match new_final.recv_timeout(left) {
+                    Ok(()) => {}
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+            match self.trigger() {
+                Ok(()) => tracing::info!("build hook called"),
+                Err(e) => tracing::warn!(error = %e, "build hook failed"),
+            }
+        }
+    }
+
+    /// One POST to the hook (Netlify's hooks take an empty JSON object).
+    fn trigger(&self) -> Result<(), String> {
+        let out = Command::new("curl")
+            .args([
+                "--silent",
+                "--show-error",
+                "--fail",
+                "--max-time",
+                "30",
+                "--retry",
+                "2",
+                "--request",
+                "POST",
+                "--header",
+                "Content-Type: application/json",
+                "--data",
+                "{}",
+                "--output",
+                "/dev/null",
+                &self.url,
+            ])
+            .output()
+            .map_err(|e| format!("cannot run curl: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        }
+    }
+}
