@@ -263,11 +263,14 @@ fn refresh_aggregates(
         return None;
     }
     match crate::aggregate::aggregate(&site.config, &site.surveys, db, 5) {
-        // Nothing answered yet: the site's sample results, if it has any, stay.
-        Ok((snapshot, _)) if snapshot.values.is_empty() => None,
         Ok((snapshot, _)) => {
+            // The API hands out the real snapshot, even an empty one, never the sample results.
             let json = crate::aggregate::snapshot_json(&snapshot);
             *api.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Some(Bytes::from(json));
+            // Nothing answered yet: the pages keep the site's sample results, if it has any.
+            if snapshot.values.is_empty() && site.config.sample_aggregates.is_some() {
+                return None;
+            }
             let dir = dir?;
             crate::aggregate::write_snapshot(&snapshot, dir).ok()?;
             Some(dir.join("aggregates.json"))
