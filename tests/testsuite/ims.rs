@@ -235,3 +235,17 @@ fn a_need_naming_an_unknown_programme_is_an_error() {
         .assert_code(1)
         .assert_stderr_has("site/data/needs.yaml:9:17: error: programmes.ihtiyac.finansman: there is no programme `celk`\n  help: did you mean `celik`?");
 }
+
+#[test]
+fn an_invalid_actor_is_reported_with_its_location() {
+    let site = TestSite::fixture("ims");
+    site.write(
+        "site/data/actors/samsun.yaml",
+        "province: TR831\nactors:\n  - name: {tr: \"Oda\"}\n    type: chambr\n    sources: []\n",
+    );
+    site.kume(&["check"])
+        .assert_code(1)
+        .assert_stderr_has("site/data/actors/samsun.yaml:3:11: error: `name` has no text in `en`")
+        .assert_stderr_has("site/data/actors/samsun.yaml:4:11: error: `type: chambr` is not allowed\n  help: did you mean `chamber`?")
+        .assert_stderr_has("site/data/actors/samsun.yaml:5:14: error: `sources` is empty");
+}
