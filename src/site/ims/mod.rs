@@ -242,6 +242,15 @@ pub fn url(
     }
 }
 
+/// The URLs of every IMS page, for the sitemap.
+pub fn page_urls(site: &crate::site::Site) -> Vec<String> {
+    let langs: Vec<String> = site.content.homes.keys().cloned().collect();
+    pages(&site.ims, &site.config, &langs)
+        .iter()
+        .filter_map(|(p, l)| url(&site.ims, &site.config, &site.strings, p, l))
+        .collect()
+}
+
 /// URL paths of the IMS pages, for link checking.
 pub fn urls(ims: &Ims, config: &Config, strings: &Strings, langs: &[String]) -> Vec<String> {
     pages(ims, config, langs)
