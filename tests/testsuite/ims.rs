@@ -70,6 +70,9 @@ fn the_catalogue_and_its_facet_pages_exist_in_both_languages() {
     let en_page = site.read_output("en/programmes/dokuma/index.html");
     assert!(en_page.contains("<dt>Applications open</dt><dd>5 January 2026</dd>"));
     assert!(en_page.contains("not recorded — check the official page"));
+    let sitemap = site.read_output("sitemap.xml");
+    assert!(sitemap.contains("<loc>https://test.example.org/destekler/celik/</loc>"));
+    assert!(sitemap.contains("<loc>https://test.example.org/en/programmes/audience/smes/</loc>"));
 }
 
 #[test]
