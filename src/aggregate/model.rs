@@ -195,7 +195,8 @@ pub struct Data {
     pub needs: Option<NeedsSpec>,
 }
 
-fn yaml_files(dir: &Path) -> Vec<std::path::PathBuf> {
+/// The `.yaml` files of a folder, sorted; none when it does not exist.
+pub(crate) fn yaml_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(Result::ok)
@@ -208,7 +209,8 @@ fn yaml_files(dir: &Path) -> Vec<std::path::PathBuf> {
     files
 }
 
-fn read<T: serde::de::DeserializeOwned>(
+/// Reads one YAML file into `T`; a problem is pushed to `diags` with its location.
+pub(crate) fn read<T: serde::de::DeserializeOwned>(
     config: &Config,
     path: &Path,
     diags: &mut Vec<Diagnostic>,

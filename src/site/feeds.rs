@@ -95,6 +95,13 @@ fn sitemap(site: &Site) -> String {
             xml_escape(&format!("{base}{url}"))
         );
     }
+    for url in super::ims::page_urls(site) {
+        let _ = writeln!(
+            out,
+            "  <url>\n    <loc>{}</loc>\n  </url>",
+            xml_escape(&format!("{base}{url}"))
+        );
+    }
     out.push_str("</urlset>\n");
     out
 }

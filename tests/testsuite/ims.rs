@@ -70,6 +70,9 @@ fn the_catalogue_and_its_facet_pages_exist_in_both_languages() {
     let en_page = site.read_output("en/programmes/dokuma/index.html");
     assert!(en_page.contains("<dt>Applications open</dt><dd>5 January 2026</dd>"));
     assert!(en_page.contains("not recorded — check the official page"));
+    let sitemap = site.read_output("sitemap.xml");
+    assert!(sitemap.contains("<loc>https://test.example.org/destekler/celik/</loc>"));
+    assert!(sitemap.contains("<loc>https://test.example.org/en/programmes/audience/smes/</loc>"));
 }
 
 #[test]
@@ -234,4 +237,18 @@ fn a_need_naming_an_unknown_programme_is_an_error() {
     site.kume(&["check"])
         .assert_code(1)
         .assert_stderr_has("site/data/needs.yaml:9:17: error: programmes.ihtiyac.finansman: there is no programme `celk`\n  help: did you mean `celik`?");
+}
+
+#[test]
+fn an_invalid_actor_is_reported_with_its_location() {
+    let site = TestSite::fixture("ims");
+    site.write(
+        "site/data/actors/samsun.yaml",
+        "province: TR831\nactors:\n  - name: {tr: \"Oda\"}\n    type: chambr\n    sources: []\n",
+    );
+    site.kume(&["check"])
+        .assert_code(1)
+        .assert_stderr_has("site/data/actors/samsun.yaml:3:11: error: `name` has no text in `en`")
+        .assert_stderr_has("site/data/actors/samsun.yaml:4:11: error: `type: chambr` is not allowed\n  help: did you mean `chamber`?")
+        .assert_stderr_has("site/data/actors/samsun.yaml:5:14: error: `sources` is empty");
 }

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::programmes::Source;
+use crate::aggregate::model::{read, yaml_files};
 use crate::config::{Config, Localized};
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::survey::model::Choice;
@@ -67,9 +68,9 @@ pub fn load(
 ) -> Vec<ProvinceActors> {
     let mut out = Vec::new();
     let langs: Vec<&str> = config.languages.iter().map(|l| l.code.as_str()).collect();
-    for path in super::yaml_files(&config.path(ACTORS_DIR)) {
+    for path in yaml_files(&config.path(ACTORS_DIR)) {
         let file = display_path(&config.root, &path);
-        let Some(raw) = super::read::<RawProvince>(&path, &file, diags) else {
+        let Some(raw) = read::<RawProvince>(config, &path, diags) else {
             continue;
         };
         let before = diags.len();

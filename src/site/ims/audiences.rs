@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::aggregate::model::read;
 use crate::config::Config;
 use crate::content::Content;
 use crate::diagnostics::Diagnostic;
@@ -56,7 +57,7 @@ pub fn load(
         return None;
     }
     let file = AUDIENCES_FILE;
-    let a: Audiences = super::read(&path, file, diags)?;
+    let a: Audiences = read(config, &path, diags)?;
     let before = diags.len();
     let err = |v: &Spanned<String>, message: String, help: String| {
         Diagnostic::error(file, message)

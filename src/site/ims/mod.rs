@@ -11,8 +11,6 @@ mod audiences;
 pub mod programmes;
 mod render;
 
-use std::path::{Path, PathBuf};
-
 use crate::aggregate::model::NeedsSpec;
 use crate::config::{Config, Strings};
 use crate::content::Content;
@@ -105,35 +103,6 @@ fn check_need_programmes(spec: &NeedsSpec, programmes: &[Programme]) -> Vec<Diag
         }
     }
     diags
-}
-
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
-}
-
-fn read<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    file: &str,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<T> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => crate::yaml::parse(&text, file, 0)
-            .map_err(|d| diags.push(d))
-            .ok(),
-        Err(e) => {
-            diags.push(Diagnostic::error(file, format!("cannot read: {e}")));
-            None
-        }
-    }
 }
 
 /// The ways the catalogue narrows down. Audience, topic and provider also have pages of
@@ -271,6 +240,15 @@ pub fn url(
             slug(&format!("entry_{}_slug", programmes::AUDIENCES[*i]))?
         )),
     }
+}
+
+/// The URLs of every IMS page, for the sitemap.
+pub fn page_urls(site: &crate::site::Site) -> Vec<String> {
+    let langs: Vec<String> = site.content.homes.keys().cloned().collect();
+    pages(&site.ims, &site.config, &langs)
+        .iter()
+        .filter_map(|(p, l)| url(&site.ims, &site.config, &site.strings, p, l))
+        .collect()
 }
 
 /// URL paths of the IMS pages, for link checking.

@@ -5,6 +5,7 @@
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
+use crate::aggregate::model::{read, yaml_files};
 use crate::config::{Config, Localized};
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::text::{Date, did_you_mean};
@@ -183,9 +184,9 @@ impl Check<'_> {
 /// Reads every programme file; problems are collected, valid programmes returned.
 pub fn load(config: &Config, diags: &mut Vec<Diagnostic>) -> Vec<Programme> {
     let mut out = Vec::new();
-    for path in super::yaml_files(&config.path(PROGRAMMES_DIR)) {
+    for path in yaml_files(&config.path(PROGRAMMES_DIR)) {
         let file = display_path(&config.root, &path);
-        let Some(raw) = super::read::<RawProgramme>(&path, &file, diags) else {
+        let Some(raw) = read::<RawProgramme>(config, &path, diags) else {
             continue;
         };
         let stem = path
