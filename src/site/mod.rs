@@ -10,6 +10,8 @@ mod benchmark;
 mod feeds;
 mod links;
 mod pages;
+mod sector_charts;
+mod sectors;
 pub mod surveys;
 mod taxonomies;
 
@@ -74,6 +76,8 @@ pub struct Site {
     pub surveys: Vec<crate::survey::compile::Compiled>,
     /// The cluster registry, indicators, references and the snapshot to show.
     pub bench: benchmark::Bench,
+    /// The sector analysis, when the project has employment tables.
+    sectors: sectors::SectorData,
     site_values: HashMap<String, Value>,
     book_tocs: HashMap<DocId, Value>,
     taxonomies: TaxonomyIndex,
@@ -115,10 +119,13 @@ impl Site {
         diags.extend(ds);
         let (bench, ds) = benchmark::Bench::load(&config, &surveys, options.aggregates.as_deref());
         diags.extend(ds);
+        let (sector_data, ds) = sectors::SectorData::load(&config);
+        diags.extend(ds);
         let taxonomies = TaxonomyIndex::build(&config, &content);
         let mut files = generated_files(&config, &content, &strings, &statics, &taxonomies);
         files.extend(surveys::urls(&config, &strings, &surveys));
         files.extend(benchmark::urls(&config, &strings, &bench));
+        files.extend(sectors::urls(&config, &strings, &sector_data));
 
         let results: Vec<(Rendered, Vec<AnchorRef>)> = (0..content.docs.len())
             .into_par_iter()
@@ -153,6 +160,7 @@ impl Site {
             summaries: Vec::new(),
             surveys,
             bench,
+            sectors: sector_data,
             site_values: HashMap::new(),
             book_tocs: HashMap::new(),
             taxonomies,

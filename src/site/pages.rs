@@ -30,6 +30,7 @@ pub enum Job {
     Alias(DocId, String),
     Survey(super::surveys::SurveyPage, String),
     Benchmark(super::benchmark::Page, String),
+    Sectors(super::sectors::Page, String),
 }
 
 impl Job {
@@ -38,7 +39,10 @@ impl Job {
             Job::Doc(id) | Job::Alias(id, _) => &site.content.docs[*id].lang,
             Job::Print(b) => &site.content.docs[site.content.books[*b].root].lang,
             Job::Taxonomy(t) | Job::Term(t, _) => &site.taxonomies.pages[*t].lang,
-            Job::NotFound(lang) | Job::Survey(_, lang) | Job::Benchmark(_, lang) => lang,
+            Job::NotFound(lang)
+            | Job::Survey(_, lang)
+            | Job::Benchmark(_, lang)
+            | Job::Sectors(_, lang) => lang,
         }
     }
 }
@@ -68,6 +72,11 @@ pub fn jobs(site: &Site) -> Vec<Job> {
         super::benchmark::pages(site)
             .into_iter()
             .map(|(p, l)| Job::Benchmark(p, l)),
+    );
+    jobs.extend(
+        super::sectors::pages(site)
+            .into_iter()
+            .map(|(p, l)| Job::Sectors(p, l)),
     );
     for (id, d) in content.docs.iter().enumerate() {
         jobs.extend(
@@ -113,7 +122,7 @@ impl Job {
             Job::NotFound(lang) => format!("{}404.html", site.config.language_prefix(lang)),
             Job::Alias(_, alias) => alias.clone(),
             // Rendered by `surveys::render`, which knows its own URL.
-            Job::Survey(..) | Job::Benchmark(..) => String::new(),
+            Job::Survey(..) | Job::Benchmark(..) | Job::Sectors(..) => String::new(),
         }
     }
 }
@@ -233,6 +242,7 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
         }
         Job::Survey(page, lang) => return super::surveys::render(site, *page, lang, None),
         Job::Benchmark(page, lang) => return super::benchmark::render(site, page, lang),
+        Job::Sectors(page, lang) => return super::sectors::render(site, page, lang),
     };
     let html = site.templates.render(&template, ctx, file)?;
     Ok((url, html))
