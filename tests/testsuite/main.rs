@@ -7,5 +7,6 @@ mod build;
 mod collect;
 mod errors;
 mod html;
+mod sectors;
 mod serve;
 mod surveys;
