@@ -125,7 +125,9 @@ impl Site {
         let mut files = generated_files(&config, &content, &strings, &statics, &taxonomies);
         files.extend(surveys::urls(&config, &strings, &surveys));
         files.extend(benchmark::urls(&config, &strings, &bench));
-        files.extend(sectors::urls(&config, &strings, &sector_data));
+        let sector_urls = sectors::urls(&config, &strings, &sector_data);
+        diags.extend(sectors::check_collisions(&content, &sector_urls));
+        files.extend(sector_urls);
 
         let results: Vec<(Rendered, Vec<AnchorRef>)> = (0..content.docs.len())
             .into_par_iter()

@@ -2,7 +2,7 @@
 //! province (`/iller/<il>/sektorler/`, beside the `province` taxonomy's term page
 //! `/iller/<il>/`) and one per NACE division, plus the open-data copy of the analysis.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use minijinja::context;
 use serde_json::json;
@@ -11,6 +11,7 @@ use super::Site;
 use super::sector_charts::{self, Area, Bar, Geo};
 use crate::analyse::{self, Analysis, CellResult, Suppression};
 use crate::config::{Config, Strings};
+use crate::content::Content;
 use crate::diagnostics::Diagnostic;
 use crate::render::views::to_value;
 use crate::survey::model::Choice;
@@ -167,6 +168,24 @@ pub fn urls(config: &Config, strings: &Strings, data: &SectorData) -> Vec<String
             } else {
                 u
             }
+        })
+        .collect()
+}
+
+/// A content page at a sector-analysis address would be overwritten by it: an error at the
+/// page. (The `province` taxonomy's term pages sit one level up and never collide.)
+pub fn check_collisions(content: &Content, urls: &[String]) -> Vec<Diagnostic> {
+    let taken: HashSet<&str> = urls.iter().map(String::as_str).collect();
+    content
+        .docs
+        .iter()
+        .filter(|d| !d.url.is_empty() && taken.contains(format!("{}index.html", d.url).as_str()))
+        .map(|d| {
+            Diagnostic::error(
+                &d.file,
+                format!("the address {} is also a page of the sector analysis", d.url),
+            )
+            .help("give this page another `slug:` or move it; the sector analysis builds this address from site/data/employment/")
         })
         .collect()
 }
@@ -519,7 +538,14 @@ fn province_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_jso
                 "name": c.name.get(lang).cloned().unwrap_or_default(),
                 "url": super::benchmark::profile_url(&site.config, &site.strings, lang, c),
                 "sample": c.sample,
-                "sectors": c.nace.iter().map(|d| data.sector_name(d, lang)).collect::<Vec<_>>(),
+                "sectors": c.nace.iter().map(|d| {
+                    let name = data.sector_name(d, lang);
+                    if prominent.iter().any(|p| &p.sector == d) {
+                        format!("{name} ({})", t(site, lang, "prominent_here"))
+                    } else {
+                        name
+                    }
+                }).collect::<Vec<_>>(),
             })
         })
         .collect();

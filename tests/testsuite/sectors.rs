@@ -79,6 +79,7 @@ fn pages_in_both_languages_beside_the_province_term_page() {
     assert!(tr.contains("★★ (büyüklük, odak)"));
     assert!(tr.contains("class=\"lq-bars\""));
     assert!(tr.contains("Örnek Samsun Gıda Kümesi"));
+    assert!(tr.contains("10 - Gıda ürünlerinin imalatı (bu ilde öne çıkan sektör)"));
     // The taxonomy's term page for Samsun is still there, with its own content.
     let term = site.read_output("iller/samsun/index.html");
     assert!(term.contains("gıda kümesi toplandı</a>"), "{term}");
@@ -163,5 +164,17 @@ fn confidential_and_small_cells_are_withheld() {
     assert!(
         site.read_output("sektor-analizi/index.html")
             .contains("150 kişiden az")
+    );
+}
+
+#[test]
+fn a_content_page_at_a_sector_address_is_an_error() {
+    let site = site();
+    site.write(
+        "site/content/sektor-analizi.md",
+        "---\ntitle: Sektörler\n---\n\nMetin.\n",
+    );
+    site.kume(&["check"]).assert_code(1).assert_stderr_has(
+        "site/content/sektor-analizi.md: error: the address /sektor-analizi/ is also a page of the sector analysis",
     );
 }
