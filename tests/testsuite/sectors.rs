@@ -178,3 +178,15 @@ fn a_content_page_at_a_sector_address_is_an_error() {
         "site/content/sektor-analizi.md: error: the address /sektor-analizi/ is also a page of the sector analysis",
     );
 }
+
+#[test]
+fn a_misspelt_floor_is_an_error_at_its_line() {
+    let site = site();
+    site.write(
+        "site/data/employment/analysis.yaml",
+        "min_employees: 20\nmin_workplace: 2\n",
+    );
+    site.kume(&["analyse"]).assert_code(1).assert_stderr_has(
+        "site/data/employment/analysis.yaml:2:1: error: unknown field `min_workplace`",
+    );
+}
