@@ -181,6 +181,16 @@ pub enum Command {
         #[arg(long, default_value_t = 5)]
         k: usize,
     },
+    /// Compute the sector analysis from the employment tables (sectors.json and sectors.csv).
+    #[command(after_help = EXIT_CODES)]
+    Analyse {
+        /// The project folder (holds site/data/employment/ and surveys/lists/).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Folder for the snapshot (relative paths are inside the project folder).
+        #[arg(long, default_value = "data/sectors")]
+        out: PathBuf,
+    },
     /// Copy the response database safely while the collector runs (SQLite online backup).
     #[command(after_help = EXIT_CODES)]
     Backup {
@@ -502,8 +512,57 @@ pub fn admin(command: Command) -> ExitCode {
             })
         }
         Command::Aggregate { db, out, k } => aggregate(&db, &out, k),
+        Command::Analyse { root, out } => analyse(&root, &out),
         _ => ExitCode::from(2),
     }
+}
+
+fn analyse(root: &std::path::Path, out: &std::path::Path) -> ExitCode {
+    let start = std::time::Instant::now();
+    let config = match crate::config::Config::load(root) {
+        Ok(c) => c,
+        Err(ds) => {
+            print_diagnostics(&ds);
+            return ExitCode::from(EXIT_SITE_ERRORS);
+        }
+    };
+    let mut diags = Vec::new();
+    let lists = crate::survey::compile::load_builtin_lists(&config, &mut diags);
+    let (analysis, ds) = crate::analyse::load(&config, &lists);
+    diags.extend(ds);
+    if has_errors(&diags) {
+        print_diagnostics(&diags);
+        return ExitCode::from(EXIT_SITE_ERRORS);
+    }
+    let Some(analysis) = analysis else {
+        eprintln!(
+            "error: no employment table in {}\nhelp: add site/data/employment/<name>.csv (see docs/sectors.md)",
+            crate::analyse::input::EMPLOYMENT_DIR
+        );
+        return ExitCode::from(EXIT_SITE_ERRORS);
+    };
+    let out = if out.is_relative() {
+        root.join(out)
+    } else {
+        out.to_path_buf()
+    };
+    if let Err(e) = crate::analyse::write_snapshot(&analysis, &out) {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    eprintln!(
+        "Analysed {} provinces × {} sectors ({}{}) in {:.2} s → {}",
+        analysis.provinces.len(),
+        analysis.sectors.len(),
+        analysis.year,
+        analysis
+            .base_year
+            .map(|b| format!(", from {b}"))
+            .unwrap_or_default(),
+        start.elapsed().as_secs_f64(),
+        out.join("sectors.json").display()
+    );
+    ExitCode::SUCCESS
 }
 
 fn aggregate(db: &DbArgs, out: &std::path::Path, k: usize) -> ExitCode {

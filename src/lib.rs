@@ -6,6 +6,7 @@
 //! loaded site in memory and re-renders what changes.
 
 pub mod aggregate;
+pub mod analyse;
 pub mod cli;
 pub mod collect;
 pub mod config;

@@ -273,7 +273,12 @@ fn indicator_url(
     ))
 }
 
-fn profile_url(config: &Config, strings: &Strings, lang: &str, c: &Cluster) -> Option<String> {
+pub(super) fn profile_url(
+    config: &Config,
+    strings: &Strings,
+    lang: &str,
+    c: &Cluster,
+) -> Option<String> {
     Some(format!(
         "{}{}/",
         directory_url(config, strings, lang)?,
@@ -601,7 +606,7 @@ fn trend_svg(series: &[(i64, f64)]) -> String {
     svg
 }
 
-fn html_escape(s: &str) -> String {
+pub(super) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -25,6 +25,7 @@ pub fn generated(site: &Site) -> Vec<(String, String)> {
     }
     files.extend(super::surveys::schemas(site));
     files.extend(super::benchmark::open_data(site));
+    files.extend(super::sectors::open_data(site));
     files
 }
 

@@ -12,6 +12,9 @@ pub mod ims;
 mod links;
 mod pages;
 mod search;
+
+mod sector_charts;
+mod sectors;
 pub mod surveys;
 mod taxonomies;
 
@@ -78,6 +81,9 @@ pub struct Site {
     pub bench: benchmark::Bench,
     /// The support programmes, actors and audiences of the information pages.
     pub ims: ims::Ims,
+
+    /// The sector analysis, when the project has employment tables.
+    sectors: sectors::SectorData,
     site_values: HashMap<String, Value>,
     book_tocs: HashMap<DocId, Value>,
     taxonomies: TaxonomyIndex,
@@ -119,6 +125,8 @@ impl Site {
         diags.extend(ds);
         let (bench, ds) = benchmark::Bench::load(&config, &surveys, options.aggregates.as_deref());
         diags.extend(ds);
+        let (sector_data, ds) = sectors::SectorData::load(&config);
+        diags.extend(ds);
         let taxonomies = TaxonomyIndex::build(&config, &content);
         let mut files = generated_files(&config, &content, &strings, &statics, &taxonomies);
         files.extend(surveys::urls(&config, &strings, &surveys));
@@ -130,6 +138,10 @@ impl Site {
         diags.extend(ds);
         let langs: Vec<String> = content.homes.keys().cloned().collect();
         files.extend(ims::urls(&ims, &config, &strings, &langs));
+
+        let sector_urls = sectors::urls(&config, &strings, &sector_data);
+        diags.extend(sectors::check_collisions(&content, &sector_urls));
+        files.extend(sector_urls);
 
         let results: Vec<(Rendered, Vec<AnchorRef>)> = (0..content.docs.len())
             .into_par_iter()
@@ -165,6 +177,8 @@ impl Site {
             surveys,
             bench,
             ims,
+
+            sectors: sector_data,
             site_values: HashMap::new(),
             book_tocs: HashMap::new(),
             taxonomies,

@@ -34,6 +34,7 @@ pub enum Job {
     Search(String),
 
     Ims(super::ims::Page, String),
+    Sectors(super::sectors::Page, String),
 }
 
 impl Job {
@@ -60,7 +61,8 @@ impl Job {
             | Job::Survey(_, lang)
             | Job::Benchmark(_, lang)
             | Job::Search(lang)
-            | Job::Ims(_, lang) => lang,
+            | Job::Ims(_, lang)
+            | Job::Sectors(_, lang) => lang,
         }
     }
 }
@@ -103,6 +105,11 @@ pub fn jobs(site: &Site) -> Vec<Job> {
         super::ims::pages(&site.ims, &site.config, &langs)
             .into_iter()
             .map(|(p, l)| Job::Ims(p, l)),
+    );
+    jobs.extend(
+        super::sectors::pages(site)
+            .into_iter()
+            .map(|(p, l)| Job::Sectors(p, l)),
     );
     for (id, d) in content.docs.iter().enumerate() {
         jobs.extend(
@@ -148,7 +155,11 @@ impl Job {
             Job::NotFound(lang) => format!("{}404.html", site.config.language_prefix(lang)),
             Job::Alias(_, alias) => alias.clone(),
             // Rendered by `surveys::render`, which knows its own URL.
-            Job::Survey(..) | Job::Benchmark(..) | Job::Search(_) | Job::Ims(..) => String::new(),
+            Job::Survey(..)
+            | Job::Benchmark(..)
+            | Job::Search(_)
+            | Job::Ims(..)
+            | Job::Sectors(..) => String::new(),
         }
     }
 }
@@ -272,6 +283,7 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
         Job::Benchmark(page, lang) => return super::benchmark::render(site, page, lang),
         Job::Search(lang) => return super::search::render(site, lang),
         Job::Ims(page, lang) => return super::ims::render(site, page, lang),
+        Job::Sectors(page, lang) => return super::sectors::render(site, page, lang),
     };
     let html = site.templates.render(&template, ctx, file)?;
     Ok((url, html))

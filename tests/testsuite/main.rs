@@ -10,5 +10,6 @@ mod html;
 mod ims;
 mod production;
 mod search;
+mod sectors;
 mod serve;
 mod surveys;

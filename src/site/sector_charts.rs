@@ -1,0 +1,189 @@
+//! The sector analysis' inline SVG: the province map (a choropleth whose classes are also told
+//! in words in a legend and whose values are in a table beside it) and the bar chart of
+//! location quotients. Made at build time; no script.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+
+use super::benchmark::html_escape;
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+
+pub const GEO_FILE: &str = "site/data/geo/turkey-provinces.json";
+
+/// Sequential classes, light to dark; readable with the hatch for missing values.
+pub const CLASS_FILLS: [&str; 5] = ["#eef4f8", "#bcd6e6", "#73a9cc", "#34799f", "#0b4463"];
+/// A dark outline, so that the lightest class still stands apart from the page.
+const STROKE: &str = "#4a5560";
+
+/// Province outlines keyed by licence-plate number ("01"…"81").
+#[derive(Debug, Deserialize)]
+pub struct Geo {
+    view_box: String,
+    provinces: BTreeMap<String, String>,
+}
+
+impl Geo {
+    /// None when the project has no geometry (the pages then have no map).
+    pub fn load(config: &Config) -> (Option<Geo>, Vec<Diagnostic>) {
+        let path = config.path(GEO_FILE);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return (None, Vec::new());
+        };
+        match serde_json::from_str::<Geo>(&text) {
+            Ok(g) => (Some(g), Vec::new()),
+            Err(e) => (
+                None,
+                vec![
+                    Diagnostic::error(GEO_FILE, format!("the map geometry is not valid: {e}"))
+                        .at(e.line(), e.column())
+                        .help("restore the file from the repository"),
+                ],
+            ),
+        }
+    }
+}
+
+/// One province on a map.
+pub struct Area<'a> {
+    pub plate: &'a str,
+    /// Index into [`CLASS_FILLS`]; None is drawn hatched (no data or withheld).
+    pub class: Option<usize>,
+    /// The province's name and value, shown as a tooltip.
+    pub title: String,
+    /// A dot on the province (for example: the sector is strong there).
+    pub marked: bool,
+}
+
+/// The map as an image with the text alternative `label`.
+pub fn map_svg(geo: &Geo, areas: &[Area<'_>], label: &str) -> String {
+    let mut svg = format!(
+        "<svg class=\"province-map\" viewBox=\"{}\" role=\"img\" aria-label=\"{}\">\
+<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">\
+<rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#8a949c\" stroke-width=\"2\"/></pattern></defs>",
+        html_escape(&geo.view_box),
+        html_escape(label)
+    );
+    let mut marks = String::new();
+    for a in areas {
+        let Some(path) = geo.provinces.get(a.plate) else {
+            continue;
+        };
+        let fill = a
+            .class
+            .and_then(|c| CLASS_FILLS.get(c))
+            .map_or("url(#hatch)".to_string(), |f| f.to_string());
+        let _ = write!(
+            svg,
+            "<path d=\"{path}\" fill=\"{fill}\" stroke=\"{STROKE}\" stroke-width=\"0.6\"><title>{}</title></path>",
+            html_escape(&a.title)
+        );
+        if a.marked
+            && let Some((x, y)) = centre(path)
+        {
+            let _ = write!(
+                marks,
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5\" fill=\"#ffffff\" stroke=\"#1d2327\" stroke-width=\"2\"/>"
+            );
+        }
+    }
+    svg.push_str(&marks);
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The centre of a path's bounding box, from its coordinate pairs.
+fn centre(path: &str) -> Option<(f64, f64)> {
+    let numbers: Vec<f64> = path
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let (xs, ys): (Vec<f64>, Vec<f64>) = numbers.chunks_exact(2).map(|p| (p[0], p[1])).unzip();
+    let span = |v: &[f64]| {
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo.is_finite() && hi.is_finite()).then_some((lo + hi) / 2.0)
+    };
+    Some((span(&xs)?, span(&ys)?))
+}
+
+/// Equal-width classes from `lo` to `hi`: the class of `x`.
+pub fn class_of(x: f64, lo: f64, hi: f64) -> usize {
+    let n = CLASS_FILLS.len();
+    if hi <= lo {
+        return 0;
+    }
+    (((x - lo) / (hi - lo) * n as f64).floor() as usize).min(n - 1)
+}
+
+/// One bar: a short label (the division code) and the location quotient.
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    /// The value as the page writes it (`1,85`).
+    pub text: String,
+}
+
+/// Horizontal bars of location quotients, with reference lines at 1 and 2.
+pub fn lq_bars_svg(bars: &[Bar], label: &str) -> String {
+    const LEFT: f64 = 40.0;
+    const WIDTH: f64 = 480.0;
+    const ROW: f64 = 22.0;
+    let max = bars.iter().map(|b| b.value).fold(2.5, f64::max);
+    let x = |v: f64| LEFT + v / max * WIDTH;
+    let height = ROW * bars.len() as f64 + 30.0;
+    let mut svg = format!(
+        "<svg class=\"lq-bars\" viewBox=\"0 0 600 {height:.0}\" role=\"img\" aria-label=\"{}\">",
+        html_escape(label)
+    );
+    for (i, b) in bars.iter().enumerate() {
+        let y = 8.0 + ROW * i as f64;
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"13\" fill=\"#1d2327\">{}</text>\
+<rect x=\"{LEFT}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"16\" fill=\"{}\"/>\
+<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#1d2327\">{}</text>",
+            LEFT - 6.0,
+            y + 12.5,
+            html_escape(&b.label),
+            (x(b.value) - LEFT).max(1.0),
+            CLASS_FILLS[3],
+            x(b.value) + 4.0,
+            y + 12.5,
+            html_escape(&b.text)
+        );
+    }
+    let bottom = 8.0 + ROW * bars.len() as f64;
+    for reference in [1.0, 2.0] {
+        let _ = write!(
+            svg,
+            "<line x1=\"{0:.1}\" y1=\"2\" x2=\"{0:.1}\" y2=\"{bottom:.1}\" stroke=\"#1d2327\" stroke-dasharray=\"4 3\"/>\
+<text x=\"{0:.1}\" y=\"{1:.1}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#1d2327\">LQ {2}</text>",
+            x(reference),
+            bottom + 16.0,
+            reference
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_cover_the_range() {
+        assert_eq!(class_of(0.0, 0.0, 10.0), 0);
+        assert_eq!(class_of(10.0, 0.0, 10.0), 4);
+        assert_eq!(class_of(5.0, 0.0, 10.0), 2);
+        assert_eq!(class_of(3.0, 3.0, 3.0), 0);
+    }
+
+    #[test]
+    fn centre_of_a_square() {
+        assert_eq!(centre("M0,0L10,0L10,20L0,20Z"), Some((5.0, 10.0)));
+    }
+}

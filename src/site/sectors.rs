@@ -1,0 +1,641 @@
+//! The sector-analysis pages: the national overview with a province map, one page per
+//! province (`/iller/<il>/sektorler/`, beside the `province` taxonomy's term page
+//! `/iller/<il>/`) and one per NACE division, plus the open-data copy of the analysis.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use minijinja::context;
+use serde_json::json;
+
+use super::Site;
+use super::sector_charts::{self, Area, Bar, Geo};
+use crate::analyse::{self, Analysis, CellResult, Suppression};
+use crate::config::{Config, Strings};
+use crate::content::Content;
+use crate::diagnostics::Diagnostic;
+use crate::render::views::to_value;
+use crate::survey::model::Choice;
+use crate::text::{Collation, format_number, slugify};
+
+/// The analysis (when the project has employment tables), the map and the labels.
+#[derive(Default)]
+pub struct SectorData {
+    pub analysis: Option<Analysis>,
+    geo: Option<Geo>,
+    lists: BTreeMap<String, Vec<Choice>>,
+}
+
+impl SectorData {
+    pub fn load(config: &Config) -> (SectorData, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        // Problems in the lists themselves are reported by the survey loader.
+        let lists = crate::survey::compile::load_builtin_lists(config, &mut Vec::new());
+        let (analysis, ds) = analyse::load(config, &lists);
+        diags.extend(ds);
+        let (geo, ds) = if analysis.is_some() {
+            Geo::load(config)
+        } else {
+            (None, Vec::new())
+        };
+        diags.extend(ds);
+        (
+            SectorData {
+                analysis,
+                geo,
+                lists,
+            },
+            diags,
+        )
+    }
+
+    fn choice(&self, list: &str, code: &str) -> Option<&Choice> {
+        self.lists.get(list)?.iter().find(|c| c.code == code)
+    }
+
+    fn province_name(&self, code: &str, lang: &str) -> String {
+        self.choice("iller", code)
+            .and_then(|c| c.label.get(lang))
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    fn sector_name(&self, code: &str, lang: &str) -> String {
+        self.choice("nace_bolumleri", code)
+            .and_then(|c| c.label.get(lang))
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    fn plate(&self, code: &str) -> Option<&str> {
+        self.choice("iller", code)?
+            .attrs
+            .get("plate")
+            .map(String::as_str)
+    }
+}
+
+/// One sector-analysis page.
+#[derive(Debug, Clone)]
+pub enum Page {
+    Overview,
+    Province(String),
+    Sector(String),
+}
+
+pub fn overview_url(config: &Config, strings: &Strings, lang: &str) -> Option<String> {
+    Some(format!(
+        "{}{}/",
+        config.language_prefix(lang),
+        strings.get(lang, "sector_analysis_slug")?
+    ))
+}
+
+fn sector_url(config: &Config, strings: &Strings, lang: &str, code: &str) -> Option<String> {
+    Some(format!(
+        "{}nace/{code}/",
+        overview_url(config, strings, lang)?
+    ))
+}
+
+/// `/iller/samsun/sektorler/`: under the address of the province's taxonomy term page.
+fn province_url(
+    config: &Config,
+    strings: &Strings,
+    data: &SectorData,
+    lang: &str,
+    code: &str,
+) -> Option<String> {
+    Some(format!(
+        "{}{}/{}/{}/",
+        config.language_prefix(lang),
+        strings.get(lang, "provinces_slug")?,
+        slugify(&data.province_name(code, lang)),
+        strings.get(lang, "province_sectors_slug")?
+    ))
+}
+
+/// Every sector-analysis page in every language.
+pub fn pages(site: &Site) -> Vec<(Page, String)> {
+    let Some(a) = &site.sectors.analysis else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for lang in site.content.homes.keys() {
+        out.push((Page::Overview, lang.clone()));
+        out.extend(
+            a.provinces
+                .iter()
+                .map(|p| (Page::Province(p.code.clone()), lang.clone())),
+        );
+        out.extend(
+            a.sectors
+                .iter()
+                .map(|s| (Page::Sector(s.code.clone()), lang.clone())),
+        );
+    }
+    out
+}
+
+const OPEN_DATA_DIR: &str = "/veri/sektorler/";
+
+/// URL paths of the pages and open-data files, for link checking.
+pub fn urls(config: &Config, strings: &Strings, data: &SectorData) -> Vec<String> {
+    let Some(a) = &data.analysis else {
+        return Vec::new();
+    };
+    let mut out = vec![
+        format!("{OPEN_DATA_DIR}sectors.json"),
+        format!("{OPEN_DATA_DIR}sectors.csv"),
+    ];
+    for l in &config.languages {
+        let lang = &l.code;
+        out.extend(overview_url(config, strings, lang));
+        out.extend(
+            a.provinces
+                .iter()
+                .filter_map(|p| province_url(config, strings, data, lang, &p.code)),
+        );
+        out.extend(
+            a.sectors
+                .iter()
+                .filter_map(|s| sector_url(config, strings, lang, &s.code)),
+        );
+    }
+    out.into_iter()
+        .map(|u| {
+            if u.ends_with('/') {
+                format!("{u}index.html")
+            } else {
+                u
+            }
+        })
+        .collect()
+}
+
+/// A content page at a sector-analysis address would be overwritten by it: an error at the
+/// page. (The `province` taxonomy's term pages sit one level up and never collide.)
+pub fn check_collisions(content: &Content, urls: &[String]) -> Vec<Diagnostic> {
+    let taken: HashSet<&str> = urls.iter().map(String::as_str).collect();
+    content
+        .docs
+        .iter()
+        .filter(|d| !d.url.is_empty() && taken.contains(format!("{}index.html", d.url).as_str()))
+        .map(|d| {
+            Diagnostic::error(
+                &d.file,
+                format!("the address {} is also a page of the sector analysis", d.url),
+            )
+            .help("give this page another `slug:` or move it; the sector analysis builds this address from site/data/employment/")
+        })
+        .collect()
+}
+
+/// The analysis as open data, as (URL path, body).
+pub fn open_data(site: &Site) -> Vec<(String, String)> {
+    let Some(a) = &site.sectors.analysis else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Ok(json) = serde_json::to_string(a) {
+        out.push((format!("{OPEN_DATA_DIR}sectors.json"), json));
+    }
+    if let Ok(csv) = analyse::cells_csv(a) {
+        out.push((format!("{OPEN_DATA_DIR}sectors.csv"), csv));
+    }
+    out
+}
+
+/// Renders one page: its URL path and HTML.
+pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), Diagnostic> {
+    let (config, strings, data) = (&site.config, &site.strings, &site.sectors);
+    let missing = || {
+        Diagnostic::error(
+            "site/i18n",
+            format!(
+                "a sector-analysis slug (`sector_analysis_slug`, `provinces_slug`, `province_sectors_slug`) is missing in `{lang}`"
+            ),
+        )
+    };
+    let Some(a) = &data.analysis else {
+        return Err(missing());
+    };
+    let alternates = |f: &dyn Fn(&str) -> Option<String>| -> Vec<(String, String)> {
+        site.content
+            .homes
+            .keys()
+            .filter_map(|l| Some((l.clone(), f(l)?)))
+            .collect()
+    };
+    let overview = overview_url(config, strings, lang).ok_or_else(missing)?;
+    let (template, url, title, alts, extra) = match page {
+        Page::Overview => (
+            "sectors/overview.html",
+            overview.clone(),
+            t(site, lang, "sector_analysis_title"),
+            alternates(&|l| overview_url(config, strings, l)),
+            overview_view(site, a, lang),
+        ),
+        Page::Province(code) => (
+            "sectors/province.html",
+            province_url(config, strings, data, lang, code).ok_or_else(missing)?,
+            t(site, lang, "province_sectors_title")
+                .replace("{province}", &data.province_name(code, lang)),
+            alternates(&|l| province_url(config, strings, data, l, code)),
+            province_view(site, a, code, lang),
+        ),
+        Page::Sector(code) => (
+            "sectors/sector.html",
+            sector_url(config, strings, lang, code).ok_or_else(missing)?,
+            t(site, lang, "sector_page_title").replace("{sector}", &data.sector_name(code, lang)),
+            alternates(&|l| sector_url(config, strings, l, code)),
+            sector_view(site, a, code, lang),
+        ),
+    };
+    let view = super::pages::special_view(site, "sectors", &title, &url, lang, alts);
+    let site_value = site.site_values.get(lang).cloned().unwrap_or_default();
+    let ctx = context! {
+        site => site_value, page => to_value(&view), lang => lang,
+        overview => overview, sample => a.sample, year => a.year, base_year => a.base_year,
+        method => to_value(&method_view(site, a, lang)), data_dir => OPEN_DATA_DIR,
+        view => to_value(&extra),
+    };
+    let html = site.templates.render(template, ctx, None)?;
+    Ok((url, html))
+}
+
+fn t(site: &Site, lang: &str, key: &str) -> String {
+    site.strings.get(lang, key).unwrap_or(key).to_string()
+}
+
+fn num(x: f64, decimals: usize, lang: &str) -> String {
+    format_number(x, decimals, lang)
+}
+
+fn opt_num(x: Option<f64>, decimals: usize, lang: &str) -> Option<String> {
+    x.map(|x| num(x, decimals, lang))
+}
+
+/// `+12,5 %` / `+12.5%`.
+fn percent(x: f64, lang: &str) -> String {
+    let sign = if x > 0.0 {
+        "+"
+    } else if x < 0.0 {
+        "-"
+    } else {
+        ""
+    };
+    let n = num(x.abs() * 100.0, 1, lang);
+    if lang == "tr" {
+        format!("{sign}%{n}")
+    } else {
+        format!("{sign}{n}%")
+    }
+}
+
+/// The stars in words: "büyüklük, uzmanlaşma" or "yıldız yok".
+fn stars_text(site: &Site, c: &CellResult, lang: &str) -> String {
+    let Some(s) = c.stars else {
+        return t(site, lang, "not_computed");
+    };
+    let names: Vec<String> = [
+        (s.size, "star_size"),
+        (s.specialisation, "star_specialisation"),
+        (s.focus, "star_focus"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, k)| t(site, lang, k))
+    .collect();
+    if names.is_empty() {
+        t(site, lang, "no_stars")
+    } else {
+        format!("{} ({})", "★".repeat(names.len()), names.join(", "))
+    }
+}
+
+fn strong_text(site: &Site, c: &CellResult, lang: &str) -> String {
+    match c.strong {
+        Some(true) => t(site, lang, "flag_yes"),
+        Some(false) => t(site, lang, "flag_no"),
+        None => t(site, lang, "not_computed"),
+    }
+}
+
+fn growth_text(c: &CellResult, lang: &str) -> Option<String> {
+    let g = c.growth?;
+    let change = c.change.unwrap_or(0);
+    let sign = if change > 0 { "+" } else { "" };
+    Some(format!(
+        "{sign}{} ({})",
+        num(change as f64, 0, lang),
+        percent(g, lang)
+    ))
+}
+
+fn shift_text(c: &CellResult, lang: &str) -> Option<String> {
+    let s = c.shift_share?;
+    Some(format!(
+        "{} / {} / {}",
+        num(s.national, 0, lang),
+        num(s.industry_mix, 0, lang),
+        num(s.regional, 0, lang)
+    ))
+}
+
+/// A row of a province × sector table, in words where the page reads it.
+fn cell_row(site: &Site, c: &CellResult, lang: &str) -> serde_json::Value {
+    let data = &site.sectors;
+    let (config, strings) = (&site.config, &site.strings);
+    json!({
+        "province": data.province_name(&c.province, lang),
+        "province_url": province_url(config, strings, data, lang, &c.province),
+        "sector": data.sector_name(&c.sector, lang),
+        "sector_code": c.sector,
+        "sector_url": sector_url(config, strings, lang, &c.sector),
+        "employees": c.employees.map(|e| num(e as f64, 0, lang)),
+        "workplaces": c.workplaces.map(|e| num(e as f64, 0, lang)),
+        "lq": opt_num(c.lq, 2, lang),
+        "focus": c.focus.map(|f| percent(f, lang).trim_start_matches('+').to_string()),
+        "size_rank": c.size_rank,
+        "stars": stars_text(site, c, lang),
+        "strong": strong_text(site, c, lang),
+        "growth": growth_text(c, lang),
+        "shift": shift_text(c, lang),
+    })
+}
+
+/// Prominent first: more stars, then strong, then a higher quotient.
+fn prominence(a: &CellResult, b: &CellResult) -> std::cmp::Ordering {
+    b.star_count()
+        .cmp(&a.star_count())
+        .then((b.strong == Some(true)).cmp(&(a.strong == Some(true))))
+        .then(b.lq.unwrap_or(0.0).total_cmp(&a.lq.unwrap_or(0.0)))
+}
+
+fn is_prominent(c: &CellResult) -> bool {
+    c.published() && (c.star_count() > 0 || c.strong == Some(true))
+}
+
+fn overview_view(site: &Site, a: &Analysis, lang: &str) -> serde_json::Value {
+    let data = &site.sectors;
+    let (config, strings) = (&site.config, &site.strings);
+    let collation = Collation::for_language(lang);
+    let mut provinces: Vec<_> = a.provinces.iter().collect();
+    provinces.sort_by(|x, y| {
+        collation.compare(
+            &data.province_name(&x.code, lang),
+            &data.province_name(&y.code, lang),
+        )
+    });
+    let rows: Vec<serde_json::Value> = provinces
+        .iter()
+        .map(|p| {
+            json!({
+                "name": data.province_name(&p.code, lang),
+                "url": province_url(config, strings, data, lang, &p.code),
+                "employees": num(p.employees as f64, 0, lang),
+                "strong": p.strong_sectors,
+                "starred": p.starred_sectors,
+                "krugman": opt_num(p.krugman, 3, lang),
+            })
+        })
+        .collect();
+    let strong_in: HashMap<&str, usize> =
+        a.cells
+            .iter()
+            .filter(|c| c.strong == Some(true))
+            .fold(HashMap::new(), |mut m, c| {
+                *m.entry(c.sector.as_str()).or_default() += 1;
+                m
+            });
+    let sectors: Vec<serde_json::Value> = a
+        .sectors
+        .iter()
+        .map(|s| {
+            json!({
+                "name": data.sector_name(&s.code, lang),
+                "url": sector_url(config, strings, lang, &s.code),
+                "employees": num(s.employees as f64, 0, lang),
+                "strong": strong_in.get(s.code.as_str()).copied().unwrap_or(0),
+                "hhi": opt_num(s.hhi_normalised, 3, lang),
+                "growth": s.growth.map(|g| percent(g, lang)),
+            })
+        })
+        .collect();
+    let mut by_strong: Vec<_> = a.provinces.iter().collect();
+    by_strong.sort_by_key(|p| std::cmp::Reverse(p.strong_sectors));
+    let top: Vec<String> = by_strong
+        .iter()
+        .take(5)
+        .map(|p| {
+            format!(
+                "{} ({})",
+                data.province_name(&p.code, lang),
+                p.strong_sectors
+            )
+        })
+        .collect();
+    let values: Vec<f64> = a
+        .provinces
+        .iter()
+        .map(|p| p.strong_sectors as f64)
+        .collect();
+    let (lo, hi) = min_max(&values);
+    let map = data.geo.as_ref().map(|geo| {
+        let areas: Vec<Area<'_>> = a
+            .provinces
+            .iter()
+            .filter_map(|p| {
+                Some(Area {
+                    plate: data.plate(&p.code)?,
+                    class: Some(sector_charts::class_of(p.strong_sectors as f64, lo, hi)),
+                    title: format!(
+                        "{}: {} {}",
+                        data.province_name(&p.code, lang),
+                        p.strong_sectors,
+                        t(site, lang, "col_strong_sectors").to_lowercase()
+                    ),
+                    marked: false,
+                })
+            })
+            .collect();
+        sector_charts::map_svg(geo, &areas, &t(site, lang, "sector_map_alt"))
+    });
+    json!({
+        "provinces": rows,
+        "sectors": sectors,
+        "map": map,
+        "legend": count_legend(lo, hi),
+        "map_text": top.join(", "),
+        "national_employees": num(a.national_employees as f64, 0, lang),
+    })
+}
+
+fn min_max(values: &[f64]) -> (f64, f64) {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if lo.is_finite() { (lo, hi) } else { (0.0, 0.0) }
+}
+
+/// The legend of equal-width classes of whole counts: fill and the range in words.
+fn count_legend(lo: f64, hi: f64) -> Vec<serde_json::Value> {
+    let n = sector_charts::CLASS_FILLS.len();
+    let width = (hi - lo) / n as f64;
+    (0..n)
+        .filter_map(|i| {
+            let from = (lo + width * i as f64).ceil() as i64;
+            let to = if i + 1 == n {
+                hi as i64
+            } else {
+                ((lo + width * (i + 1) as f64).ceil() as i64 - 1).max(from)
+            };
+            // Classes too narrow to hold a whole number are left out of the legend.
+            let holds = (from..=to).any(|v| sector_charts::class_of(v as f64, lo, hi) == i);
+            holds.then(|| {
+                json!({
+                    "fill": sector_charts::CLASS_FILLS[i],
+                    "text": if from == to { from.to_string() } else { format!("{from}–{to}") },
+                })
+            })
+        })
+        .collect()
+}
+
+fn province_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json::Value {
+    let data = &site.sectors;
+    let cells: Vec<&CellResult> = a.cells.iter().filter(|c| c.province == code).collect();
+    let mut prominent: Vec<&CellResult> =
+        cells.iter().copied().filter(|c| is_prominent(c)).collect();
+    prominent.sort_by(|x, y| prominence(x, y));
+    let mut by_lq: Vec<&CellResult> = cells.iter().copied().filter(|c| c.lq.is_some()).collect();
+    by_lq.sort_by(|x, y| y.lq.unwrap_or(0.0).total_cmp(&x.lq.unwrap_or(0.0)));
+    by_lq.truncate(15);
+    let bars: Vec<Bar> = by_lq
+        .iter()
+        .map(|c| Bar {
+            label: c.sector.clone(),
+            value: c.lq.unwrap_or(0.0),
+            text: num(c.lq.unwrap_or(0.0), 2, lang),
+        })
+        .collect();
+    let name = data.province_name(code, lang);
+    let chart = (!bars.is_empty()).then(|| {
+        sector_charts::lq_bars_svg(
+            &bars,
+            &t(site, lang, "lq_chart_alt").replace("{province}", &name),
+        )
+    });
+    let p = a.provinces.iter().find(|p| p.code == code);
+    let withheld = |s: Suppression| cells.iter().filter(|c| c.suppressed == Some(s)).count();
+    let clusters: Vec<serde_json::Value> = site
+        .bench
+        .data
+        .clusters
+        .iter()
+        .filter(|c| c.province == code)
+        .map(|c| {
+            json!({
+                "name": c.name.get(lang).cloned().unwrap_or_default(),
+                "url": super::benchmark::profile_url(&site.config, &site.strings, lang, c),
+                "sample": c.sample,
+                "sectors": c.nace.iter().map(|d| {
+                    let name = data.sector_name(d, lang);
+                    if prominent.iter().any(|p| &p.sector == d) {
+                        format!("{name} ({})", t(site, lang, "prominent_here"))
+                    } else {
+                        name
+                    }
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "name": name,
+        "total": t(site, lang, "province_total")
+            .replace("{year}", &a.year.to_string())
+            .replace("{employees}", &num(p.map_or(0, |p| p.employees) as f64, 0, lang))
+            .replace("{krugman}", &opt_num(p.and_then(|p| p.krugman), 3, lang).unwrap_or_else(|| "–".into())),
+        "prominent": prominent.iter().map(|c| cell_row(site, c, lang)).collect::<Vec<_>>(),
+        "chart": chart,
+        "chart_rows": by_lq.iter().map(|c| cell_row(site, c, lang)).collect::<Vec<_>>(),
+        "withheld": t(site, lang, "withheld_count")
+            .replace("{confidential}", &withheld(Suppression::Confidential).to_string())
+            .replace("{floor}", &withheld(Suppression::BelowFloor).to_string()),
+        "clusters": clusters,
+    })
+}
+
+fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json::Value {
+    let data = &site.sectors;
+    let cells: Vec<&CellResult> = a.cells.iter().filter(|c| c.sector == code).collect();
+    let mut standing: Vec<&CellResult> =
+        cells.iter().copied().filter(|c| is_prominent(c)).collect();
+    standing.sort_by(|x, y| y.lq.unwrap_or(0.0).total_cmp(&x.lq.unwrap_or(0.0)));
+    let s = a.sectors.iter().find(|s| s.code == code);
+    let map = data.geo.as_ref().map(|geo| {
+        let areas: Vec<Area<'_>> = cells
+            .iter()
+            .filter_map(|c| {
+                let class = c.lq.map(|lq| match lq {
+                    x if x < 1.0 => 1,
+                    x if x < 2.0 => 2,
+                    _ => 4,
+                });
+                let value = match (c.lq, c.suppressed) {
+                    (Some(lq), _) => format!("LQ {}", num(lq, 2, lang)),
+                    (None, Some(Suppression::Confidential)) => {
+                        t(site, lang, "withheld_confidential")
+                    }
+                    (None, Some(Suppression::BelowFloor)) => t(site, lang, "withheld_below_floor"),
+                    (None, None) => t(site, lang, "sector_no_data"),
+                };
+                Some(Area {
+                    plate: data.plate(&c.province)?,
+                    class,
+                    title: format!("{}: {value}", data.province_name(&c.province, lang)),
+                    marked: c.strong == Some(true),
+                })
+            })
+            .collect();
+        sector_charts::map_svg(geo, &areas, &t(site, lang, "sector_map_lq_alt"))
+    });
+    let legend: Vec<serde_json::Value> = [
+        (1, "legend_lq_low"),
+        (2, "legend_lq_mid"),
+        (4, "legend_lq_high"),
+    ]
+    .iter()
+    .map(|(i, k)| json!({"fill": sector_charts::CLASS_FILLS[*i], "text": t(site, lang, k)}))
+    .collect();
+    json!({
+        "summary": t(site, lang, "sector_summary")
+            .replace("{year}", &a.year.to_string())
+            .replace("{employees}", &num(s.map_or(0, |s| s.employees) as f64, 0, lang))
+            .replace("{provinces}", &s.map_or(0, |s| s.provinces).to_string())
+            .replace("{hhi}", &opt_num(s.and_then(|s| s.hhi_normalised), 3, lang).unwrap_or_else(|| "–".into())),
+        "growth": s.and_then(|s| s.growth).map(|g| percent(g, lang)),
+        "map": map,
+        "legend": legend,
+        "rows": standing.iter().map(|c| cell_row(site, c, lang)).collect::<Vec<_>>(),
+    })
+}
+
+/// The method section's sentences with the floors filled in, and the data sources.
+fn method_view(site: &Site, a: &Analysis, lang: &str) -> serde_json::Value {
+    let sources: Vec<serde_json::Value> = a
+        .sources
+        .iter()
+        .map(|s| {
+            json!({
+                "source": s.source, "table": s.table, "retrieved_on": s.retrieved_on,
+                "sample": s.is_sample(),
+            })
+        })
+        .collect();
+    json!({
+        "floor": t(site, lang, "method_floor")
+            .replace("{employees}", &num(a.settings.min_employees as f64, 0, lang))
+            .replace("{workplaces}", &num(a.settings.min_workplaces as f64, 0, lang)),
+        "sources": sources,
+    })
+}
