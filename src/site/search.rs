@@ -81,8 +81,9 @@ pub fn render(site: &Site, lang: &str) -> Result<(String, String), Diagnostic> {
 }
 
 /// Pulls the title, a short excerpt and the words out of a page rendered by our templates:
-/// only what is inside `<main>`, without scripts, styles, charts' drawing, navigation, and
-/// the option lists of form fields (81 provinces on every survey page are not its subject).
+/// only what is inside `<main>`, without scripts, styles, charts' drawing, navigation, table
+/// headings, the option lists of form fields (81 provinces on every survey page are not its
+/// subject) and elements a template marks `data-nosearch` because many pages repeat them.
 pub fn extract(url: &str, html: &str) -> Option<PageText> {
     let start = html.find("<main")?;
     let end = html[start..].find("</main>")? + start;
@@ -131,7 +132,14 @@ pub fn extract(url: &str, html: &str) -> Option<PageText> {
             continue;
         }
         match (name.as_str(), closing) {
-            ("script" | "style" | "svg" | "nav" | "select" | "datalist" | "template", false) => {
+            (
+                "script" | "style" | "svg" | "nav" | "select" | "datalist" | "template" | "thead",
+                false,
+            ) => {
+                skip_depth = Some((name, 1));
+            }
+            // Text a template repeats on many pages (method notes, how-to-read boxes).
+            (_, false) if tag.contains(" data-nosearch") => {
                 skip_depth = Some((name, 1));
             }
             ("h1", c) => in_h1 = !c,
@@ -278,7 +286,8 @@ mod tests {
         let html = r#"<html><head><title>x</title></head><body><nav>Menü</nav>
 <main id="main"><h1>Kümelenme &amp; Destek</h1><p>İlk <em>paragraf</em> burada.</p>
 <svg><text>çizim</text></svg><select><option>Adana</option></select><script>var a;</script>
-<table><tr><td>a1</td><td>b2</td></tr></table></main><footer>alt</footer></body></html>"#;
+<section data-nosearch><p>Yöntem <b>notu</b></p><section>iç</section></section>
+<table><thead><tr><th>Başlık</th></tr></thead><tr><td>a1</td><td>b2</td></tr></table></main><footer>alt</footer></body></html>"#;
         let p = extract("/x/", html).unwrap();
         assert_eq!(p.title, "Kümelenme & Destek");
         assert_eq!(p.excerpt, "İlk paragraf burada.");

@@ -53,14 +53,131 @@ fn repository_site_builds_both_languages_and_the_guidebook() {
     }
     let print = read("rehber/yazdir/index.html");
     assert_eq!(
-        print.matches("class=\"print-chapter").count(),
+        print.matches("class=\"print-chapter depth-2\"").count(),
         6,
-        "introduction and five parts"
+        "five parts and the glossary"
+    );
+    assert_eq!(
+        print.matches("class=\"print-chapter depth-3\"").count(),
+        GUIDEBOOK_TOOLS,
+        "one chapter per tool"
     );
     assert!(read("en/guide/print/index.html").contains("<html lang=\"en\">"));
     assert!(print.contains(
         "<link rel=\"alternate\" type=\"application/pdf\" href=\"/rehber/yazdir/kume-gelistirme-araclari.pdf\">"
     ));
+}
+
+/// The tool pages of the guidebook, one per tool in each language.
+const GUIDEBOOK_TOOLS: usize = 27;
+
+/// Every guidebook tool page, in both languages, has the sections the guidebook promises its
+/// readers and links a template or checklist that the build really published.
+#[test]
+fn guidebook_tool_pages_have_every_section_and_a_download() {
+    let out = tempfile::tempdir().unwrap();
+    kume_in(&repo(), &["build", "--out", out.path().to_str().unwrap()]).assert_code(0);
+    let books = [
+        (
+            "rehber",
+            [
+                "amac",
+                "ne-zaman-kullanilir",
+                "kimler-yer-alir",
+                "adim-adim-yontem",
+                "girdiler-ve-ciktilar",
+                "sablon",
+                "sik-yapilan-hatalar",
+                "kumede-bu-arac",
+            ],
+        ),
+        (
+            "en/guide",
+            [
+                "purpose",
+                "when-to-use-it",
+                "who-is-involved",
+                "step-by-step-method",
+                "inputs-and-outputs",
+                "template",
+                "pitfalls",
+                "doing-it-with-kume",
+            ],
+        ),
+    ];
+    for (book, sections) in books {
+        let pages = tool_pages(&out.path().join(book));
+        assert_eq!(pages.len(), GUIDEBOOK_TOOLS, "{book}");
+        for page in pages {
+            let html = std::fs::read_to_string(&page).unwrap();
+            for id in sections {
+                assert!(
+                    html.contains(&format!("<h2 id=\"{id}\">")),
+                    "{}: no section #{id}",
+                    page.display()
+                );
+            }
+            let downloads = download_links(&html);
+            assert!(!downloads.is_empty(), "{}: no download", page.display());
+            for href in downloads {
+                assert!(
+                    out.path().join(href.trim_start_matches('/')).is_file(),
+                    "{}: {href} was not published",
+                    page.display()
+                );
+            }
+        }
+    }
+}
+
+/// `<book>/<part>/<tool>/index.html`: the chapters two levels below the book's home.
+fn tool_pages(book: &Path) -> Vec<std::path::PathBuf> {
+    let mut pages: Vec<_> = walkdir::WalkDir::new(book)
+        .min_depth(3)
+        .max_depth(3)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() == "index.html")
+        .map(|e| e.into_path())
+        .collect();
+    pages.sort();
+    pages
+}
+
+fn download_links(html: &str) -> Vec<&str> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.starts_with("/rehber/sablonlar/"))
+        .collect()
+}
+
+/// The glossary's Turkish page lists its terms in Turkish alphabetical order (ı before i,
+/// ş after s, ü after u), the order a Turkish reader looks them up in.
+#[test]
+fn glossary_terms_are_in_turkish_alphabetical_order() {
+    let out = tempfile::tempdir().unwrap();
+    kume_in(&repo(), &["build", "--out", out.path().to_str().unwrap()]).assert_code(0);
+    let html = std::fs::read_to_string(out.path().join("rehber/sozluk/index.html")).unwrap();
+    let body = html
+        .split("<tbody>")
+        .nth(1)
+        .expect("the glossary is a table");
+    let terms: Vec<&str> = body
+        .split("<tr>")
+        .skip(1)
+        .filter_map(|row| row.split("<td>").nth(1)?.split("</td>").next())
+        .collect();
+    assert!(terms.len() > 40, "{} terms", terms.len());
+    let turkish = kume::text::Collation::for_language("tr");
+    for pair in terms.windows(2) {
+        assert!(
+            turkish.compare(pair[0], pair[1]).is_lt(),
+            "`{}` comes before `{}`",
+            pair[1],
+            pair[0]
+        );
+    }
 }
 
 #[test]

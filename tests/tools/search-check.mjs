@@ -62,6 +62,13 @@ const cases = [
   ['/ara/', 'izleme degerlendirme', '/rehber/izleme-ve-degerlendirme/'],
   ['/en/search/', 'cluster support', '/en/guide/cluster-support/'],
   ['/en/search/', 'monitoring evaluation', '/en/guide/monitoring-and-evaluation/'],
+  // Guidebook tools, with and without Turkish letters, and in English.
+  ['/ara/', 'yerelleşme katsayısı', '/rehber/kume-analizi/istatistiksel-kume-esleme/'],
+  ['/ara/', 'yerellesme katsayisi', '/rehber/kume-analizi/istatistiksel-kume-esleme/'],
+  ['/ara/', 'paydaş haritası', '/rehber/kumeyi-hareketlendirme/paydas-analizi/'],
+  ['/ara/', 'paydas haritasi', '/rehber/kumeyi-hareketlendirme/paydas-analizi/'],
+  ['/en/search/', 'location quotient', '/en/guide/cluster-analysis/statistical-cluster-mapping/'],
+  ['/en/search/', 'swot', '/en/guide/cluster-analysis/swot-analysis/'],
   // Support programmes, by Turkish words with and without Turkish letters, and by English.
   ['/ara/', 'kümelenme destek programı', '/destekler/kumelenme-destek-programi/'],
   ['/ara/', 'kumelenme destek programi', '/destekler/kumelenme-destek-programi/'],
