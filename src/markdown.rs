@@ -196,20 +196,34 @@ pub fn render(
     }
 
     let ids: Vec<String> = out.headings.iter().map(|h| h.id.clone()).collect();
-    out.html = scrollable_tables(format(root, &options, ids, 0), table_label);
+    out.html = focusable_code(scrollable_tables(
+        format(root, &options, ids, 0),
+        table_label,
+    ));
 
     if let Some(shift) = print_shift {
         relabel_for_print(root, &links, print_hrefs, resolver);
-        out.print_html = Some(scrollable_tables(
+        out.print_html = Some(focusable_code(scrollable_tables(
             format(root, &options, print_ids, shift),
             table_label,
-        ));
+        )));
     }
     out
 }
 
 /// Wide tables scroll sideways on a phone instead of squeezing words apart; a scroll region
 /// must be reachable by keyboard and named (WCAG 2.1.1, axe `scrollable-region-focusable`).
+/// A code block can be wider than the column and scroll sideways; keyboard users must be
+/// able to reach it to scroll it (WCAG 2.1.1).
+fn focusable_code(html: String) -> String {
+    if html.contains("<pre") {
+        html.replace("<pre>", "<pre tabindex=\"0\">")
+            .replace("<pre lang=", "<pre tabindex=\"0\" lang=")
+    } else {
+        html
+    }
+}
+
 fn scrollable_tables(html: String, label: &str) -> String {
     if !html.contains("<table>") {
         return html;
