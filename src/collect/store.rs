@@ -247,6 +247,16 @@ impl SqliteStore {
         })
     }
 
+    /// A read-write connection, refused on a store opened with [`SqliteStore::read_only`].
+    fn read_write(&self) -> Result<Connection, StoreError> {
+        if self.tx.is_none() {
+            return Err(StoreError(
+                "the database was opened for reading only".into(),
+            ));
+        }
+        Ok(open(&self.path)?)
+    }
+
     /// A read-only connection for lookups: readers never wait for the writer (WAL).
     fn reader(&self) -> rusqlite::Result<Connection> {
         Connection::open_with_flags(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
@@ -256,10 +266,11 @@ impl SqliteStore {
 impl ResponseStore for SqliteStore {
     fn insert(&self, response: NewResponse) -> Pending<'_> {
         let (reply, rx) = oneshot::channel();
-        let sent = match &self.tx {
-            Some(tx) => tx.send(Job { response, reply }).is_ok(),
-            None => false,
+        let Some(tx) = &self.tx else {
+            let refused = Stored::Unavailable("the database was opened for reading only".into());
+            return Box::pin(std::future::ready(refused));
         };
+        let sent = tx.send(Job { response, reply }).is_ok();
         Box::pin(async move {
             if !sent {
                 return Stored::Unavailable("the writer has stopped".into());
@@ -282,7 +293,7 @@ impl ResponseStore for SqliteStore {
     }
 
     fn add_invitations(&self, invitations: &[(String, Invitation)]) -> Result<(), StoreError> {
-        let conn = open(&self.path)?;
+        let conn = self.read_write()?;
         let tx = conn.unchecked_transaction()?;
         for (token, invitation) in invitations {
             add_invitation(&tx, token, invitation)?;
@@ -292,7 +303,7 @@ impl ResponseStore for SqliteStore {
     }
 
     fn erase(&self, token: &str) -> Result<(usize, usize), StoreError> {
-        let conn = open(&self.path)?;
+        let conn = self.read_write()?;
         let hash = token_hash(token);
         let tx = conn.unchecked_transaction()?;
         tx.execute("DELETE FROM response_history WHERE response_id IN (SELECT id FROM responses WHERE token_hash = ?1)", params![hash])?;
@@ -584,4 +595,25 @@ fn response_of_token(
         },
     )
     .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_only_store_creates_nothing_and_refuses_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kume.sqlite");
+        assert!(SqliteStore::read_only(&path).is_err());
+        assert!(!path.exists());
+        SqliteStore::start(&path).unwrap();
+        let store = SqliteStore::read_only(&path).unwrap();
+        assert_eq!(
+            store.erase("token").unwrap_err().to_string(),
+            "the database was opened for reading only"
+        );
+        assert!(store.add_invitations(&[]).is_err());
+        assert!(store.final_responses("deneme").unwrap().is_empty());
+    }
 }
