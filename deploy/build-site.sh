@@ -2,7 +2,7 @@
 # Builds the site for publishing, with the collector's benchmark snapshot when one is
 # configured. Used by the Deploy workflow (.github/workflows/deploy.yml) and by Netlify's own
 # builds (netlify.toml: a build hook called by the collector, or a linked repository).
-#   KUME_COLLECTOR_URL  the collector's address (unset: the site is built without results)
+#   KUME_COLLECTOR_URL  the collector's address (unset: only the site's labelled sample results)
 #   KUME_READ_TOKEN     its read token (docs/deploy.md)
 # A failed fetch fails the build: the live site keeps its last results rather than losing them.
 set -euo pipefail
@@ -19,7 +19,7 @@ if [ -n "${KUME_COLLECTOR_URL:-}" ]; then
   aggregates=(--aggregates data/aggregates/aggregates.json)
   echo "Fetched the benchmark snapshot from the collector"
 else
-  echo "KUME_COLLECTOR_URL is not set: building without benchmark results"
+  echo "KUME_COLLECTOR_URL is not set: building with the site's sample results only (docs/benchmark.md)"
 fi
 cargo run --release --locked -- check
 cargo run --release --locked -- build "${aggregates[@]}" --out "$out"

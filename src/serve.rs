@@ -87,6 +87,7 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
     let addr = serve.addr;
     let out = serve
         .out
+        .clone()
         .unwrap_or_else(|| std::env::temp_dir().join(format!("kume-serve-{}", addr.port())));
     let options = BuildOptions {
         root: args.root.clone(),
@@ -94,28 +95,8 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         dev: !serve.api_only,
         aggregates: args.aggregates.clone(),
     };
-    let read_token = match ReadToken::configured(serve.read_token_file.as_deref()) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!(
-                "error: {e}\n  help: make a token with `openssl rand -hex 32` and put it in {} or in the file given to --read-token-file",
-                crate::collect::read_token::ENV
-            );
-            return ExitCode::from(EXIT_FAILURE);
-        }
-    };
-    let build_hook = match BuildHook::configured(
-        serve.build_hook_url.clone(),
-        Duration::from_secs(serve.build_hook_delay),
-    ) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!(
-                "error: {e}\n  help: pass the hook's full address (Netlify: Site configuration → Build hooks) with --build-hook-url or {}",
-                crate::collect::build_hook::ENV
-            );
-            return ExitCode::from(EXIT_FAILURE);
-        }
+    let Ok((read_token, build_hook)) = production_settings(&serve) else {
+        return ExitCode::from(EXIT_FAILURE);
     };
     let store = match SqliteStore::start(&serve.db) {
         Ok(s) => s,
@@ -170,15 +151,7 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
             refresh_aggregates(site, &serve.db, &shared.api, None);
         }
         set_site(&shared, loaded.site);
-        // The snapshot the API hands out follows the answers: aggregated again a moment
-        // after new final answers arrive.
-        let db = serve.db.clone();
-        after_final_answers(&shared, move |shared| {
-            let guard = shared.api.site.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(site) = guard.as_ref() {
-                refresh_aggregates(site, &db, &shared.api, None);
-            }
-        });
+        follow_answers_in_snapshot(&shared, serve.db);
         return serve_until_stopped(addr, shared);
     }
     // The benchmark pages of `kume serve` follow the answers: aggregated now, and again a
@@ -233,6 +206,36 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
     let status = serve_until_stopped(addr, shared);
     drop(watcher);
     status
+}
+
+/// The read token and the build hook, from the options or the environment. A bad one is
+/// reported here, with what to do.
+fn production_settings(serve: &ServeOptions) -> Result<(Option<ReadToken>, Option<BuildHook>), ()> {
+    let read_token = ReadToken::configured(serve.read_token_file.as_deref()).map_err(|e| {
+        eprintln!(
+            "error: {e}\n  help: make a token with `openssl rand -hex 32` and put it in {} or in the file given to --read-token-file",
+            crate::collect::read_token::ENV
+        );
+    })?;
+    let delay = Duration::from_secs(serve.build_hook_delay);
+    let build_hook = BuildHook::configured(serve.build_hook_url.clone(), delay).map_err(|e| {
+        eprintln!(
+            "error: {e}\n  help: pass the hook's full address (Netlify: Site configuration → Build hooks) with --build-hook-url or {}",
+            crate::collect::build_hook::ENV
+        );
+    })?;
+    Ok((read_token, build_hook))
+}
+
+/// `--api-only`: the snapshot the API hands out is aggregated again a moment after new final
+/// answers arrive (no pages to rebuild).
+fn follow_answers_in_snapshot(shared: &Arc<Shared>, db: PathBuf) {
+    after_final_answers(shared, move |shared| {
+        let guard = shared.api.site.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(site) = guard.as_ref() {
+            refresh_aggregates(site, &db, &shared.api, None);
+        }
+    });
 }
 
 /// Request logs: human-readable on a terminal, JSON lines otherwise (for log collectors).

@@ -695,6 +695,15 @@ pub fn snapshot_json(snapshot: &Snapshot) -> String {
 pub fn write_snapshot(snapshot: &Snapshot, dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir.join("indicators"))?;
     std::fs::write(dir.join("aggregates.json"), snapshot_json(snapshot))?;
+    for (id, body) in indicator_csvs(snapshot) {
+        std::fs::write(dir.join("indicators").join(format!("{id}.csv")), body)?;
+    }
+    Ok(())
+}
+
+/// One CSV per indicator (indicator id, CSV text), made from the snapshot alone, so that a
+/// build given only `aggregates.json` still publishes the complete open data.
+pub fn indicator_csvs(snapshot: &Snapshot) -> Vec<(String, String)> {
     let mut by_indicator: BTreeMap<&str, Vec<&ClusterValue>> = BTreeMap::new();
     for v in &snapshot.values {
         by_indicator
@@ -702,37 +711,37 @@ pub fn write_snapshot(snapshot: &Snapshot, dir: &Path) -> std::io::Result<()> {
             .or_default()
             .push(v);
     }
-    for (id, rows) in by_indicator {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record([
-            "cluster",
-            "wave",
-            "value",
-            "responses",
-            "withheld",
-            "percentile",
-            "light",
-            "change",
-        ]);
-        for r in rows {
-            let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    by_indicator
+        .into_iter()
+        .map(|(id, rows)| {
+            let mut w = csv::Writer::from_writer(Vec::new());
             let _ = w.write_record([
-                r.cluster.clone(),
-                r.wave.to_string(),
-                opt(r.value),
-                r.n.to_string(),
-                r.suppressed.to_string(),
-                opt(r.percentile),
-                r.light.clone().unwrap_or_default(),
-                opt(r.change),
+                "cluster",
+                "wave",
+                "value",
+                "responses",
+                "withheld",
+                "percentile",
+                "light",
+                "change",
             ]);
-        }
-        std::fs::write(
-            dir.join("indicators").join(format!("{id}.csv")),
-            w.into_inner().unwrap_or_default(),
-        )?;
-    }
-    Ok(())
+            for r in rows {
+                let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+                let _ = w.write_record([
+                    r.cluster.clone(),
+                    r.wave.to_string(),
+                    opt(r.value),
+                    r.n.to_string(),
+                    r.suppressed.to_string(),
+                    opt(r.percentile),
+                    r.light.clone().unwrap_or_default(),
+                    opt(r.change),
+                ]);
+            }
+            let body = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+            (id.to_string(), body)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use rusqlite::{Connection, params};
-
-use super::store::{self, Invitation, ResponseStore, SqliteStore, StoreError};
+use super::store::{self, FinalResponse, Invitation, ResponseStore, SqliteStore, StoreError};
 use crate::config::Config;
 use crate::survey::compile::{self, Compiled};
 use crate::survey::model::{QType, Question};
@@ -250,23 +248,20 @@ pub fn status(
     out: &mut dyn Write,
 ) -> Result<(usize, usize), AdminError> {
     let survey = find_survey(root, survey_id)?;
-    let conn = store::open(db)?;
-    let mut stmt = conn.prepare(
-        "SELECT i.firm, i.cluster, i.email, coalesce(r.status, 'none'), coalesce(r.received_at, '')
-         FROM invitations i LEFT JOIN responses r ON r.token_hash = i.token_hash AND r.survey = i.survey
-         WHERE i.survey = ?1 AND i.wave = ?2 ORDER BY 4, i.firm, i.cluster",
-    )?;
-    let rows: Vec<[String; 5]> = stmt
-        .query_map(params![survey.survey.id, survey.survey.wave], |r| {
-            Ok([
-                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                r.get(3)?,
-                r.get(4)?,
-            ])
-        })?
-        .collect::<Result<_, _>>()?;
+    let store = SqliteStore::start(db)?;
+    let rows: Vec<[String; 5]> = store
+        .invitation_status(&survey.survey.id, survey.survey.wave)?
+        .into_iter()
+        .map(|i| {
+            [
+                i.firm.unwrap_or_default(),
+                i.cluster.unwrap_or_default(),
+                i.email.unwrap_or_default(),
+                i.status,
+                i.received_at.unwrap_or_default(),
+            ]
+        })
+        .collect();
     let mut writer = csv::Writer::from_writer(out);
     let _ = writer.write_record(["firm", "cluster", "email", "status", "received_at"]);
     for r in &rows {
@@ -425,7 +420,7 @@ struct Table {
 }
 
 /// The final responses of a survey as a table.
-fn table(survey: &Compiled, conn: &Connection) -> Result<Table, AdminError> {
+fn table(survey: &Compiled, responses: &[FinalResponse]) -> Table {
     let cols = columns(survey);
     let mut head = vec![
         "response_id".to_string(),
@@ -436,26 +431,21 @@ fn table(survey: &Compiled, conn: &Connection) -> Result<Table, AdminError> {
         "firm".into(),
     ];
     head.extend(cols.iter().map(|c| c.name.clone()));
-    let mut stmt = conn.prepare(
-        "SELECT id, wave, lang, received_at, coalesce(cluster, ''), coalesce(firm, ''), answers FROM responses
-         WHERE survey = ?1 AND status = 'final' ORDER BY received_at, id",
-    )?;
-    let rows = stmt
-        .query_map(params![survey.survey.id], |r| {
-            let answers: String = r.get(6)?;
-            let answers: serde_json::Value = serde_json::from_str(&answers).unwrap_or_default();
+    let rows = responses
+        .iter()
+        .map(|r| {
             let mut row = vec![
-                Cell::Text(r.get(0)?),
-                Cell::Number(r.get::<_, i64>(1)? as f64),
-                Cell::Text(r.get(2)?),
-                Cell::Text(r.get(3)?),
-                Cell::Text(r.get(4)?),
-                Cell::Text(r.get(5)?),
+                Cell::Text(r.id.clone()),
+                Cell::Number(r.wave as f64),
+                Cell::Text(r.lang.clone()),
+                Cell::Text(r.received_at.clone()),
+                Cell::Text(r.cluster.clone().unwrap_or_default()),
+                Cell::Text(r.firm.clone().unwrap_or_default()),
             ];
             for c in &cols {
                 row.push(match &c.source {
-                    Source::Answer(name) => Cell::of(answers.get(name)),
-                    Source::Pick(q, code) => match answers.get(q) {
+                    Source::Answer(name) => Cell::of(r.answers.get(name)),
+                    Source::Pick(q, code) => match r.answers.get(q) {
                         Some(serde_json::Value::Array(items)) => {
                             Cell::Number(f64::from(u8::from(items.iter().any(|i| i == code))))
                         }
@@ -463,10 +453,10 @@ fn table(survey: &Compiled, conn: &Connection) -> Result<Table, AdminError> {
                     },
                 });
             }
-            Ok(row)
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Table { cols, head, rows })
+            row
+        })
+        .collect();
+    Table { cols, head, rows }
 }
 
 fn write_csv(
@@ -558,30 +548,26 @@ pub fn export(
     out: &Path,
 ) -> Result<usize, AdminError> {
     let survey = find_survey(root, survey_id)?;
-    let conn = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| {
-            AdminError::new(format!("{}: {e}", db.display()))
-                .help("pass the collector's database with --db PATH")
-        })?;
+    let store = SqliteStore::read_only(db).map_err(|e| {
+        AdminError::new(format!("{}: {e}", db.display()))
+            .help("pass the collector's database with --db PATH")
+    })?;
+    let responses = store.final_responses(survey_id)?;
     if format == "json" {
-        let mut stmt = conn.prepare(
-            "SELECT id, wave, lang, received_at, cluster, firm, answers FROM responses WHERE survey = ?1 AND status = 'final' ORDER BY received_at, id",
-        )?;
-        let list: Vec<serde_json::Value> = stmt
-            .query_map(params![survey_id], |r| {
-                let answers: String = r.get(6)?;
-                Ok(serde_json::json!({
-                    "id": r.get::<_, String>(0)?, "wave": r.get::<_, i64>(1)?, "lang": r.get::<_, String>(2)?,
-                    "received_at": r.get::<_, String>(3)?, "cluster": r.get::<_, Option<String>>(4)?, "firm": r.get::<_, Option<String>>(5)?,
-                    "answers": serde_json::from_str::<serde_json::Value>(&answers).unwrap_or_default(), "hash": survey.hash,
-                }))
-            })?
-            .collect::<Result<_, _>>()?;
+        let list: Vec<serde_json::Value> = responses
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id, "wave": r.wave, "lang": r.lang, "received_at": r.received_at,
+                    "cluster": r.cluster, "firm": r.firm, "answers": r.answers, "hash": survey.hash,
+                })
+            })
+            .collect();
         std::fs::write(out, serde_json::to_string_pretty(&list).unwrap_or_default())
             .map_err(|e| AdminError::new(format!("{}: {e}", out.display())))?;
         return Ok(list.len());
     }
-    let Table { cols, head, rows } = table(&survey, &conn)?;
+    let Table { cols, head, rows } = table(&survey, &responses);
     match format {
         "csv" => {
             write_csv(&head, &rows, semicolon, out)?;

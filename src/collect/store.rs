@@ -147,16 +147,47 @@ pub trait ResponseStore: Send + Sync {
     /// Deletes one respondent's responses, their history and the invitation; returns how many
     /// responses and invitations were removed.
     fn erase(&self, token: &str) -> Result<(usize, usize), StoreError>;
+    /// The final responses of a survey, oldest first (for exports).
+    fn final_responses(&self, survey: &str) -> Result<Vec<FinalResponse>, StoreError>;
+    /// Every invitation of a survey's wave and where its response stands (for reminders).
+    fn invitation_status(
+        &self,
+        survey: &str,
+        wave: i64,
+    ) -> Result<Vec<InvitationStatus>, StoreError>;
     /// A consistent copy of everything stored, written to `to`, while the store is in use.
     fn backup(&self, to: &Path) -> Result<(), StoreError>;
     /// Counters for the metrics endpoint.
     fn stats(&self) -> &Stats;
 }
 
+/// A final response as analysts get it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FinalResponse {
+    pub id: String,
+    pub wave: i64,
+    pub lang: String,
+    pub received_at: String,
+    pub cluster: Option<String>,
+    pub firm: Option<String>,
+    pub answers: serde_json::Value,
+}
+
+/// Where one invitation stands: `none`, `draft` or `final`, and since when.
+#[derive(Debug, Clone)]
+pub struct InvitationStatus {
+    pub firm: Option<String>,
+    pub cluster: Option<String>,
+    pub email: Option<String>,
+    pub status: String,
+    pub received_at: Option<String>,
+}
+
 /// The SQLite store: a handle to the writer thread, plus read-only connections for lookups.
 #[derive(Clone)]
 pub struct SqliteStore {
-    tx: mpsc::Sender<Job>,
+    /// None when opened for reading only ([`SqliteStore::read_only`]).
+    tx: Option<mpsc::Sender<Job>>,
     pub path: PathBuf,
     pub stats: std::sync::Arc<Stats>,
 }
@@ -200,10 +231,30 @@ impl SqliteStore {
             .spawn(move || writer(conn, rx, &thread_stats))
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         Ok(SqliteStore {
-            tx,
+            tx: Some(tx),
             path: path.to_path_buf(),
             stats,
         })
+    }
+
+    /// An existing database, for reading only (exports): never created, never written.
+    pub fn read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        Ok(SqliteStore {
+            tx: None,
+            path: path.to_path_buf(),
+            stats: std::sync::Arc::default(),
+        })
+    }
+
+    /// A read-write connection, refused on a store opened with [`SqliteStore::read_only`].
+    fn read_write(&self) -> Result<Connection, StoreError> {
+        if self.tx.is_none() {
+            return Err(StoreError(
+                "the database was opened for reading only".into(),
+            ));
+        }
+        Ok(open(&self.path)?)
     }
 
     /// A read-only connection for lookups: readers never wait for the writer (WAL).
@@ -215,9 +266,13 @@ impl SqliteStore {
 impl ResponseStore for SqliteStore {
     fn insert(&self, response: NewResponse) -> Pending<'_> {
         let (reply, rx) = oneshot::channel();
-        let sent = self.tx.send(Job { response, reply });
+        let Some(tx) = &self.tx else {
+            let refused = Stored::Unavailable("the database was opened for reading only".into());
+            return Box::pin(std::future::ready(refused));
+        };
+        let sent = tx.send(Job { response, reply }).is_ok();
         Box::pin(async move {
-            if sent.is_err() {
+            if !sent {
                 return Stored::Unavailable("the writer has stopped".into());
             }
             rx.await
@@ -238,7 +293,7 @@ impl ResponseStore for SqliteStore {
     }
 
     fn add_invitations(&self, invitations: &[(String, Invitation)]) -> Result<(), StoreError> {
-        let conn = open(&self.path)?;
+        let conn = self.read_write()?;
         let tx = conn.unchecked_transaction()?;
         for (token, invitation) in invitations {
             add_invitation(&tx, token, invitation)?;
@@ -248,7 +303,7 @@ impl ResponseStore for SqliteStore {
     }
 
     fn erase(&self, token: &str) -> Result<(usize, usize), StoreError> {
-        let conn = open(&self.path)?;
+        let conn = self.read_write()?;
         let hash = token_hash(token);
         let tx = conn.unchecked_transaction()?;
         tx.execute("DELETE FROM response_history WHERE response_id IN (SELECT id FROM responses WHERE token_hash = ?1)", params![hash])?;
@@ -259,6 +314,50 @@ impl ResponseStore for SqliteStore {
         )?;
         tx.commit()?;
         Ok((responses, invitations))
+    }
+
+    fn final_responses(&self, survey: &str) -> Result<Vec<FinalResponse>, StoreError> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(
+            "SELECT id, wave, lang, received_at, cluster, firm, answers FROM responses
+             WHERE survey = ?1 AND status = 'final' ORDER BY received_at, id",
+        )?;
+        let rows = stmt.query_map(params![survey], |r| {
+            let answers: String = r.get(6)?;
+            Ok(FinalResponse {
+                id: r.get(0)?,
+                wave: r.get(1)?,
+                lang: r.get(2)?,
+                received_at: r.get(3)?,
+                cluster: r.get(4)?,
+                firm: r.get(5)?,
+                answers: serde_json::from_str(&answers).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn invitation_status(
+        &self,
+        survey: &str,
+        wave: i64,
+    ) -> Result<Vec<InvitationStatus>, StoreError> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(
+            "SELECT i.firm, i.cluster, i.email, coalesce(r.status, 'none'), r.received_at
+             FROM invitations i LEFT JOIN responses r ON r.token_hash = i.token_hash AND r.survey = i.survey
+             WHERE i.survey = ?1 AND i.wave = ?2 ORDER BY 4, i.firm, i.cluster",
+        )?;
+        let rows = stmt.query_map(params![survey, wave], |r| {
+            Ok(InvitationStatus {
+                firm: r.get(0)?,
+                cluster: r.get(1)?,
+                email: r.get(2)?,
+                status: r.get(3)?,
+                received_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn backup(&self, to: &Path) -> Result<(), StoreError> {
@@ -496,4 +595,25 @@ fn response_of_token(
         },
     )
     .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_only_store_creates_nothing_and_refuses_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kume.sqlite");
+        assert!(SqliteStore::read_only(&path).is_err());
+        assert!(!path.exists());
+        SqliteStore::start(&path).unwrap();
+        let store = SqliteStore::read_only(&path).unwrap();
+        assert_eq!(
+            store.erase("token").unwrap_err().to_string(),
+            "the database was opened for reading only"
+        );
+        assert!(store.add_invitations(&[]).is_err());
+        assert!(store.final_responses("deneme").unwrap().is_empty());
+    }
 }

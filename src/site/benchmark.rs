@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use minijinja::context;
 use serde::Serialize;
@@ -24,7 +24,6 @@ use crate::text::{Collation, format_number, slugify};
 pub struct Bench {
     pub data: Data,
     pub snapshot: Option<Snapshot>,
-    pub snapshot_dir: Option<PathBuf>,
     lists: std::collections::BTreeMap<String, Vec<Choice>>,
 }
 
@@ -73,14 +72,10 @@ impl Bench {
                 }
             }
         });
-        let snapshot_dir = snap
-            .as_ref()
-            .and_then(|_| snapshot.and_then(Path::parent).map(Path::to_path_buf));
         (
             Bench {
                 data,
                 snapshot: snap,
-                snapshot_dir,
                 lists,
             },
             diags,
@@ -364,24 +359,18 @@ pub fn urls(config: &Config, strings: &Strings, bench: &Bench) -> Vec<String> {
 
 /// The snapshot's files for the open-data folder, as (URL path, body).
 pub fn open_data(site: &Site) -> Vec<(String, String)> {
-    let Some(dir) = &site.bench.snapshot_dir else {
+    let Some(snapshot) = &site.bench.snapshot else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    if let Ok(body) = std::fs::read_to_string(dir.join("aggregates.json")) {
-        out.push((format!("{}aggregates.json", data_url()), body));
-    }
-    if let Ok(rd) = std::fs::read_dir(dir.join("indicators")) {
-        for e in rd.filter_map(Result::ok) {
-            if let (Some(name), Ok(body)) = (
-                e.file_name().to_str().map(str::to_string),
-                std::fs::read_to_string(e.path()),
-            ) {
-                out.push((format!("{}indicators/{name}", data_url()), body));
-            }
-        }
-    }
-    out.sort();
+    let mut out = vec![(
+        format!("{}aggregates.json", data_url()),
+        aggregate::snapshot_json(snapshot),
+    )];
+    out.extend(
+        aggregate::indicator_csvs(snapshot)
+            .into_iter()
+            .map(|(id, body)| (format!("{}indicators/{id}.csv", data_url()), body)),
+    );
     out
 }
 

@@ -480,3 +480,33 @@ fn repository_site_shows_sample_results_only_for_sample_clusters() {
         "{clusters:?}"
     );
 }
+
+#[test]
+fn a_snapshot_alone_publishes_the_complete_open_data() {
+    // CI fetches only aggregates.json from the collector: the per-indicator CSVs are made from it.
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("aggregates.json");
+    std::fs::copy(
+        repo().join("site/data/sample-results/aggregates.json"),
+        &snapshot,
+    )
+    .unwrap();
+    let out = dir.path().join("public");
+    kume_in(
+        &repo(),
+        &[
+            "build",
+            "--aggregates",
+            snapshot.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
+    .assert_code(0);
+    let csv = std::fs::read_to_string(out.join("veri/indicators/STR-01.csv")).unwrap();
+    assert!(csv.starts_with("cluster,wave,value,responses,withheld,percentile,light,change\n"));
+    let shipped =
+        std::fs::read_to_string(repo().join("site/data/sample-results/indicators/STR-01.csv"))
+            .unwrap();
+    assert_eq!(csv, shipped, "the same CSV as `kume aggregate` writes");
+}

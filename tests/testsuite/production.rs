@@ -599,3 +599,46 @@ fn a_build_hook_that_is_not_a_web_address_is_refused_at_start() {
         "error: the build hook `api.netlify.com/build_hooks/x` is not an http:// or https:// address\n  help: pass the hook's full address (Netlify: Site configuration → Build hooks) with --build-hook-url or KUME_BUILD_HOOK_URL\n"
     );
 }
+
+#[test]
+fn the_nightly_backup_script_backs_up_checks_and_expires() {
+    let (site, db) = survey_site();
+    let server = start_collector(&site, &db);
+    assert_eq!(post_answer(&server, 0), 303);
+    let dir = site.root.join("backups");
+    std::fs::create_dir_all(&dir).unwrap();
+    let old = dir.join("kume-20200101T023000Z.sqlite");
+    std::fs::write(&old, "an expired backup").unwrap();
+    let touched = Command::new("touch")
+        .args(["-d", "40 days ago"])
+        .arg(&old)
+        .status()
+        .unwrap();
+    assert!(touched.success());
+
+    let run = Command::new("sh")
+        .arg(repo().join("deploy/kume-backup.sh"))
+        .env("KUME_BIN", env!("CARGO_BIN_EXE_kume"))
+        .env("KUME_DB", &db)
+        .env("KUME_BACKUP_DIR", &dir)
+        .env_remove("KUME_OFFSITE_REPOSITORY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("1 responses, 0 invitations, schema version 2"),
+        "{stderr}"
+    );
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sqlite"))
+        .collect();
+    assert_eq!(
+        names.len(),
+        1,
+        "the expired copy is gone, tonight's is there: {names:?}"
+    );
+    assert!(names[0].starts_with("kume-2") && names[0] != "kume-20200101T023000Z.sqlite");
+}
