@@ -6,8 +6,8 @@ computes every figure from the definitions in docs/sectors.md with the standard 
 only, and compares them with the `sectors.json` that `kume analyse` wrote. Exits 1 on any
 difference larger than a rounding error.
 
-    kume analyse --out /tmp/sectors
-    python3 tests/tools/sector_check.py --root . --json /tmp/sectors/sectors.json
+    kume analyse --out data/sectors
+    python3 tests/tools/sector_check.py --root . --json data/sectors/sectors.json
 
 (The PyPI package `shiftshare` is not installable from the package index this project's CI
 uses, so this script is the second implementation.)
