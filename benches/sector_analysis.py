@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times `kume analyse` on the full table: 81 provinces x 88 NACE divisions x 2 years.
 
-The table comes from tools/employment_sample.py (made-up sample data), written into a
+The table comes from site/data/employment/generate_sample.py (made-up sample data), written into a
 temporary project with the repository's config and built-in lists. Prints the time of each
 run and the median; exits 1 if a run fails.
 
@@ -32,7 +32,7 @@ def main() -> int:
         (project / "site").mkdir()
         shutil.copy(ROOT / "site/config.yaml", project / "site/config.yaml")
         table = project / "site/data/employment/sample.csv"
-        subprocess.run([sys.executable, str(ROOT / "tools/employment_sample.py"), "--out", str(table)], check=True)
+        subprocess.run([sys.executable, str(ROOT / "site/data/employment/generate_sample.py"), "--out", str(table)], check=True)
         rows = sum(1 for _ in table.open(encoding="utf-8")) - 1
         times = []
         for i in range(args.runs):

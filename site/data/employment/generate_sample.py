@@ -10,8 +10,8 @@ from a seeded random generator; none comes from, or approximates, a real figure.
 
 The output is deterministic: the same seed gives the same file, byte for byte.
 
-    python3 tools/employment_sample.py                  # rewrites the shipped sample
-    python3 tools/employment_sample.py --out big.csv --seed 7
+    python3 site/data/employment/generate_sample.py                  # rewrites the shipped sample
+    python3 site/data/employment/generate_sample.py --out big.csv --seed 7
 """
 
 import argparse
@@ -20,7 +20,7 @@ import random
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 YEARS = (2023, 2024)
 # A small share of cells is marked confidential (C), as statistical offices do for cells that
 # would reveal a single employer.
