@@ -129,6 +129,20 @@ async function axeViolationsWithoutScript(seen) {
   }
 }
 
+/** Content that runs past the right edge of the screen outside a scrolling box (tables scroll). */
+function offscreen(page) {
+  return page.evaluate(() => {
+    const scrolls = (el) => {
+      for (let p = el.parentElement; p; p = p.parentElement) if (getComputedStyle(p).overflowX !== 'visible') return true;
+      return false;
+    };
+    return [...document.querySelectorAll('main *')]
+      .filter((el) => { const r = el.getBoundingClientRect(); return r.width > 1 && r.right > window.innerWidth + 1 && !scrolls(el); })
+      .slice(0, 3)
+      .map((el) => `<${el.tagName.toLowerCase()}> "${el.textContent.trim().slice(0, 40)}"`);
+  });
+}
+
 /** Screenshots the page at phone and desktop width, then scans it with axe-core. */
 async function record(page, name) {
   await mkdir(shots, { recursive: true });
@@ -136,6 +150,8 @@ async function record(page, name) {
     await page.setViewportSize(viewport);
     const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
     expect(!wide, `${name} scrolls sideways at ${viewport.width} px`);
+    const cut = await offscreen(page);
+    expect(cut.length === 0, `${name} at ${viewport.width} px runs off the screen: ${cut.join('; ')}`);
     // Long pages are cut at a few screens: the layout shows there, and files stay small.
     const height = Math.min(await page.evaluate(() => document.documentElement.scrollHeight), viewport.height * 6);
     await page.screenshot({ path: join(shots, `${name}-${size}.png`), clip: { x: 0, y: 0, width: viewport.width, height }, fullPage: true });
