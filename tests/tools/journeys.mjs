@@ -94,8 +94,18 @@ function kumeCommand(args) {
 async function finalResponses(survey) {
   const out = join(work, `${survey}.json`);
   kumeCommand(['export', '--survey', survey, '--format', 'json', '--out', out]);
-  const data = JSON.parse(await readFile(out, 'utf8'));
-  return Array.isArray(data) ? data : data.responses;
+  return JSON.parse(await readFile(out, 'utf8'));
+}
+
+/** Checks that exactly one response arrived since `before` and that it holds `expected`. */
+async function expectOneNew(survey, before, expected) {
+  const rows = await finalResponses(survey);
+  expect(rows.length === before + 1, `${rows.length - before} new responses`);
+  const stored = rows[rows.length - 1];
+  for (const [key, value] of Object.entries(expected)) {
+    const got = key in stored ? stored[key] : stored.answers[key];
+    expect(got === value, `stored ${key} is ${JSON.stringify(got)}, expected ${JSON.stringify(value)}`);
+  }
 }
 
 /** The invitation's status (`none`, `draft`, `final`) as `kume status` lists it. */
@@ -335,9 +345,8 @@ async function respondentWithScript({ page, step }) {
     await submitAndLand(page, OPEN_THANKS);
     await record(page, 'thanks');
   });
-  await step('the response is stored exactly once', async () => {
-    const rows = await finalResponses(OPEN_SURVEY);
-    expect(rows.length === before + 1, `${rows.length - before} new responses`);
+  await step('the response is stored exactly once, as answered', async () => {
+    await expectOneNew(OPEN_SURVEY, before, { kurum_turu: 'oda', kume_personel_sayisi: 2, lang: 'tr' });
   });
 }
 
@@ -365,8 +374,7 @@ async function respondentWithoutScript({ page, step }) {
     await page.fill('#f-kume_personel_sayisi', '2');
     await submitAndLand(page, OPEN_THANKS);
     await record(page, 'thanks-nojs');
-    const rows = await finalResponses(OPEN_SURVEY);
-    expect(rows.length === before + 1, `${rows.length - before} new responses`);
+    await expectOneNew(OPEN_SURVEY, before, { kurum_turu: 'oda', kume_personel_sayisi: 2 });
   });
 }
 
@@ -390,6 +398,7 @@ async function invitedRespondent({ page, step, browser }) {
     await Promise.all([page.waitForNavigation(), page.click('button[name="_action"][value="draft"]')]);
     expect(await page.isVisible('.draft-note'), 'the saved notice');
     expect(invitationStatus('uye-firma', firm) === 'draft', 'kume status says draft');
+    await record(page, 'invitation-saved');
   });
   const other = await browser.newContext({ javaScriptEnabled: true });
   await keepLocal(other);
@@ -402,7 +411,7 @@ async function invitedRespondent({ page, step, browser }) {
     await answerToReview(later);
     await submitAndLand(later, '/anket/uye-firma/tesekkurler/');
     expect(invitationStatus('uye-firma', firm) === 'final', 'kume status says final');
-    expect((await finalResponses('uye-firma')).length === 1, 'one final response');
+    await expectOneNew('uye-firma', 0, { firm, cluster: 'ornek-corum-makina' });
   });
   await other.close();
 }
