@@ -378,7 +378,7 @@ fn a_need_linked_to_a_missing_guidebook_page_is_an_error() {
 }
 
 #[test]
-fn a_profile_without_results_still_leads_to_the_benchmark() {
+fn pages_without_results_say_so_and_lead_to_the_benchmark() {
     let site = TestSite::fixture("benchmark");
     site.build();
     let read = |p: &str| std::fs::read_to_string(site.root.join("public").join(p)).unwrap();
@@ -390,5 +390,9 @@ fn a_profile_without_results_still_leads_to_the_benchmark() {
     assert!(
         read("en/clusters/k1/index.html")
             .contains("<a href=\"/en/benchmark/\">National Benchmarking System: indicators")
+    );
+    // An indicator page speaks of the indicator, not of a cluster.
+    assert!(
+        read("kiyaslama/uye/index.html").contains("Bu gösterge için henüz yayımlanmış sonuç yok.")
     );
 }
