@@ -115,6 +115,15 @@ function invitationStatus(survey, firm) {
   return row.split(',')[3];
 }
 
+/** A new browser profile: nothing stored, only this machine reachable. */
+async function freshContext(browser, options = {}) {
+  const context = await browser.newContext({ viewport: DESKTOP, ...options });
+  await keepLocal(context);
+  // A missing element fails the step in seconds, not after Playwright's half a minute.
+  context.setDefaultTimeout(10_000);
+  return context;
+}
+
 // ---- page helpers ----------------------------------------------------------------------------
 
 // Pages of contexts without JavaScript, where axe-core cannot run.
@@ -395,13 +404,14 @@ async function invitedRespondent({ page, step, browser }) {
     const section = await currentSection(page);
     await answerRest(page, section);
     saved = await page.$$eval(`${section} input:checked`, (els) => els.map((e) => e.id));
-    await Promise.all([page.waitForNavigation(), page.click('button[name="_action"][value="draft"]')]);
+    const save = 'button[name="_action"][value="draft"]';
+    expect(await page.isVisible(save), '"save and continue later" is offered on the first page');
+    await Promise.all([page.waitForNavigation(), page.click(save)]);
     expect(await page.isVisible('.draft-note'), 'the saved notice');
     expect(invitationStatus('uye-firma', firm) === 'draft', 'kume status says draft');
     await record(page, 'invitation-saved');
   });
-  const other = await browser.newContext({ javaScriptEnabled: true });
-  await keepLocal(other);
+  const other = await freshContext(browser);
   const later = await other.newPage();
   await step('the link opens the saved answers in a fresh browser', async () => {
     await later.goto(link);
@@ -436,8 +446,7 @@ const report = new Report();
 try {
   for (const journey of JOURNEYS) {
     console.log(`-- ${journey.name}`);
-    const context = await browser.newContext({ viewport: DESKTOP, javaScriptEnabled: journey.javaScriptEnabled ?? true });
-    await keepLocal(context);
+    const context = await freshContext(browser, { javaScriptEnabled: journey.javaScriptEnabled ?? true });
     const page = await context.newPage();
     if (journey.javaScriptEnabled === false) scriptless.add(page);
     const scriptErrors = [];
