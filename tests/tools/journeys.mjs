@@ -283,6 +283,23 @@ async function guidebookReader({ page, step }) {
   });
 }
 
+/** An English reader: the language switch on the home page, a guidebook chapter, the print page. */
+async function englishReader({ page, step }) {
+  await step('the Turkish home page switches to English', async () => {
+    await page.goto(`${base}/`);
+    await follow(page, 'a[hreflang="en"]');
+    expect(path(page) === '/en/' && await page.getAttribute('html', 'lang') === 'en', `${path(page)} in English`);
+  });
+  await step('English home → guidebook → a chapter → print page', async () => {
+    await follow(page, 'a[href="/en/guide/"]');
+    await follow(page, 'main a[href^="/en/guide/"][href$="/"]:not([href="/en/guide/"]):not([href*="print"])');
+    expect(/^\/en\/guide\/[^/]+\//.test(path(page)), `a chapter, not ${path(page)}`);
+    await record(page, 'en-guide-chapter');
+    await follow(page, 'a[href="/en/guide/print/"]');
+    await record(page, 'en-guide-print');
+  });
+}
+
 /** A visitor comparing clusters: the directory, a profile, the benchmark and one indicator. */
 async function clusterVisitor({ page, step }) {
   await step('cluster directory', async () => {
@@ -430,6 +447,7 @@ async function invitedRespondent({ page, step, browser }) {
 // for one) is a function like these added to this list.
 const JOURNEYS = [
   { name: 'guidebook reader', run: guidebookReader },
+  { name: 'English reader', run: englishReader },
   { name: 'cluster visitor', run: clusterVisitor },
   { name: 'respondent with JavaScript', run: respondentWithScript },
   { name: 'respondent without JavaScript', run: respondentWithoutScript, javaScriptEnabled: false },
