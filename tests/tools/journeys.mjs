@@ -121,6 +121,10 @@ async function freshContext(browser, options = {}) {
   await keepLocal(context);
   // A missing element fails the step in seconds, not after Playwright's half a minute.
   context.setDefaultTimeout(10_000);
+  context.on('page', (page) => page.on('response', (response) => {
+    const redirect = response.status() >= 300 && response.status() < 400;
+    if (response.request().isNavigationRequest() && response.frame() === page.mainFrame() && !redirect) served.set(page, response);
+  }));
   return context;
 }
 
@@ -128,6 +132,9 @@ async function freshContext(browser, options = {}) {
 
 // Pages of contexts without JavaScript, where axe-core cannot run.
 const scriptless = new WeakSet();
+// Each page's last document as the server sent it (the HTML checker reads these).
+const served = new WeakMap();
+const servedDir = join(shots, 'html');
 
 /**
  * axe-core runs as a script; a page seen without JavaScript is scanned as a copy of its HTML in a
@@ -174,6 +181,11 @@ async function record(page, name) {
     // Long pages are cut at a few screens: the layout shows there, and files stay small.
     const height = Math.min(await page.evaluate(() => document.documentElement.scrollHeight), viewport.height * 6);
     await page.screenshot({ path: join(shots, `${name}-${size}.png`), clip: { x: 0, y: 0, width: viewport.width, height }, fullPage: true });
+  }
+  const response = served.get(page);
+  if (response) {
+    await mkdir(servedDir, { recursive: true });
+    await writeFile(join(servedDir, `${name}.html`), await response.text());
   }
   const violations = scriptless.has(page) ? await axeViolationsWithoutScript(page) : await axeViolations(page);
   expect(violations.length === 0, `axe-core on ${name} (${page.url()}):\n  ${violations.join('\n  ')}`);
@@ -443,6 +455,16 @@ async function invitedRespondent({ page, step, browser }) {
   await other.close();
 }
 
+/** Runs the Nu HTML Checker over a folder; fails with its report. */
+function checkHtml(dir) {
+  const jar = join(repo, 'tests/tools/node_modules/vnu-jar/build/dist/vnu.jar');
+  try {
+    execFileSync('java', ['-jar', jar, '--errors-only', '--skip-non-html', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(String(e.stderr || e.message).trim());
+  }
+}
+
 // The journeys, in order; each gets a fresh browser context. A new journey (the site search,
 // for one) is a function like these added to this list.
 const JOURNEYS = [
@@ -479,6 +501,7 @@ try {
     await report.step(`${journey.name}: no script errors`, async () => expect(scriptErrors.length === 0, scriptErrors.join('; ')));
     await context.close();
   }
+  await report.step('every page as served is valid HTML (Nu HTML Checker)', async () => checkHtml(servedDir));
 } finally {
   await browser.close();
   stop();
