@@ -201,12 +201,12 @@ function path(page) { return new URL(page.url()).pathname; }
 
 /**
  * Answers every visible question still unanswered in `scope` (a section, or the whole form
- * when sections are not paged): the answer in `values` (by field name) if given, else the first
- * choice, 1 for numbers, a short text (optional fields with a pattern stay empty). Runs in the page
+ * when sections are not paged): the first choice, 1 for numbers, a short text (optional fields
+ * with a pattern stay empty). Runs in the page
  * and fires the events a person's typing would, so the form's script reacts as it would to them.
  */
-function answerRest(page, scope, values = {}) {
-  return page.evaluate(([scopeSelector, given]) => {
+function answerRest(page, scope) {
+  return page.evaluate((scopeSelector) => {
     const shown = (el) => !el.disabled && el.getClientRects().length > 0;
     const fire = (el) => { el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); };
     const set = (el, value) => { if (el.value === value) return 0; el.value = value; fire(el); return 1; };
@@ -222,22 +222,19 @@ function answerRest(page, scope, values = {}) {
         if (el.type === 'radio' || el.type === 'checkbox') {
           if (!groups.has(el.name)) groups.set(el.name, []);
           groups.get(el.name).push(el);
-        } else if (el.name in given) {
-          changed += set(el, given[el.name]);
         } else if (el.tagName === 'SELECT') {
           if (!el.value) changed += set(el, [...el.options].find((o) => o.value).value);
         } else if (!el.value && !el.readOnly && (el.required || !el.pattern)) {
           changed += set(el, guess(el));
         }
       }
-      for (const [name, group] of groups) {
-        const pick = name in given ? group.find((el) => el.value === given[name]) : group[0];
-        if (pick && !(name in given ? pick.checked : group.some((el) => el.checked))) { pick.click(); changed += 1; }
+      for (const group of groups.values()) {
+        if (!group.some((el) => el.checked)) { group[0].click(); changed += 1; }
       }
       return changed;
     };
     for (let i = 0; i < 5 && pass() > 0; i += 1);
-  }, [scope, values]);
+  }, scope);
 }
 
 /** The section the paged form shows now. */
@@ -417,7 +414,7 @@ async function respondentWithoutScript({ page, step }) {
 }
 
 /** An invited firm saves its answers, then finishes them in another browser. */
-async function invitedRespondent({ page, step, browser }) {
+async function invitedRespondent({ page, step, browser, scriptErrors }) {
   const firm = 'Örnek Makina A.Ş.';
   let link = '';
   await step('kume invite writes a personal link', async () => {
@@ -442,6 +439,7 @@ async function invitedRespondent({ page, step, browser }) {
   });
   const other = await freshContext(browser);
   const later = await other.newPage();
+  later.on('pageerror', (e) => scriptErrors.push(String(e)));
   await step('the link opens the saved answers in a fresh browser', async () => {
     await later.goto(link);
     for (const id of saved) expect(await later.isChecked(`#${id}`), `${id} restored`);
@@ -497,7 +495,7 @@ try {
       if (!going) { console.log(`skip ${name}`); return; }
       going = await report.step(name, fn);
     };
-    await journey.run({ page, step, browser });
+    await journey.run({ page, step, browser, scriptErrors });
     await report.step(`${journey.name}: no script errors`, async () => expect(scriptErrors.length === 0, scriptErrors.join('; ')));
     await context.close();
   }
