@@ -857,7 +857,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
                 site => site_value, page => to_value(&view), cluster => to_value(c), facts => to_value(&facts),
                 host => c.host.as_ref().map(|h| pick(h, lang)), areas => to_value(&areas),
                 wave => bench.snapshot.as_ref().and_then(Snapshot::latest_wave), data => data_link, sample_results => sample,
-                directory => directory_url(config, strings, lang), lang => lang,
+                directory => directory_url(config, strings, lang), overview => overview_url(config, strings, lang), lang => lang,
             };
             ("benchmark/profile.html", url, ctx)
         }

@@ -376,3 +376,23 @@ fn a_need_linked_to_a_missing_guidebook_page_is_an_error() {
         .assert_stderr_has("site/data/needs.yaml: error: answered_by.ihtiyac.egitim: the file site/content/rehber/yok.md does not exist")
         .assert_stderr_has("help: name a Markdown file under site/content/");
 }
+
+#[test]
+fn pages_without_results_say_so_and_lead_to_the_benchmark() {
+    let site = TestSite::fixture("benchmark");
+    site.build();
+    let read = |p: &str| std::fs::read_to_string(site.root.join("public").join(p)).unwrap();
+    let k1 = read("kumeler/k1/index.html");
+    assert!(
+        k1.contains("<a href=\"/kiyaslama/\">Ulusal Kıyaslama Sistemi: göstergeler"),
+        "{k1}"
+    );
+    assert!(
+        read("en/clusters/k1/index.html")
+            .contains("<a href=\"/en/benchmark/\">National Benchmarking System: indicators")
+    );
+    // An indicator page speaks of the indicator, not of a cluster.
+    assert!(
+        read("kiyaslama/uye/index.html").contains("Bu gösterge için henüz yayımlanmış sonuç yok.")
+    );
+}

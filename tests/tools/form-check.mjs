@@ -4,13 +4,12 @@
 // idempotency key and cannot be sent twice. Also the cluster directory's instant filter.
 //
 //   node tests/tools/form-check.mjs target/release/kume
-import { createServer } from 'node:http';
 import { readFile, mkdtemp, cp, writeFile, mkdir } from 'node:fs/promises';
-import { join, extname, dirname } from 'node:path';
+import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { Report, expect, launchPersistent, serveSite } from './browser.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kume = process.argv[2] || join(repo, 'target/release/kume');
@@ -25,24 +24,10 @@ await writeFile(join(site, 'surveys/sayfali.yaml'), await readFile(join(repo, 't
 await cp(join(repo, 'site/data/clusters'), join(site, 'site/data/clusters'), { recursive: true });
 execFileSync(kume, ['build', '--root', site, '--out', join(site, 'public')], { env: { ...process.env, CI: '1' } });
 
-const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml' };
-const server = createServer(async (req, res) => {
-  let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  if (path.endsWith('/')) path += 'index.html';
-  try {
-    const body = await readFile(join(site, 'public', path));
-    res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
-    res.end(body);
-  } catch { res.writeHead(404); res.end(); }
-});
-await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-const base = `http://127.0.0.1:${server.address().port}`;
+const server = await serveSite(join(site, 'public'));
+const base = server.base;
 
-const context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), 'kume-chromium-')), {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const context = await launchPersistent(await mkdtemp(join(tmpdir(), 'kume-chromium-')));
 const posts = [];
 await context.route('**/*', async (route) => {
   const url = new URL(route.request().url());
@@ -57,12 +42,8 @@ const page = await context.newPage();
 const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
 
-let passed = 0, failed = 0;
-async function step(name, fn) {
-  try { await fn(); passed += 1; console.log(`ok   ${name}`); }
-  catch (e) { failed += 1; console.log(`FAIL ${name}: ${e.message}`); }
-}
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
+const report = new Report();
+const step = (name, fn) => report.step(name, fn);
 
 await page.goto(`${base}/anket/deneme/`);
 await step('keyboard only: Tab reaches the first choice and Space ticks it', async () => {
@@ -95,7 +76,7 @@ await step('calculated value updates', async () => {
 });
 await step('Turkish number input and range error in Turkish', async () => {
   await page.fill('#f-uye_sayisi', '1.234');
-  await page.click('button[type="submit"]');
+  await page.click('main button[type="submit"]');
   const text = await page.textContent('#q-uye_sayisi .field-error');
   expect(/En çok 1\.000 olabilir/.test(text), `error text was "${text}"`);
   expect(await page.isVisible('.error-summary'), 'error summary shown');
@@ -104,7 +85,7 @@ await step('Turkish number input and range error in Turkish', async () => {
 await step('cross-field check reports its own message', async () => {
   await page.fill('#f-uye_sayisi', '8');
   await page.fill('#f-aktif_uye', '9');
-  await page.click('button[type="submit"]');
+  await page.click('main button[type="submit"]');
   const text = await page.textContent('#q-aktif_uye .field-error');
   expect(/toplamı aşamaz/.test(text), `error text was "${text}"`);
   const summary = await page.textContent('.error-summary');
@@ -119,7 +100,7 @@ await step('draft survives a reload', async () => {
   expect(await page.isVisible('.draft-note'), 'the restore is announced');
 });
 await step('submission carries an idempotency key and is sent once', async () => {
-  await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+  await Promise.all([page.waitForNavigation(), page.click('main button[type="submit"]')]);
   expect(posts.length === 1, `sent ${posts.length} times`);
   const body = new URLSearchParams(posts[0]);
   expect((body.get('_key') || '').length >= 16, 'idempotency key');
@@ -186,5 +167,4 @@ await step('no script errors', async () => { expect(errors.length === 0, errors.
 
 await context.close();
 server.close();
-console.log(`form behaviour: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(report.finish('form behaviour'));

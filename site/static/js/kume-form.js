@@ -428,6 +428,8 @@
     nav.appendChild(progress);
     nav.appendChild(next);
     var actions = form.querySelector('.form-actions');
+    var submit = actions.querySelector('.button-primary');
+    var draftButton = actions.querySelector('button[value="draft"]');
     form.insertBefore(review, actions);
     form.insertBefore(nav, actions);
     var active = function () { return pages.filter(function (p) { return !p.el.hidden; }); };
@@ -474,7 +476,9 @@
         : (messages.progress || '{n}/{total}').replace('{n}', current + 1).replace('{total}', list.length);
       prev.hidden = current === 0;
       next.hidden = reviewing;
-      actions.hidden = !reviewing;
+      // "Save and continue later" is offered on every page; sending for good waits for the review.
+      submit.hidden = !reviewing;
+      actions.hidden = !reviewing && !draftButton;
       var h = reviewing ? buildReview(list) : list[current].el.querySelector('h2');
       if (focus && h) { h.setAttribute('tabindex', '-1'); h.focus(); }
     };
