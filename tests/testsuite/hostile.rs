@@ -239,6 +239,25 @@ fn slow_clients_are_cut_off_and_others_are_served_meanwhile() {
 }
 
 #[test]
+fn a_body_that_stops_half_way_gets_408() {
+    let (_site, server) = collector();
+    let start = Instant::now();
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(45)))
+        .unwrap();
+    stream
+        .write_all(format!("{}uye_mi=", post_head(FORM.1, 100)).as_bytes())
+        .unwrap();
+    assert_still_serving(server.addr);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    assert_eq!(status_of(&String::from_utf8_lossy(&answer)), 408);
+    assert!(start.elapsed() >= Duration::from_secs(29));
+    assert_still_serving(server.addr);
+}
+
+#[test]
 fn static_serving_refuses_path_traversal() {
     let (_site, server) = collector();
     let addr = server.addr;
