@@ -141,6 +141,32 @@ fn deeply_nested_json_is_refused_or_checked_never_a_crash() {
 }
 
 #[test]
+fn an_oversized_idempotency_key_is_400_and_not_stored() {
+    let (site, server) = collector();
+    let addr = server.addr;
+    let key = "k".repeat(129);
+    let form = format!("{VALID}&_key={key}");
+    let json = format!(r#"{{"answers": {{"uye_mi": "hayir"}}, "key": "{key}"}}"#);
+    let header = ("Idempotency-Key", key.as_str());
+    for (content_type, body) in [(FORM, &form), (JSON, &json), (FORM, &VALID.to_string())] {
+        let headers = [content_type, header];
+        let (status, _, answer) = request(addr, "POST", PATH, &headers, body.as_bytes());
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(answer.contains("longer than 128 bytes"), "{answer}");
+    }
+    let uuid = "0f3c9a1e-5b7d-4c2a-9e8f-1a2b3c4d5e6f";
+    let form = format!("{VALID}&_key={uuid}");
+    assert_eq!(request(addr, "POST", PATH, &[FORM], form.as_bytes()).0, 303);
+    let db = rusqlite::Connection::open(site.root.join("data/responses.sqlite")).unwrap();
+    let longest: i64 = db
+        .query_row("SELECT max(length(idem_key)) FROM responses", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(longest, 36);
+}
+
+#[test]
 fn invalid_utf8_in_form_and_json_bodies_is_400() {
     let (_site, server) = collector();
     let addr = server.addr;
