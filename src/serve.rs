@@ -566,7 +566,9 @@ fn serve_file(url_path: &str, shared: &Shared) -> Response<Full<Bytes>> {
     }
 }
 
-/// Maps a URL path into the output folder, refusing `..`.
+/// Maps a URL path into the output folder, refusing `..`, and backslashes and NUL, which no
+/// file of the site has in its name: on other systems a backslash separates folders, and NUL
+/// ends a name early in C libraries.
 fn safe_path(root: &Path, url_path: &str) -> Option<PathBuf> {
     let decoded = percent_decode(url_path);
     let mut path = root.to_path_buf();
@@ -574,6 +576,7 @@ fn safe_path(root: &Path, url_path: &str) -> Option<PathBuf> {
         match seg {
             "" | "." => {}
             ".." => return None,
+            s if s.contains(['\\', '\0']) => return None,
             s => path.push(s),
         }
     }

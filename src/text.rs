@@ -255,8 +255,10 @@ pub fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 3 <= bytes.len() {
+            // Two hex digits exactly: `from_str_radix` alone would also take `+f` as 15.
             if let Some(b) = s
                 .get(i + 1..i + 3)
+                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
             {
                 out.push(b);
@@ -360,6 +362,8 @@ mod tests {
         assert_eq!(percent_decode("k%C3%BCme.md"), "küme.md");
         assert_eq!(percent_decode("a%2"), "a%2");
         assert_eq!(percent_decode("%zz%41"), "%zzA");
+        // A sign is not a hex digit: `%+0` once decoded to NUL.
+        assert_eq!(percent_decode("%+0%-1"), "%+0%-1");
     }
 
     #[test]

@@ -356,6 +356,12 @@ async fn read_body(
                 .ok_or_else(|| text(StatusCode::BAD_REQUEST, "the form data is not valid UTF-8"))?,
         )
     };
+    if oversized_key(&body, header_key.as_deref()) {
+        return Err(text(
+            StatusCode::BAD_REQUEST,
+            &format!("the idempotency key is longer than {MAX_KEY_LEN} bytes"),
+        ));
+    }
     if let Body::Form(fields) = &body {
         let count: usize = fields.values().map(Vec::len).sum();
         if count > limits.max_fields
@@ -371,6 +377,23 @@ async fn read_body(
         }
     }
     Ok((body, header_key))
+}
+
+/// Longest idempotency key: the form's script sends a UUID (36 bytes); a longer key would only
+/// fill the database.
+const MAX_KEY_LEN: usize = 128;
+
+fn oversized_key(body: &Body, header_key: Option<&str>) -> bool {
+    let body_key = match body {
+        Body::Form(fields) => fields
+            .get("_key")
+            .and_then(|v| v.iter().map(String::len).max()),
+        Body::Json { key, .. } => key.as_ref().map(String::len),
+    };
+    body_key
+        .into_iter()
+        .chain(header_key.map(str::len))
+        .any(|n| n > MAX_KEY_LEN)
 }
 
 /// A page (for form posts) or JSON (for the enhanced form) explaining a refusal.

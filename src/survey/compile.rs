@@ -253,7 +253,34 @@ fn compile_file(
             return None;
         }
     };
-    let raw: RawSurvey = match yaml::parse(&text, file, 0) {
+    compile_source(config, path, file, &text, builtins, diags)
+}
+
+/// Compiles survey text as if read from `path` (whose stem must be the survey id): the part of
+/// compiling that needs no file system, so fuzz targets can drive it.
+pub fn compile_text(
+    config: &Config,
+    path: &Path,
+    text: &str,
+    builtins: &BTreeMap<String, Vec<Choice>>,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let file = display_path(&config.root, path);
+    match compile_source(config, path, &file, text, builtins, &mut diags) {
+        Some(c) if diags.is_empty() => Ok(c),
+        _ => Err(diags),
+    }
+}
+
+fn compile_source(
+    config: &Config,
+    path: &Path,
+    file: &str,
+    text: &str,
+    builtins: &BTreeMap<String, Vec<Choice>>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Compiled> {
+    let raw: RawSurvey = match yaml::parse(text, file, 0) {
         Ok(r) => r,
         Err(d) => {
             diags.push(d);
@@ -262,7 +289,7 @@ fn compile_file(
     };
     let mut ctx = Ctx {
         file,
-        text: &text,
+        text,
         langs: Vec::new(),
         diags,
         errors: 0,

@@ -6,6 +6,7 @@ mod benchmark;
 mod build;
 mod collect;
 mod errors;
+mod hostile;
 mod html;
 mod ims;
 mod production;
