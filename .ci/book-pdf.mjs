@@ -3,14 +3,10 @@
 // each PDF's page count. Run after `kume build` and before deploying:
 //
 //   node .ci/book-pdf.mjs public
-import { createServer } from 'node:http';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
-import { join, extname, dirname, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { join, dirname, relative } from 'node:path';
+import { launchBrowser, serveSite } from '../tests/tools/browser.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { chromium } = createRequire(join(repo, 'tests/tools/package.json'))('playwright-core');
 const out = process.argv[2];
 if (!out) { console.error('usage: node .ci/book-pdf.mjs BUILT_SITE_DIR'); process.exit(2); }
 
@@ -29,23 +25,8 @@ for await (const file of htmlFiles(out)) {
 }
 if (!books.length) { console.error(`no book print page in ${out}`); process.exit(1); }
 
-const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml' };
-const server = createServer(async (req, res) => {
-  let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  if (path.endsWith('/')) path += 'index.html';
-  try {
-    const body = await readFile(join(out, path));
-    res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
-    res.end(body);
-  } catch { res.writeHead(404); res.end(); }
-});
-await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-const base = `http://127.0.0.1:${server.address().port}`;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const { base, close } = await serveSite(out);
+const browser = await launchBrowser();
 let failed = false;
 for (const book of books) {
   const page = await browser.newPage();
@@ -60,5 +41,5 @@ for (const book of books) {
   await page.close();
 }
 await browser.close();
-server.close();
+close();
 process.exit(failed ? 1 : 0);

@@ -3,43 +3,21 @@
 // the query is kept in the address; without JavaScript the page says how to browse instead.
 //
 //   node tests/tools/search-check.mjs target/debug/kume
-import { createServer } from 'node:http';
-import { readFile, mkdtemp } from 'node:fs/promises';
-import { join, extname, dirname } from 'node:path';
+import { mkdtemp } from 'node:fs/promises';
+import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchBrowser, serveSite, Report, expect } from './browser.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kume = process.argv[2] || join(repo, 'target/debug/kume');
 const out = join(await mkdtemp(join(tmpdir(), 'kume-search-')), 'public');
 execFileSync(kume, ['build', '--root', repo, '--out', out], { env: { ...process.env, CI: '1' } });
-
-const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.json': 'application/json', '.svg': 'image/svg+xml' };
-const server = createServer(async (req, res) => {
-  let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  if (path.endsWith('/')) path += 'index.html';
-  try {
-    const body = await readFile(join(out, path));
-    res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
-    res.end(body);
-  } catch { res.writeHead(404); res.end(); }
-});
-await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-const base = `http://127.0.0.1:${server.address().port}`;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-let passed = 0, failed = 0;
-async function step(name, fn) {
-  try { await fn(); passed += 1; console.log(`ok   ${name}`); }
-  catch (e) { failed += 1; console.log(`FAIL ${name}: ${e.message}`); }
-}
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
+const { base, close } = await serveSite(out);
+const browser = await launchBrowser();
+const report = new Report();
+const step = (name, fn) => report.step(name, fn);
 
 const context = await browser.newContext();
 const page = await context.newPage();
@@ -117,6 +95,5 @@ await step('without JavaScript the page explains and lists the sections', async 
 await step('no script errors', async () => { expect(errors.length === 0, errors.join('; ')); });
 
 await browser.close();
-server.close();
-console.log(`\n${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+close();
+process.exit(report.finish('search'));
