@@ -56,7 +56,7 @@ const cases = [
   ['/en/search/', 'cluster support', '/en/guide/cluster-support/'],
   ['/en/search/', 'monitoring evaluation', '/en/guide/monitoring-and-evaluation/'],
   ['/en/search/', 'value chain', '/en/guide/cluster-analysis/'],
-  ['/en/search/', 'programmes clusters', '/en/guide/cluster-support/'],
+  ['/en/search/', 'programmes clusters', '/en/programmes/'],
 ];
 
 async function measure(engine) {
