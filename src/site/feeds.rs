@@ -96,7 +96,17 @@ fn sitemap(site: &Site) -> String {
             xml_escape(&format!("{base}{url}"))
         );
     }
-    for url in super::ims::page_urls(site) {
+    // The generated pages: benchmark and sector-analysis pages (their link-check lists also
+    // hold data files; only pages go into the sitemap).
+    let generated = super::benchmark::urls(&site.config, &site.strings, &site.bench)
+        .into_iter()
+        .chain(super::sectors::urls(
+            &site.config,
+            &site.strings,
+            &site.sectors,
+        ))
+        .filter_map(|u| u.strip_suffix("index.html").map(str::to_string));
+    for url in super::ims::page_urls(site).into_iter().chain(generated) {
         let _ = writeln!(
             out,
             "  <url>\n    <loc>{}</loc>\n  </url>",

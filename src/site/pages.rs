@@ -651,6 +651,9 @@ pub(super) fn special_view(
     alternates: Vec<(String, String)>,
 ) -> PageView {
     let config = &site.config;
+    // The language switch lists languages in the configured order on every page.
+    let mut alternates = alternates;
+    alternates.sort_by_key(|(code, _)| config.languages.iter().position(|l| &l.code == code));
     let alternates = alternates
         .into_iter()
         .map(|(code, u)| Alternate {

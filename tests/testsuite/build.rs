@@ -479,6 +479,21 @@ fn repository_site_shows_sample_results_only_for_sample_clusters() {
         clusters.iter().all(|c| c.starts_with("ornek-")),
         "{clusters:?}"
     );
+    // Generated pages are in the sitemap too, not only content pages.
+    let sitemap = read("sitemap.xml");
+    for path in [
+        "/kumeler/ornek-samsun-gida/",
+        "/en/benchmark/",
+        "/iller/samsun/sektorler/",
+        "/en/sector-analysis/",
+        "/destekler/",
+    ] {
+        assert!(
+            sitemap.contains(&format!("<loc>https://kume.netlify.app{path}</loc>")),
+            "{path}"
+        );
+    }
+    assert!(!sitemap.contains(".csv<") && !sitemap.contains(".json<"));
 }
 
 #[test]
