@@ -53,6 +53,8 @@ pub struct SiteView {
 
     /// The information pages in the main navigation: "what do I need?", programmes, actors.
     pub ims_menu: Vec<Link>,
+    /// The data pages in the main navigation: clusters, benchmark, sector analysis.
+    pub data_menu: Vec<Link>,
     pub collector_url: Option<String>,
     pub generator: String,
 }

@@ -453,9 +453,42 @@ pub fn site_value(site: &Site, lang: &str) -> Value {
         search_url: super::search::url(config, &site.strings, lang),
 
         ims_menu: super::ims::menu(&site.ims, config, &site.strings, lang),
+        data_menu: data_menu(site, lang),
         collector_url: config.collector_url.clone(),
         generator: format!("Kume {}", env!("CARGO_PKG_VERSION")),
     })
+}
+
+/// The cluster directory, the benchmark and the sector analysis, for the pages the site has.
+fn data_menu(site: &Site, lang: &str) -> Vec<Link> {
+    let (config, strings) = (&site.config, &site.strings);
+    let has_clusters = !site.bench.data.clusters.is_empty();
+    let entries = [
+        (
+            has_clusters,
+            super::benchmark::directory_url(config, strings, lang),
+            "clusters_title",
+        ),
+        (
+            has_clusters && !site.bench.data.indicators.is_empty(),
+            super::benchmark::overview_url(config, strings, lang),
+            "benchmark_menu",
+        ),
+        (
+            site.sectors.analysis.is_some(),
+            super::sectors::overview_url(config, strings, lang),
+            "sector_analysis_title",
+        ),
+    ];
+    entries
+        .into_iter()
+        .filter_map(|(shown, url, key)| {
+            Some(Link {
+                title: strings.get(lang, key)?.to_string(),
+                url: url.filter(|_| shown)?,
+            })
+        })
+        .collect()
 }
 
 fn link(content: &Content, id: DocId) -> Link {
