@@ -4,14 +4,7 @@
 use crate::harness::{Server, TestSite, invitation_tokens, request};
 
 fn kume(args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kume"))
-        .args(args)
-        .env("CI", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "kume {args:?} failed:\n{stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    crate::harness::kume_ok(args).stdout
 }
 
 /// Invites `clusters` (one manager each) or firms of a cluster; returns the tokens.

@@ -142,6 +142,19 @@ impl TestSite {
     }
 }
 
+/// Runs `kume <args>` as given (the arguments name every path) and asserts that it succeeded.
+#[track_caller]
+pub fn kume_ok(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_kume"))
+        .args(args)
+        .env("CI", "1")
+        .output()
+        .expect("run kume");
+    let run = Run::from(out);
+    assert!(run.code == 0, "kume {args:?} failed:\n{}", run.stderr);
+    run
+}
+
 /// Runs `kume <args> --root <root>` with CI set, so no progress bar is drawn.
 pub fn kume_in(root: &Path, args: &[&str]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kume"));

@@ -325,14 +325,7 @@ fn post_needs(addr: SocketAddr, body: &str) -> (u16, String) {
 }
 
 fn run_kume(args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kume"))
-        .args(args)
-        .env("CI", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "kume {args:?} failed:\n{stderr}");
-    stderr
+    crate::harness::kume_ok(args).stderr
 }
 
 const SCRIPT: &str = "<script>alert('kume-xss')</script>";
