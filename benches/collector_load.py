@@ -51,7 +51,7 @@ def start_server(kume: str, root: Path, db: Path) -> tuple[subprocess.Popen, str
     proc = subprocess.Popen(
         [kume, "serve", "--api-only", "--root", str(root), "--db", str(db), "--addr", "127.0.0.1:0",
          # One client sends everything here: the per-client limit is lifted for the benchmark.
-         "--rate-limit", "0"],
+         "--rate-limit", "0", "--open-survey-limit", "0"],
         stderr=subprocess.PIPE, text=True, env={"CI": "1", "PATH": "/usr/bin:/bin"},
     )
     for line in proc.stderr:

@@ -91,13 +91,18 @@ pub enum Command {
         /// Largest accepted request body, in bytes.
         #[arg(long, default_value_t = 64 * 1024)]
         max_body: usize,
-        /// Origin of the public site allowed to send answers from the browser (CORS), e.g.
-        /// https://kume.example.org.
+        /// Another origin allowed to send answers from a browser, besides the site's own
+        /// (`base_url`) and the collector's, e.g. https://kume.example.org (repeatable). Posts
+        /// from any other origin are refused with 403.
         #[arg(long)]
-        site_origin: Option<String>,
+        site_origin: Vec<String>,
         /// Submissions per second allowed from one client (0 turns the limit off).
         #[arg(long, default_value_t = 2.0)]
         rate_limit: f64,
+        /// Anonymous answers to open surveys allowed from one client per hour (0 turns this
+        /// limit off). Invitation answers are not counted.
+        #[arg(long, default_value_t = 20)]
+        open_survey_limit: u32,
         /// Behind a reverse proxy: read the client's address from X-Forwarded-For.
         #[arg(long)]
         trust_forwarded: bool,

@@ -71,7 +71,10 @@ pub struct ServeOptions {
     pub api_only: bool,
     pub db: PathBuf,
     pub limits: Limits,
-    pub site_origin: Option<String>,
+    /// Origins besides the site's `base_url` allowed to post answers from a browser.
+    pub site_origins: Vec<String>,
+    /// Anonymous answers to open surveys per client per hour (0: no such limit).
+    pub open_survey_limit: u32,
     /// Submissions per second per client (0: no limit).
     pub rate_limit: f64,
     pub trust_forwarded: bool,
@@ -109,19 +112,17 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         }
     };
     let (version, _) = watch::channel(0u64);
-    let api = Arc::new(ApiState {
-        site: Arc::new(RwLock::new(None)),
-        store: Arc::new(store),
-        limits: serve.limits,
-        allowed_origin: serve.site_origin,
-        // A burst of ten: a person never needs more; a script soon waits.
-        limiter: (serve.rate_limit > 0.0).then(|| RateLimiter::new(serve.rate_limit, 10.0)),
-        trust_forwarded: serve.trust_forwarded,
-        answered: std::sync::Mutex::new(Default::default()),
-        on_final: std::sync::Mutex::new(Vec::new()),
-        read_token,
-        snapshot: RwLock::new(None),
-    });
+    let mut api = ApiState::new(Arc::new(store), serve.limits);
+    api.allowed_origins = serve.site_origins;
+    // A burst of ten: a person never needs more; a script soon waits.
+    api.limiter = (serve.rate_limit > 0.0).then(|| RateLimiter::new(serve.rate_limit, 10.0));
+    // Anonymous answers to an open survey: the whole hourly allowance may come at once (a
+    // shared office address), then one per 3600/n seconds.
+    api.open_limiter =
+        (serve.open_survey_limit > 0).then(|| RateLimiter::per_hour(serve.open_survey_limit));
+    api.trust_forwarded = serve.trust_forwarded;
+    api.read_token = read_token;
+    let api = Arc::new(api);
     init_logging();
     let shared = Arc::new(Shared {
         out: out.clone(),
@@ -131,8 +132,14 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         api_only: serve.api_only,
     });
     if let Some(hook) = build_hook {
+        // The site is rebuilt only when what it would publish changed.
         let (tx, rx) = mpsc::channel::<()>();
-        new_final_listener(&shared, tx);
+        shared
+            .api
+            .on_snapshot_change
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tx);
         std::thread::spawn(move || hook.run(&rx));
     }
 
@@ -268,8 +275,15 @@ fn refresh_aggregates(
     match crate::aggregate::aggregate(&site.config, &site.surveys, db, 5) {
         Ok((snapshot, _)) => {
             // The API hands out the real snapshot, even an empty one, never the sample results.
-            let json = crate::aggregate::snapshot_json(&snapshot);
-            *api.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Some(Bytes::from(json));
+            let json = Bytes::from(crate::aggregate::snapshot_json(&snapshot));
+            let previous = api
+                .snapshot
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .replace(json.clone());
+            if previous.is_some_and(|p| p != json) {
+                api.tell_snapshot_changed();
+            }
             // Nothing answered yet: the pages keep the site's sample results, if it has any.
             if snapshot.values.is_empty() && site.config.sample_aggregates.is_some() {
                 return None;
@@ -314,8 +328,11 @@ fn set_site(shared: &Shared, site: Option<Site>) {
 }
 
 fn serve_until_stopped(addr: SocketAddr, shared: Arc<Shared>) -> ExitCode {
+    // The blocking pool evaluates submissions (bounded again by `ApiState::evaluations`) and
+    // reads the database; a small bound keeps a flood from starting hundreds of threads.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .max_blocking_threads(16)
         .enable_all()
         .build()
     {
@@ -325,7 +342,10 @@ fn serve_until_stopped(addr: SocketAddr, shared: Arc<Shared>) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    match runtime.block_on(serve(addr, shared)) {
+    let served = runtime.block_on(serve(addr, shared.clone()));
+    // Every answer taken is committed before the process ends.
+    let _ = runtime.block_on(shared.api.store.shutdown());
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!(

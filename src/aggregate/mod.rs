@@ -317,6 +317,26 @@ fn peer_groups(config: &Config, data: &Data) -> HashMap<String, Vec<String>> {
         .collect()
 }
 
+/// A stored answer as the indicator formulas see it. A code picked twice counts once: rows
+/// stored before the collector refused repeated codes cannot inflate a share.
+fn answer_value(v: &serde_json::Value) -> Value {
+    match to_value(v) {
+        Value::List(items)
+            if v.as_array()
+                .is_some_and(|a| a.iter().all(|i| i.is_string())) =>
+        {
+            let mut distinct: Vec<String> = Vec::with_capacity(items.len());
+            for item in items {
+                if !distinct.contains(&item) {
+                    distinct.push(item);
+                }
+            }
+            Value::List(distinct)
+        }
+        other => other,
+    }
+}
+
 /// Per firm: the value and the divisor of a ratio-of-sums indicator.
 #[derive(Default)]
 struct FirmValues {
@@ -362,12 +382,18 @@ pub fn aggregate(
     let mut rows = stmt
         .query([])
         .map_err(|e| vec![Diagnostic::error(db.display().to_string(), e.to_string())])?;
-    while let Ok(Some(row)) = rows.next() {
+    let read_error = |e: rusqlite::Error| {
+        vec![
+            Diagnostic::error(
+                db.display().to_string(),
+                format!("cannot read the responses: {e}"),
+            )
+            .help("nothing was published; check the database (`kume backup` copies it safely) and run again"),
+        ]
+    };
+    while let Some(row) = rows.next().map_err(read_error)? {
         let (survey, wave, cluster, answers): (String, i64, String, String) =
-            match (row.get(0), row.get(1), row.get(2), row.get(3)) {
-                (Ok(a), Ok(b), Ok(c), Ok(d)) => (a, b, c, d),
-                _ => continue,
-            };
+            (|| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))().map_err(read_error)?;
         if !known.contains(cluster.as_str()) {
             unknown_clusters.insert(cluster);
             continue;
@@ -377,7 +403,7 @@ pub fn aggregate(
         else {
             continue;
         };
-        let lookup = |name: &str| answers.get(name).map_or(Value::Blank, to_value);
+        let lookup = |name: &str| answers.get(name).map_or(Value::Blank, answer_value);
         waves.insert(wave);
         for r in rules.iter().filter(|r| r.survey == survey) {
             let key = (r.index, cluster.clone(), wave);
@@ -502,13 +528,14 @@ fn needs(
             let tally = groups.entry((wave, key)).or_default();
             tally.n += 1;
             for q in &spec.questions {
-                for pick in a
+                let picks: BTreeSet<&str> = a
                     .get(q)
                     .and_then(|v| v.as_array())
                     .into_iter()
                     .flatten()
                     .filter_map(|p| p.as_str())
-                {
+                    .collect();
+                for pick in picks {
                     *tally
                         .counts
                         .entry((q.clone(), pick.to_string()))

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use super::shape::{self, Answers, Problems};
+use crate::survey::evaluate::Problem;
 use crate::survey::model::{QType, Question, Survey};
 
 /// Field name → every value posted under it, in order.
@@ -89,6 +91,17 @@ pub fn parse_number(text: &str, lang: &str) -> Option<f64> {
     normalized.parse().ok()
 }
 
+/// A number as stored: whole numbers as JSON integers (`4`, not `4.0`), so that exports and
+/// comparisons see what the respondent typed.
+pub fn number_json(n: f64) -> serde_json::Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every integer below is exact
+    if n.fract() == 0.0 && n.abs() < EXACT {
+        serde_json::Value::from(n as i64)
+    } else {
+        serde_json::Value::from(n)
+    }
+}
+
 /// `1.234` on a Turkish page is one thousand two hundred thirty-four: a group separator
 /// followed by exactly three digits.
 fn group_shaped(t: &str, group: char) -> bool {
@@ -97,17 +110,30 @@ fn group_shaped(t: &str, group: char) -> bool {
     })
 }
 
-/// Typed answers keyed like the survey's expressions see them.
-pub fn to_answers(
-    survey: &Survey,
-    fields: &Fields,
-    lang: &str,
-) -> BTreeMap<String, serde_json::Value> {
-    let mut answers = BTreeMap::new();
+/// Typed answers keyed like the survey's expressions see them, and the problems of their shape
+/// (a code picked twice, more picks than the list has).
+pub fn to_answers(survey: &Survey, fields: &Fields, lang: &str) -> (Answers, Problems) {
+    let mut answers = Answers::new();
+    let mut problems = Problems::new();
+    let mut form = Form {
+        survey,
+        fields,
+        lang,
+        problems: &mut problems,
+    };
     for q in survey.sections.iter().flat_map(|s| &s.questions) {
-        add_answer(q, &q.id, fields, lang, &mut answers);
+        form.add_answer(q, &q.id, &mut answers);
     }
-    answers
+    (answers, problems)
+}
+
+/// What reading one form needs: the survey, the posted fields, the page's language, and where
+/// shape problems go.
+struct Form<'a> {
+    survey: &'a Survey,
+    fields: &'a Fields,
+    lang: &'a str,
+    problems: &'a mut Problems,
 }
 
 fn first<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
@@ -121,7 +147,7 @@ fn first<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
 fn scalar(kind: QType, text: &str, lang: &str) -> serde_json::Value {
     if kind.is_number() {
         // Unreadable numbers stay text, so the evaluator reports "enter a number".
-        return parse_number(text, lang).map_or_else(|| text.into(), serde_json::Value::from);
+        return parse_number(text, lang).map_or_else(|| text.into(), number_json);
     }
     match kind {
         QType::Consent => serde_json::Value::Bool(text == "yes"),
@@ -129,78 +155,87 @@ fn scalar(kind: QType, text: &str, lang: &str) -> serde_json::Value {
     }
 }
 
-fn add_answer(
-    q: &Question,
-    name: &str,
-    fields: &Fields,
-    lang: &str,
-    out: &mut BTreeMap<String, serde_json::Value>,
-) {
-    match q.kind {
-        QType::Note | QType::Calculated => {}
-        QType::SelectMany => {
-            let picks: Vec<serde_json::Value> = fields
-                .get(name)
-                .into_iter()
-                .flatten()
-                .filter(|v| !v.is_empty())
-                .map(|v| v.clone().into())
-                .collect();
-            if !picks.is_empty() {
-                out.insert(q.id.clone(), picks.into());
-            }
-            if let Some(o) = first(fields, &format!("{name}.other")) {
-                out.insert(format!("{}.other", q.id), o.into());
-            }
-        }
-        QType::Likert => {
-            for r in &q.rows {
-                if let Some(v) = first(fields, &format!("{name}.{}", r.id)) {
-                    out.insert(format!("{}.{}", q.id, r.id), v.into());
+impl Form<'_> {
+    fn add_answer(&mut self, q: &Question, name: &str, out: &mut Answers) {
+        let (fields, lang) = (self.fields, self.lang);
+        match q.kind {
+            QType::Note | QType::Calculated => {}
+            QType::SelectMany => {
+                let picks: Vec<&String> = fields
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .filter(|v| !v.is_empty())
+                    .collect();
+                let distinct: std::collections::BTreeSet<&String> = picks.iter().copied().collect();
+                if distinct.len() < picks.len() {
+                    self.problem(name, "duplicate");
+                } else if picks.len() > shape::max_items(self.survey, q) {
+                    self.problem(name, "too_many");
+                } else if !picks.is_empty() {
+                    let picks: Vec<serde_json::Value> =
+                        picks.into_iter().map(|v| v.clone().into()).collect();
+                    out.insert(q.id.clone(), picks.into());
+                }
+                if let Some(o) = first(fields, &format!("{name}.other")) {
+                    out.insert(format!("{}.other", q.id), o.into());
                 }
             }
-        }
-        QType::Grid => {
-            for r in &q.rows {
-                for c in &q.columns {
-                    if let Some(v) = first(fields, &format!("{name}.{}.{}", r.id, c.id)) {
-                        out.insert(
-                            format!("{}.{}.{}", q.id, r.id, c.id),
-                            scalar(QType::Decimal, v, lang),
-                        );
+            QType::Likert => {
+                for r in &q.rows {
+                    if let Some(v) = first(fields, &format!("{name}.{}", r.id)) {
+                        out.insert(format!("{}.{}", q.id, r.id), v.into());
                     }
                 }
             }
-        }
-        QType::Repeat => {
-            let slots = q.max_count.unwrap_or(10).min(50) as usize;
-            let items: Vec<serde_json::Value> = (0..slots)
-                .filter_map(|i| {
-                    let mut item = BTreeMap::new();
+            QType::Grid => {
+                for r in &q.rows {
+                    for c in &q.columns {
+                        if let Some(v) = first(fields, &format!("{name}.{}.{}", r.id, c.id)) {
+                            out.insert(
+                                format!("{}.{}.{}", q.id, r.id, c.id),
+                                scalar(QType::Decimal, v, lang),
+                            );
+                        }
+                    }
+                }
+            }
+            QType::Repeat => {
+                let slots = shape::max_items(self.survey, q);
+                let mut items = Vec::new();
+                for i in 0..slots {
+                    let mut item = Answers::new();
                     for inner in &q.questions {
-                        add_answer(
-                            inner,
-                            &format!("{name}[{i}].{}", inner.id),
-                            fields,
-                            lang,
-                            &mut item,
-                        );
+                        self.add_answer(inner, &format!("{name}[{i}].{}", inner.id), &mut item);
                     }
-                    (!item.is_empty()).then(|| serde_json::to_value(item).unwrap_or_default())
-                })
-                .collect();
-            if !items.is_empty() {
-                out.insert(q.id.clone(), items.into());
+                    if !item.is_empty() {
+                        items.push(serde_json::Value::Object(item.into_iter().collect()));
+                    }
+                }
+                if !items.is_empty() {
+                    out.insert(q.id.clone(), items.into());
+                }
+            }
+            kind => {
+                if let Some(v) = first(fields, name) {
+                    out.insert(q.id.clone(), scalar(kind, v, lang));
+                }
+                if let Some(o) = first(fields, &format!("{name}.other")) {
+                    out.insert(format!("{}.other", q.id), o.into());
+                }
             }
         }
-        kind => {
-            if let Some(v) = first(fields, name) {
-                out.insert(q.id.clone(), scalar(kind, v, lang));
-            }
-            if let Some(o) = first(fields, &format!("{name}.other")) {
-                out.insert(format!("{}.other", q.id), o.into());
-            }
-        }
+    }
+
+    fn problem(&mut self, field: &str, code: &str) {
+        self.problems
+            .entry(field.to_string())
+            .or_default()
+            .push(Problem {
+                code: code.to_string(),
+                params: BTreeMap::new(),
+                message: None,
+            });
     }
 }
 

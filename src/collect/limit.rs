@@ -23,6 +23,11 @@ impl RateLimiter {
         }
     }
 
+    /// `n` per hour, all of which may come at once.
+    pub fn per_hour(n: u32) -> RateLimiter {
+        RateLimiter::new(f64::from(n) / 3600.0, f64::from(n))
+    }
+
     /// Takes one token for `client`; `Err(seconds)` says how long to wait.
     pub fn check(&self, client: IpAddr) -> Result<(), u64> {
         let now = Instant::now();

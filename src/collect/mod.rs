@@ -1,4 +1,7 @@
-//! The response collector: the HTTP API ([`api`]), posted fields to answers ([`form_data`]),
+//! The response collector: the HTTP API ([`api`]), reading a submission's body
+//! ([`request_body`]), posted fields to answers ([`form_data`]) in the survey's shape
+//! ([`shape`]), one submission from body to stored row ([`submit`]), personal links
+//! ([`personal`]),
 //! the store behind a trait with its SQLite implementation ([`store`]), the read token of the
 //! snapshot endpoint ([`read_token`]), the site rebuild after new answers ([`build_hook`]) and
 //! restoring backups ([`restore`]).
@@ -8,6 +11,10 @@ pub mod api;
 pub mod build_hook;
 pub mod form_data;
 pub mod limit;
+pub mod personal;
 pub mod read_token;
+pub mod request_body;
 pub mod restore;
+pub mod shape;
 pub mod store;
+pub mod submit;

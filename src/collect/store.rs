@@ -17,9 +17,15 @@ use serde::Serialize;
 use tokio::sync::oneshot;
 
 /// The schema version this binary writes; migrations below bring older files up to it.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 /// Most submissions committed in one transaction.
 const MAX_BATCH: usize = 512;
+/// Submissions waiting for the writer at most; past it a submission is refused at once
+/// (`503` with `Retry-After`) instead of queueing without bound.
+pub const QUEUE_CAPACITY: usize = 4096;
+/// Batches failing in a row with an I/O error before the collector gives up and exits, so that
+/// its supervisor (systemd) restarts it on a fresh file handle.
+const FATAL_FAILURES: u32 = 20;
 
 const MIGRATIONS: [&str; 2] = [
     // 1: responses (answers as JSON, never one column per question) and their history.
@@ -96,13 +102,21 @@ pub enum Stored {
     Updated(String),
     /// The same key with different answers.
     Conflict,
+    /// A draft sent after the final answer: the final answer stays.
+    FinalKept,
     /// Nothing was stored (disk full, database locked, read-only…): try again later.
     Unavailable(String),
 }
 
-struct Job {
-    response: NewResponse,
-    reply: oneshot::Sender<Stored>,
+enum Job {
+    Insert {
+        response: Box<NewResponse>,
+        reply: oneshot::Sender<Stored>,
+    },
+    /// A round trip through the writer and the database, for the health check.
+    Ping(oneshot::Sender<Result<(), String>>),
+    /// Commit what is queued before this, then stop (graceful shutdown).
+    Stop(oneshot::Sender<()>),
 }
 
 /// Counters the metrics endpoint reports.
@@ -127,6 +141,8 @@ impl From<rusqlite::Error> for StoreError {
 
 /// A submission on its way to the disk; resolves once it is committed or refused.
 pub type Pending<'a> = Pin<Box<dyn Future<Output = Stored> + Send + 'a>>;
+/// A health check's round trip through the writer.
+pub type Ping<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
 
 /// Where responses and invitations live. The collector and the respondent-facing commands
 /// reach the data only through this trait, so that another database (PostgreSQL, for several
@@ -134,6 +150,11 @@ pub type Pending<'a> = Pin<Box<dyn Future<Output = Stored> + Send + 'a>>;
 pub trait ResponseStore: Send + Sync {
     /// Stores one response; resolves only after it is durably committed (or refused).
     fn insert(&self, response: NewResponse) -> Pending<'_>;
+    /// Resolves once the writer has read from the database: it is alive and can store.
+    fn ping(&self) -> Ping<'_>;
+    /// Resolves once every submission taken so far is committed (or refused); nothing is
+    /// taken after it (graceful shutdown).
+    fn shutdown(&self) -> Ping<'_>;
     /// The invitation a (plain) token belongs to.
     fn invitation(&self, token: &str) -> Result<Option<Invitation>, StoreError>;
     /// The saved response of an invitation for a survey: its status and answers.
@@ -187,7 +208,7 @@ pub struct InvitationStatus {
 #[derive(Clone)]
 pub struct SqliteStore {
     /// None when opened for reading only ([`SqliteStore::read_only`]).
-    tx: Option<mpsc::Sender<Job>>,
+    tx: Option<mpsc::SyncSender<Job>>,
     pub path: PathBuf,
     pub stats: std::sync::Arc<Stats>,
 }
@@ -216,14 +237,71 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }
+    if version < 3 {
+        let tx = conn.unchecked_transaction()?;
+        migrate_to_3(&tx)?;
+        tx.pragma_update(None, "user_version", 3)?;
+        tx.commit()?;
+    }
     Ok(())
+}
+
+/// 3: repeat entries stored as JSON-encoded strings become objects, and idempotency keys move
+/// into their namespaces (`i:` for invitations, `a:` for anonymous answers).
+fn migrate_to_3(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE responses SET idem_key = CASE WHEN token_hash IS NULL THEN 'a:' ELSE 'i:' END || idem_key",
+        [],
+    )?;
+    for (table, key) in [("responses", "id"), ("response_history", "rowid")] {
+        let rows: Vec<(String, String)> = tx
+            .prepare(&format!("SELECT CAST({key} AS TEXT), answers FROM {table}"))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (id, answers) in rows {
+            let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&answers) else {
+                continue;
+            };
+            if decode_entries(&mut value) {
+                tx.execute(
+                    &format!("UPDATE {table} SET answers = ?1 WHERE CAST({key} AS TEXT) = ?2"),
+                    params![value.to_string(), id],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Turns list items that are JSON objects written as strings back into objects; true when
+/// anything changed. A choice code never parses as a JSON object, so codes are left alone.
+fn decode_entries(answers: &mut serde_json::Value) -> bool {
+    let mut changed = false;
+    for value in answers
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|m| m.values_mut())
+    {
+        for item in value.as_array_mut().into_iter().flatten() {
+            let decoded = item
+                .as_str()
+                .filter(|s| s.starts_with('{'))
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+                .filter(serde_json::Value::is_object);
+            if let Some(object) = decoded {
+                *item = object;
+                changed = true;
+            }
+        }
+    }
+    changed
 }
 
 impl SqliteStore {
     /// Starts the writer thread on the database at `path` (created and migrated if needed).
     pub fn start(path: &Path) -> rusqlite::Result<SqliteStore> {
         let conn = open(path)?;
-        let (tx, rx) = mpsc::channel::<Job>();
+        let (tx, rx) = mpsc::sync_channel::<Job>(QUEUE_CAPACITY);
         let stats = std::sync::Arc::new(Stats::default());
         let thread_stats = stats.clone();
         std::thread::Builder::new()
@@ -270,13 +348,53 @@ impl ResponseStore for SqliteStore {
             let refused = Stored::Unavailable("the database was opened for reading only".into());
             return Box::pin(std::future::ready(refused));
         };
-        let sent = tx.send(Job { response, reply }).is_ok();
+        let sent = match tx.try_send(Job::Insert {
+            response: Box::new(response),
+            reply,
+        }) {
+            Ok(()) => Ok(()),
+            Err(mpsc::TrySendError::Full(_)) => Err("the writer's queue is full"),
+            Err(mpsc::TrySendError::Disconnected(_)) => Err("the writer has stopped"),
+        };
         Box::pin(async move {
-            if !sent {
-                return Stored::Unavailable("the writer has stopped".into());
+            if let Err(reason) = sent {
+                return Stored::Unavailable(reason.into());
             }
             rx.await
                 .unwrap_or(Stored::Unavailable("the writer has stopped".into()))
+        })
+    }
+
+    fn ping(&self) -> Ping<'_> {
+        let (reply, rx) = oneshot::channel();
+        let sent = self
+            .tx
+            .as_ref()
+            .is_some_and(|tx| tx.try_send(Job::Ping(reply)).is_ok());
+        Box::pin(async move {
+            if !sent {
+                return Err("the writer is not taking work".to_string());
+            }
+            rx.await
+                .unwrap_or_else(|_| Err("the writer has stopped".to_string()))
+        })
+    }
+
+    fn shutdown(&self) -> Ping<'_> {
+        let (reply, rx) = oneshot::channel();
+        // A blocking send: the stop waits behind a full queue rather than being lost.
+        let tx = self.tx.clone();
+        Box::pin(async move {
+            let Some(tx) = tx else {
+                return Ok(());
+            };
+            let sent = tokio::task::spawn_blocking(move || tx.send(Job::Stop(reply)).is_ok())
+                .await
+                .unwrap_or(false);
+            if sent {
+                let _ = rx.await;
+            }
+            Ok(())
         })
     }
 
@@ -371,65 +489,138 @@ impl ResponseStore for SqliteStore {
 
 fn writer(mut conn: Connection, rx: mpsc::Receiver<Job>, stats: &Stats) {
     use std::sync::atomic::Ordering::Relaxed;
+    let mut failures = 0u32;
+    let mut stopped = None;
     while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+        let mut batch = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Insert { response, reply } => batch.push((response, reply)),
+                Job::Ping(reply) => {
+                    let alive = conn
+                        .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+                        .map_err(|e| e.to_string());
+                    let _ = reply.send(alive);
+                }
+                Job::Stop(reply) => {
+                    stopped = Some(reply);
+                    break;
+                }
+            }
+            if batch.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
             }
         }
+        if batch.is_empty() {
+            if let Some(reply) = stopped {
+                let _ = reply.send(());
+                return;
+            }
+            continue;
+        }
         let start = Instant::now();
-        let results = commit_batch(&mut conn, &batch);
+        let responses: Vec<&NewResponse> = batch.iter().map(|(r, _)| r.as_ref()).collect();
+        let (results, io_error) = commit_batch(&mut conn, &responses);
         stats.batches.fetch_add(1, Relaxed);
         stats
             .commit_micros
             .fetch_add(start.elapsed().as_micros() as u64, Relaxed);
         stats.largest_batch.fetch_max(batch.len() as u64, Relaxed);
-        for (job, result) in batch.into_iter().zip(results) {
+        for ((_, reply), result) in batch.into_iter().zip(results) {
             if matches!(result, Stored::Created(_) | Stored::Updated(_)) {
                 stats.committed.fetch_add(1, Relaxed);
             }
-            let _ = job.reply.send(result);
+            let _ = reply.send(result);
+        }
+        if let Some(reply) = stopped {
+            let _ = reply.send(());
+            return;
+        }
+        failures = if io_error { failures + 1 } else { 0 };
+        if failures >= FATAL_FAILURES {
+            tracing::error!(
+                failures,
+                "the database keeps failing with I/O errors; exiting so that the service manager restarts the collector"
+            );
+            std::process::exit(EXIT_STORE_FAILED);
         }
     }
 }
 
+/// The exit status after persistent I/O errors (EX_IOERR).
+const EXIT_STORE_FAILED: i32 = 74;
+
+/// Whether an error means the disk or the file is failing, rather than the data or a lock.
+fn is_io_error(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::{CannotOpen, DatabaseCorrupt, NotADatabase, SystemIoFailure};
+    matches!(
+        e.sqlite_error_code(),
+        Some(SystemIoFailure | CannotOpen | DatabaseCorrupt | NotADatabase)
+    )
+}
+
+/// A stored row an incoming submission meets (same survey and key).
+struct Existing {
+    id: String,
+    payload_hash: String,
+    status: String,
+    token_hash: Option<String>,
+}
+
+/// What happens to a submission whose key is taken: the same answers are a duplicate; an
+/// invitation's response may be replaced by the same invitation, but a draft never replaces a
+/// final answer; anything else is a conflict.
+fn outcome_for(existing: &Existing, r: &NewResponse) -> Option<Stored> {
+    if existing.payload_hash == r.payload_hash {
+        return Some(Stored::Duplicate(existing.id.clone()));
+    }
+    if !r.editable || existing.token_hash != r.token_hash {
+        return Some(Stored::Conflict);
+    }
+    if existing.status == "final" && r.status == "draft" {
+        return Some(Stored::FinalKept);
+    }
+    None
+}
+
 /// One transaction for the whole batch; when it cannot commit, nothing in it is acknowledged.
-fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Stored> {
+/// The flag says whether the failure was an I/O error.
+fn commit_batch(conn: &mut Connection, batch: &[&NewResponse]) -> (Vec<Stored>, bool) {
     let mut attempt = || -> rusqlite::Result<Vec<Stored>> {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut results = Vec::with_capacity(batch.len());
-        let mut seen: Vec<(String, String, String, String)> = Vec::new();
-        for job in batch {
-            let r = &job.response;
+        let mut seen: Vec<(&str, &str, Existing)> = Vec::new();
+        for r in batch.iter().copied() {
             // Two submissions with the same key in one batch: the second sees the first.
-            if let Some((.., id, payload)) = seen
+            if let Some((.., earlier)) = seen
                 .iter()
-                .find(|(s, k, ..)| *s == r.survey && *k == r.idem_key)
+                .find(|(s, k, _)| *s == r.survey && *k == r.idem_key)
             {
-                results.push(if *payload == r.payload_hash {
-                    Stored::Duplicate(id.clone())
-                } else {
-                    Stored::Conflict
-                });
+                results.push(outcome_for(earlier, r).unwrap_or(Stored::Conflict));
                 continue;
             }
-            let existing: Option<(String, String)> = tx
+            let existing: Option<Existing> = tx
                 .query_row(
-                    "SELECT id, payload_hash FROM responses WHERE survey = ?1 AND idem_key = ?2",
+                    "SELECT id, payload_hash, status, token_hash FROM responses WHERE survey = ?1 AND idem_key = ?2",
                     params![r.survey, r.idem_key],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
+                    |row| {
+                        Ok(Existing {
+                            id: row.get(0)?,
+                            payload_hash: row.get(1)?,
+                            status: row.get(2)?,
+                            token_hash: row.get(3)?,
+                        })
+                    },
                 )
                 .optional()?;
-            if let Some((id, payload)) = existing {
-                results.push(if payload == r.payload_hash {
-                    Stored::Duplicate(id)
-                } else if r.editable {
-                    replace(&tx, &id, r)?;
-                    Stored::Updated(id)
-                } else {
-                    Stored::Conflict
+            if let Some(existing) = existing {
+                results.push(match outcome_for(&existing, r) {
+                    Some(outcome) => outcome,
+                    None => {
+                        replace(&tx, &existing.id, r)?;
+                        Stored::Updated(existing.id)
+                    }
                 });
                 continue;
             }
@@ -454,10 +645,14 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Stored> {
                 ],
             )?;
             seen.push((
-                r.survey.clone(),
-                r.idem_key.clone(),
-                id.clone(),
-                r.payload_hash.clone(),
+                &r.survey,
+                &r.idem_key,
+                Existing {
+                    id: id.clone(),
+                    payload_hash: r.payload_hash.clone(),
+                    status: r.status.to_string(),
+                    token_hash: r.token_hash.clone(),
+                },
             ));
             results.push(Stored::Created(id));
         }
@@ -465,13 +660,14 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Stored> {
         Ok(results)
     };
     match attempt() {
-        Ok(results) => results,
+        Ok(results) => (results, false),
         Err(e) => {
             let reason = e.to_string();
-            batch
+            let results = batch
                 .iter()
                 .map(|_| Stored::Unavailable(reason.clone()))
-                .collect()
+                .collect();
+            (results, is_io_error(&e))
         }
     }
 }

@@ -147,6 +147,8 @@ pub struct Submitted<'a> {
     pub token: Option<&'a str>,
     /// A message above the form, e.g. "your draft was saved".
     pub notice: Option<String>,
+    /// A final answer is stored: the form edits it, and offers no "save as draft".
+    pub final_saved: bool,
 }
 
 /// Renders one survey page; returns its URL path and HTML. With `submitted`, the form shows
@@ -176,6 +178,7 @@ pub fn render(
         outcome: submitted.and_then(|s| s.outcome),
         token: submitted.and_then(|s| s.token),
         notice: submitted.and_then(|s| s.notice.clone()),
+        final_saved: submitted.is_some_and(|s| s.final_saved),
     };
     let alternates =
         |url_for: &dyn Fn(&str) -> Option<String>, langs: &[String]| -> Vec<(String, String)> {
@@ -282,11 +285,13 @@ pub fn render_notice(
     lang: &str,
     title: &str,
     message: &str,
+    next: Option<&str>,
 ) -> Result<String, Diagnostic> {
     let site_value = site.site_values.get(lang).cloned().unwrap_or_default();
     let url = base_url(&site.config, &site.strings, lang).unwrap_or_else(|| "/".into());
     let view = super::pages::special_view(site, "notice", title, &url, lang, Vec::new());
-    let ctx =
-        context! { site => site_value, page => to_value(&view), message => message, lang => lang };
+    let ctx = context! {
+        site => site_value, page => to_value(&view), message => message, lang => lang, next => next
+    };
     site.templates.render("survey/notice.html", ctx, None)
 }

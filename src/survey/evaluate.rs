@@ -46,19 +46,14 @@ pub struct Outcome {
     pub values: BTreeMap<String, Value>,
     pub errors: BTreeMap<String, Vec<Problem>>,
     pub warnings: BTreeMap<String, Vec<Problem>>,
+    /// Per repeat question, per entry: the inner questions that entry hides (their answers
+    /// are not kept).
+    pub item_hidden: BTreeMap<String, Vec<BTreeSet<String>>>,
 }
 
 impl Outcome {
     pub fn is_valid(&self) -> bool {
         self.errors.is_empty()
-    }
-
-    fn error(&mut self, id: &str, p: Problem) {
-        self.errors.entry(id.to_string()).or_default().push(p);
-    }
-
-    fn warning(&mut self, id: &str, p: Problem) {
-        self.warnings.entry(id.to_string()).or_default().push(p);
     }
 }
 
@@ -122,66 +117,128 @@ pub fn evaluate(survey: &Survey, answers: &BTreeMap<String, serde_json::Value>) 
     }
     values.retain(|k, _| !out.hidden.contains(base(k)));
     out.values = values;
+    let mut findings = Findings::default();
+    let scope = Scope {
+        values: &out.values,
+        hidden: &out.hidden,
+        item: None,
+    };
     // Inner questions of a repeat are validated per item, not as questions of their own.
     for q in survey.sections.iter().flat_map(|s| &s.questions) {
         if out.hidden.contains(&q.id) {
             continue;
         }
-        validate(survey, q, &mut out);
+        validate(survey, q, &scope, &mut findings);
         if q.kind == QType::Repeat {
-            validate_items(survey, q, answers.get(&q.id), &mut out);
+            let hidden = validate_items(survey, q, answers.get(&q.id), &scope, &mut findings);
+            out.item_hidden.insert(q.id.clone(), hidden);
         }
     }
+    out.errors = findings.errors;
+    out.warnings = findings.warnings;
     out
 }
 
+/// Errors and warnings found so far, by field.
+#[derive(Default)]
+struct Findings {
+    errors: BTreeMap<String, Vec<Problem>>,
+    warnings: BTreeMap<String, Vec<Problem>>,
+}
+
+impl Findings {
+    fn error(&mut self, id: &str, p: Problem) {
+        self.errors.entry(id.to_string()).or_default().push(p);
+    }
+
+    fn warning(&mut self, id: &str, p: Problem) {
+        self.warnings.entry(id.to_string()).or_default().push(p);
+    }
+}
+
+/// What an expression sees while validating: the form's values, and inside a repeat entry
+/// that entry's own answers first. Borrowed, so an entry costs its own size, never a copy of
+/// the whole form.
+struct Scope<'a> {
+    values: &'a BTreeMap<String, Value>,
+    hidden: &'a BTreeSet<String>,
+    item: Option<(&'a BTreeMap<String, Value>, &'a BTreeSet<String>)>,
+}
+
+impl Scope<'_> {
+    fn get(&self, name: &str) -> Value {
+        if let Some((values, hidden)) = self.item {
+            if hidden.contains(base(name)) {
+                return Value::Blank;
+            }
+            if let Some(v) = values.get(name) {
+                return v.clone();
+            }
+        }
+        lookup(name, self.values, self.hidden)
+    }
+
+    fn truth(&self, e: &expr::Expr) -> bool {
+        expr::is_truthy(&expr::eval(e, &|name: &str| self.get(name)))
+    }
+}
+
 /// Each item of a repeat is checked like a small form of its own, seeing the item's answers
-/// and every other answer; problems are reported as `<repeat>[<n>].<question>`.
+/// and every other answer; problems are reported as `<repeat>[<n>].<question>`. Returns, per
+/// item, the inner questions it hides.
 fn validate_items(
     survey: &Survey,
     repeat: &Question,
     items: Option<&serde_json::Value>,
-    out: &mut Outcome,
-) {
+    scope: &Scope<'_>,
+    findings: &mut Findings,
+) -> Vec<BTreeSet<String>> {
     let Some(serde_json::Value::Array(items)) = items else {
-        return;
+        return Vec::new();
     };
+    let mut hidden_per_item = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let Some(fields) = item.as_object() else {
-            continue;
-        };
-        let mut sub = Outcome {
-            hidden: out.hidden.clone(),
-            values: out.values.clone(),
-            ..Outcome::default()
-        };
-        for (k, v) in fields {
-            sub.values.insert(k.clone(), to_value(v));
-        }
+        let values: BTreeMap<String, Value> = item
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), to_value(v)))
+            .collect();
+        let mut hidden = BTreeSet::new();
         for inner in &repeat.questions {
-            let shown = inner
-                .show_if
-                .as_ref()
-                .is_none_or(|e| truth(e, &sub.values, &sub.hidden));
-            if !shown {
-                sub.hidden.insert(inner.id.clone());
-                continue;
+            let item_scope = Scope {
+                item: Some((&values, &hidden)),
+                ..*scope
+            };
+            if !inner.show_if.as_ref().is_none_or(|e| item_scope.truth(e)) {
+                hidden.insert(inner.id.clone());
             }
-            validate(survey, inner, &mut sub);
+        }
+        let item_scope = Scope {
+            item: Some((&values, &hidden)),
+            ..*scope
+        };
+        let mut sub = Findings::default();
+        for inner in repeat.questions.iter().filter(|q| !hidden.contains(&q.id)) {
+            validate(survey, inner, &item_scope, &mut sub);
         }
         for (id, problems) in sub.errors {
-            out.errors
+            findings
+                .errors
                 .entry(format!("{}[{i}].{id}", repeat.id))
                 .or_default()
                 .extend(problems);
         }
         for (id, problems) in sub.warnings {
-            out.warnings
+            findings
+                .warnings
                 .entry(format!("{}[{i}].{id}", repeat.id))
                 .or_default()
                 .extend(problems);
         }
+        hidden_per_item.push(hidden);
     }
+    hidden_per_item
 }
 
 /// One pass: hidden ids and calculated values given the current values.
@@ -233,21 +290,17 @@ fn truth(e: &expr::Expr, values: &BTreeMap<String, Value>, hidden: &BTreeSet<Str
     expr::is_truthy(&expr::eval(e, &|name: &str| lookup(name, values, hidden)))
 }
 
-fn value_of(out: &Outcome, id: &str) -> Value {
-    out.values.get(id).cloned().unwrap_or(Value::Blank)
-}
-
-fn validate(survey: &Survey, q: &Question, out: &mut Outcome) {
+fn validate(survey: &Survey, q: &Question, scope: &Scope<'_>, out: &mut Findings) {
     let required = match &q.required {
         Rule::Always => true,
         Rule::Never => false,
-        Rule::When(e) => truth(e, &out.values, &out.hidden),
+        Rule::When(e) => scope.truth(e),
     };
     let cells = cell_ids(q);
     let answered = if cells.is_empty() {
-        !is_blank(&value_of(out, &q.id))
+        !is_blank(&scope.get(&q.id))
     } else {
-        cells.iter().all(|c| !is_blank(&value_of(out, c)))
+        cells.iter().all(|c| !is_blank(&scope.get(c)))
     };
     if !answered && q.kind != QType::Note && q.kind != QType::Calculated {
         if required {
@@ -256,21 +309,21 @@ fn validate(survey: &Survey, q: &Question, out: &mut Outcome) {
             out.warning(&q.id, Problem::new("recommended"));
         }
     }
-    let v = value_of(out, &q.id);
+    let v = scope.get(&q.id);
     match q.kind {
         k if k.is_number() => check_number(q, &v, out),
         k if k.is_text() => check_text(q, &v, out),
         QType::Date => check_date(q, &v, out),
-        QType::SelectOne | QType::SelectMany => check_choices(survey, q, &v, out),
+        QType::SelectOne | QType::SelectMany => check_choices(survey, q, &v, scope, out),
         QType::Likert => {
             for c in &cells {
-                let cell = value_of(out, c);
-                check_choice_codes(survey, q, &q.id, &cell, out);
+                let cell = scope.get(c);
+                check_choice_codes(survey, q, &q.id, &cell, scope, out);
             }
         }
         QType::Grid => {
             for c in &cells {
-                if !matches!(value_of(out, c), Value::Blank | Value::Number(_)) {
+                if !matches!(scope.get(c), Value::Blank | Value::Number(_)) {
                     out.error(&q.id, Problem::new("number").with("cell", c.as_str()));
                 }
             }
@@ -278,11 +331,11 @@ fn validate(survey: &Survey, q: &Question, out: &mut Outcome) {
         QType::Consent if !is_blank(&v) && v != Value::Bool(true) => {
             out.error(&q.id, Problem::new("consent"));
         }
-        QType::Repeat => check_repeat(q, out),
+        QType::Repeat => check_repeat(q, scope, out),
         _ => {}
     }
     for check in &q.checks {
-        run_check(q, check, out);
+        run_check(q, check, scope, out);
     }
 }
 
@@ -310,7 +363,7 @@ fn number_limit(v: &Option<serde_json::Value>) -> Option<f64> {
     v.as_ref().and_then(serde_json::Value::as_f64)
 }
 
-fn check_number(q: &Question, v: &Value, out: &mut Outcome) {
+fn check_number(q: &Question, v: &Value, out: &mut Findings) {
     let n = match v {
         Value::Blank => return,
         Value::Number(n) => *n,
@@ -334,7 +387,7 @@ fn check_number(q: &Question, v: &Value, out: &mut Outcome) {
     }
 }
 
-fn check_text(q: &Question, v: &Value, out: &mut Outcome) {
+fn check_text(q: &Question, v: &Value, out: &mut Findings) {
     let s = match v {
         Value::Blank => return,
         Value::Text(s) => s.as_str(),
@@ -379,7 +432,7 @@ fn is_phone(s: &str) -> bool {
     (7..=15).contains(&digits) && s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
 }
 
-fn check_date(q: &Question, v: &Value, out: &mut Outcome) {
+fn check_date(q: &Question, v: &Value, out: &mut Findings) {
     let s = match v {
         Value::Blank => return,
         Value::Text(s) => s,
@@ -413,6 +466,14 @@ pub fn offered<'s>(
     values: &BTreeMap<String, Value>,
     hidden: &BTreeSet<String>,
 ) -> Vec<&'s Choice> {
+    offered_by(survey, q, &|name: &str| lookup(name, values, hidden))
+}
+
+fn offered_by<'s>(
+    survey: &'s Survey,
+    q: &Question,
+    answer: &dyn Fn(&str) -> Value,
+) -> Vec<&'s Choice> {
     let Some(list) = q.list.as_ref().and_then(|l| survey.lists.get(l)) else {
         return Vec::new();
     };
@@ -425,7 +486,7 @@ pub fn offered<'s>(
                         .attrs
                         .get(attr)
                         .map_or(Value::Blank, |a| Value::Text(a.clone())),
-                    None => lookup(name, values, hidden),
+                    None => answer(name),
                 });
                 expr::is_truthy(&v)
             })
@@ -433,14 +494,21 @@ pub fn offered<'s>(
         .collect()
 }
 
-fn check_choice_codes(survey: &Survey, q: &Question, id: &str, v: &Value, out: &mut Outcome) {
+fn check_choice_codes(
+    survey: &Survey,
+    q: &Question,
+    id: &str,
+    v: &Value,
+    scope: &Scope<'_>,
+    out: &mut Findings,
+) {
     let codes: Vec<String> = match v {
         Value::Blank => return,
         Value::Text(s) => vec![s.clone()],
         Value::List(items) => items.clone(),
         _ => return out.error(id, Problem::new("choice")),
     };
-    let offered = offered(survey, q, &out.values, &out.hidden);
+    let offered = offered_by(survey, q, &|name: &str| scope.get(name));
     for code in codes {
         if !offered.iter().any(|c| c.code == code) {
             out.error(id, Problem::new("choice").with("code", code));
@@ -448,8 +516,8 @@ fn check_choice_codes(survey: &Survey, q: &Question, id: &str, v: &Value, out: &
     }
 }
 
-fn check_choices(survey: &Survey, q: &Question, v: &Value, out: &mut Outcome) {
-    check_choice_codes(survey, q, &q.id, v, out);
+fn check_choices(survey: &Survey, q: &Question, v: &Value, scope: &Scope<'_>, out: &mut Findings) {
+    check_choice_codes(survey, q, &q.id, v, scope, out);
     let picks: Vec<String> = match v {
         Value::List(items) => items.clone(),
         Value::Text(s) => vec![s.clone()],
@@ -473,14 +541,14 @@ fn check_choices(survey: &Survey, q: &Question, v: &Value, out: &mut Outcome) {
             );
         }
         let other_id = format!("{}.other", q.id);
-        if c.other && picks.contains(&c.code) && is_blank(&value_of(out, &other_id)) {
+        if c.other && picks.contains(&c.code) && is_blank(&scope.get(&other_id)) {
             out.error(&q.id, Problem::new("other_required"));
         }
     }
 }
 
-fn check_repeat(q: &Question, out: &mut Outcome) {
-    let n = match value_of(out, &q.id) {
+fn check_repeat(q: &Question, scope: &Scope<'_>, out: &mut Findings) {
+    let n = match scope.get(&q.id) {
         Value::List(items) => items.len() as u32,
         _ => 0,
     };
@@ -494,15 +562,12 @@ fn check_repeat(q: &Question, out: &mut Outcome) {
 
 /// A check runs once every question it refers to is answered; an unanswered question is the
 /// business of `required`, not of a cross-field rule.
-fn run_check(q: &Question, check: &Check, out: &mut Outcome) {
+fn run_check(q: &Question, check: &Check, scope: &Scope<'_>, out: &mut Findings) {
     let refs = expr::refs(&check.assert);
-    if refs
-        .iter()
-        .any(|r| is_blank(&lookup(r, &out.values, &out.hidden)))
-    {
+    if refs.iter().any(|r| is_blank(&scope.get(r))) {
         return;
     }
-    if truth(&check.assert, &out.values, &out.hidden) {
+    if scope.truth(&check.assert) {
         return;
     }
     let problem = Problem {

@@ -29,6 +29,8 @@ pub struct FormContext<'a> {
     pub token: Option<&'a str>,
     /// A message above the form.
     pub notice: Option<String>,
+    /// A final answer is stored: no "save as draft" any more.
+    pub final_saved: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -45,6 +47,7 @@ pub struct FormView {
     pub invitation: bool,
     pub token: Option<String>,
     pub notice: Option<String>,
+    pub final_saved: bool,
     pub privacy: Option<PrivacyView>,
     pub sections: Vec<SectionView>,
     /// Links to every field with an error, for the summary at the top.
@@ -242,6 +245,7 @@ pub fn form_view(compiled: &Compiled, ctx: &FormContext<'_>) -> FormView {
         invitation: survey.access == "invitation",
         token: ctx.token.map(str::to_string),
         notice: ctx.notice.clone(),
+        final_saved: ctx.final_saved,
         privacy,
         sections,
         error_summary: summary,
@@ -641,6 +645,7 @@ mod tests {
             outcome: Some(&outcome),
             token: None,
             notice: None,
+            final_saved: false,
         };
         let view = form_view(&compiled, &ctx);
         assert_eq!(view.error_summary.len(), 1);

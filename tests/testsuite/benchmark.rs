@@ -55,7 +55,14 @@ fn answers_become_published_benchmarks() {
     let site = TestSite::fixture("benchmark");
     let db = site.root.join("data/kume.sqlite");
     let db_arg = db.to_str().unwrap().to_string();
-    let args = ["--db", db_arg.as_str(), "--rate-limit", "0"];
+    let args = [
+        "--db",
+        db_arg.as_str(),
+        "--rate-limit",
+        "0",
+        "--open-survey-limit",
+        "0",
+    ];
 
     // Wave 2025: one cluster answers.
     let server = Server::start(&site, &args);
@@ -388,4 +395,54 @@ fn pages_without_results_say_so_and_lead_to_the_benchmark() {
     assert!(
         read("kiyaslama/uye/index.html").contains("Bu gösterge için henüz yayımlanmış sonuç yok.")
     );
+}
+
+/// Waits until the hook has been called `count` times (20 s at most).
+fn wait_for_calls(seen: &std::sync::Mutex<Vec<String>>, count: usize) {
+    let start = std::time::Instant::now();
+    while seen.lock().unwrap().len() < count {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "the hook was called {} times, not {count}",
+            seen.lock().unwrap().len()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_build_hook_fires_only_when_the_published_snapshot_changed() {
+    let (url, seen) = crate::production::hook_listener();
+    let site = TestSite::fixture("benchmark");
+    let db = site.root.join("data/kume.sqlite");
+    let db_arg = db.to_str().unwrap().to_string();
+    let tokens = invite(&site, &db_arg, "yonetici", "cluster\nk1\nk2\nk3\n");
+    let server = Server::start(
+        &site,
+        &[
+            "--api-only",
+            "--db",
+            &db_arg,
+            "--rate-limit",
+            "0",
+            "--build-hook-url",
+            &url,
+            "--build-hook-delay",
+            "2",
+        ],
+    );
+    // Three answers inside one window: one call.
+    for (token, members) in tokens.iter().zip([10, 20, 30]) {
+        submit(&server, "yonetici", token, &format!("uye={members}"));
+    }
+    wait_for_calls(&seen, 1);
+    // The same answer again, and an edit of a note no figure uses: the snapshot's bytes stay
+    // the same, so the site is not rebuilt.
+    submit(&server, "yonetici", &tokens[0], "uye=10");
+    submit(&server, "yonetici", &tokens[1], "uye=20&notlar=yeni");
+    std::thread::sleep(std::time::Duration::from_millis(6000));
+    assert_eq!(seen.lock().unwrap().len(), 1, "nothing published changed");
+    // A changed figure opens a new window.
+    submit(&server, "yonetici", &tokens[2], "uye=31");
+    wait_for_calls(&seen, 2);
 }

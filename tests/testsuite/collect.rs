@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use rusqlite::Connection;
 
-use crate::harness::{Server, TestSite, repo, request};
+use crate::harness::{Server, TestSite, open_personal_link, repo, request};
 
 const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
 const JSON: (&str, &str) = ("Content-Type", "application/json");
@@ -75,7 +75,10 @@ fn a_valid_form_post_is_stored_and_redirected_to_thanks() {
     );
     let rows = c.rows();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].0, "k-1");
+    assert_eq!(
+        rows[0].0, "a:k-1",
+        "anonymous keys live in their own namespace"
+    );
     assert_eq!(rows[0].1, "final");
     // Turkish number input, and the calculated value recomputed by the server.
     assert_eq!(
@@ -314,7 +317,7 @@ fn assert_all_present(db: &std::path::Path, acked: &[String]) {
         .collect();
     for key in acked {
         let answers = stored
-            .get(key)
+            .get(&format!("a:{key}"))
             .unwrap_or_else(|| panic!("acknowledged {key} is missing"));
         let i: f64 = key.rsplit('-').next().unwrap().parse().unwrap();
         assert_eq!(answers["uye_sayisi"].as_f64(), Some(i), "{key} is complete");
@@ -332,7 +335,10 @@ fn assert_all_present(db: &std::path::Path, acked: &[String]) {
 
 #[test]
 fn kill_9_under_load_loses_no_acknowledged_answer() {
-    let mut c = collector_with(&fixture_survey(), &["--rate-limit", "0"]);
+    let mut c = collector_with(
+        &fixture_survey(),
+        &["--rate-limit", "0", "--open-survey-limit", "0"],
+    );
     let (_stop, handles) = load_until_gone(c.server.addr, 8);
     std::thread::sleep(std::time::Duration::from_millis(700));
     c.server.child.kill().unwrap(); // SIGKILL
@@ -351,7 +357,10 @@ fn kill_9_under_load_loses_no_acknowledged_answer() {
 
 #[test]
 fn sigterm_under_load_finishes_what_was_acknowledged() {
-    let mut c = collector_with(&fixture_survey(), &["--rate-limit", "0"]);
+    let mut c = collector_with(
+        &fixture_survey(),
+        &["--rate-limit", "0", "--open-survey-limit", "0"],
+    );
     let (_stop, handles) = load_until_gone(c.server.addr, 8);
     std::thread::sleep(std::time::Duration::from_millis(500));
     let pid = c.server.child.id().to_string();
@@ -431,12 +440,9 @@ fn invitations_store_tokens_hashed_and_prefill_the_personal_form() {
         !stored.contains(&tokens[0]),
         "tokens are not stored in clear"
     );
-    let (status, _, page) = request(
+    let (status, page, _) = open_personal_link(
         c.server.addr,
-        "GET",
         &format!("/api/v1/surveys/deneme/form?t={}", tokens[0]),
-        &[],
-        b"",
     );
     assert_eq!(status, 200);
     assert!(
@@ -495,6 +501,10 @@ fn one_response_per_invitation_editable_with_history() {
     let rows = c.rows();
     assert_eq!(rows.len(), 1, "still one response");
     assert_eq!(rows[0].2["aktif_uye"], 4);
+    assert!(
+        rows[0].2["aktif_uye"].is_u64(),
+        "whole numbers are stored as integers"
+    );
     let conn = Connection::open(&c.db).unwrap();
     let (cluster, firm): (String, String) = conn
         .query_row("SELECT cluster, firm FROM responses", [], |r| {
@@ -511,13 +521,8 @@ fn one_response_per_invitation_editable_with_history() {
         .unwrap();
     assert_eq!(history, 1, "the first version is kept");
     // The personal form shows the saved answer and says it can still be changed.
-    let (_, _, page) = request(
-        c.server.addr,
-        "GET",
-        &format!("/api/v1/surveys/deneme/form?t={t}"),
-        &[],
-        b"",
-    );
+    let (_, page, _) =
+        open_personal_link(c.server.addr, &format!("/api/v1/surveys/deneme/form?t={t}"));
     assert!(page.contains("value=\"4\"") && page.contains("Bu anketi daha önce yanıtladınız"));
 }
 
@@ -532,18 +537,13 @@ fn save_and_continue_later_keeps_a_draft_for_any_device() {
     );
     assert_eq!(status, 303);
     assert!(
-        head.contains(&format!(
-            "/api/v1/surveys/deneme/form?t={t}&lang=tr&notice=saved"
-        )),
-        "{head}"
+        head.contains("location: /api/v1/surveys/deneme/form?lang=tr&notice=saved\r\n"),
+        "the token stays out of the address: {head}"
     );
     assert_eq!(c.rows()[0].1, "draft");
-    let (_, _, page) = request(
+    let (_, page, _) = open_personal_link(
         c.server.addr,
-        "GET",
         &format!("/api/v1/surveys/deneme/form?t={t}&lang=tr&notice=saved"),
-        &[],
-        b"",
     );
     assert!(page.contains("value=\"7\"") && page.contains("taslak olarak kaydedildi"));
     // Sending it for good replaces the draft.
@@ -697,5 +697,5 @@ fn a_locked_database_gets_503_and_nothing_is_acknowledged() {
         "the same answers can be sent again"
     );
     let keys: Vec<String> = c.rows().into_iter().map(|r| r.0).collect();
-    assert_eq!(keys, ["before", "during"]);
+    assert_eq!(keys, ["a:before", "a:during"]);
 }

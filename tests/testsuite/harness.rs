@@ -272,3 +272,33 @@ pub fn invitation_tokens(links: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// Opens a personal link as a browser does: the collector exchanges the token for a cookie
+/// (`303` to an address without it), and the form is fetched with that cookie. Returns the
+/// final status, the page and the cookie (`name=value`).
+pub fn open_personal_link(addr: SocketAddr, link: &str) -> (u16, String, String) {
+    let (status, head, body) = request(addr, "GET", link, &[], b"");
+    if status != 303 {
+        return (status, body, String::new());
+    }
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+            })
+            .unwrap_or_default()
+    };
+    let cookie = header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let location = header("location");
+    assert!(
+        !location.contains("t="),
+        "the token left the address: {location}"
+    );
+    let (status, _, page) = request(addr, "GET", &location, &[("Cookie", &cookie)], b"");
+    (status, page, cookie)
+}

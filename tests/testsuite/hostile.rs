@@ -21,7 +21,17 @@ fn collector() -> (TestSite, Server) {
     let survey = std::fs::read_to_string(repo().join("tests/fixtures/surveys/deneme.yaml"));
     site.write("surveys/deneme.yaml", &survey.unwrap());
     let db = site.root.join("data/responses.sqlite");
-    let server = Server::start(&site, &["--db", db.to_str().unwrap(), "--rate-limit", "0"]);
+    let server = Server::start(
+        &site,
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--rate-limit",
+            "0",
+            "--open-survey-limit",
+            "0",
+        ],
+    );
     (site, server)
 }
 
@@ -129,14 +139,14 @@ fn deeply_nested_json_is_refused_or_checked_never_a_crash() {
     let (status, _, body) = request(addr, "POST", PATH, &[JSON], nested.as_bytes());
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("\"uye_mi\""), "{body}");
-    // Thousands of unknown answers are ignored, not stored.
+    // Thousands of unknown answers: over the field limit before anything is looked at.
     let keys: Vec<String> = (0..4000).map(|i| format!("\"x{i}\": {i}")).collect();
     let wide = format!(
         r#"{{"answers": {{"uye_mi": "hayir", {}}}, "key": "wide"}}"#,
         keys.join(", ")
     );
     let (status, _, body) = request(addr, "POST", PATH, &[JSON], wide.as_bytes());
-    assert_eq!(status, 201, "{body}");
+    assert_eq!(status, 413, "{body}");
     assert_still_serving(addr);
 }
 
@@ -163,7 +173,7 @@ fn an_oversized_idempotency_key_is_400_and_not_stored() {
             r.get(0)
         })
         .unwrap();
-    assert_eq!(longest, 36);
+    assert_eq!(longest, 38, "the key in the anonymous namespace: `a:` + 36");
 }
 
 #[test]
@@ -314,7 +324,10 @@ fn needs_collector() -> (TestSite, Server, String) {
     let site = TestSite::fixture("benchmark");
     let db = site.root.join("data/kume.sqlite");
     let db = db.to_str().unwrap().to_string();
-    let server = Server::start(&site, &["--db", &db, "--rate-limit", "0"]);
+    let server = Server::start(
+        &site,
+        &["--db", &db, "--rate-limit", "0", "--open-survey-limit", "0"],
+    );
     (site, server, db)
 }
 

@@ -197,7 +197,7 @@ def main():
             set_wave(root, wave)
             addr = f"127.0.0.1:{free_port()}"
             server = subprocess.Popen([kume, "serve", "--root", str(root), "--api-only", "--db", str(db),
-                                       "--addr", addr, "--rate-limit", "0"],
+                                       "--addr", addr, "--rate-limit", "0", "--open-survey-limit", "0"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                       env={**os.environ, "CI": "1"})
             try:
