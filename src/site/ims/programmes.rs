@@ -7,6 +7,7 @@ use serde_saphyr::{Location, Spanned};
 
 use crate::aggregate::model::{read, yaml_files};
 use crate::config::{Config, Localized};
+use crate::content::sources;
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::text::{Date, did_you_mean};
 
@@ -281,10 +282,8 @@ fn validate(
             "name the page every fact of this entry comes from: `- {title: …, url: …}`".into(),
         );
     }
-    let last_checked = raw
-        .last_checked
-        .as_ref()
-        .map(|d| c.date("last_checked", d));
+    check_sources(&mut c, &raw);
+    let last_checked = raw.last_checked.as_ref().map(|d| c.date("last_checked", d));
     let checked_at = raw
         .last_checked
         .as_ref()
@@ -313,6 +312,30 @@ fn validate(
         last_checked: last_checked.flatten(),
         last_checked_at,
     })
+}
+
+/// A warning for every source, term source and official address that is a site's front page
+/// or on a staging host (see [`crate::content::sources`]). Only the list of sources has a
+/// position; the others are reported at it too.
+fn check_sources(c: &mut Check<'_>, raw: &RawProgramme) {
+    let at = (
+        raw.sources.referenced.line() as usize,
+        raw.sources.referenced.column() as usize,
+    );
+    let terms = raw
+        .funding
+        .iter()
+        .flat_map(|f| f.terms.iter().map(|t| &t.source));
+    let urls = raw
+        .sources
+        .value
+        .iter()
+        .map(|s| &s.url)
+        .chain(terms)
+        .chain(raw.url.iter());
+    for url in urls {
+        c.diags.extend(sources::warning(c.file, url, at));
+    }
 }
 
 /// Days since 1970-01-01, to compare dates.
