@@ -6,6 +6,8 @@
 //! link translations → number the books. Problems are collected, not thrown.
 
 pub mod front_matter;
+pub mod sources;
+pub mod template_links;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -164,6 +166,13 @@ pub fn load(config: &Config, include_drafts: bool) -> (Content, Vec<Diagnostic>)
     link_translations(&mut content);
     check_taxonomies(config, &content, &mut diags);
     number_books(&mut content);
+    for doc in &content.docs {
+        diags.extend(sources::footnote_warnings(
+            &doc.file,
+            &doc.body,
+            doc.body_line,
+        ));
+    }
     (content, diags)
 }
 

@@ -156,6 +156,7 @@ impl Site {
             diags.extend(pages::check_templates(t, &content));
         }
         diags.extend(pages::check_aliases(&content, &files));
+        diags.extend(check_template_links(&config, &content, &statics, &files));
 
         let Some(templates) = templates else {
             return Loaded {
@@ -422,6 +423,25 @@ fn asset_urls(statics: &[(PathBuf, String)]) -> HashMap<String, String> {
 }
 
 /// URL paths of everything that is not a content page: static files and generated files.
+/// Every page address named in a guidebook template exists (see `content::template_links`).
+fn check_template_links(
+    config: &Config,
+    content: &Content,
+    statics: &[(PathBuf, String)],
+    files: &HashSet<String>,
+) -> Vec<Diagnostic> {
+    let templates: Vec<(PathBuf, String)> = statics
+        .iter()
+        .filter(|(_, url)| url.starts_with(crate::content::template_links::TEMPLATES_URL))
+        .map(|(path, _)| (path.clone(), display_path(&config.root, path)))
+        .collect();
+    crate::content::template_links::check(&templates, |address| {
+        content.docs.iter().any(|d| d.url == address)
+            || files.contains(address)
+            || files.contains(&format!("{address}index.html"))
+    })
+}
+
 fn generated_files(
     config: &Config,
     content: &Content,

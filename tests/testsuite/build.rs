@@ -525,3 +525,29 @@ fn a_snapshot_alone_publishes_the_complete_open_data() {
             .unwrap();
     assert_eq!(csv, shipped, "the same CSV as `kume aggregate` writes");
 }
+
+#[test]
+fn a_footnote_citing_a_front_page_is_a_warning() {
+    let site = TestSite::base();
+    site.write(
+        "site/content/kaynakli.md",
+        "---\ntitle: Kaynaklı\n---\nBir olgu.[^1]\n\n[^1]: Yayımcı, “Sayfa”. <https://www.mevzuat.gov.tr/>\n",
+    );
+    site.kume(&["check"]).assert_code(0).assert_stderr_has(
+        "site/content/kaynakli.md:6:26: warning: the source `https://www.mevzuat.gov.tr/` is a site's front page",
+    );
+}
+
+#[test]
+fn a_template_naming_a_page_that_does_not_exist_is_an_error() {
+    let site = TestSite::base();
+    site.write(
+        "site/static/rehber/sablonlar/deneme.en.txt",
+        "Template\nPage: /en/about/\nAlso: /en/hakkinda/\n",
+    );
+    let run = site.kume(&["check"]);
+    run.assert_code(1).assert_stderr_has(
+        "site/static/rehber/sablonlar/deneme.en.txt:3:7: error: the template names the page `/en/hakkinda/`, which does not exist",
+    );
+    assert!(!run.stderr.contains("`/en/about/`"), "{}", run.stderr);
+}

@@ -26,7 +26,7 @@ fn programme(id: &str, last_checked: &str) -> String {
     format!(
         "id: {id}\nname: {{tr: \"Ad\", en: \"Name\"}}\nprovider: {{tr: \"S\", en: \"P\"}}\n\
          audience: [sme]\ntopics: [cooperation]\nsummary: {{tr: \"Ö\", en: \"S\"}}\nstatus: open\n\
-         sources:\n  - {{title: \"K\", url: \"https://example.org\"}}\nlast_checked: {last_checked}\n"
+         sources:\n  - {{title: \"K\", url: \"https://example.org/kaynak\"}}\nlast_checked: {last_checked}\n"
     )
 }
 
@@ -251,4 +251,32 @@ fn an_invalid_actor_is_reported_with_its_location() {
         .assert_stderr_has("site/data/actors/samsun.yaml:3:11: error: `name` has no text in `en`")
         .assert_stderr_has("site/data/actors/samsun.yaml:4:11: error: `type: chambr` is not allowed\n  help: did you mean `chamber`?")
         .assert_stderr_has("site/data/actors/samsun.yaml:5:14: error: `sources` is empty");
+}
+
+#[test]
+fn a_source_that_is_a_front_page_or_on_a_staging_host_is_a_warning() {
+    let site = TestSite::fixture("ims");
+    let deep = programme("kaynakli", &today());
+    site.write("site/data/programmes/kaynakli.yaml", &deep);
+    let clean = site.kume(&["check"]);
+    clean.assert_code(0);
+    assert!(!clean.stderr.contains("warning"), "{}", clean.stderr);
+
+    let front = deep.replace("https://example.org/kaynak", "https://example.org/");
+    site.write("site/data/programmes/kaynakli.yaml", &front);
+    site.kume(&["check"])
+        .assert_code(0)
+        .assert_stderr_has(
+            "site/data/programmes/kaynakli.yaml:9:3: warning: the source `https://example.org/` is a site's front page",
+        )
+        .assert_stderr_has("help: link the publisher's own page that states the fact (a deep link)");
+
+    let staging = deep.replace(
+        "https://example.org/kaynak",
+        "https://impr-0001-1260-partners.eccp.hosted-temp.com/register-your-profile",
+    );
+    site.write("site/data/programmes/kaynakli.yaml", &staging);
+    site.kume(&["check"])
+        .assert_code(0)
+        .assert_stderr_has("a staging host that will disappear");
 }

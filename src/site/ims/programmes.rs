@@ -7,6 +7,7 @@ use serde_saphyr::{Location, Spanned};
 
 use crate::aggregate::model::{read, yaml_files};
 use crate::config::{Config, Localized};
+use crate::content::sources;
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::text::{Date, did_you_mean};
 
@@ -55,7 +56,10 @@ struct RawProgramme {
     #[serde(default)]
     url: Option<String>,
     sources: Spanned<Vec<Source>>,
-    last_checked: Spanned<String>,
+    /// Only when someone compared the entry with the official page that day; an entry never
+    /// compared has none, and its page says so rather than showing a date nobody earned.
+    #[serde(default)]
+    last_checked: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,8 +107,9 @@ pub struct Programme {
     pub closes: Option<Date>,
     pub url: Option<String>,
     pub sources: Vec<Source>,
-    pub last_checked: Date,
-    /// Where `last_checked` is written, for the stale-content warning.
+    /// `None` when the entry has not been compared with its official page yet.
+    pub last_checked: Option<Date>,
+    /// Where `last_checked` is written (or the `id`, when it is missing), for the warnings.
     pub last_checked_at: (usize, usize),
 }
 
@@ -277,7 +282,13 @@ fn validate(
             "name the page every fact of this entry comes from: `- {title: …, url: …}`".into(),
         );
     }
-    let last_checked = c.date("last_checked", &raw.last_checked);
+    check_sources(&mut c, &raw);
+    let last_checked = raw.last_checked.as_ref().map(|d| c.date("last_checked", d));
+    let checked_at = raw
+        .last_checked
+        .as_ref()
+        .map_or(&raw.id.referenced, |d| &d.referenced);
+    let last_checked_at = (checked_at.line() as usize, checked_at.column() as usize);
     if c.errors > 0 {
         return None;
     }
@@ -298,12 +309,33 @@ fn validate(
         closes,
         url: raw.url,
         sources: raw.sources.value,
-        last_checked: last_checked?,
-        last_checked_at: (
-            raw.last_checked.referenced.line() as usize,
-            raw.last_checked.referenced.column() as usize,
-        ),
+        last_checked: last_checked.flatten(),
+        last_checked_at,
     })
+}
+
+/// A warning for every source, term source and official address that is a site's front page
+/// or on a staging host (see [`crate::content::sources`]). Only the list of sources has a
+/// position; the others are reported at it too.
+fn check_sources(c: &mut Check<'_>, raw: &RawProgramme) {
+    let at = (
+        raw.sources.referenced.line() as usize,
+        raw.sources.referenced.column() as usize,
+    );
+    let terms = raw
+        .funding
+        .iter()
+        .flat_map(|f| f.terms.iter().map(|t| &t.source));
+    let urls = raw
+        .sources
+        .value
+        .iter()
+        .map(|s| &s.url)
+        .chain(terms)
+        .chain(raw.url.iter());
+    for url in urls {
+        c.diags.extend(sources::warning(c.file, url, at));
+    }
 }
 
 /// Days since 1970-01-01, to compare dates.
@@ -326,7 +358,7 @@ pub fn stale_warnings(programmes: &[Programme], today: Date, max_age: u32) -> Ve
     programmes
         .iter()
         .filter_map(|p| {
-            let age = days(today) - days(p.last_checked);
+            let age = days(today) - days(p.last_checked?);
             (age > i64::from(max_age)).then(|| {
                 Diagnostic::warning(
                     &p.file,

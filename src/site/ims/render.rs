@@ -183,6 +183,7 @@ struct ProgrammeView {
     closes: Option<String>,
     official: Option<String>,
     sources: Vec<Source>,
+    /// Empty when the entry has not been compared with its official page yet.
     last_checked: String,
     last_checked_iso: String,
 }
@@ -247,8 +248,8 @@ fn programme_view(site: &Site, p: &Programme, lang: &str) -> ProgrammeView {
         closes: p.closes.map(|d| d.long(lang)),
         official: p.url.clone(),
         sources: p.sources.clone(),
-        last_checked: p.last_checked.long(lang),
-        last_checked_iso: p.last_checked.iso(),
+        last_checked: p.last_checked.map(|d| d.long(lang)).unwrap_or_default(),
+        last_checked_iso: p.last_checked.map(|d| d.iso()).unwrap_or_default(),
     }
 }
 
