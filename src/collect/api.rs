@@ -147,7 +147,6 @@ async fn route(req: Request<Incoming>, peer: std::net::IpAddr, state: &ApiState)
         (&Method::GET, ["api", "v1", "health"]) => {
             json(StatusCode::OK, serde_json::json!({"status": "ok"}))
         }
-        (&Method::GET, ["api", "v1", "metrics"]) => metrics(state),
         (&Method::GET, ["api", "v1", "aggregates.json"]) => aggregates(&req, state),
         (&Method::OPTIONS, ["api", "v1", "surveys", _, "responses"]) => {
             reply(StatusCode::NO_CONTENT, "text/plain", "")
@@ -223,34 +222,6 @@ fn aggregates(req: &Request<Incoming>, state: &ApiState) -> Reply {
             r
         }
     }
-}
-
-fn metrics(state: &ApiState) -> Reply {
-    use std::sync::atomic::Ordering::Relaxed;
-    let s = state.store.stats();
-    let body = format!(
-        "# TYPE kume_responses_committed_total counter\nkume_responses_committed_total {}\n\
-         # TYPE kume_commit_batches_total counter\nkume_commit_batches_total {}\n\
-         # TYPE kume_commit_seconds_total counter\nkume_commit_seconds_total {}\n\
-         # TYPE kume_commit_batch_max gauge\nkume_commit_batch_max {}\n",
-        s.committed.load(Relaxed),
-        s.batches.load(Relaxed),
-        s.commit_micros.load(Relaxed) as f64 / 1e6,
-        s.largest_batch.load(Relaxed),
-    );
-    let mut body = body;
-    body.push_str("# TYPE kume_api_responses_total counter\n");
-    for (status, n) in state
-        .answered
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-    {
-        body.push_str(&format!(
-            "kume_api_responses_total{{status=\"{status}\"}} {n}\n"
-        ));
-    }
-    reply(StatusCode::OK, "text/plain; version=0.0.4", body)
 }
 
 /// How the answers arrived: a form (answer with pages) or JSON (answer with JSON).
