@@ -68,8 +68,16 @@ fn assert_hardened_html(what: &str, head: &str) {
         "{what} is HTML: {head}"
     );
     assert_eq!(header(head, "content-security-policy"), Some(CSP), "{what}");
-    assert_eq!(header(head, "x-content-type-options"), Some("nosniff"), "{what}");
-    assert_eq!(header(head, "referrer-policy"), Some("no-referrer"), "{what}");
+    assert_eq!(
+        header(head, "x-content-type-options"),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(
+        header(head, "referrer-policy"),
+        Some("no-referrer"),
+        "{what}"
+    );
 }
 
 /// Runs `kume serve` expecting it to refuse to start; returns its stderr.
@@ -94,7 +102,12 @@ fn serve_refused(site: &TestSite, extra: &[&str]) -> String {
         std::thread::sleep(Duration::from_millis(20));
     };
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     assert!(!status.success(), "{stderr}");
     stderr
 }
@@ -120,16 +133,32 @@ fn request_heads_over_16_kb_are_refused_with_431() {
             "h".repeat(n)
         )
     };
-    assert_eq!(status_of(&raw(addr, with_header(64 * 1024).as_bytes())), 431, "64 KB");
-    assert_eq!(status_of(&raw(addr, with_header(17 * 1024).as_bytes())), 431, "17 KB");
-    assert_eq!(status_of(&raw(addr, with_header(12 * 1024).as_bytes())), 200, "12 KB");
+    assert_eq!(
+        status_of(&raw(addr, with_header(64 * 1024).as_bytes())),
+        431,
+        "64 KB"
+    );
+    assert_eq!(
+        status_of(&raw(addr, with_header(17 * 1024).as_bytes())),
+        431,
+        "17 KB"
+    );
+    assert_eq!(
+        status_of(&raw(addr, with_header(12 * 1024).as_bytes())),
+        200,
+        "12 KB"
+    );
     // Under hyper's count of 100 headers, but over 16 KB together.
     let mut many = String::from("GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     for i in 0..80 {
         many.push_str(&format!("X-Part-{i}: {}\r\n", "p".repeat(250)));
     }
     many.push_str("\r\n");
-    assert_eq!(status_of(&raw(addr, many.as_bytes())), 431, "80 × 250 bytes");
+    assert_eq!(
+        status_of(&raw(addr, many.as_bytes())),
+        431,
+        "80 × 250 bytes"
+    );
     assert_eq!(get(addr, "/api/v1/health").0, 200, "still serving");
 }
 
@@ -159,7 +188,13 @@ fn every_html_page_of_the_collector_carries_the_security_headers() {
     assert_eq!(status, 200);
     assert_hardened_html("a page of the site", &head);
     // JSON and plain text are not pages, but are never sniffed as one.
-    let (status, head, _) = request(addr, "POST", PATH, &[JSON], br#"{"answers":{"uye_mi":"hayir"}}"#);
+    let (status, head, _) = request(
+        addr,
+        "POST",
+        PATH,
+        &[JSON],
+        br#"{"answers":{"uye_mi":"hayir"}}"#,
+    );
     assert_eq!(status, 201);
     assert_eq!(header(&head, "x-content-type-options"), Some("nosniff"));
     assert_eq!(header(&head, "content-security-policy"), None);
@@ -224,7 +259,10 @@ fn metrics_are_served_on_their_own_loopback_listener_only() {
     let (site, server) = collector(&["--metrics-addr", "127.0.0.1:0"]);
     let addr = server.addr;
     let metrics = server.metrics.expect("the metrics listener is announced");
-    assert_eq!(request(addr, "POST", PATH, &[FORM], VALID.as_bytes()).0, 303);
+    assert_eq!(
+        request(addr, "POST", PATH, &[FORM], VALID.as_bytes()).0,
+        303
+    );
     let (status, body) = get(addr, "/api/v1/metrics");
     assert_eq!(status, 404, "no metrics under /api/ any more: {body}");
     let (status, body) = get(metrics, "/metrics");
@@ -241,7 +279,10 @@ fn metrics_are_served_on_their_own_loopback_listener_only() {
     assert_eq!(get(metrics, "/api/v1/health").0, 404, "the API is not here");
 
     let err = serve_refused(&site, &["--metrics-addr", "0.0.0.0:9464"]);
-    assert!(err.contains("--metrics-addr 0.0.0.0:9464 is not a loopback address"), "{err}");
+    assert!(
+        err.contains("--metrics-addr 0.0.0.0:9464 is not a loopback address"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -249,7 +290,8 @@ fn a_request_in_flight_at_sigterm_still_gets_its_answer() {
     let (_site, mut server) = collector(&[]);
     let addr = server.addr;
     let mut slow = TcpStream::connect(addr).unwrap();
-    slow.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     let head = format!(
         "POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
         VALID.len()
@@ -261,7 +303,8 @@ fn a_request_in_flight_at_sigterm_still_gets_its_answer() {
     std::thread::sleep(Duration::from_millis(300));
     // No longer accepting: a new client is refused (or, at worst, never answered).
     if let Ok(mut late) = TcpStream::connect(addr) {
-        late.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+        late.set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
         let _ = late.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
         let mut buf = [0u8; 64];
         assert!(
@@ -275,7 +318,10 @@ fn a_request_in_flight_at_sigterm_still_gets_its_answer() {
     let answer = String::from_utf8_lossy(&answer);
     assert_eq!(status_of(&answer), 303, "{answer}");
     let status = server.child.wait().unwrap();
-    assert!(status.success(), "exit 0 after a graceful stop, got {status}");
+    assert!(
+        status.success(),
+        "exit 0 after a graceful stop, got {status}"
+    );
 }
 
 #[test]
@@ -317,7 +363,9 @@ fn connections_over_the_cap_wait_for_a_free_slot() {
         "a third connection is served while two are open"
     );
     drop(first);
-    third.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     let mut answer = Vec::new();
     let _ = third.read_to_end(&mut answer);
     assert_eq!(status_of(&String::from_utf8_lossy(&answer)), 200);
