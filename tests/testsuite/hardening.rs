@@ -370,3 +370,62 @@ fn connections_over_the_cap_wait_for_a_free_slot() {
     let _ = third.read_to_end(&mut answer);
     assert_eq!(status_of(&String::from_utf8_lossy(&answer)), 200);
 }
+
+/// CPU time (user + system, in clock ticks) the process has used so far.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn out_of_file_descriptors_the_server_waits_instead_of_spinning() {
+    let (_site, server) = collector(&[]);
+    let addr = server.addr;
+    let pid = server.child.id();
+    let open_fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count();
+    let limit = (open_fds + 4).to_string();
+    let set = Command::new("prlimit")
+        .args([
+            "--pid",
+            &pid.to_string(),
+            &format!("--nofile={limit}:{limit}"),
+        ])
+        .status();
+    let Ok(set) = set else {
+        eprintln!("skipped: prlimit (util-linux) is not installed");
+        return;
+    };
+    assert!(set.success());
+    // More connections than descriptors left: the rest wait in the queue and accept() fails.
+    let clients: Vec<TcpStream> = (0..12).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let before = cpu_ticks(pid);
+    std::thread::sleep(Duration::from_secs(1));
+    let used = cpu_ticks(pid) - before;
+    // Spinning on accept() burns a whole core (about 100 ticks a second).
+    assert!(
+        used < 30,
+        "{used} ticks of CPU in one second while out of descriptors"
+    );
+    drop(clients);
+    let start = Instant::now();
+    loop {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let _ = s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let mut answer = Vec::new();
+        let _ = s.read_to_end(&mut answer);
+        if status_of(&String::from_utf8_lossy(&answer)) == 200 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the server did not recover after the clients left"
+        );
+    }
+}
