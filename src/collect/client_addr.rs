@@ -303,21 +303,6 @@ fn netlify_token_valid(token: &str, secret: &[u8], now: u64) -> bool {
             .is_some_and(|exp| exp + EXP_LEEWAY_SECS > now)
 }
 
-/// A token as Netlify's edge makes one (tests, and the integration tests' fake edge).
-pub fn sign_netlify_token(secret: &[u8], claims: &serde_json::Value) -> String {
-    let head = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let signed = format!("{head}.{claims}");
-    let sig = match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(mut mac) => {
-            mac.update(signed.as_bytes());
-            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-        }
-        Err(_) => String::new(),
-    };
-    format!("{signed}.{sig}")
-}
-
 /// Loopback, for checks that a listener stays on this host.
 pub fn is_loopback(ip: IpAddr) -> bool {
     match canonical(ip) {
@@ -332,6 +317,21 @@ mod tests {
     use hyper::header::HeaderValue;
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    /// A token as Netlify's edge makes one.
+    fn sign_netlify_token(secret: &[u8], claims: &serde_json::Value) -> String {
+        let head = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let signed = format!("{head}.{claims}");
+        let sig = match Hmac::<Sha256>::new_from_slice(secret) {
+            Ok(mut mac) => {
+                mac.update(signed.as_bytes());
+                URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+            }
+            Err(_) => String::new(),
+        };
+        format!("{signed}.{sig}")
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
