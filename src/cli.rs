@@ -103,9 +103,23 @@ pub enum Command {
         /// limit off). Invitation answers are not counted.
         #[arg(long, default_value_t = 20)]
         open_survey_limit: u32,
-        /// Behind a reverse proxy: read the client's address from X-Forwarded-For.
-        #[arg(long)]
-        trust_forwarded: bool,
+        /// A reverse proxy whose X-Forwarded-For is believed, as an address range (repeat for
+        /// several), e.g. 127.0.0.1/32 and ::1/128 for a proxy on this host. The client is then
+        /// the rightmost X-Forwarded-For entry that is not itself a trusted proxy.
+        #[arg(long = "trusted-proxy", value_name = "CIDR")]
+        trusted_proxies: Vec<String>,
+        /// A file holding the secret of Netlify's signed proxy header (X-Nf-Sign; otherwise the
+        /// KUME_NETLIFY_PROXY_SECRET environment variable). With it, a request whose signature
+        /// is valid is keyed on Netlify's X-Nf-Client-Connection-Ip.
+        #[arg(long, value_name = "PATH")]
+        netlify_proxy_secret_file: Option<PathBuf>,
+        /// Serve Prometheus metrics at /metrics on this loopback address, e.g. 127.0.0.1:9464
+        /// (default: no metrics listener).
+        #[arg(long, value_name = "ADDR")]
+        metrics_addr: Option<SocketAddr>,
+        /// Most connections served at once; further clients wait until one closes.
+        #[arg(long, default_value_t = 1024)]
+        max_connections: usize,
         /// A file holding the token that GET /api/v1/aggregates.json requires (otherwise the
         /// KUME_READ_TOKEN environment variable; with neither, that endpoint answers 404).
         #[arg(long)]

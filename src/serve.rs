@@ -10,24 +10,27 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, mpsc};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
 use notify::{EventKind, RecursiveMode, Watcher};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{Semaphore, watch};
 
 use crate::cli::{EXIT_FAILURE, SiteArgs, print_diagnostics, summary_line};
 use crate::collect::api::{ApiState, Limits, reply};
 use crate::collect::build_hook::BuildHook;
+use crate::collect::client_addr::{self, ClientAddrConfig};
 use crate::collect::limit::RateLimiter;
 use crate::collect::read_token::ReadToken;
 use crate::collect::store::SqliteStore;
@@ -52,6 +55,9 @@ const RELOAD_JS: &str = r#"(function () {
 })();
 "#;
 
+/// The error page's style, a file of its own: the Content-Security-Policy allows no inline style.
+const ERRORS_CSS: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:2rem;color:#222}pre{white-space:pre-wrap;background:#fff3f3;border-left:4px solid #b00020;padding:.5rem 1rem}\n";
+
 /// What the HTTP side shares with the rebuild thread.
 struct Shared {
     out: PathBuf,
@@ -62,7 +68,17 @@ struct Shared {
     api: Arc<ApiState>,
     /// `--api-only`: no pages, no watching.
     api_only: bool,
+    /// How the client address of a request is found (trusted proxies, Netlify's signature).
+    client_addr: ClientAddrConfig,
 }
+
+/// The Content-Security-Policy of every HTML page: the same string as netlify.toml's (a test
+/// keeps the two equal), since Netlify's headers do not reach the pages the server renders.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'";
+
+/// Request line and headers together may not be larger than this: larger heads are refused
+/// with 431 before anything else is read.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// How `kume serve` runs.
 pub struct ServeOptions {
@@ -77,7 +93,14 @@ pub struct ServeOptions {
     pub open_survey_limit: u32,
     /// Submissions per second per client (0: no limit).
     pub rate_limit: f64,
-    pub trust_forwarded: bool,
+    /// `--trusted-proxy` ranges, as given.
+    pub trusted_proxies: Vec<String>,
+    /// A file holding the secret of Netlify's signed proxy header (else the environment).
+    pub netlify_proxy_secret_file: Option<PathBuf>,
+    /// Where to serve `/metrics` (loopback only); none: no metrics listener.
+    pub metrics_addr: Option<SocketAddr>,
+    /// Most connections served at once.
+    pub max_connections: usize,
     /// A file holding the token for `GET /api/v1/aggregates.json` (else `KUME_READ_TOKEN`).
     pub read_token_file: Option<PathBuf>,
     /// A URL to POST to after new final answers (else `KUME_BUILD_HOOK_URL`; none: off).
@@ -101,6 +124,14 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
     let Ok((read_token, build_hook)) = production_settings(&serve) else {
         return ExitCode::from(EXIT_FAILURE);
     };
+    let Ok(client_addr) = client_settings(&serve) else {
+        return ExitCode::from(EXIT_FAILURE);
+    };
+    let listen = Listen {
+        addr,
+        metrics: serve.metrics_addr,
+        max_connections: serve.max_connections.max(1),
+    };
     let store = match SqliteStore::start(&serve.db) {
         Ok(s) => s,
         Err(e) => {
@@ -120,7 +151,6 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
     // shared office address), then one per 3600/n seconds.
     api.open_limiter =
         (serve.open_survey_limit > 0).then(|| RateLimiter::per_hour(serve.open_survey_limit));
-    api.trust_forwarded = serve.trust_forwarded;
     api.read_token = read_token;
     let api = Arc::new(api);
     init_logging();
@@ -130,6 +160,7 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         errors: RwLock::new(Vec::new()),
         api,
         api_only: serve.api_only,
+        client_addr,
     });
     if let Some(hook) = build_hook {
         // The site is rebuilt only when what it would publish changed.
@@ -159,7 +190,7 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
         }
         set_site(&shared, loaded.site);
         follow_answers_in_snapshot(&shared, serve.db);
-        return serve_until_stopped(addr, shared);
+        return serve_until_stopped(&listen, shared);
     }
     // The benchmark pages of `kume serve` follow the answers: aggregated now, and again a
     // moment after new final answers arrive.
@@ -210,7 +241,7 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
             *guard = rebuild(current, &paths, &options, &rebuild_shared);
         }
     });
-    let status = serve_until_stopped(addr, shared);
+    let status = serve_until_stopped(&listen, shared);
     drop(watcher);
     status
 }
@@ -232,6 +263,29 @@ fn production_settings(serve: &ServeOptions) -> Result<(Option<ReadToken>, Optio
         );
     })?;
     Ok((read_token, build_hook))
+}
+
+/// The trusted proxies and the Netlify proxy secret; a bad one is reported here, with what to do.
+fn client_settings(serve: &ServeOptions) -> Result<ClientAddrConfig, ()> {
+    let config = ClientAddrConfig::configured(
+        &serve.trusted_proxies,
+        serve.netlify_proxy_secret_file.as_deref(),
+    )
+    .map_err(|e| {
+        eprintln!(
+            "error: {e}\n  help: give --trusted-proxy an address range such as 127.0.0.1/32; make the Netlify secret with `openssl rand -hex 32`, put it in {} (or the file given to --netlify-proxy-secret-file) and in the Netlify environment variable named by `signed` in netlify.toml",
+            client_addr::NETLIFY_SECRET_ENV
+        );
+    })?;
+    if let Some(m) = serve.metrics_addr {
+        if !client_addr::is_loopback(m.ip()) {
+            eprintln!(
+                "error: --metrics-addr {m} is not a loopback address\n  help: metrics stay on this host: use 127.0.0.1:9464 (or [::1]:9464) and let the scraper run here or come through an SSH tunnel"
+            );
+            return Err(());
+        }
+    }
+    Ok(config)
 }
 
 /// `--api-only`: the snapshot the API hands out is aggregated again a moment after new final
@@ -327,7 +381,14 @@ fn set_site(shared: &Shared, site: Option<Site>) {
     *shared.api.site.write().unwrap_or_else(|e| e.into_inner()) = site;
 }
 
-fn serve_until_stopped(addr: SocketAddr, shared: Arc<Shared>) -> ExitCode {
+/// Where and how much the server listens.
+struct Listen {
+    addr: SocketAddr,
+    metrics: Option<SocketAddr>,
+    max_connections: usize,
+}
+
+fn serve_until_stopped(listen: &Listen, shared: Arc<Shared>) -> ExitCode {
     // The blocking pool evaluates submissions (bounded again by `ApiState::evaluations`) and
     // reads the database; a small bound keeps a flood from starting hundreds of threads.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -342,18 +403,21 @@ fn serve_until_stopped(addr: SocketAddr, shared: Arc<Shared>) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    let served = runtime.block_on(serve(addr, shared.clone()));
+    let served = runtime.block_on(serve(listen, shared.clone()));
     // Every answer taken is committed before the process ends.
     let _ = runtime.block_on(shared.api.store.shutdown());
-    match served {
+    let status = match served {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err((addr, e)) => {
             eprintln!(
-                "error: cannot serve on {addr}: {e}\n  help: pick another address with --addr 127.0.0.1:PORT"
+                "error: cannot serve on {addr}: {e}\n  help: pick another address with --addr 127.0.0.1:PORT (or --metrics-addr)"
             );
             ExitCode::from(EXIT_FAILURE)
         }
-    }
+    };
+    // Connections still open after the grace period are cut here, not waited for.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    status
 }
 
 /// Waits for a file event, then gathers the events of the next few milliseconds: editors
@@ -469,69 +533,165 @@ fn publish(shared: &Shared, diags: Vec<Diagnostic>) {
 }
 
 /// Accepts connections until SIGINT or SIGTERM, then stops accepting and lets the requests
-/// in flight finish (their answers are committed before they are acknowledged).
-async fn serve(addr: SocketAddr, shared: Arc<Shared>) -> std::io::Result<()> {
-    let listener = TcpListener::bind(addr).await?;
-    let bound = listener.local_addr()?;
+/// in flight finish (their answers are committed before they are acknowledged); idle
+/// keep-alive connections are closed at once. At most `max_connections` are served at a
+/// time: the next client waits in the listen queue until one closes.
+async fn serve(listen: &Listen, shared: Arc<Shared>) -> Result<(), (SocketAddr, std::io::Error)> {
+    let at = |addr: SocketAddr| move |e| (addr, e);
+    let listener = TcpListener::bind(listen.addr)
+        .await
+        .map_err(at(listen.addr))?;
+    if let Some(addr) = listen.metrics {
+        let metrics = TcpListener::bind(addr).await.map_err(at(addr))?;
+        let bound = metrics.local_addr().map_err(at(addr))?;
+        eprintln!("Metrics on http://{bound}/metrics");
+        tokio::spawn(crate::collect::metrics::serve(metrics, shared.api.clone()));
+    }
+    let bound = listener.local_addr().map_err(at(listen.addr))?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(at(bound))?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(at(bound))?;
     eprintln!("Serving on http://{bound}/ (Ctrl-C to stop)");
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let in_flight = Arc::new(AtomicUsize::new(0));
+    let stop = async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    };
+    tokio::pin!(stop);
+    let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(listen.max_connections));
+    let builder = connection_builder();
     loop {
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => p,
+            _ = &mut stop => break,
+        };
+        let Ok(permit) = permit else { break };
         let accepted = tokio::select! {
             a = listener.accept() => a,
-            _ = tokio::signal::ctrl_c() => break,
-            _ = terminate.recv() => break,
+            _ = &mut stop => break,
         };
-        let Ok((stream, peer)) = accepted else {
-            continue;
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                accept_failed(&e).await;
+                continue;
+            }
         };
         let shared = shared.clone();
-        let counter = in_flight.clone();
-        counter.fetch_add(1, Ordering::SeqCst);
+        let service = service_fn(move |req| handle(req, peer.ip(), shared.clone()));
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
-            let service = service_fn(move |req| handle(req, peer.ip(), shared.clone()));
-            let _ = http1::Builder::new()
-                .header_read_timeout(Duration::from_secs(10))
-                .timer(hyper_util::rt::TokioTimer::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-            counter.fetch_sub(1, Ordering::SeqCst);
+            let _ = connection.await;
+            drop(permit);
         });
     }
     drop(listener);
     eprintln!("Stopping: finishing the requests in progress");
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while in_flight.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    if tokio::time::timeout(Duration::from_secs(15), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        eprintln!("Stopping: some connections did not finish within 15 s; closing them");
     }
     Ok(())
 }
 
+/// One HTTP/1 connection's settings: a client gets 10 s to send its request head, and heads
+/// over [`MAX_HEAD_BYTES`] (or with more than 100 headers) are answered 431.
+fn connection_builder() -> http1::Builder {
+    let mut builder = http1::Builder::new();
+    builder
+        .header_read_timeout(Duration::from_secs(10))
+        .max_header_size(MAX_HEAD_BYTES)
+        .timer(hyper_util::rt::TokioTimer::new());
+    builder
+}
+
+/// A failed accept: a connection that died in the queue is nobody's problem; anything else
+/// (out of file descriptors, out of memory) will fail again at once, so wait a moment rather
+/// than spin.
+async fn accept_failed(e: &std::io::Error) {
+    use std::io::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset | ErrorKind::Interrupted
+    ) {
+        return;
+    }
+    tracing::warn!(error = %e, "accept failed; pausing 100 ms");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+/// Every response of this server goes through here: the request is routed, then the answer
+/// gets the headers browsers need to keep it safe.
 async fn handle(
     req: Request<Incoming>,
     peer: std::net::IpAddr,
     shared: Arc<Shared>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let mut res = route(req, peer, &shared).await;
+    harden(&mut res);
+    Ok(res)
+}
+
+/// `nosniff` on everything; on HTML, the site's Content-Security-Policy (which forbids framing)
+/// and no referrer, so that a personal link's token never leaves in a `Referer`.
+fn harden(res: &mut Response<Full<Bytes>>) {
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if is_html {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+    }
+}
+
+async fn route(
+    req: Request<Incoming>,
+    peer: std::net::IpAddr,
+    shared: &Shared,
+) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_string();
     if path.starts_with("/api/") {
-        return Ok(crate::collect::api::handle(req, peer, &shared.api).await);
+        // The API sees the client (found from the peer and the headers it may trust) as its peer.
+        let client = client_addr::client_key(peer, req.headers(), &shared.client_addr);
+        return crate::collect::api::handle(req, client, &shared.api).await;
     }
     if shared.api_only {
-        return Ok(reply(
+        return reply(
             StatusCode::NOT_FOUND,
             "text/plain; charset=utf-8",
             b"this server only answers /api/\n".to_vec(),
-        ));
+        );
     }
-    Ok(match path.as_str() {
+    match path.as_str() {
         "/__kume/reload.js" => reply(
             StatusCode::OK,
             "text/javascript; charset=utf-8",
             RELOAD_JS.as_bytes().to_vec(),
         ),
-        "/__kume/wait" => wait_for_version(req.uri().query(), &shared).await,
-        _ => serve_file(&path, &shared),
-    })
+        "/__kume/errors.css" => reply(
+            StatusCode::OK,
+            "text/css; charset=utf-8",
+            ERRORS_CSS.as_bytes().to_vec(),
+        ),
+        "/__kume/wait" => wait_for_version(req.uri().query(), shared).await,
+        _ => serve_file(&path, shared),
+    }
 }
 
 async fn wait_for_version(query: Option<&str>, shared: &Shared) -> Response<Full<Bytes>> {
@@ -630,7 +790,7 @@ fn error_page(errors: &[Diagnostic]) -> String {
         .collect();
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Kume: build errors</title>\
-<style>body{{font:16px/1.5 system-ui,sans-serif;margin:2rem;color:#222}}pre{{white-space:pre-wrap;background:#fff3f3;border-left:4px solid #b00020;padding:.5rem 1rem}}</style>\
+<link rel=\"stylesheet\" href=\"/__kume/errors.css\">\
 <script src=\"/__kume/reload.js\" defer></script></head><body><h1>The site has {} error{}</h1><p>Fix them and save; this page reloads by itself.</p><ul>{items}</ul></body></html>",
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }
@@ -641,4 +801,38 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pages Netlify serves and the pages this server renders are under one policy.
+    #[test]
+    fn the_csp_is_netlify_tomls() {
+        let toml = include_str!("../netlify.toml");
+        let line = toml
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Content-Security-Policy = "))
+            .expect("netlify.toml sets a Content-Security-Policy");
+        assert_eq!(line.trim_matches('"'), CONTENT_SECURITY_POLICY);
+    }
+
+    #[test]
+    fn html_gets_the_policy_and_everything_gets_nosniff() {
+        let mut page = reply(StatusCode::OK, "text/html; charset=utf-8", "<p>x</p>");
+        harden(&mut page);
+        let h = page.headers();
+        assert_eq!(h[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
+        assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        let mut json = reply(StatusCode::OK, "application/json", "{}");
+        harden(&mut json);
+        assert_eq!(json.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert!(
+            json.headers()
+                .get(header::CONTENT_SECURITY_POLICY)
+                .is_none()
+        );
+    }
 }

@@ -31,8 +31,6 @@ pub struct ApiState {
     pub limiter: Option<super::limit::RateLimiter>,
     /// A stricter per-client limit on anonymous answers to open surveys.
     pub open_limiter: Option<super::limit::RateLimiter>,
-    /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
-    pub trust_forwarded: bool,
     /// Submissions being evaluated at once (on the blocking pool).
     pub evaluations: tokio::sync::Semaphore,
     /// Responses sent, by status code, for the metrics.
@@ -57,7 +55,6 @@ impl ApiState {
             allowed_origins: Vec::new(),
             limiter: None,
             open_limiter: None,
-            trust_forwarded: false,
             evaluations: tokio::sync::Semaphore::new(EVALUATIONS),
             answered: std::sync::Mutex::new(BTreeMap::new()),
             on_final: std::sync::Mutex::new(Vec::new()),
@@ -112,25 +109,14 @@ pub(crate) fn text(status: StatusCode, message: &str) -> Reply {
     reply(status, "text/plain; charset=utf-8", format!("{message}\n"))
 }
 
-/// The client's address for rate limiting: the peer, or the proxy's `X-Forwarded-For`.
-fn client(req: &Request<Incoming>, peer: std::net::IpAddr, state: &ApiState) -> std::net::IpAddr {
-    if !state.trust_forwarded {
-        return peer;
-    }
-    req.headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .and_then(|ip| ip.trim().parse().ok())
-        .unwrap_or(peer)
-}
-
 /// Handles every `/api/…` request: routes it, then logs it with a request id and counts it.
-pub async fn handle(req: Request<Incoming>, peer: IpAddr, state: &Arc<ApiState>) -> Reply {
+/// `client` is the rate-limit key ([`super::client_addr::client_key`]): the peer, or the
+/// address a trusted proxy vouches for.
+pub async fn handle(req: Request<Incoming>, client: IpAddr, state: &Arc<ApiState>) -> Reply {
     let start = std::time::Instant::now();
     let request_id = store::new_id()[..16].to_string();
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
-    let mut res = route(req, peer, state).await;
+    let mut res = route(req, client, state).await;
     let status = res.status().as_u16();
     *state
         .answered
@@ -145,9 +131,9 @@ pub async fn handle(req: Request<Incoming>, peer: IpAddr, state: &Arc<ApiState>)
     res
 }
 
-async fn route(req: Request<Incoming>, peer: IpAddr, state: &Arc<ApiState>) -> Reply {
+async fn route(req: Request<Incoming>, client: IpAddr, state: &Arc<ApiState>) -> Reply {
     if req.method() == Method::POST {
-        if let Some(refused) = refuse_post(&req, peer, state) {
+        if let Some(refused) = refuse_post(&req, client, state) {
             return refused;
         }
     }
@@ -156,7 +142,6 @@ async fn route(req: Request<Incoming>, peer: IpAddr, state: &Arc<ApiState>) -> R
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let mut res = match (req.method(), segments.as_slice()) {
         (&Method::GET, ["api", "v1", "health"]) => health(state).await,
-        (&Method::GET, ["api", "v1", "metrics"]) => metrics(state),
         (&Method::GET, ["api", "v1", "aggregates.json"]) => aggregates(&req, state),
         (&Method::OPTIONS, ["api", "v1", "surveys", _, "responses"]) => {
             reply(StatusCode::NO_CONTENT, "text/plain", "")
@@ -166,8 +151,7 @@ async fn route(req: Request<Incoming>, peer: IpAddr, state: &Arc<ApiState>) -> R
             super::personal::form(&req, &id, state)
         }
         (&Method::POST, ["api", "v1", "surveys", id, "responses"]) => {
-            let (id, client) = (id.to_string(), client(&req, peer, state));
-            submit::submit(req, id, client, state).await
+            submit::submit(req, id.to_string(), client, state).await
         }
         (_, ["api", "v1", "surveys", _, "responses"]) => {
             let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "use POST to send answers");
@@ -201,7 +185,7 @@ async fn route(req: Request<Incoming>, peer: IpAddr, state: &Arc<ApiState>) -> R
 
 /// A POST refused before its body is read: from another site (a page elsewhere making its
 /// visitors' browsers answer), or over the client's rate.
-fn refuse_post(req: &Request<Incoming>, peer: IpAddr, state: &ApiState) -> Option<Reply> {
+fn refuse_post(req: &Request<Incoming>, client: IpAddr, state: &ApiState) -> Option<Reply> {
     let form = req.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
         v.as_bytes()
             .starts_with(b"application/x-www-form-urlencoded")
@@ -220,7 +204,7 @@ fn refuse_post(req: &Request<Incoming>, peer: IpAddr, state: &ApiState) -> Optio
         ));
     }
     let limiter = state.limiter.as_ref()?;
-    let wait = limiter.check(client(req, peer, state)).err()?;
+    let wait = limiter.check(client).err()?;
     let lang = page_lang(req);
     let mut r = refusal(
         state,
@@ -371,34 +355,6 @@ fn aggregates(req: &Request<Incoming>, state: &ApiState) -> Reply {
             r
         }
     }
-}
-
-fn metrics(state: &ApiState) -> Reply {
-    use std::sync::atomic::Ordering::Relaxed;
-    let s = state.store.stats();
-    let body = format!(
-        "# TYPE kume_responses_committed_total counter\nkume_responses_committed_total {}\n\
-         # TYPE kume_commit_batches_total counter\nkume_commit_batches_total {}\n\
-         # TYPE kume_commit_seconds_total counter\nkume_commit_seconds_total {}\n\
-         # TYPE kume_commit_batch_max gauge\nkume_commit_batch_max {}\n",
-        s.committed.load(Relaxed),
-        s.batches.load(Relaxed),
-        s.commit_micros.load(Relaxed) as f64 / 1e6,
-        s.largest_batch.load(Relaxed),
-    );
-    let mut body = body;
-    body.push_str("# TYPE kume_api_responses_total counter\n");
-    for (status, n) in state
-        .answered
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-    {
-        body.push_str(&format!(
-            "kume_api_responses_total{{status=\"{status}\"}} {n}\n"
-        ));
-    }
-    reply(StatusCode::OK, "text/plain; version=0.0.4", body)
 }
 
 /// A page (for form posts) or JSON (for the enhanced form) explaining a refusal.

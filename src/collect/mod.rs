@@ -3,14 +3,17 @@
 //! ([`shape`]), one submission from body to stored row ([`submit`]), personal links
 //! ([`personal`]),
 //! the store behind a trait with its SQLite implementation ([`store`]), the read token of the
-//! snapshot endpoint ([`read_token`]), the site rebuild after new answers ([`build_hook`]) and
-//! restoring backups ([`restore`]).
+//! snapshot endpoint ([`read_token`]), the site rebuild after new answers ([`build_hook`]),
+//! restoring backups ([`restore`]), the client address the rate limit keys on
+//! ([`client_addr`]) and the metrics listener ([`metrics`]).
 
 pub mod admin;
 pub mod api;
 pub mod build_hook;
+pub mod client_addr;
 pub mod form_data;
 pub mod limit;
+pub mod metrics;
 pub mod personal;
 pub mod read_token;
 pub mod request_body;

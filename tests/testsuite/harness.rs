@@ -168,6 +168,8 @@ pub fn kume_in(root: &Path, args: &[&str]) -> Run {
 pub struct Server {
     pub child: Child,
     pub addr: SocketAddr,
+    /// The metrics listener, when started with `--metrics-addr`.
+    pub metrics: Option<SocketAddr>,
     _out: tempfile::TempDir,
 }
 
@@ -200,11 +202,15 @@ impl Server {
             .unwrap();
         let stderr = child.stderr.take().unwrap();
         let mut lines = BufReader::new(stderr).lines();
+        let mut metrics = None;
         let addr = loop {
             let line = lines
                 .next()
                 .expect("serve exited before listening")
                 .unwrap();
+            if let Some(rest) = line.strip_prefix("Metrics on http://") {
+                metrics = Some(rest.split('/').next().unwrap().parse().unwrap());
+            }
             if let Some(rest) = line.strip_prefix("Serving on http://") {
                 break rest.split('/').next().unwrap().parse().unwrap();
             }
@@ -214,6 +220,7 @@ impl Server {
         Server {
             child,
             addr,
+            metrics,
             _out: out,
         }
     }
