@@ -10,6 +10,7 @@ mod hardening;
 mod hostile;
 mod html;
 mod ims;
+mod integrity;
 mod production;
 mod proxies;
 mod search;
