@@ -209,7 +209,7 @@ fn costly_submissions_do_not_stall_health_checks() {
     let c = collector(&["--max-body", "2000000"]);
     let addr = c.server.addr;
     // Many valid-shaped submissions at the field limit, in parallel.
-    let entries = vec![r#"{"ad": "x", "destekli": "evet", "destek_tutari": 1}"#; 5].join(",");
+    let entries = [r#"{"ad": "x", "destekli": "evet", "destek_tutari": 1}"#; 5].join(",");
     let body = format!(r#"{{"answers": {{"kurum": "ajans", "projeler": [{entries}]}}}}"#);
     let senders: Vec<_> = (0..16)
         .map(|_| {
