@@ -20,7 +20,7 @@ use crate::site::Site;
 use crate::site::surveys;
 use crate::survey::compile::Compiled;
 use crate::survey::evaluate::{self, Outcome, Problem};
-use crate::text::{Date, stable_hash};
+use crate::text::stable_hash;
 
 /// Limits against oversized or abusive requests.
 #[derive(Debug, Clone)]
@@ -559,25 +559,24 @@ fn invited(
     }
 }
 
-/// The answering period: `Some` refusal when the survey is not open today.
+/// The answering period: `Some` refusal when the survey is not open now, in its time zone.
 fn closed(survey: &crate::survey::model::Survey, lang: &str) -> Option<Prepared> {
-    let today = Date::today().iso();
-    if today < survey.opens {
-        return Some(Prepared::Refused(
+    use crate::survey::model::{Period, now};
+    match survey.period_at(now()) {
+        Period::Open => None,
+        Period::NotYetOpen => Some(Prepared::Refused(
             StatusCode::FORBIDDEN,
             lang.into(),
             "survey_not_open_title",
             "survey_not_open_text",
-        ));
-    }
-    (today > survey.closes).then(|| {
-        Prepared::Refused(
+        )),
+        Period::Closed => Some(Prepared::Refused(
             StatusCode::GONE,
             lang.into(),
             "survey_closed_title",
             "survey_closed_text",
-        )
-    })
+        )),
+    }
 }
 
 fn form_link(survey: &str, token: &str, lang: &str, notice: &str) -> String {
