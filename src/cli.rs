@@ -150,13 +150,18 @@ pub enum Command {
         db: DbArgs,
         #[arg(long)]
         survey: String,
-        /// csv (UTF-8 with BOM), xlsx or json.
-        #[arg(long, default_value = "csv")]
-        format: String,
+        /// The file format.
+        #[arg(long, value_enum, default_value_t = crate::collect::export::ExportFormat::Csv)]
+        format: crate::collect::export::ExportFormat,
         /// `;` between columns and decimal commas, for Excel in Turkish.
         #[arg(long)]
         semicolon: bool,
-        /// The file to write (the codebook goes beside it).
+        /// The language of the labels in the SPSS and R files (default: the survey's first).
+        #[arg(long)]
+        lang: Option<String>,
+        /// The file to write, or `-` for standard output. Beside a CSV file go its codebook
+        /// (NAME.codebook.csv), an SPSS syntax file (NAME.sps) and an R script (NAME.R); they
+        /// are not written when the export goes to standard output.
         #[arg(long)]
         out: PathBuf,
     },
@@ -462,7 +467,8 @@ pub fn admin(command: Command) -> ExitCode {
                     .unwrap_or_default()
             });
             let mut sink: Box<dyn std::io::Write> = match &out {
-                Some(path) => match std::fs::File::create(path) {
+                // Personal links are secrets: readable by their owner only.
+                Some(path) => match crate::collect::export::create_private(path) {
                     Ok(f) => Box::new(f),
                     Err(e) => {
                         eprintln!("error: cannot write {}: {e}", path.display());
@@ -495,11 +501,31 @@ pub fn admin(command: Command) -> ExitCode {
             survey,
             format,
             semicolon,
+            lang,
             out,
         } => {
-            let result = admin::export(&db.root, &db.db_path(), &survey, &format, semicolon, &out);
-            admin_result(result, |n| {
-                eprintln!("Exported {n} responses → {}", out.display())
+            let options = crate::collect::export::ExportOptions {
+                format,
+                semicolon,
+                lang: lang.as_deref(),
+                out: &out,
+            };
+            let result =
+                crate::collect::export::export(&db.root, &db.db_path(), &survey, &options);
+            admin_result(result, |done| {
+                for w in &done.warnings {
+                    eprintln!("warning: {w}");
+                }
+                if done.files.is_empty() {
+                    eprintln!(
+                        "Exported {} responses to standard output (no codebook, SPSS or R file: give --out FILE for those)",
+                        done.responses
+                    );
+                } else {
+                    let files: Vec<String> =
+                        done.files.iter().map(|f| f.display().to_string()).collect();
+                    eprintln!("Exported {} responses → {}", done.responses, files.join(", "));
+                }
             })
         }
         Command::Erase { db, token } => {

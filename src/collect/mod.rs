@@ -6,8 +6,10 @@
 pub mod admin;
 pub mod api;
 pub mod build_hook;
+pub mod export;
 pub mod form_data;
 pub mod limit;
 pub mod read_token;
 pub mod restore;
 pub mod store;
+pub mod syntax;

@@ -171,6 +171,8 @@ pub struct FinalResponse {
     pub cluster: Option<String>,
     pub firm: Option<String>,
     pub answers: serde_json::Value,
+    /// The hash of the survey definition the response was checked against.
+    pub hash: String,
 }
 
 /// Where one invitation stands: `none`, `draft` or `final`, and since when.
@@ -319,7 +321,7 @@ impl ResponseStore for SqliteStore {
     fn final_responses(&self, survey: &str) -> Result<Vec<FinalResponse>, StoreError> {
         let conn = self.reader()?;
         let mut stmt = conn.prepare(
-            "SELECT id, wave, lang, received_at, cluster, firm, answers FROM responses
+            "SELECT id, wave, lang, received_at, cluster, firm, answers, hash FROM responses
              WHERE survey = ?1 AND status = 'final' ORDER BY received_at, id",
         )?;
         let rows = stmt.query_map(params![survey], |r| {
@@ -332,6 +334,7 @@ impl ResponseStore for SqliteStore {
                 cluster: r.get(4)?,
                 firm: r.get(5)?,
                 answers: serde_json::from_str(&answers).unwrap_or_default(),
+                hash: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
