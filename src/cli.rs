@@ -105,10 +105,11 @@ pub enum Command {
         /// KUME_READ_TOKEN environment variable; with neither, that endpoint answers 404).
         #[arg(long)]
         read_token_file: Option<PathBuf>,
-        /// A URL to POST to after new final answers, e.g. a Netlify build hook (otherwise the
-        /// KUME_BUILD_HOOK_URL environment variable; with neither, no hook is called).
+        /// A file holding the URL to POST to after new final answers, e.g. a Netlify build
+        /// hook (otherwise the KUME_BUILD_HOOK_URL environment variable; with neither, no hook
+        /// is called). Never given on the command line: anyone with the URL can start builds.
         #[arg(long)]
-        build_hook_url: Option<String>,
+        build_hook_url_file: Option<PathBuf>,
         /// Seconds from the first new final answer to the hook call: answers in between share
         /// one build.
         #[arg(long, default_value_t = 600)]
@@ -165,14 +166,19 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Delete one respondent's data: their responses, history and invitation (KVKK erasure).
+    /// Delete one respondent's data: their responses, history and invitation (KVKK erasure),
+    /// leaving nothing readable in the database files.
     #[command(after_help = EXIT_CODES)]
     Erase {
         #[command(flatten)]
         db: DbArgs,
-        /// The token from the respondent's personal link.
+        /// `-`: read the token from the respondent's personal link from standard input (it is
+        /// never taken on the command line, where the process list and shell history keep it).
+        #[arg(long, value_parser = stdin_only, conflicts_with = "token_file", required_unless_present = "token_file")]
+        token: Option<String>,
+        /// A file holding the token.
         #[arg(long)]
-        token: String,
+        token_file: Option<PathBuf>,
     },
     /// Compute the public benchmark snapshot (aggregates.json and a CSV per indicator).
     #[command(after_help = EXIT_CODES)]
@@ -274,6 +280,15 @@ pub fn print_diagnostics(diags: &[Diagnostic]) {
                 String::new()
             }
         );
+    }
+}
+
+/// `--token` takes only `-`: a secret on the command line is visible to every local user.
+fn stdin_only(v: &str) -> Result<String, String> {
+    if v == "-" {
+        Ok(v.to_string())
+    } else {
+        Err("the token is not taken on the command line, where the process list and shell history would keep it; pass `--token -` and give it on standard input, or `--token-file FILE`".into())
     }
 }
 
@@ -528,8 +543,13 @@ pub fn admin(command: Command) -> ExitCode {
                 }
             })
         }
-        Command::Erase { db, token } => {
-            let result = admin::erase(&db.db_path(), &token);
+        Command::Erase {
+            db,
+            token: _,
+            token_file,
+        } => {
+            let result = admin::read_secret(token_file.as_deref())
+                .and_then(|token| admin::erase(&db.db_path(), &token));
             admin_result(result, |n| {
                 eprintln!(
                     "Erased {n} response{} and the invitation",

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
             rate_limit,
             trust_forwarded,
             read_token_file,
-            build_hook_url,
+            build_hook_url_file,
             build_hook_delay,
         } => {
             let limits = kume::collect::api::Limits {
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
                 rate_limit,
                 trust_forwarded,
                 read_token_file,
-                build_hook_url,
+                build_hook_url_file,
                 build_hook_delay,
             };
             kume::serve::run(&site, options)

@@ -94,8 +94,11 @@ pub fn find_survey(root: &Path, id: &str) -> Result<Compiled, AdminError> {
 }
 
 /// A random, URL-safe invitation token of 128 bits.
-fn new_token() -> String {
-    store::new_id()
+fn new_token() -> Result<String, AdminError> {
+    store::new_id().map_err(|e| {
+        AdminError::new(format!("cannot make invitation tokens: {e}"))
+            .help("no invitation was created; check the system (getrandom) and run the command again")
+    })
 }
 
 /// One roster row: who is invited and what the form starts with.
@@ -207,7 +210,7 @@ pub fn invite(
     let lang = &survey.survey.languages[0];
     let invitations: Vec<(String, Invitation)> = rows
         .iter()
-        .map(|row| {
+        .map(|row| -> Result<(String, Invitation), AdminError> {
             let invitation = Invitation {
                 survey: survey.survey.id.clone(),
                 wave: survey.survey.wave,
@@ -216,9 +219,9 @@ pub fn invite(
                 email: row.email.clone(),
                 prefill: serde_json::Value::Object(row.prefill.clone()),
             };
-            (new_token(), invitation)
+            Ok((new_token()?, invitation))
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     // Links are written only after every token is stored: each printed link works.
     store.add_invitations(&invitations)?;
     let mut writer = csv::Writer::from_writer(out);
@@ -272,7 +275,34 @@ pub fn status(
     Ok((answered, rows.len()))
 }
 
-/// `kume erase --token`: deletes one respondent's responses, their history and invitation.
+/// A secret from `file`, or from standard input when there is no file; surrounding
+/// whitespace (the newline at the end) is not part of it.
+pub fn read_secret(file: Option<&Path>) -> Result<String, AdminError> {
+    let text = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| AdminError::new(format!("cannot read {}: {e}", path.display())))?,
+        None => {
+            use std::io::{BufRead, IsTerminal};
+            if std::io::stdin().is_terminal() {
+                eprint!("Token: ");
+            }
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| AdminError::new(format!("cannot read standard input: {e}")))?;
+            line
+        }
+    };
+    let secret = text.trim().to_string();
+    if secret.is_empty() {
+        return Err(AdminError::new("no token was given")
+            .help("give the token (the value after `t=` in the personal link) on standard input or in the file"));
+    }
+    Ok(secret)
+}
+
+/// `kume erase`: deletes one respondent's responses, their history and invitation.
 pub fn erase(db: &Path, token: &str) -> Result<usize, AdminError> {
     let store = SqliteStore::start(db)?;
     let (responses, invitations) = store.erase(token)?;

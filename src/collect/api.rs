@@ -101,7 +101,8 @@ fn client(req: &Request<Incoming>, peer: std::net::IpAddr, state: &ApiState) -> 
 /// Handles every `/api/…` request: routes it, then logs it with a request id and counts it.
 pub async fn handle(req: Request<Incoming>, peer: std::net::IpAddr, state: &ApiState) -> Reply {
     let start = std::time::Instant::now();
-    let request_id = store::new_id()[..16].to_string();
+    // A log correlation id, not a secret: without randomness the request goes on unlabelled.
+    let request_id = store::new_id().map_or_else(|_| "-".to_string(), |id| id[..16].to_string());
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
     let mut res = route(req, peer, state).await;
     let status = res.status().as_u16();
@@ -727,13 +728,18 @@ fn prepare(
             )
         }
         // Without a key (a form sent without JavaScript) every post is its own submission.
-        None => (
-            key.or(header_key).unwrap_or_else(store::new_id),
-            None,
-            None,
-            None,
-            thanks,
-        ),
+        None => match key.or(header_key).map_or_else(store::new_id, Ok) {
+            Ok(key) => (key, None, None, None, thanks),
+            // No random source, no unguessable key: refuse rather than store under a weak one.
+            Err(_) => {
+                return Prepared::Refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    lang,
+                    "survey_unavailable_title",
+                    "survey_unavailable_text",
+                );
+            }
+        },
     };
     let row = NewResponse {
         survey: survey.id.clone(),

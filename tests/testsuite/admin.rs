@@ -424,3 +424,170 @@ fn r_reads_the_csv_export_as_labelled_factors() {
         assert!(output.contains("checked"), "{output}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Data at rest: erasure, secrets, backups.
+
+/// Runs `kume <args>` with `stdin` on its standard input; (exit code, stderr).
+fn kume_with_stdin(args: &[&str], stdin: &str) -> (i32, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kume"))
+        .args(args)
+        .env("CI", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// The database file and its write-ahead log, as raw bytes.
+fn raw_files(db: &Path) -> Vec<(String, Vec<u8>)> {
+    ["", "-wal"]
+        .iter()
+        .map(|suffix| {
+            let path = PathBuf::from(format!("{}{suffix}", db.display()));
+            (path.display().to_string(), std::fs::read(&path).unwrap_or_default())
+        })
+        .collect()
+}
+
+#[test]
+fn erase_leaves_nothing_readable_in_the_database_or_its_log() {
+    let invitation = fixture_survey().replace("access: open", "access: invitation");
+    let (site, db) = site_with(&invitation);
+    let server = serve(&site, &db, &[]);
+    let links = site.kume(&[
+        "invite", "--db", db.to_str().unwrap(), "--survey", "deneme", "--cluster", "samsun-makina",
+        "--base-url", "https://toplama.example.org",
+    ]);
+    links.assert_code(0);
+    let token = crate::harness::invitation_tokens(&links.stdout).remove(0);
+    // A draft, then the final answer: the history holds the first version too.
+    let unique = "Zümrütçülerx7q";
+    for (aktif, action) in [("1", "&_action=draft"), ("2", "")] {
+        let body = format!(
+            "uye_mi=evet&uye_sayisi=5&aktif_uye={aktif}&_lang=tr&_token={token}{action}"
+        );
+        assert_eq!(post(&server, &body), 303);
+    }
+    // The unique string in the stored answers (the fixture has no free-text question).
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE responses SET answers = json_set(answers, '$.not', ?1)",
+        [format!("{unique} {}", "dolgu ".repeat(200))],
+    )
+    .unwrap();
+    drop(conn);
+    assert!(
+        raw_files(&db).iter().any(|(_, bytes)| contains(bytes, unique)),
+        "the answer is on disk before the erasure"
+    );
+    let (code, err) = kume_with_stdin(
+        &["erase", "--root", site.root.to_str().unwrap(), "--db", db.to_str().unwrap(), "--token", "-"],
+        &format!("{token}\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Erased 1 response and the invitation"), "{err}");
+    for (file, bytes) in raw_files(&db) {
+        assert!(!contains(&bytes, unique), "{file} still holds the erased answer");
+    }
+    assert_eq!(post(&server, &format!("uye_mi=hayir&_lang=tr&_token={token}")), 403);
+}
+
+#[test]
+fn tokens_and_hook_addresses_are_not_taken_on_the_command_line() {
+    let (site, db) = site_with(&fixture_survey());
+    let run = site.kume(&["erase", "--db", db.to_str().unwrap(), "--token", "0123abcd"]);
+    run.assert_code(2);
+    run.assert_stderr_has("the token is not taken on the command line");
+    let run = site.kume(&["erase", "--db", db.to_str().unwrap()]);
+    run.assert_code(2);
+    let run = site.kume(&["serve", "--db", db.to_str().unwrap(), "--build-hook-url", "https://api.netlify.com/build_hooks/x"]);
+    run.assert_code(2);
+    run.assert_stderr_has("unexpected argument '--build-hook-url'");
+    let (code, err) = kume_with_stdin(&["erase", "--db", db.to_str().unwrap(), "--token", "-"], "\n");
+    assert_eq!(code, 3);
+    assert!(err.contains("error: no token was given"), "{err}");
+}
+
+#[test]
+fn a_backup_taken_under_continuous_writes_finishes_and_restores() {
+    let (site, db) = site_with(&fixture_survey());
+    let server = serve(&site, &db, &[]);
+    assert_eq!(post(&server, "uye_mi=hayir&_lang=tr&_key=first"), 303);
+    drop(server);
+    // Enough rows that a page-by-page copy takes many steps (a few megabytes).
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000)
+         INSERT INTO responses (id, survey, hash, wave, idem_key, payload_hash, status, lang, answers, received_at)
+         SELECT 'fill-' || i, 'deneme', 'h', 2026, 'fill-' || i, 'p', 'final', 'tr', '{{\"not\": \"{}\"}}', '2026-01-01T00:00:00Z' FROM n;",
+        "x".repeat(1000)
+    ))
+    .unwrap();
+    drop(conn);
+    let server = serve(&site, &db, &[]);
+    let addr = server.addr;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..2)
+        .map(|t| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let body = format!("uye_mi=hayir&_lang=tr&_key=w{t}-{n}");
+                    request(addr, "POST", PATH, &[FORM], body.as_bytes());
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let copy = site.root.join("backup.sqlite");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kume"))
+        .args(["backup", "--db", db.to_str().unwrap(), "--to", copy.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let sent: usize = writers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert!(sent > 10, "the writers kept writing during the backup ({sent})");
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the backup did not finish within 30 s under write load"
+    );
+    drop(server);
+    let restored = site.root.join("restored/kume.sqlite");
+    crate::harness::kume_ok(&["restore", "--from", copy.to_str().unwrap(), "--db", restored.to_str().unwrap()]);
+    let conn = rusqlite::Connection::open(&restored).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM responses", [], |r| r.get(0))
+        .unwrap();
+    assert!(n >= 6001, "{n} responses restored");
+    #[cfg(unix)]
+    assert_eq!(mode(&copy), 0o600, "a backup holds every answer");
+}

@@ -527,6 +527,8 @@ fn hook_listener() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
 fn new_final_answers_call_the_build_hook_once_per_window() {
     let (url, seen) = hook_listener();
     let (site, db) = survey_site();
+    let hook_file = site.root.join("build-hook-url");
+    std::fs::write(&hook_file, format!("{url}\n")).unwrap();
     let server = Server::start(
         &site,
         &[
@@ -535,8 +537,8 @@ fn new_final_answers_call_the_build_hook_once_per_window() {
             db.to_str().unwrap(),
             "--rate-limit",
             "0",
-            "--build-hook-url",
-            &url,
+            "--build-hook-url-file",
+            hook_file.to_str().unwrap(),
             "--build-hook-delay",
             "2",
         ],
@@ -584,19 +586,15 @@ fn a_build_hook_that_is_not_a_web_address_is_refused_at_start() {
     let out = Command::new(env!("CARGO_BIN_EXE_kume"))
         .args(["serve", "--api-only", "--addr", "127.0.0.1:0", "--root"])
         .arg(&site.root)
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "--build-hook-url",
-            "api.netlify.com/build_hooks/x",
-        ])
+        .args(["--db", db.to_str().unwrap()])
+        .env("KUME_BUILD_HOOK_URL", "api.netlify.com/build_hooks/x")
         .env("CI", "1")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "error: the build hook `api.netlify.com/build_hooks/x` is not an http:// or https:// address\n  help: pass the hook's full address (Netlify: Site configuration → Build hooks) with --build-hook-url or KUME_BUILD_HOOK_URL\n"
+        "error: the build hook `api.netlify.com/build_hooks/x` is not an http:// or https:// address\n  help: pass the hook's full address (Netlify: Site configuration → Build hooks) in the file given to --build-hook-url-file or in KUME_BUILD_HOOK_URL\n"
     );
 }
 
