@@ -99,6 +99,16 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
     let Ok((read_token, build_hook)) = production_settings(&serve) else {
         return ExitCode::from(EXIT_FAILURE);
     };
+    // Held for the collector's whole life: `kume restore` refuses while it is.
+    let _db_lock = match crate::collect::db_lock::DbLock::acquire(&serve.db, "kume serve") {
+        Ok(lock) => lock,
+        Err(e) => {
+            eprintln!(
+                "error: {e}\n  help: one collector per database: stop the other one, or pass another --db PATH"
+            );
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
     let store = match SqliteStore::start(&serve.db) {
         Ok(s) => s,
         Err(e) => {

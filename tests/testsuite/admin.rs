@@ -591,3 +591,53 @@ fn a_backup_taken_under_continuous_writes_finishes_and_restores() {
     #[cfg(unix)]
     assert_eq!(mode(&copy), 0o600, "a backup holds every answer");
 }
+
+// ---------------------------------------------------------------------------------------
+// The restore lock.
+
+#[test]
+fn restore_refuses_while_a_collector_holds_the_database_even_with_force() {
+    let (site, db) = site_with(&fixture_survey());
+    let server = serve(&site, &db, &[]);
+    assert_eq!(post(&server, "uye_mi=hayir&_lang=tr&_key=kept"), 303);
+    let copy = site.root.join("backup.sqlite");
+    crate::harness::kume_ok(&["backup", "--db", db.to_str().unwrap(), "--to", copy.to_str().unwrap()]);
+    for force in [false, true] {
+        let mut args = vec!["restore", "--from", copy.to_str().unwrap(), "--db", db.to_str().unwrap()];
+        if force {
+            args.push("--force");
+        }
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kume"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(
+            err.contains(&format!(
+                "error: {}: the database is in use by kume serve (process {},",
+                db.display(),
+                server.child.id()
+            )),
+            "{err}"
+        );
+        assert!(err.contains("--force does not override this"), "{err}");
+    }
+    // The collector kept its database and goes on storing.
+    assert_eq!(post(&server, "uye_mi=hayir&_lang=tr&_key=after"), 303);
+    // A second collector on the same database is refused as well.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kume"))
+        .args(["serve", "--api-only", "--addr", "127.0.0.1:0", "--root"])
+        .arg(&site.root)
+        .args(["--db", db.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is held by kume serve"));
+    // Stopped, the collector no longer holds it: the restore goes through.
+    drop(server);
+    crate::harness::kume_ok(&["restore", "--from", copy.to_str().unwrap(), "--db", db.to_str().unwrap(), "--force"]);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let n: i64 = conn.query_row("SELECT count(*) FROM responses", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1, "the backup's one response");
+}
