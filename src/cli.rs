@@ -525,8 +525,7 @@ pub fn admin(command: Command) -> ExitCode {
                 lang: lang.as_deref(),
                 out: &out,
             };
-            let result =
-                crate::collect::export::export(&db.root, &db.db_path(), &survey, &options);
+            let result = crate::collect::export::export(&db.root, &db.db_path(), &survey, &options);
             admin_result(result, |done| {
                 for w in &done.warnings {
                     eprintln!("warning: {w}");
@@ -539,7 +538,11 @@ pub fn admin(command: Command) -> ExitCode {
                 } else {
                     let files: Vec<String> =
                         done.files.iter().map(|f| f.display().to_string()).collect();
-                    eprintln!("Exported {} responses → {}", done.responses, files.join(", "));
+                    eprintln!(
+                        "Exported {} responses → {}",
+                        done.responses,
+                        files.join(", ")
+                    );
                 }
             })
         }

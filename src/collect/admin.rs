@@ -96,8 +96,9 @@ pub fn find_survey(root: &Path, id: &str) -> Result<Compiled, AdminError> {
 /// A random, URL-safe invitation token of 128 bits.
 fn new_token() -> Result<String, AdminError> {
     store::new_id().map_err(|e| {
-        AdminError::new(format!("cannot make invitation tokens: {e}"))
-            .help("no invitation was created; check the system (getrandom) and run the command again")
+        AdminError::new(format!("cannot make invitation tokens: {e}")).help(
+            "no invitation was created; check the system (getrandom) and run the command again",
+        )
     })
 }
 

@@ -29,12 +29,13 @@ impl BuildHook {
         url_file: Option<&Path>,
         delay: Duration,
     ) -> Result<Option<BuildHook>, String> {
-        let url = match url_file {
-            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
-                format!("cannot read the build hook from {}: {e}", path.display())
-            })?),
-            None => std::env::var(ENV).ok().filter(|u| !u.trim().is_empty()),
-        };
+        let url =
+            match url_file {
+                Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                    format!("cannot read the build hook from {}: {e}", path.display())
+                })?),
+                None => std::env::var(ENV).ok().filter(|u| !u.trim().is_empty()),
+            };
         let Some(url) = url.map(|u| u.trim().to_string()) else {
             return Ok(None);
         };

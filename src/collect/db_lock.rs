@@ -92,8 +92,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("kume.sqlite");
         let first = DbLock::acquire(&db, "kume serve").unwrap();
-        let err = DbLock::acquire(&db, "kume restore").unwrap_err().to_string();
-        assert!(err.contains("kume.sqlite.lock is held by kume serve (process "), "{err}");
+        let err = DbLock::acquire(&db, "kume restore")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("kume.sqlite.lock is held by kume serve (process "),
+            "{err}"
+        );
         drop(first);
         DbLock::acquire(&db, "kume restore").unwrap();
     }

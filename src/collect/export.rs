@@ -86,7 +86,10 @@ enum Meta {
 }
 
 fn text(tr: &str, en: &str) -> Text {
-    Text::from([("tr".to_string(), tr.to_string()), ("en".to_string(), en.to_string())])
+    Text::from([
+        ("tr".to_string(), tr.to_string()),
+        ("en".to_string(), en.to_string()),
+    ])
 }
 
 /// `a: b` in every language `a` has.
@@ -145,7 +148,10 @@ fn meta_columns(survey: &Compiled) -> Vec<Column> {
         meta(
             "wave",
             "year",
-            text("Dalga (yanıtların anlattığı yıl)", "Wave (the year the answers describe)"),
+            text(
+                "Dalga (yanıtların anlattığı yıl)",
+                "Wave (the year the answers describe)",
+            ),
             Meta::Wave,
             true,
         ),
@@ -153,7 +159,10 @@ fn meta_columns(survey: &Compiled) -> Vec<Column> {
         meta(
             "received_at",
             "timestamp",
-            text("Alınma zamanı (UTC, ISO 8601)", "Received at (UTC, ISO 8601)"),
+            text(
+                "Alınma zamanı (UTC, ISO 8601)",
+                "Received at (UTC, ISO 8601)",
+            ),
             Meta::ReceivedAt,
             false,
         ),
@@ -574,11 +583,9 @@ pub fn export(
         Some(l) if survey.survey.languages.iter().any(|s| s == l) => l.to_string(),
         Some(l) => {
             return Err(
-                AdminError::new(format!("the survey `{survey_id}` has no language `{l}`"))
-                    .help(format!(
-                        "use one of: {}",
-                        survey.survey.languages.join(", ")
-                    )),
+                AdminError::new(format!("the survey `{survey_id}` has no language `{l}`")).help(
+                    format!("use one of: {}", survey.survey.languages.join(", ")),
+                ),
             );
         }
         None => survey.survey.languages[0].clone(),

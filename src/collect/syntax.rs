@@ -171,7 +171,10 @@ pub fn spss(spec: &Spec<'_>) -> String {
         s.push_str("SET DECIMAL=DOT.\n");
     }
     s.push_str("GET DATA\n  /TYPE=TXT\n");
-    s.push_str(&format!("  /FILE={}\n", spss_string(spec.data_file, 32_767)));
+    s.push_str(&format!(
+        "  /FILE={}\n",
+        spss_string(spec.data_file, 32_767)
+    ));
     s.push_str("  /ENCODING='UTF-8'\n  /ARRANGEMENT=DELIMITED\n  /DELCASE=LINE\n  /FIRSTCASE=2\n");
     s.push_str(&format!(
         "  /DELIMITERS=\"{}\"\n  /QUALIFIER='\"'\n  /VARIABLES=\n",
@@ -228,7 +231,10 @@ pub fn spss(spec: &Spec<'_>) -> String {
             s.push_str(&format!("MISSING VALUES {} ('').\n", text_codes.join(" ")));
         }
         let nominal: Vec<&str> = coded.iter().map(|v| v.spss.as_str()).collect();
-        s.push_str(&format!("VARIABLE LEVEL {} (NOMINAL).\n", nominal.join(" ")));
+        s.push_str(&format!(
+            "VARIABLE LEVEL {} (NOMINAL).\n",
+            nominal.join(" ")
+        ));
     }
     let scale: Vec<&str> = numbers
         .iter()
@@ -293,9 +299,13 @@ pub fn r_script(spec: &Spec<'_>) -> String {
         spec.data_file,
         spec.lang
     ));
-    s.push_str("# Base R only. Run it with `Rscript FILE.R`, or source() it: the data frame is `kume`.\n");
+    s.push_str(
+        "# Base R only. Run it with `Rscript FILE.R`, or source() it: the data frame is `kume`.\n",
+    );
     s.push_str("# Coded answers become factors with the survey's labels; every column keeps its\n");
-    s.push_str("# question text in attr(x, \"label\"). The codebook (codebook.csv) has every label\n");
+    s.push_str(
+        "# question text in attr(x, \"label\"). The codebook (codebook.csv) has every label\n",
+    );
     s.push_str("# in Turkish and English.\n\n");
     s.push_str("kume_dir <- local({\n");
     s.push_str("  f <- tryCatch(sys.frame(1)$ofile, error = function(e) NULL)\n");
@@ -373,7 +383,10 @@ mod tests {
 
     #[test]
     fn strings_are_quoted_for_each_language() {
-        assert_eq!(spss_string("Çalışan 'tam' sayısı", 255), "'Çalışan ''tam'' sayısı'");
+        assert_eq!(
+            spss_string("Çalışan 'tam' sayısı", 255),
+            "'Çalışan ''tam'' sayısı'"
+        );
         assert_eq!(spss_string("ğğ", 3), "'ğ'");
         assert_eq!(r_string("Üye \"mi\"?\n"), "\"\\u00dcye \\\"mi\\\"?\\n\"");
         assert_eq!(r_string("😀"), "\"\\U0001f600\"");

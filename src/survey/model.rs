@@ -530,7 +530,10 @@ mod tests {
     #[test]
     fn the_default_time_zone_is_left_out_of_the_schema() {
         let json = serde_json::to_value(survey("2026-06-01", "2026-06-30", DEFAULT_TIMEZONE));
-        assert!(json.unwrap().get("timezone").is_none(), "hashes stay stable");
+        assert!(
+            json.unwrap().get("timezone").is_none(),
+            "hashes stay stable"
+        );
         let json = serde_json::to_value(survey("2026-06-01", "2026-06-30", "Europe/Berlin"));
         assert_eq!(json.unwrap()["timezone"], "Europe/Berlin");
     }

@@ -213,8 +213,14 @@ fn the_codebook_gives_type_unit_and_every_code_in_both_languages() {
     }
     let csv = std::fs::read_to_string(&out).unwrap();
     assert!(csv.contains(",destek.finansman,destek.egitim,destek.diger,destek.other,gorus.hizmet,gorus.iletisim,aciklama"), "{csv}");
-    assert!(csv.contains(",evet,12,2.5,1,0,1,Danışmanlık,1,3,\"İyi, \"\"güzel\"\"\""), "{csv}");
-    assert!(err.contains("analiz.sps") && err.contains("analiz.R"), "{err}");
+    assert!(
+        csv.contains(",evet,12,2.5,1,0,1,Danışmanlık,1,3,\"İyi, \"\"güzel\"\"\""),
+        "{csv}"
+    );
+    assert!(
+        err.contains("analiz.sps") && err.contains("analiz.R"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -228,7 +234,11 @@ fn long_text_is_cut_with_a_marker_in_xlsx_and_kept_whole_in_csv_and_json() {
     let list: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(list[2]["answers"]["aciklama"], long.as_str());
     let xlsx = site.root.join("analiz.xlsx");
-    let (code, _, err) = export(&site, &db, &["--format", "xlsx", "--out", xlsx.to_str().unwrap()]);
+    let (code, _, err) = export(
+        &site,
+        &db,
+        &["--format", "xlsx", "--out", xlsx.to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{err}");
     let sheet = xlsx_sheet(&xlsx, "xl/worksheets/sheet1.xml");
     let marker = "… [kesildi: metnin tamamı (40005 karakter) CSV ve JSON dışa aktarımında / cut: the whole text (40005 characters) is in the CSV and JSON exports]";
@@ -251,7 +261,11 @@ fn xlsx_sheet(xlsx: &Path, part: &str) -> String {
         .arg(part)
         .output()
         .expect("python3 reads the workbook");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -269,7 +283,11 @@ fn the_json_export_carries_each_response_survey_hash_and_goes_to_stdout() {
     let list: serde_json::Value = serde_json::from_slice(&json).unwrap();
     let conn = rusqlite::Connection::open(&db).unwrap();
     let stored: String = conn
-        .query_row("SELECT hash FROM responses WHERE idem_key = 'a1'", [], |r| r.get(0))
+        .query_row(
+            "SELECT hash FROM responses WHERE idem_key = 'a1'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(list.as_array().unwrap().len(), 3);
     assert_eq!(list[0]["hash"], stored.as_str());
@@ -279,7 +297,11 @@ fn the_json_export_carries_each_response_survey_hash_and_goes_to_stdout() {
     assert!(!site.root.join("-.codebook.csv").exists());
     let (code, csv, _) = export(&site, &db, &["--out", "-"]);
     assert_eq!(code, 0);
-    assert!(String::from_utf8(csv).unwrap().starts_with("\u{feff}response_id,wave,lang"));
+    assert!(
+        String::from_utf8(csv)
+            .unwrap()
+            .starts_with("\u{feff}response_id,wave,lang")
+    );
 }
 
 #[test]
@@ -287,7 +309,10 @@ fn an_unknown_format_is_refused_by_the_command_line() {
     let (site, db) = site_with(&fixture_survey());
     let (code, _, err) = export(&site, &db, &["--format", "ods", "--out", "-"]);
     assert_eq!(code, 2);
-    assert!(err.contains("invalid value 'ods' for '--format <FORMAT>'"), "{err}");
+    assert!(
+        err.contains("invalid value 'ods' for '--format <FORMAT>'"),
+        "{err}"
+    );
     assert!(err.contains("[possible values: csv, xlsx, json]"), "{err}");
 }
 
@@ -303,21 +328,51 @@ fn exports_and_invitation_links_are_readable_by_their_owner_only() {
         std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
     assert_eq!(export(&site, &db, &["--out", out.to_str().unwrap()]).0, 0);
-    for file in ["analiz.csv", "analiz.codebook.csv", "analiz.sps", "analiz.R"] {
+    for file in [
+        "analiz.csv",
+        "analiz.codebook.csv",
+        "analiz.sps",
+        "analiz.R",
+    ] {
         assert_eq!(mode(&site.root.join(file)), 0o600, "{file}");
     }
     let xlsx = site.root.join("analiz.xlsx");
-    assert_eq!(export(&site, &db, &["--format", "xlsx", "--out", xlsx.to_str().unwrap()]).0, 0);
+    assert_eq!(
+        export(
+            &site,
+            &db,
+            &["--format", "xlsx", "--out", xlsx.to_str().unwrap()]
+        )
+        .0,
+        0
+    );
     assert_eq!(mode(&xlsx), 0o600);
     let json = site.root.join("analiz.json");
-    assert_eq!(export(&site, &db, &["--format", "json", "--out", json.to_str().unwrap()]).0, 0);
+    assert_eq!(
+        export(
+            &site,
+            &db,
+            &["--format", "json", "--out", json.to_str().unwrap()]
+        )
+        .0,
+        0
+    );
     assert_eq!(mode(&json), 0o600);
     let invitation = fixture_survey().replace("access: open", "access: invitation");
     site.write("surveys/deneme.yaml", &invitation);
     let links = site.root.join("links.csv");
     let run = site.kume(&[
-        "invite", "--db", db.to_str().unwrap(), "--survey", "deneme", "--cluster", "samsun-makina",
-        "--base-url", "https://toplama.example.org", "--out", links.to_str().unwrap(),
+        "invite",
+        "--db",
+        db.to_str().unwrap(),
+        "--survey",
+        "deneme",
+        "--cluster",
+        "samsun-makina",
+        "--base-url",
+        "https://toplama.example.org",
+        "--out",
+        links.to_str().unwrap(),
     ]);
     run.assert_code(0);
     assert_eq!(mode(&links), 0o600);
@@ -381,10 +436,23 @@ fn pspp_reads_the_csv_export_with_its_variable_and_value_labels() {
     }
     for semicolon in [false, true] {
         let (_site, dir) = export_for_tools(semicolon, "tr");
-        let output = run_in(&dir, "pspp", &["-O", "format=txt", "-o", "out.txt", "analiz.sps"]);
+        let output = run_in(
+            &dir,
+            "pspp",
+            &["-O", "format=txt", "-o", "out.txt", "analiz.sps"],
+        );
         let listing = std::fs::read_to_string(dir.join("out.txt")).unwrap_or(output);
-        for expected in ["Üye misiniz?", "Hayır", "Görüşünüz: İletişim iyi", "Katılıyorum", "Seçildi"] {
-            assert!(listing.contains(expected), "missing `{expected}` in:\n{listing}");
+        for expected in [
+            "Üye misiniz?",
+            "Hayır",
+            "Görüşünüz: İletişim iyi",
+            "Katılıyorum",
+            "Seçildi",
+        ] {
+            assert!(
+                listing.contains(expected),
+                "missing `{expected}` in:\n{listing}"
+            );
         }
         assert!(!listing.contains("error"), "{listing}");
         assert!(!listing.contains("warning"), "{listing}");
@@ -395,11 +463,24 @@ fn pspp_reads_the_csv_export_with_its_variable_and_value_labels() {
             "INCLUDE FILE='analiz.sps'.\nDESCRIPTIVES VARIABLES=calisan pay.\nFREQUENCIES VARIABLES=uye_mi destek.finansman.\n",
         )
         .unwrap();
-        let output = run_in(&dir, "pspp", &["-O", "format=txt", "-o", "check.txt", "check.sps"]);
+        let output = run_in(
+            &dir,
+            "pspp",
+            &["-O", "format=txt", "-o", "check.txt", "check.sps"],
+        );
         let stats = std::fs::read_to_string(dir.join("check.txt")).unwrap_or(output);
-        assert!(stats.contains("88.33") || stats.contains("88,33"), "mean of 12, 3, 250: {stats}");
-        assert!(stats.contains("21.25") || stats.contains("21,25"), "mean share (2.5+40)/2: {stats}");
-        assert!(!stats.contains("error") && !stats.contains("warning"), "{stats}");
+        assert!(
+            stats.contains("88.33") || stats.contains("88,33"),
+            "mean of 12, 3, 250: {stats}"
+        );
+        assert!(
+            stats.contains("21.25") || stats.contains("21,25"),
+            "mean share (2.5+40)/2: {stats}"
+        );
+        assert!(
+            !stats.contains("error") && !stats.contains("warning"),
+            "{stats}"
+        );
     }
 }
 
@@ -413,7 +494,10 @@ fn r_reads_the_csv_export_as_labelled_factors() {
         let output = run_in(&dir, "Rscript", &["analiz.R"]);
         assert!(output.contains("3 responses"), "{output}");
         assert!(output.contains("uye_mi: Are you a member?"), "{output}");
-        assert!(output.contains("gorus.iletisim: Your view: Communication is good"), "{output}");
+        assert!(
+            output.contains("gorus.iletisim: Your view: Communication is good"),
+            "{output}"
+        );
         let check = dir.join("check.R");
         std::fs::write(
             &check,
@@ -439,7 +523,12 @@ fn kume_with_stdin(args: &[&str], stdin: &str) -> (i32, String) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     (
         out.status.code().unwrap_or(-1),
@@ -448,7 +537,9 @@ fn kume_with_stdin(args: &[&str], stdin: &str) -> (i32, String) {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 /// The database file and its write-ahead log, as raw bytes.
@@ -457,7 +548,10 @@ fn raw_files(db: &Path) -> Vec<(String, Vec<u8>)> {
         .iter()
         .map(|suffix| {
             let path = PathBuf::from(format!("{}{suffix}", db.display()));
-            (path.display().to_string(), std::fs::read(&path).unwrap_or_default())
+            (
+                path.display().to_string(),
+                std::fs::read(&path).unwrap_or_default(),
+            )
         })
         .collect()
 }
@@ -468,17 +562,23 @@ fn erase_leaves_nothing_readable_in_the_database_or_its_log() {
     let (site, db) = site_with(&invitation);
     let server = serve(&site, &db, &[]);
     let links = site.kume(&[
-        "invite", "--db", db.to_str().unwrap(), "--survey", "deneme", "--cluster", "samsun-makina",
-        "--base-url", "https://toplama.example.org",
+        "invite",
+        "--db",
+        db.to_str().unwrap(),
+        "--survey",
+        "deneme",
+        "--cluster",
+        "samsun-makina",
+        "--base-url",
+        "https://toplama.example.org",
     ]);
     links.assert_code(0);
     let token = crate::harness::invitation_tokens(&links.stdout).remove(0);
     // A draft, then the final answer: the history holds the first version too.
     let unique = "Zümrütçülerx7q";
     for (aktif, action) in [("1", "&_action=draft"), ("2", "")] {
-        let body = format!(
-            "uye_mi=evet&uye_sayisi=5&aktif_uye={aktif}&_lang=tr&_token={token}{action}"
-        );
+        let body =
+            format!("uye_mi=evet&uye_sayisi=5&aktif_uye={aktif}&_lang=tr&_token={token}{action}");
         assert_eq!(post(&server, &body), 303);
     }
     // The unique string in the stored answers (the fixture has no free-text question).
@@ -490,19 +590,38 @@ fn erase_leaves_nothing_readable_in_the_database_or_its_log() {
     .unwrap();
     drop(conn);
     assert!(
-        raw_files(&db).iter().any(|(_, bytes)| contains(bytes, unique)),
+        raw_files(&db)
+            .iter()
+            .any(|(_, bytes)| contains(bytes, unique)),
         "the answer is on disk before the erasure"
     );
     let (code, err) = kume_with_stdin(
-        &["erase", "--root", site.root.to_str().unwrap(), "--db", db.to_str().unwrap(), "--token", "-"],
+        &[
+            "erase",
+            "--root",
+            site.root.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--token",
+            "-",
+        ],
         &format!("{token}\n"),
     );
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("Erased 1 response and the invitation"), "{err}");
+    assert!(
+        err.contains("Erased 1 response and the invitation"),
+        "{err}"
+    );
     for (file, bytes) in raw_files(&db) {
-        assert!(!contains(&bytes, unique), "{file} still holds the erased answer");
+        assert!(
+            !contains(&bytes, unique),
+            "{file} still holds the erased answer"
+        );
     }
-    assert_eq!(post(&server, &format!("uye_mi=hayir&_lang=tr&_token={token}")), 403);
+    assert_eq!(
+        post(&server, &format!("uye_mi=hayir&_lang=tr&_token={token}")),
+        403
+    );
 }
 
 #[test]
@@ -513,10 +632,19 @@ fn tokens_and_hook_addresses_are_not_taken_on_the_command_line() {
     run.assert_stderr_has("the token is not taken on the command line");
     let run = site.kume(&["erase", "--db", db.to_str().unwrap()]);
     run.assert_code(2);
-    let run = site.kume(&["serve", "--db", db.to_str().unwrap(), "--build-hook-url", "https://api.netlify.com/build_hooks/x"]);
+    let run = site.kume(&[
+        "serve",
+        "--db",
+        db.to_str().unwrap(),
+        "--build-hook-url",
+        "https://api.netlify.com/build_hooks/x",
+    ]);
     run.assert_code(2);
     run.assert_stderr_has("unexpected argument '--build-hook-url'");
-    let (code, err) = kume_with_stdin(&["erase", "--db", db.to_str().unwrap(), "--token", "-"], "\n");
+    let (code, err) = kume_with_stdin(
+        &["erase", "--db", db.to_str().unwrap(), "--token", "-"],
+        "\n",
+    );
     assert_eq!(code, 3);
     assert!(err.contains("error: no token was given"), "{err}");
 }
@@ -557,7 +685,13 @@ fn a_backup_taken_under_continuous_writes_finishes_and_restores() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     let copy = site.root.join("backup.sqlite");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kume"))
-        .args(["backup", "--db", db.to_str().unwrap(), "--to", copy.to_str().unwrap()])
+        .args([
+            "backup",
+            "--db",
+            db.to_str().unwrap(),
+            "--to",
+            copy.to_str().unwrap(),
+        ])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -575,14 +709,23 @@ fn a_backup_taken_under_continuous_writes_finishes_and_restores() {
     };
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let sent: usize = writers.into_iter().map(|w| w.join().unwrap()).sum();
-    assert!(sent > 10, "the writers kept writing during the backup ({sent})");
+    assert!(
+        sent > 10,
+        "the writers kept writing during the backup ({sent})"
+    );
     assert!(
         status.is_some_and(|s| s.success()),
         "the backup did not finish within 30 s under write load"
     );
     drop(server);
     let restored = site.root.join("restored/kume.sqlite");
-    crate::harness::kume_ok(&["restore", "--from", copy.to_str().unwrap(), "--db", restored.to_str().unwrap()]);
+    crate::harness::kume_ok(&[
+        "restore",
+        "--from",
+        copy.to_str().unwrap(),
+        "--db",
+        restored.to_str().unwrap(),
+    ]);
     let conn = rusqlite::Connection::open(&restored).unwrap();
     let n: i64 = conn
         .query_row("SELECT count(*) FROM responses", [], |r| r.get(0))
@@ -601,9 +744,21 @@ fn restore_refuses_while_a_collector_holds_the_database_even_with_force() {
     let server = serve(&site, &db, &[]);
     assert_eq!(post(&server, "uye_mi=hayir&_lang=tr&_key=kept"), 303);
     let copy = site.root.join("backup.sqlite");
-    crate::harness::kume_ok(&["backup", "--db", db.to_str().unwrap(), "--to", copy.to_str().unwrap()]);
+    crate::harness::kume_ok(&[
+        "backup",
+        "--db",
+        db.to_str().unwrap(),
+        "--to",
+        copy.to_str().unwrap(),
+    ]);
     for force in [false, true] {
-        let mut args = vec!["restore", "--from", copy.to_str().unwrap(), "--db", db.to_str().unwrap()];
+        let mut args = vec![
+            "restore",
+            "--from",
+            copy.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ];
         if force {
             args.push("--force");
         }
@@ -636,8 +791,17 @@ fn restore_refuses_while_a_collector_holds_the_database_even_with_force() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is held by kume serve"));
     // Stopped, the collector no longer holds it: the restore goes through.
     drop(server);
-    crate::harness::kume_ok(&["restore", "--from", copy.to_str().unwrap(), "--db", db.to_str().unwrap(), "--force"]);
+    crate::harness::kume_ok(&[
+        "restore",
+        "--from",
+        copy.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--force",
+    ]);
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let n: i64 = conn.query_row("SELECT count(*) FROM responses", [], |r| r.get(0)).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM responses", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 1, "the backup's one response");
 }
