@@ -26,7 +26,7 @@ fn main() {
             tx.execute(
                 "INSERT INTO responses (id, survey, hash, wave, idem_key, payload_hash, status, lang, answers, received_at)
                  VALUES (?1, 'bench', 'h', 2026, ?1, 'p', 'final', 'tr', ?2, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-                rusqlite::params![kume::collect::store::new_id(), answers],
+                rusqlite::params![kume::collect::store::new_id().expect("random id"), answers],
             )
             .expect("insert");
             written += 1;

@@ -124,10 +124,11 @@ pub enum Command {
         /// KUME_READ_TOKEN environment variable; with neither, that endpoint answers 404).
         #[arg(long)]
         read_token_file: Option<PathBuf>,
-        /// A URL to POST to after new final answers, e.g. a Netlify build hook (otherwise the
-        /// KUME_BUILD_HOOK_URL environment variable; with neither, no hook is called).
+        /// A file holding the URL to POST to after new final answers, e.g. a Netlify build
+        /// hook (otherwise the KUME_BUILD_HOOK_URL environment variable; with neither, no hook
+        /// is called). Never given on the command line: anyone with the URL can start builds.
         #[arg(long)]
-        build_hook_url: Option<String>,
+        build_hook_url_file: Option<PathBuf>,
         /// Seconds from the first new final answer to the hook call: answers in between share
         /// one build.
         #[arg(long, default_value_t = 600)]
@@ -169,24 +170,34 @@ pub enum Command {
         db: DbArgs,
         #[arg(long)]
         survey: String,
-        /// csv (UTF-8 with BOM), xlsx or json.
-        #[arg(long, default_value = "csv")]
-        format: String,
+        /// The file format.
+        #[arg(long, value_enum, default_value_t = crate::collect::export::ExportFormat::Csv)]
+        format: crate::collect::export::ExportFormat,
         /// `;` between columns and decimal commas, for Excel in Turkish.
         #[arg(long)]
         semicolon: bool,
-        /// The file to write (the codebook goes beside it).
+        /// The language of the labels in the SPSS and R files (default: the survey's first).
+        #[arg(long)]
+        lang: Option<String>,
+        /// The file to write, or `-` for standard output. Beside a CSV file go its codebook
+        /// (NAME.codebook.csv), an SPSS syntax file (NAME.sps) and an R script (NAME.R); they
+        /// are not written when the export goes to standard output.
         #[arg(long)]
         out: PathBuf,
     },
-    /// Delete one respondent's data: their responses, history and invitation (KVKK erasure).
+    /// Delete one respondent's data: their responses, history and invitation (KVKK erasure),
+    /// leaving nothing readable in the database files.
     #[command(after_help = EXIT_CODES)]
     Erase {
         #[command(flatten)]
         db: DbArgs,
-        /// The token from the respondent's personal link.
+        /// `-`: read the token from the respondent's personal link from standard input (it is
+        /// never taken on the command line, where the process list and shell history keep it).
+        #[arg(long, value_parser = stdin_only, conflicts_with = "token_file", required_unless_present = "token_file")]
+        token: Option<String>,
+        /// A file holding the token.
         #[arg(long)]
-        token: String,
+        token_file: Option<PathBuf>,
     },
     /// Compute the public benchmark snapshot (aggregates.json and a CSV per indicator).
     #[command(after_help = EXIT_CODES)]
@@ -288,6 +299,15 @@ pub fn print_diagnostics(diags: &[Diagnostic]) {
                 String::new()
             }
         );
+    }
+}
+
+/// `--token` takes only `-`: a secret on the command line is visible to every local user.
+fn stdin_only(v: &str) -> Result<String, String> {
+    if v == "-" {
+        Ok(v.to_string())
+    } else {
+        Err("the token is not taken on the command line, where the process list and shell history would keep it; pass `--token -` and give it on standard input, or `--token-file FILE`".into())
     }
 }
 
@@ -481,7 +501,8 @@ pub fn admin(command: Command) -> ExitCode {
                     .unwrap_or_default()
             });
             let mut sink: Box<dyn std::io::Write> = match &out {
-                Some(path) => match std::fs::File::create(path) {
+                // Personal links are secrets: readable by their owner only.
+                Some(path) => match crate::collect::export::create_private(path) {
                     Ok(f) => Box::new(f),
                     Err(e) => {
                         eprintln!("error: cannot write {}: {e}", path.display());
@@ -514,15 +535,43 @@ pub fn admin(command: Command) -> ExitCode {
             survey,
             format,
             semicolon,
+            lang,
             out,
         } => {
-            let result = admin::export(&db.root, &db.db_path(), &survey, &format, semicolon, &out);
-            admin_result(result, |n| {
-                eprintln!("Exported {n} responses → {}", out.display())
+            let options = crate::collect::export::ExportOptions {
+                format,
+                semicolon,
+                lang: lang.as_deref(),
+                out: &out,
+            };
+            let result = crate::collect::export::export(&db.root, &db.db_path(), &survey, &options);
+            admin_result(result, |done| {
+                for w in &done.warnings {
+                    eprintln!("warning: {w}");
+                }
+                if done.files.is_empty() {
+                    eprintln!(
+                        "Exported {} responses to standard output (no codebook, SPSS or R file: give --out FILE for those)",
+                        done.responses
+                    );
+                } else {
+                    let files: Vec<String> =
+                        done.files.iter().map(|f| f.display().to_string()).collect();
+                    eprintln!(
+                        "Exported {} responses → {}",
+                        done.responses,
+                        files.join(", ")
+                    );
+                }
             })
         }
-        Command::Erase { db, token } => {
-            let result = admin::erase(&db.db_path(), &token);
+        Command::Erase {
+            db,
+            token: _,
+            token_file,
+        } => {
+            let result = admin::read_secret(token_file.as_deref())
+                .and_then(|token| admin::erase(&db.db_path(), &token));
             admin_result(result, |n| {
                 eprintln!(
                     "Erased {n} response{} and the invitation",

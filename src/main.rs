@@ -25,7 +25,7 @@ fn main() -> ExitCode {
             metrics_addr,
             max_connections,
             read_token_file,
-            build_hook_url,
+            build_hook_url_file,
             build_hook_delay,
         } => {
             let limits = kume::collect::api::Limits {
@@ -52,7 +52,7 @@ fn main() -> ExitCode {
                 metrics_addr,
                 max_connections,
                 read_token_file,
-                build_hook_url,
+                build_hook_url_file,
                 build_hook_delay,
             };
             kume::serve::run(&site, options)

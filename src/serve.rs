@@ -103,8 +103,9 @@ pub struct ServeOptions {
     pub max_connections: usize,
     /// A file holding the token for `GET /api/v1/aggregates.json` (else `KUME_READ_TOKEN`).
     pub read_token_file: Option<PathBuf>,
-    /// A URL to POST to after new final answers (else `KUME_BUILD_HOOK_URL`; none: off).
-    pub build_hook_url: Option<String>,
+    /// A file holding the URL to POST to after new final answers (else
+    /// `KUME_BUILD_HOOK_URL`; none: off).
+    pub build_hook_url_file: Option<PathBuf>,
     /// At most one build hook call per this many seconds.
     pub build_hook_delay: u64,
 }
@@ -123,6 +124,16 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
     };
     let Ok((read_token, build_hook)) = production_settings(&serve) else {
         return ExitCode::from(EXIT_FAILURE);
+    };
+    // Held for the collector's whole life: `kume restore` refuses while it is.
+    let _db_lock = match crate::collect::db_lock::DbLock::acquire(&serve.db, "kume serve") {
+        Ok(lock) => lock,
+        Err(e) => {
+            eprintln!(
+                "error: {e}\n  help: one collector per database: stop the other one, or pass another --db PATH"
+            );
+            return ExitCode::from(EXIT_FAILURE);
+        }
     };
     let Ok(client_addr) = client_settings(&serve) else {
         return ExitCode::from(EXIT_FAILURE);
@@ -256,9 +267,9 @@ fn production_settings(serve: &ServeOptions) -> Result<(Option<ReadToken>, Optio
         );
     })?;
     let delay = Duration::from_secs(serve.build_hook_delay);
-    let build_hook = BuildHook::configured(serve.build_hook_url.clone(), delay).map_err(|e| {
+    let build_hook = BuildHook::configured(serve.build_hook_url_file.as_deref(), delay).map_err(|e| {
         eprintln!(
-            "error: {e}\n  help: pass the hook's full address (Netlify: Site configuration → Build hooks) with --build-hook-url or {}",
+            "error: {e}\n  help: pass the hook's full address (Netlify: Site configuration → Build hooks) in the file given to --build-hook-url-file or in {}",
             crate::collect::build_hook::ENV
         );
     })?;

@@ -114,7 +114,8 @@ pub(crate) fn text(status: StatusCode, message: &str) -> Reply {
 /// address a trusted proxy vouches for.
 pub async fn handle(req: Request<Incoming>, client: IpAddr, state: &Arc<ApiState>) -> Reply {
     let start = std::time::Instant::now();
-    let request_id = store::new_id()[..16].to_string();
+    // A log correlation id, not a secret: without randomness the request goes on unlabelled.
+    let request_id = store::new_id().map_or_else(|_| "-".to_string(), |id| id[..16].to_string());
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
     let mut res = route(req, client, state).await;
     let status = res.status().as_u16();

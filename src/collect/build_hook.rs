@@ -5,12 +5,15 @@
 //! `--build-hook-delay` seconds, answers inside it join it, and the hook is called once when it
 //! closes. The request is made with `curl`, so the collector carries no TLS stack of its own.
 
-use std::process::Command;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-/// The environment variable that holds the hook URL (`--build-hook-url` takes precedence): the
-/// URL is a secret of sorts, since anyone who has it can start builds.
+/// The environment variable that holds the hook URL (`--build-hook-url-file` takes
+/// precedence): the URL is a secret of sorts, since anyone who has it can start builds, so it
+/// is never taken on the command line, where any local user could read it.
 pub const ENV: &str = "KUME_BUILD_HOOK_URL";
 
 /// A configured build hook.
@@ -21,9 +24,18 @@ pub struct BuildHook {
 }
 
 impl BuildHook {
-    /// The hook from `url` or the environment; `None` when neither is set.
-    pub fn configured(url: Option<String>, delay: Duration) -> Result<Option<BuildHook>, String> {
-        let url = url.or_else(|| std::env::var(ENV).ok().filter(|u| !u.trim().is_empty()));
+    /// The hook from the file `url_file` or the environment; `None` when neither is set.
+    pub fn configured(
+        url_file: Option<&Path>,
+        delay: Duration,
+    ) -> Result<Option<BuildHook>, String> {
+        let url =
+            match url_file {
+                Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                    format!("cannot read the build hook from {}: {e}", path.display())
+                })?),
+                None => std::env::var(ENV).ok().filter(|u| !u.trim().is_empty()),
+            };
         let Some(url) = url.map(|u| u.trim().to_string()) else {
             return Ok(None);
         };
@@ -57,9 +69,11 @@ impl BuildHook {
         }
     }
 
-    /// One POST to the hook (Netlify's hooks take an empty JSON object).
+    /// One POST to the hook (Netlify's hooks take an empty JSON object). The URL reaches curl
+    /// through its standard input (`--config -`), not its arguments, which any local user can
+    /// list.
     fn trigger(&self) -> Result<(), String> {
-        let out = Command::new("curl")
+        let mut child = Command::new("curl")
             .args([
                 "--silent",
                 "--show-error",
@@ -76,9 +90,25 @@ impl BuildHook {
                 "{}",
                 "--output",
                 "/dev/null",
-                &self.url,
+                "--config",
+                "-",
             ])
-            .output()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run curl: {e}"))?;
+        let config = format!(
+            "url = \"{}\"\n",
+            self.url.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(config.as_bytes())
+                .map_err(|e| format!("cannot hand the hook to curl: {e}"))?;
+        }
+        let out = child
+            .wait_with_output()
             .map_err(|e| format!("cannot run curl: {e}"))?;
         if out.status.success() {
             Ok(())

@@ -4,13 +4,17 @@
 //! ([`personal`]),
 //! the store behind a trait with its SQLite implementation ([`store`]), the read token of the
 //! snapshot endpoint ([`read_token`]), the site rebuild after new answers ([`build_hook`]),
-//! restoring backups ([`restore`]), the client address the rate limit keys on
-//! ([`client_addr`]) and the metrics listener ([`metrics`]).
+//! restoring backups ([`restore`]) while no collector holds the database ([`db_lock`]), the
+//! client address the rate limit keys on ([`client_addr`]), the metrics listener
+//! ([`metrics`]) and exports for analysts ([`export`], with SPSS and R files from
+//! [`syntax`]).
 
 pub mod admin;
 pub mod api;
 pub mod build_hook;
 pub mod client_addr;
+pub mod db_lock;
+pub mod export;
 pub mod form_data;
 pub mod limit;
 pub mod metrics;
@@ -21,3 +25,4 @@ pub mod restore;
 pub mod shape;
 pub mod store;
 pub mod submit;
+pub mod syntax;

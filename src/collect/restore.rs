@@ -1,7 +1,8 @@
 //! `kume restore`: puts a `kume backup` file back as the response database.
 //!
 //! Steps: check the backup (SQLite's integrity check, then that it is a Kume database of a
-//! schema this binary knows) → refuse to replace an existing database without `--force` →
+//! schema this binary knows) → take the database's lock (refused while a collector runs) →
+//! refuse to replace an existing database without `--force` →
 //! copy it beside the target → bring an older schema up to date → swap it in, keeping the
 //! replaced file. Nothing is changed until the backup has passed every check.
 
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 use super::admin::AdminError;
+use super::db_lock::{DbLock, LockError};
 use super::store::{self, SCHEMA_VERSION};
 
 /// What a successful restore did.
@@ -25,6 +27,16 @@ pub struct Restored {
 /// Restores `backup` as the database `db`.
 pub fn restore(backup: &Path, db: &Path, force: bool) -> Result<Restored, AdminError> {
     let schema = check_backup(backup)?;
+    // Held until the new file is in place: no collector can start on a half-restored database,
+    // and none may be running (`--force` replaces a stopped database, never a live one).
+    let _lock = DbLock::acquire(db, "kume restore").map_err(|e| match e {
+        LockError::Held { holder, .. } => AdminError::new(format!(
+            "{}: the database is in use by {holder}; restoring under it would lose the answers it keeps writing",
+            db.display()
+        ))
+        .help("stop the collector first (e.g. `systemctl stop kume-collector`), restore, then start it again; --force does not override this"),
+        other => AdminError::new(other.to_string()),
+    })?;
     if db.exists() && !force {
         return Err(AdminError::new(format!(
             "{}: a database is already there; restoring would replace it",

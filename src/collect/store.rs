@@ -192,6 +192,8 @@ pub struct FinalResponse {
     pub cluster: Option<String>,
     pub firm: Option<String>,
     pub answers: serde_json::Value,
+    /// The hash of the survey definition the response was checked against.
+    pub hash: String,
 }
 
 /// Where one invitation stands: `none`, `draft` or `final`, and since when.
@@ -422,6 +424,9 @@ impl ResponseStore for SqliteStore {
 
     fn erase(&self, token: &str) -> Result<(usize, usize), StoreError> {
         let conn = self.read_write()?;
+        // Deleted rows are overwritten with zeros, not only unlinked (KVKK: nothing readable
+        // is left behind in free pages).
+        conn.pragma_update(None, "secure_delete", "ON")?;
         let hash = token_hash(token);
         let tx = conn.unchecked_transaction()?;
         tx.execute("DELETE FROM response_history WHERE response_id IN (SELECT id FROM responses WHERE token_hash = ?1)", params![hash])?;
@@ -431,13 +436,14 @@ impl ResponseStore for SqliteStore {
             params![hash],
         )?;
         tx.commit()?;
+        truncate_log(&conn)?;
         Ok((responses, invitations))
     }
 
     fn final_responses(&self, survey: &str) -> Result<Vec<FinalResponse>, StoreError> {
         let conn = self.reader()?;
         let mut stmt = conn.prepare(
-            "SELECT id, wave, lang, received_at, cluster, firm, answers FROM responses
+            "SELECT id, wave, lang, received_at, cluster, firm, answers, hash FROM responses
              WHERE survey = ?1 AND status = 'final' ORDER BY received_at, id",
         )?;
         let rows = stmt.query_map(params![survey], |r| {
@@ -450,6 +456,7 @@ impl ResponseStore for SqliteStore {
                 cluster: r.get(4)?,
                 firm: r.get(5)?,
                 answers: serde_json::from_str(&answers).unwrap_or_default(),
+                hash: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -624,7 +631,8 @@ fn commit_batch(conn: &mut Connection, batch: &[&NewResponse]) -> (Vec<Stored>, 
                 });
                 continue;
             }
-            let id = new_id();
+            // Without randomness nothing in the batch is stored: the clients get 503.
+            let id = new_id().map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
             tx.execute(
                 "INSERT INTO responses (id, survey, hash, wave, idem_key, payload_hash, status, lang, token_hash, cluster, firm, consent, answers, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
@@ -687,27 +695,59 @@ fn replace(tx: &rusqlite::Transaction<'_>, id: &str, r: &NewResponse) -> rusqlit
     Ok(())
 }
 
-/// A random 128-bit id, as 32 hex digits.
-pub fn new_id() -> String {
-    let mut bytes = [0u8; 16];
-    if getrandom::fill(&mut bytes).is_err() {
-        // The OS random source is always there on supported systems; fall back to time and
-        // address entropy rather than failing a submission.
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
-        bytes = t.to_le_bytes();
+/// Copies the write-ahead log into the database and empties it, so that the old versions of
+/// erased pages are not left readable in the log. Readers in the middle of a transaction (the
+/// collector's lookups take milliseconds) hold it up; a few tries wait them out.
+fn truncate_log(conn: &Connection) -> Result<(), StoreError> {
+    for _ in 0..50 {
+        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        if busy == 0 {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Err(StoreError(
+        "the data is erased, but the write-ahead log stayed in use for 5 s, so older copies of it may remain there until the collector's next checkpoint; run the same `kume erase` again later (it empties the log, then says there is nothing left to erase)".into(),
+    ))
 }
 
-/// `kume backup --to FILE`: a consistent copy of a live database (SQLite's online backup).
+/// The operating system's random source failed: no id or token can be made safely.
+#[derive(Debug, thiserror::Error)]
+#[error("the operating system's random source failed: {0}")]
+pub struct RandomUnavailable(String);
+
+/// A random 128-bit id, as 32 hex digits. Fails rather than fall back to anything guessable:
+/// ids double as invitation tokens.
+pub fn new_id() -> Result<String, RandomUnavailable> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| RandomUnavailable(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `kume backup --to FILE`: a consistent copy of a live database in one step (`VACUUM INTO`
+/// reads one snapshot, so writers never make it start over, however busy the collector is).
+/// The copy is made beside `to` and renamed over it only when complete; it is readable by its
+/// owner only, since it holds every answer.
 pub fn backup(from: &Path, to: &Path) -> rusqlite::Result<()> {
-    let src = Connection::open(from)?;
-    let mut dst = Connection::open(to)?;
-    let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
-    backup.run_to_completion(256, Duration::from_millis(5), None)
+    let src = Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    src.busy_timeout(Duration::from_secs(5))?;
+    let partial = {
+        let mut name = to.as_os_str().to_os_string();
+        name.push(".partial");
+        PathBuf::from(name)
+    };
+    let io = |e: std::io::Error| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
+    let _ = std::fs::remove_file(&partial);
+    // VACUUM INTO fills an empty file it finds, keeping the file's mode.
+    drop(super::export::create_private(&partial).map_err(io)?);
+    let copied = src
+        .execute("VACUUM INTO ?1", params![partial.to_string_lossy()])
+        .map(|_| ());
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
+    }
+    std::fs::rename(&partial, to).map_err(io)
 }
 
 /// Every stored response of a survey (for tests, export and status).

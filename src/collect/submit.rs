@@ -22,7 +22,7 @@ use crate::site::surveys;
 use crate::survey::compile::Compiled;
 use crate::survey::evaluate::{self, Outcome, Problem};
 use crate::survey::model::Survey;
-use crate::text::{Date, stable_hash};
+use crate::text::stable_hash;
 
 /// A refusal: status, page language, and the UI strings of its title and text.
 pub(crate) struct Refusal(
@@ -210,25 +210,24 @@ pub(crate) fn invited(
     }
 }
 
-/// The answering period: `Some` refusal when the survey is not open today.
+/// The answering period: `Some` refusal when the survey is not open now, in its time zone.
 pub(crate) fn closed(survey: &Survey, lang: &str) -> Option<Refusal> {
-    let today = Date::today().iso();
-    if today < survey.opens {
-        return Some(Refusal::new(
+    use crate::survey::model::{Period, now};
+    match survey.period_at(now()) {
+        Period::Open => None,
+        Period::NotYetOpen => Some(Refusal::new(
             StatusCode::FORBIDDEN,
             lang,
             "survey_not_open_title",
             "survey_not_open_text",
-        ));
-    }
-    (today > survey.closes).then(|| {
-        Refusal::new(
+        )),
+        Period::Closed => Some(Refusal::new(
             StatusCode::GONE,
             lang,
             "survey_closed_title",
             "survey_closed_text",
-        )
-    })
+        )),
+    }
 }
 
 pub(crate) fn form_link(survey: &str, lang: &str, notice: &str) -> String {
@@ -386,14 +385,17 @@ fn prepare(site: &Site, state: &ApiState, index: usize, body: Body, sent: Sent) 
     };
     let thanks = surveys::thanks_url(&site.config, &site.strings, &lang, &survey.id)
         .unwrap_or_else(|| "/".into());
-    let row = new_row(
+    let row = match new_row(
         compiled,
         &lang,
         kept,
         &posted,
         invited.as_ref(),
         sent.header_key,
-    );
+    ) {
+        Ok(row) => row,
+        Err(refusal) => return refusal.into(),
+    };
     let next = match (&invited, posted.draft) {
         (Some(_), true) => form_link(&survey.id, &lang, "saved"),
         _ => thanks,
@@ -410,7 +412,7 @@ fn new_row(
     posted: &Posted,
     invited: Option<&Invited>,
     header_key: Option<String>,
-) -> NewResponse {
+) -> Result<NewResponse, Refusal> {
     let survey = &compiled.survey;
     let answers = serde_json::Value::Object(kept.into_iter().collect());
     let draft = posted.draft;
@@ -441,15 +443,22 @@ fn new_row(
         }
         // Without a key (a form sent without JavaScript) every post is its own submission.
         None => {
-            let key = posted
-                .key
-                .clone()
-                .or(header_key)
-                .unwrap_or_else(store::new_id);
+            let key = match posted.key.clone().or(header_key) {
+                Some(key) => key,
+                // No random source, no unguessable key: refuse rather than store a weak one.
+                None => store::new_id().map_err(|_| {
+                    Refusal::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        lang,
+                        "survey_unavailable_title",
+                        "survey_unavailable_text",
+                    )
+                })?,
+            };
             (format!("a:{key}"), None, None, None)
         }
     };
-    NewResponse {
+    Ok(NewResponse {
         survey: survey.id.clone(),
         hash: compiled.hash.clone(),
         wave: survey.wave,
@@ -463,7 +472,7 @@ fn new_row(
         firm,
         consent,
         answers,
-    }
+    })
 }
 
 fn first(fields: &Fields, name: &str) -> Option<String> {

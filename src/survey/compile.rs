@@ -379,6 +379,10 @@ fn build(
             );
         }
     }
+    let timezone = raw
+        .timezone
+        .as_ref()
+        .map_or_else(|| DEFAULT_TIMEZONE.to_string(), |tz| time_zone(ctx, tz));
     if !(2000..=2100).contains(&raw.wave.value) {
         ctx.error(
             &raw.wave.referenced,
@@ -503,6 +507,7 @@ fn build(
         access: raw.access.value.clone(),
         opens: raw.opens.value.clone(),
         closes: raw.closes.value.clone(),
+        timezone,
         layout,
         privacy,
         thanks,
@@ -536,6 +541,27 @@ fn date(ctx: &mut Ctx<'_>, field: &str, v: &Spanned<String>) -> Option<Date> {
         );
     }
     d
+}
+
+/// The IANA name of `timezone:`, checked against the time zone database Kume carries.
+fn time_zone(ctx: &mut Ctx<'_>, v: &Spanned<String>) -> String {
+    let name = v.value.trim();
+    if jiff::tz::db().get(name).is_err() {
+        let names: Vec<String> = jiff::tz::db()
+            .available()
+            .map(|n| n.as_str().to_string())
+            .collect();
+        let help = match did_you_mean(name, names.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("use an IANA time zone name, e.g. `{DEFAULT_TIMEZONE}`"),
+        };
+        ctx.error(
+            &v.referenced,
+            format!("`timezone: {}` is not a known time zone", v.value),
+            help,
+        );
+    }
+    name.to_string()
 }
 
 pub fn is_snake(id: &str) -> bool {

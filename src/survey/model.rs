@@ -26,6 +26,9 @@ pub struct RawSurvey {
     pub access: Spanned<String>,
     pub opens: Spanned<String>,
     pub closes: Spanned<String>,
+    /// The IANA time zone the opening and closing dates are days of (default Istanbul).
+    #[serde(default)]
+    pub timezone: Option<Spanned<String>>,
     #[serde(default)]
     pub layout: Option<Spanned<String>>,
     #[serde(default)]
@@ -390,6 +393,13 @@ pub struct Survey {
     pub access: String,
     pub opens: String,
     pub closes: String,
+    /// Left out of schema.json when it is the default, so that the hash of a survey written
+    /// before time zones existed stays the same.
+    #[serde(
+        default = "default_timezone",
+        skip_serializing_if = "is_default_timezone"
+    )]
+    pub timezone: String,
     pub layout: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub privacy: Option<Privacy>,
@@ -399,7 +409,59 @@ pub struct Survey {
     pub sections: Vec<Section>,
 }
 
+/// The time zone of a survey that names none: Kume's surveys are answered in Türkiye.
+pub const DEFAULT_TIMEZONE: &str = "Europe/Istanbul";
+
+fn default_timezone() -> String {
+    DEFAULT_TIMEZONE.to_string()
+}
+
+fn is_default_timezone(tz: &str) -> bool {
+    tz == DEFAULT_TIMEZONE
+}
+
+/// Where a moment falls in a survey's answering period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    NotYetOpen,
+    Open,
+    Closed,
+}
+
+/// The current moment. Debug builds (the ones the integration tests run) take it from
+/// `KUME_NOW` (an RFC 3339 timestamp) when set, so a test can stand at a day's boundary;
+/// release builds always use the system clock.
+pub fn now() -> jiff::Timestamp {
+    if cfg!(debug_assertions) {
+        if let Some(t) = std::env::var("KUME_NOW")
+            .ok()
+            .and_then(|v| v.parse::<jiff::Timestamp>().ok())
+        {
+            return t;
+        }
+    }
+    jiff::Timestamp::now()
+}
+
 impl Survey {
+    /// Whether the survey takes answers at `now`: `opens` and `closes` are whole days (both
+    /// included) in the survey's time zone, not in UTC.
+    pub fn period_at(&self, now: jiff::Timestamp) -> Period {
+        let zone = jiff::tz::db()
+            .get(&self.timezone)
+            .or_else(|_| jiff::tz::db().get(DEFAULT_TIMEZONE))
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        let today = now.to_zoned_datetime(zone).date();
+        let day = |s: &str| s.parse::<jiff::civil::Date>().ok();
+        match (day(&self.opens), day(&self.closes)) {
+            (Some(opens), _) if today < opens => Period::NotYetOpen,
+            (_, Some(closes)) if today > closes => Period::Closed,
+            // Dates are checked when the survey is compiled; an unreadable one never opens it.
+            (Some(_), Some(_)) => Period::Open,
+            _ => Period::Closed,
+        }
+    }
+
     /// Every question in form order, repeats' inner questions after their repeat.
     pub fn questions(&self) -> Vec<&Question> {
         fn walk<'a>(qs: &'a [Question], out: &mut Vec<&'a Question>) {
@@ -413,5 +475,66 @@ impl Survey {
             walk(&s.questions, &mut out);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn survey(opens: &str, closes: &str, timezone: &str) -> Survey {
+        Survey {
+            id: "deneme".into(),
+            version: "1".into(),
+            wave: 2026,
+            languages: vec!["tr".into()],
+            title: Text::new(),
+            description: None,
+            audience: "public".into(),
+            access: "open".into(),
+            opens: opens.into(),
+            closes: closes.into(),
+            timezone: timezone.into(),
+            layout: "single".into(),
+            privacy: None,
+            thanks: Text::new(),
+            lists: BTreeMap::new(),
+            sections: Vec::new(),
+        }
+    }
+
+    fn at(ts: &str) -> jiff::Timestamp {
+        ts.parse().unwrap()
+    }
+
+    #[test]
+    fn the_closing_day_lasts_until_midnight_in_the_survey_time_zone() {
+        let s = survey("2026-06-01", "2026-06-30", DEFAULT_TIMEZONE);
+        // 23:30 in Istanbul is 20:30 UTC: still the closing day.
+        assert_eq!(s.period_at(at("2026-06-30T20:30:00Z")), Period::Open);
+        // 00:30 on 1 July in Istanbul is still 30 June in UTC: closed all the same.
+        assert_eq!(s.period_at(at("2026-06-30T21:30:00Z")), Period::Closed);
+        // 00:30 on 1 June in Istanbul is 31 May in UTC: already open.
+        assert_eq!(s.period_at(at("2026-05-31T21:30:00Z")), Period::Open);
+        assert_eq!(s.period_at(at("2026-05-31T20:30:00Z")), Period::NotYetOpen);
+    }
+
+    #[test]
+    fn another_time_zone_moves_the_boundary() {
+        let s = survey("2026-06-01", "2026-06-30", "America/New_York");
+        // 23:30 on 30 June in New York is 03:30 UTC on 1 July.
+        assert_eq!(s.period_at(at("2026-07-01T03:30:00Z")), Period::Open);
+        assert_eq!(s.period_at(at("2026-07-01T04:30:00Z")), Period::Closed);
+    }
+
+    #[test]
+    fn the_default_time_zone_is_left_out_of_the_schema() {
+        let json = serde_json::to_value(survey("2026-06-01", "2026-06-30", DEFAULT_TIMEZONE));
+        assert!(
+            json.unwrap().get("timezone").is_none(),
+            "hashes stay stable"
+        );
+        let json = serde_json::to_value(survey("2026-06-01", "2026-06-30", "Europe/Berlin"));
+        assert_eq!(json.unwrap()["timezone"], "Europe/Berlin");
     }
 }

@@ -417,6 +417,8 @@ fn the_build_hook_fires_only_when_the_published_snapshot_changed() {
     let db = site.root.join("data/kume.sqlite");
     let db_arg = db.to_str().unwrap().to_string();
     let tokens = invite(&site, &db_arg, "yonetici", "cluster\nk1\nk2\nk3\n");
+    let hook_file = site.root.join("build-hook-url");
+    std::fs::write(&hook_file, format!("{url}\n")).unwrap();
     let server = Server::start(
         &site,
         &[
@@ -425,8 +427,8 @@ fn the_build_hook_fires_only_when_the_published_snapshot_changed() {
             &db_arg,
             "--rate-limit",
             "0",
-            "--build-hook-url",
-            &url,
+            "--build-hook-url-file",
+            hook_file.to_str().unwrap(),
             "--build-hook-delay",
             "2",
         ],

@@ -627,10 +627,13 @@ fn status_export_and_erase() {
         bytes.starts_with(b"PK") && bytes.windows(19).any(|w| w == b"xl/worksheets/sheet"),
         "an .xlsx package"
     );
-    let (ok, _, err) = kume(&["erase", "--db", &db, "--token", &tokens[0]]);
+    let token_file = c.site.root.join("token.txt");
+    std::fs::write(&token_file, format!("{}\n", tokens[0])).unwrap();
+    let token_file = token_file.to_str().unwrap();
+    let (ok, _, err) = kume(&["erase", "--db", &db, "--token-file", token_file]);
     assert!(ok, "{err}");
     assert!(c.rows().is_empty());
-    let (ok, _, err) = kume(&["erase", "--db", &db, "--token", &tokens[0]]);
+    let (ok, _, err) = kume(&["erase", "--db", &db, "--token-file", token_file]);
     assert!(!ok && err.contains("no invitation or response has this token"));
 }
 

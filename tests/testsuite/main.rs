@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod admin;
 mod benchmark;
 mod build;
 mod collect;

@@ -533,19 +533,15 @@ fn a_build_hook_that_is_not_a_web_address_is_refused_at_start() {
     let out = Command::new(env!("CARGO_BIN_EXE_kume"))
         .args(["serve", "--api-only", "--addr", "127.0.0.1:0", "--root"])
         .arg(&site.root)
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "--build-hook-url",
-            "api.netlify.com/build_hooks/x",
-        ])
+        .args(["--db", db.to_str().unwrap()])
+        .env("KUME_BUILD_HOOK_URL", "api.netlify.com/build_hooks/x")
         .env("CI", "1")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "error: the build hook `api.netlify.com/build_hooks/x` is not an http:// or https:// address\n  help: pass the hook's full address (Netlify: Site configuration → Build hooks) with --build-hook-url or KUME_BUILD_HOOK_URL\n"
+        "error: the build hook `api.netlify.com/build_hooks/x` is not an http:// or https:// address\n  help: pass the hook's full address (Netlify: Site configuration → Build hooks) in the file given to --build-hook-url-file or in KUME_BUILD_HOOK_URL\n"
     );
 }
 
