@@ -77,7 +77,7 @@ fn shape_object(
             continue;
         }
         let field = format!("{prefix}{key}");
-        let Some((q, part)) = resolve(questions, key) else {
+        let Some((q, part)) = resolve(survey, questions, key) else {
             problem(problems, &field, "unknown");
             continue;
         };
@@ -110,7 +110,11 @@ enum Part {
     Cell,
 }
 
-fn resolve<'q>(questions: &[&'q Question], key: &str) -> Option<(&'q Question, Part)> {
+fn resolve<'q>(
+    survey: &Survey,
+    questions: &[&'q Question],
+    key: &str,
+) -> Option<(&'q Question, Part)> {
     let (id, rest) = key.split_once('.').unwrap_or((key, ""));
     let q = *questions.iter().find(|q| q.id == id)?;
     let part = match (q.kind, rest) {
@@ -123,10 +127,18 @@ fn resolve<'q>(questions: &[&'q Question], key: &str) -> Option<(&'q Question, P
             known.then_some(Part::Cell)?
         }
         (_, "") => Part::Answer,
-        (QType::SelectOne | QType::SelectMany, "other") => Part::Other,
+        (QType::SelectOne | QType::SelectMany, "other") if has_other(survey, q) => Part::Other,
         _ => return None,
     };
     Some((q, part))
+}
+
+/// Whether the question's list has an "other, please specify" choice.
+fn has_other(survey: &Survey, q: &Question) -> bool {
+    q.list
+        .as_ref()
+        .and_then(|l| survey.lists.get(l))
+        .is_some_and(|choices| choices.iter().any(|c| c.other))
 }
 
 fn code(value: &Json) -> Result<Json, &'static str> {

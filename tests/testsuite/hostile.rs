@@ -468,3 +468,464 @@ fn exports_neutralise_formulas_in_answers() {
         "an .xlsx package"
     );
 }
+
+/// One hostile request and the status it must get.
+struct Case {
+    what: String,
+    method: &'static str,
+    path: String,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    expect: u16,
+}
+
+fn case(what: impl Into<String>, method: &'static str, path: &str, expect: u16) -> Case {
+    Case {
+        what: what.into(),
+        method,
+        path: path.to_string(),
+        headers: Vec::new(),
+        body: Vec::new(),
+        expect,
+    }
+}
+
+fn json_case(what: &str, answers: &str, expect: u16) -> Case {
+    let mut c = case(what, "POST", PATH, expect);
+    c.headers.push(("Content-Type", JSON.1.to_string()));
+    c.body = format!(r#"{{"answers": {answers}}}"#).into_bytes();
+    c
+}
+
+fn raw_json_case(what: &str, body: &str, expect: u16) -> Case {
+    let mut c = case(what, "POST", PATH, expect);
+    c.headers.push(("Content-Type", JSON.1.to_string()));
+    c.body = body.as_bytes().to_vec();
+    c
+}
+
+fn form_case(what: &str, body: &str, expect: u16) -> Case {
+    let mut c = case(what, "POST", PATH, expect);
+    c.headers.push(("Content-Type", FORM.1.to_string()));
+    c.body = body.as_bytes().to_vec();
+    c
+}
+
+fn with(mut c: Case, name: &'static str, value: &str) -> Case {
+    c.headers.push((name, value.to_string()));
+    c
+}
+
+/// Answers of the wrong shape, keys the survey does not have, bodies that are not what they
+/// claim, foreign origins, odd methods and paths.
+fn hostile_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    // JSON answers of the wrong shape or with unknown keys: 422 naming the field.
+    for (what, answers) in [
+        ("a list for a single choice", r#"{"uye_mi": ["evet"]}"#),
+        (
+            "two codes for a single choice",
+            r#"{"uye_mi": ["evet", "hayir"]}"#,
+        ),
+        ("a number for a code", r#"{"uye_mi": 1}"#),
+        ("true for a code", r#"{"uye_mi": true}"#),
+        ("an object for a code", r#"{"uye_mi": {"code": "evet"}}"#),
+        ("a code not in the list", r#"{"uye_mi": "belki"}"#),
+        ("an empty code", r#"{"uye_mi": ""}"#),
+        (
+            "a list for a number",
+            r#"{"uye_mi": "evet", "uye_sayisi": [1]}"#,
+        ),
+        (
+            "an object for a number",
+            r#"{"uye_mi": "evet", "uye_sayisi": {"n": 1}}"#,
+        ),
+        (
+            "true for a number",
+            r#"{"uye_mi": "evet", "uye_sayisi": true}"#,
+        ),
+        (
+            "text for a number",
+            r#"{"uye_mi": "evet", "uye_sayisi": "çok"}"#,
+        ),
+        (
+            "a fraction for an integer",
+            r#"{"uye_mi": "evet", "uye_sayisi": 2.5}"#,
+        ),
+        (
+            "a number over the maximum",
+            r#"{"uye_mi": "evet", "uye_sayisi": 1001}"#,
+        ),
+        (
+            "a negative count",
+            r#"{"uye_mi": "evet", "uye_sayisi": -1}"#,
+        ),
+        (
+            "more active than members",
+            r#"{"uye_mi": "evet", "uye_sayisi": 2, "aktif_uye": 3}"#,
+        ),
+        (
+            "a calculated value sent in",
+            r#"{"uye_mi": "evet", "oran": 100}"#,
+        ),
+        ("an unknown key", r#"{"uye_mi": "evet", "x": 1}"#),
+        (
+            "an unknown key with a dot",
+            r#"{"uye_mi": "evet", "uye_mi.x": "1"}"#,
+        ),
+        (
+            "'other' of a list without it",
+            r#"{"uye_mi": "evet", "uye_mi.other": "x"}"#,
+        ),
+        ("an empty key", r#"{"uye_mi": "evet", "": 1}"#),
+        (
+            "a key with a bracket",
+            r#"{"uye_mi": "evet", "uye_mi[0]": "evet"}"#,
+        ),
+        (
+            "a Turkish unknown key",
+            r#"{"uye_mi": "evet", "üye_mi": "evet"}"#,
+        ),
+        ("a key that only differs in case", r#"{"UYE_MI": "evet"}"#),
+        ("a key with a dotted i", r#"{"uye_mİ": "evet"}"#),
+        ("nothing answered", r#"{}"#),
+        (
+            "a null answer to a required question",
+            r#"{"uye_mi": null}"#,
+        ),
+        (
+            "a script as a code",
+            r#"{"uye_mi": "<script>alert(1)</script>"}"#,
+        ),
+        ("a formula as a code", r#"{"uye_mi": "=HYPERLINK(\"x\")"}"#),
+        ("a code with spaces", r#"{"uye_mi": " evet "}"#),
+        ("a code in capitals", r#"{"uye_mi": "EVET"}"#),
+    ] {
+        cases.push(json_case(what, answers, 422));
+    }
+    // Bodies that are not a submission: 400.
+    for (what, body) in [
+        ("an empty body", ""),
+        ("a JSON list", "[]"),
+        ("a JSON string", "\"answers\""),
+        ("a JSON number", "42"),
+        ("JSON null", "null"),
+        ("answers as a list", r#"{"answers": []}"#),
+        ("answers as text", r#"{"answers": "uye_mi=evet"}"#),
+        ("answers null", r#"{"answers": null}"#),
+        ("no answers", r#"{"lang": "tr"}"#),
+        ("truncated JSON", r#"{"answers": {"uye_mi": "ev"#),
+        ("a trailing comma", r#"{"answers": {"uye_mi": "evet",}}"#),
+        ("single quotes", "{'answers': {'uye_mi': 'evet'}}"),
+        (
+            "a number too large for a double",
+            r#"{"answers": {"uye_mi": "evet", "uye_sayisi": 1e400}}"#,
+        ),
+        (
+            "JSON with a BOM",
+            "\u{feff}{\"answers\": {\"uye_mi\": \"hayir\"}}",
+        ),
+        ("two JSON documents", r#"{"answers": {}} {"answers": {}}"#),
+        (
+            "an idempotency key of 129 bytes",
+            &format!(
+                r#"{{"answers": {{"uye_mi": "hayir"}}, "key": "{}"}}"#,
+                "k".repeat(129)
+            ),
+        ),
+    ] {
+        cases.push(raw_json_case(what, body, 400));
+    }
+    // Within the limits and well-formed, with extras the API ignores or accepts: 201.
+    for (what, body) in [
+        (
+            "a valid answer",
+            r#"{"answers": {"uye_mi": "hayir"}, "key": "h-valid"}"#.to_string(),
+        ),
+        (
+            "an unknown language falls back",
+            r#"{"answers": {"uye_mi": "hayir"}, "lang": "xx", "key": "h-lang"}"#.to_string(),
+        ),
+        (
+            "a key of 128 bytes",
+            format!(
+                r#"{{"answers": {{"uye_mi": "hayir"}}, "key": "{}"}}"#,
+                "k".repeat(128)
+            ),
+        ),
+        (
+            "unknown top-level members are not answers",
+            r#"{"answers": {"uye_mi": "hayir"}, "extra": {"x": 1}, "key": "h-extra"}"#.to_string(),
+        ),
+        (
+            "a hidden answer is dropped, not refused",
+            r#"{"answers": {"uye_mi": "hayir", "uye_sayisi": 5}, "key": "h-hidden"}"#.to_string(),
+        ),
+        (
+            "null for an optional answer",
+            r#"{"answers": {"uye_mi": "hayir", "uye_sayisi": null}, "key": "h-null"}"#.to_string(),
+        ),
+        (
+            "consent sent as an answer",
+            r#"{"answers": {"uye_mi": "hayir", "_consent": true}, "key": "h-consent"}"#.to_string(),
+        ),
+        (
+            "the same key and answers again",
+            r#"{"answers": {"uye_mi": "hayir"}, "key": "h-valid"}"#.to_string(),
+        ),
+    ] {
+        cases.push(raw_json_case(what, &body, 201));
+    }
+    cases.push(raw_json_case(
+        "the same key with other answers",
+        r#"{"answers": {"uye_mi": "evet", "uye_sayisi": 3}, "key": "h-valid"}"#,
+        409,
+    ));
+    cases.push(raw_json_case(
+        "a token nobody was given",
+        r#"{"answers": {"uye_mi": "hayir"}, "token": "0123456789abcdef0123456789abcdef"}"#,
+        403,
+    ));
+    // Form posts.
+    for (what, body, expect) in [
+        (
+            "the honeypot filled in",
+            "uye_mi=hayir&_lang=tr&_website=http%3A%2F%2Fspam",
+            400,
+        ),
+        (
+            "a draft without an invitation",
+            "uye_mi=hayir&_lang=tr&_action=draft",
+            403,
+        ),
+        (
+            "a code picked twice",
+            "uye_mi=hayir&uye_mi=hayir&_lang=tr",
+            303,
+        ),
+        (
+            "a number in Turkish over the maximum",
+            "uye_mi=evet&uye_sayisi=1.234&_lang=tr",
+            422,
+        ),
+        (
+            "text for a number",
+            "uye_mi=evet&uye_sayisi=%C3%A7ok&_lang=tr",
+            422,
+        ),
+        (
+            "a negative number",
+            "uye_mi=evet&uye_sayisi=-5&_lang=tr",
+            422,
+        ),
+        ("a code not in the list", "uye_mi=belki&_lang=tr", 422),
+        (
+            "a bracketed name instead of the field",
+            "uye_mi%5B0%5D=evet&_lang=tr",
+            422,
+        ),
+        ("nothing at all", "_lang=tr", 422),
+        ("only unknown fields", "a=1&b=2&c=3", 422),
+        (
+            "unknown fields beside a valid answer",
+            "uye_mi=hayir&zzz=1&_lang=tr",
+            303,
+        ),
+        (
+            "a script in an unknown field",
+            "uye_mi=hayir&x=%3Cscript%3E&_lang=en",
+            303,
+        ),
+        ("an empty language", "uye_mi=hayir&_lang=", 303),
+        (
+            "a token nobody was given",
+            "uye_mi=hayir&_lang=tr&_token=nope",
+            403,
+        ),
+        (
+            "a field name of 10,001 bytes",
+            &format!("{}=1&uye_mi=hayir", "n".repeat(10_001)),
+            303,
+        ),
+        ("2,001 fields", &"a=1&".repeat(2_001), 413),
+        (
+            "a value of 10,001 bytes",
+            &format!("uye_mi=hayir&x={}", "v".repeat(10_001)),
+            413,
+        ),
+        ("a lone percent sign", "uye_mi=hayir&x=%&_lang=tr", 303),
+        ("a half escape", "uye_mi=hayir&x=%C&_lang=tr", 303),
+        ("a NUL byte", "uye_mi=hayir&x=%00&_lang=tr", 303),
+        ("only separators", "&&&&&&", 422),
+        (
+            "an idempotency key of 129 bytes",
+            &format!("uye_mi=hayir&_key={}", "k".repeat(129)),
+            400,
+        ),
+    ] {
+        cases.push(form_case(what, body, expect));
+    }
+    // Content types that are not a form or JSON: 415.
+    for content_type in [
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "application/xml",
+        "application/x-www-form-urlencodedx",
+        "application/jsonp",
+        "",
+    ] {
+        let mut c = case(format!("content type `{content_type}`"), "POST", PATH, 415);
+        if !content_type.is_empty() {
+            c.headers.push(("Content-Type", content_type.to_string()));
+        }
+        c.body = b"uye_mi=hayir".to_vec();
+        cases.push(c);
+    }
+    for content_type in [
+        "application/json; charset=utf-8",
+        "APPLICATION/JSON",
+        "application/json ; charset=UTF-8",
+    ] {
+        let mut c = raw_json_case(
+            &format!("content type `{content_type}`"),
+            &format!(
+                r#"{{"answers": {{"uye_mi": "hayir"}}, "key": "ct-{}"}}"#,
+                content_type.len()
+            ),
+            201,
+        );
+        c.headers = vec![("Content-Type", content_type.to_string())];
+        cases.push(c);
+    }
+    // Foreign origins: 403 before the body is read.
+    for origin in [
+        "https://another-site.example",
+        "http://test.example.org",
+        "https://test.example.org.evil.example",
+        "https://evil.example/https://test.example.org",
+        "null",
+        "file://",
+    ] {
+        cases.push(with(
+            form_case(&format!("Origin {origin}"), "uye_mi=hayir&_lang=tr", 403),
+            "Origin",
+            origin,
+        ));
+    }
+    for fetch_site in ["cross-site", "CROSS-SITE"] {
+        cases.push(with(
+            form_case(
+                &format!("Sec-Fetch-Site {fetch_site}"),
+                "uye_mi=hayir&_lang=tr",
+                403,
+            ),
+            "Sec-Fetch-Site",
+            fetch_site,
+        ));
+    }
+    for fetch_site in ["same-origin", "same-site", "none"] {
+        cases.push(with(
+            form_case(
+                &format!("Sec-Fetch-Site {fetch_site}"),
+                "uye_mi=hayir&_lang=tr",
+                303,
+            ),
+            "Sec-Fetch-Site",
+            fetch_site,
+        ));
+    }
+    cases.push(with(
+        form_case("the site's own origin", "uye_mi=hayir&_lang=tr", 303),
+        "Origin",
+        "https://test.example.org",
+    ));
+    // Methods and paths.
+    for method in ["GET", "PUT", "DELETE", "PATCH"] {
+        cases.push(case(
+            format!("{method} on the responses"),
+            method,
+            PATH,
+            405,
+        ));
+    }
+    cases.push(case("OPTIONS on the responses", "OPTIONS", PATH, 204));
+    for path in [
+        "/api/v1/surveys/yok/responses",
+        "/api/v1/surveys/../../etc/passwd",
+        "/api/v1/surveys/%2e%2e/responses",
+        "/api/v2/surveys/deneme/responses",
+        "/api/v1/metrics",
+        "/api/v1/aggregates.json",
+        "/api/v1/",
+        "/api/",
+        "/api/v1/health/extra",
+    ] {
+        let c = if path.ends_with("/responses") {
+            let mut c = form_case(&format!("POST {path}"), "uye_mi=hayir", 404);
+            c.path = path.to_string();
+            c
+        } else {
+            case(format!("GET {path}"), "GET", path, 404)
+        };
+        cases.push(c);
+    }
+    // The personal form without a valid invitation.
+    for (what, query, cookie) in [
+        ("no token", "", ""),
+        ("an empty token", "?t=", ""),
+        ("a token nobody was given", "?t=0123456789abcdef", ""),
+        ("a script as the token", "?t=%3Cscript%3E", ""),
+        ("a cookie nobody was given", "", "kume_invitation=nope"),
+        ("a second miss after the redirect", "?opened=2", ""),
+        ("an empty cookie", "", "kume_invitation="),
+        ("another cookie only", "", "other=1"),
+    ] {
+        let mut c = case(
+            format!("personal form: {what}"),
+            "GET",
+            &format!("/api/v1/surveys/deneme/form{query}"),
+            403,
+        );
+        if !cookie.is_empty() {
+            c.headers.push(("Cookie", cookie.to_string()));
+        }
+        cases.push(c);
+    }
+    cases.push(case(
+        "personal form of a survey that does not exist",
+        "GET",
+        "/api/v1/surveys/yok/form?t=x",
+        404,
+    ));
+    cases
+}
+
+#[test]
+fn a_table_of_hostile_requests_gets_the_right_answers_and_the_server_keeps_serving() {
+    let (_site, server) = collector();
+    let cases = hostile_cases();
+    assert!(cases.len() >= 120, "{} cases", cases.len());
+    let mut wrong = Vec::new();
+    for c in &cases {
+        let headers: Vec<(&str, &str)> = c.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, body) = request(server.addr, c.method, &c.path, &headers, &c.body);
+        if status != c.expect {
+            wrong.push(format!(
+                "{}: {} (expected {}): {}",
+                c.what,
+                status,
+                c.expect,
+                body.chars().take(200).collect::<String>()
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} cases:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
+    );
+    eprintln!("hostile table: {} cases", cases.len());
+    assert_still_serving(server.addr);
+}
