@@ -119,15 +119,115 @@ fn guidebook_tool_pages_have_every_section_and_a_download() {
             }
             let downloads = download_links(&html);
             assert!(!downloads.is_empty(), "{}: no download", page.display());
-            for href in downloads {
+            for href in &downloads {
                 assert!(
                     out.path().join(href.trim_start_matches('/')).is_file(),
                     "{}: {href} was not published",
                     page.display()
                 );
             }
+            // Every template is offered as a workbook and as a CSV Turkish Excel opens right.
+            for xlsx in downloads.iter().filter(|h| h.ends_with(".xlsx")) {
+                let csv = format!("{}.csv", xlsx.trim_end_matches(".xlsx"));
+                assert!(
+                    downloads.contains(&csv.as_str()),
+                    "{}: no {csv}",
+                    page.display()
+                );
+                template_opens_right(out.path(), xlsx, &csv);
+            }
+            assert!(
+                downloads.iter().any(|h| h.ends_with(".xlsx")),
+                "{}: no XLSX template",
+                page.display()
+            );
         }
     }
+}
+
+/// The CSV starts with the UTF-8 byte-order mark and separates its fields with `;`; the
+/// workbook is a real XLSX package whose sheet holds the CSV's first line, cell by cell.
+fn template_opens_right(out: &Path, xlsx: &str, csv: &str) {
+    let text = std::fs::read_to_string(out.join(csv.trim_start_matches('/'))).unwrap();
+    let body = text
+        .strip_prefix('\u{feff}')
+        .unwrap_or_else(|| panic!("{csv}: no byte-order mark"));
+    let first = body.lines().next().unwrap();
+    let cells: Vec<&str> = first.split(';').collect();
+    assert!(
+        cells.len() > 1 || !first.contains(','),
+        "{csv}: not `;`-separated: {first}"
+    );
+    let file = std::fs::File::open(out.join(xlsx.trim_start_matches('/'))).unwrap();
+    let mut archive = zip::ZipArchive::new(file).unwrap_or_else(|e| panic!("{xlsx}: {e}"));
+    let mut read = |name: &str| {
+        let mut entry = archive
+            .by_name(name)
+            .unwrap_or_else(|e| panic!("{xlsx}: {name}: {e}"));
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut xml).unwrap();
+        xml
+    };
+    assert!(read("xl/workbook.xml").contains("<sheet name="), "{xlsx}");
+    let strings = read("xl/sharedStrings.xml");
+    for cell in cells
+        .iter()
+        .map(|c| c.trim_matches('"'))
+        .filter(|c| !c.is_empty())
+    {
+        let escaped = cell
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        assert!(
+            strings.contains(&format!("<t>{escaped}</t>")),
+            "{xlsx}: no cell `{cell}`"
+        );
+    }
+}
+
+/// A template CSV written with commas is refused: Turkish Excel would read it into one column.
+#[test]
+fn a_template_csv_with_commas_or_without_the_mark_is_an_error() {
+    let site = TestSite::base();
+    site.write(
+        "site/static/rehber/sablonlar/virgul.csv",
+        "\u{feff}ad,tur\nA,firma\n",
+    )
+    .write(
+        "site/static/rehber/sablonlar/isaretsiz.csv",
+        "ad;tur\nA;firma\n",
+    );
+    let run = site.kume(&["check"]);
+    run.assert_code(1)
+        .assert_stderr_has(
+            "site/static/rehber/sablonlar/virgul.csv:1:2: error: the template CSV does not separate its fields with `;`",
+        )
+        .assert_stderr_has(
+            "site/static/rehber/sablonlar/isaretsiz.csv:1:1: error: the template CSV has no UTF-8 byte-order mark",
+        );
+}
+
+/// A checklist becomes a CSV and a workbook; the CSV keeps the checklist's table as columns.
+#[test]
+fn a_checklist_template_is_published_as_csv_and_xlsx() {
+    let site = TestSite::base();
+    site.write(
+        "site/static/rehber/sablonlar/liste.txt",
+        "# Liste\n\n## Organlar\n| Organ | Yetkileri |\n|---|---|\n| Genel kurul | |\n- [ ] Kural yazıldı.\n",
+    );
+    site.build();
+    let csv = site.read_output("rehber/sablonlar/liste.csv");
+    assert!(
+        csv.starts_with("\u{feff}Liste\r\n\"\"\r\nOrganlar\r\nOrgan;Yetkileri\r\nGenel kurul;\r\n☐;Kural yazıldı.\r\n"),
+        "{csv:?}"
+    );
+    template_opens_right(
+        &site.root.join("public"),
+        "/rehber/sablonlar/liste.xlsx",
+        "/rehber/sablonlar/liste.csv",
+    );
+    assert!(site.output_exists("rehber/sablonlar/liste.txt"));
 }
 
 /// `<book>/<part>/<tool>/index.html`: the chapters two levels below the book's home.
