@@ -579,6 +579,19 @@ fn repository_site_shows_sample_results_only_for_sample_clusters() {
         clusters.iter().all(|c| c.starts_with("ornek-")),
         "{clusters:?}"
     );
+    // The open data says it is sample data in the files themselves, not only on the pages.
+    assert_eq!(json["sample"], true);
+    assert!(json["note"].as_str().unwrap().starts_with("Örnek veri: "));
+    let csv = read("veri/indicators/STR-01.csv");
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",change,sample,note"));
+    assert!(lines.all(|l| l.contains(",true,\"Örnek veri: ")), "{csv}");
+    let directory = read("kumeler/index.html");
+    assert!(directory.contains("Bu listede gösterim amacıyla uydurulmuş örnek kümeler de var"));
+    assert!(directory.contains("JSON ve CSV) — örnek veri, gerçek küme sonuçları değildir</a>"));
+    assert!(read("en/clusters/index.html").contains("This list includes sample clusters invented"));
+    // A label is time-limited: it is shown with its year.
+    assert!(read("kumeler/saha-istanbul/index.html").contains("ESCA Silver (2023)"));
     // Generated pages are in the sitemap too, not only content pages.
     let sitemap = read("sitemap.xml");
     for path in [
@@ -619,7 +632,9 @@ fn a_snapshot_alone_publishes_the_complete_open_data() {
     )
     .assert_code(0);
     let csv = std::fs::read_to_string(out.join("veri/indicators/STR-01.csv")).unwrap();
-    assert!(csv.starts_with("cluster,wave,value,responses,withheld,percentile,light,change\n"));
+    assert!(csv.starts_with(
+        "cluster,wave,value,responses,withheld,percentile,light,change,sample,note\n"
+    ));
     let shipped =
         std::fs::read_to_string(repo().join("site/data/sample-results/indicators/STR-01.csv"))
             .unwrap();
@@ -650,4 +665,16 @@ fn a_template_naming_a_page_that_does_not_exist_is_an_error() {
         "site/static/rehber/sablonlar/deneme.en.txt:3:7: error: the template names the page `/en/hakkinda/`, which does not exist",
     );
     assert!(!run.stderr.contains("`/en/about/`"), "{}", run.stderr);
+}
+
+#[test]
+fn an_esca_label_without_its_year_is_an_error() {
+    let site = TestSite::base();
+    site.write(
+        "site/data/clusters/etiketli.yaml",
+        "id: etiketli\nname: {tr: Etiketli, en: Labelled}\nprovince: TR100\nlabels: {esca: bronze, eccp: false}\n",
+    );
+    site.kume(&["check"])
+        .assert_code(1)
+        .assert_stderr_has("site/data/clusters/etiketli.yaml: error: the ESCA label has no year");
 }
