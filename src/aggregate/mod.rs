@@ -253,9 +253,20 @@ pub struct NeedsGroup {
     pub shares: Vec<NeedShare>,
 }
 
+/// What `note` says in a snapshot made from sample answers, in both languages of the site:
+/// the open data travels without the pages that explain it.
+pub const SAMPLE_NOTE: &str = "Örnek veri: gösterim amacıyla örnek kümeler için uydurulmuş yanıtlardan hesaplanmıştır; gerçek bir kümenin sonucu değildir. / Sample data: computed from answers invented for sample clusters, for demonstration; not the result of any real cluster.";
+
 /// The public snapshot: numbers only.
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
 pub struct Snapshot {
+    /// True when any value comes from a cluster marked `sample: true`: its national and group
+    /// statistics then mix invented answers in, so the whole snapshot is sample data.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sample: bool,
+    /// Why `sample` is set, for a reader of the file alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub k: usize,
     pub waves: Vec<i64>,
     pub values: Vec<ClusterValue>,
@@ -279,6 +290,14 @@ impl Snapshot {
 
     pub fn latest_wave(&self) -> Option<i64> {
         self.waves.last().copied()
+    }
+
+    /// Sets `sample` and its note when any value comes from a sample cluster.
+    pub fn mark_sample(&mut self, is_sample: impl Fn(&str) -> bool) {
+        if self.values.iter().any(|v| is_sample(&v.cluster)) {
+            self.sample = true;
+            self.note = Some(SAMPLE_NOTE.to_string());
+        }
     }
 }
 
@@ -484,16 +503,22 @@ pub fn aggregate(
         })?,
         None => Vec::new(),
     };
-    Ok((
-        Snapshot {
-            k,
-            waves,
-            values,
-            distributions,
-            needs,
-        },
-        diags,
-    ))
+    let mut snapshot = Snapshot {
+        k,
+        waves,
+        values,
+        distributions,
+        needs,
+        ..Snapshot::default()
+    };
+    let sample_ids: BTreeSet<&str> = data
+        .clusters
+        .iter()
+        .filter(|c| c.sample)
+        .map(|c| c.id.as_str())
+        .collect();
+    snapshot.mark_sample(|cluster| sample_ids.contains(cluster));
+    Ok((snapshot, diags))
 }
 
 /// Shares of respondents naming each option, per group and wave; groups under k withheld.
@@ -729,7 +754,8 @@ pub fn write_snapshot(snapshot: &Snapshot, dir: &Path) -> std::io::Result<()> {
 }
 
 /// One CSV per indicator (indicator id, CSV text), made from the snapshot alone, so that a
-/// build given only `aggregates.json` still publishes the complete open data.
+/// build given only `aggregates.json` still publishes the complete open data. Every row says
+/// whether it is sample data: a CSV is often read without the JSON beside it.
 pub fn indicator_csvs(snapshot: &Snapshot) -> Vec<(String, String)> {
     let mut by_indicator: BTreeMap<&str, Vec<&ClusterValue>> = BTreeMap::new();
     for v in &snapshot.values {
@@ -751,6 +777,8 @@ pub fn indicator_csvs(snapshot: &Snapshot) -> Vec<(String, String)> {
                 "percentile",
                 "light",
                 "change",
+                "sample",
+                "note",
             ]);
             for r in rows {
                 let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
@@ -763,6 +791,8 @@ pub fn indicator_csvs(snapshot: &Snapshot) -> Vec<(String, String)> {
                     opt(r.percentile),
                     r.light.clone().unwrap_or_default(),
                     opt(r.change),
+                    snapshot.sample.to_string(),
+                    snapshot.note.clone().unwrap_or_default(),
                 ]);
             }
             let body = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
@@ -774,6 +804,40 @@ pub fn indicator_csvs(snapshot: &Snapshot) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_snapshot_with_any_sample_cluster_is_sample_data() {
+        let value = |cluster: &str| ClusterValue {
+            cluster: cluster.into(),
+            wave: 2026,
+            indicator: "X".into(),
+            value: Some(1.0),
+            n: 1,
+            suppressed: false,
+            percentile: None,
+            light: None,
+            change: None,
+        };
+        let mut real = Snapshot {
+            values: vec![value("a"), value("b")],
+            ..Snapshot::default()
+        };
+        real.mark_sample(|c| c == "ornek");
+        assert!(!real.sample && real.note.is_none());
+        assert!(!snapshot_json(&real).contains("\"sample\""));
+        assert!(
+            indicator_csvs(&real)[0]
+                .1
+                .contains("\na,2026,1,1,false,,,,false,\n")
+        );
+        let mut mixed = real.clone();
+        mixed.values.push(value("ornek"));
+        mixed.mark_sample(|c| c == "ornek");
+        assert!(mixed.sample);
+        assert!(
+            snapshot_json(&mixed).starts_with("{\n  \"sample\": true,\n  \"note\": \"Örnek veri")
+        );
+    }
 
     #[test]
     fn percentiles_interpolate_and_ties_count_half() {

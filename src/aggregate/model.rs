@@ -39,6 +39,10 @@ pub struct NeedsSpec {
 pub struct Labels {
     #[serde(default)]
     pub esca: Option<String>,
+    /// The year the ESCA label was awarded: labels are time-limited, so one is never shown
+    /// without its year.
+    #[serde(default)]
+    pub esca_year: Option<i64>,
     #[serde(default)]
     pub eccp: bool,
 }
@@ -86,6 +90,7 @@ pub struct Cluster {
 fn no_labels() -> Labels {
     Labels {
         esca: None,
+        esca_year: None,
         eccp: false,
     }
 }
@@ -247,6 +252,15 @@ pub fn load(config: &Config) -> (Data, Vec<Diagnostic>) {
                     )),
                 );
                 continue;
+            }
+            if c.labels.esca.is_some() && c.labels.esca_year.is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        display_path(&config.root, &path),
+                        "the ESCA label has no year",
+                    )
+                    .help("add `esca_year` to `labels` (the year the label was awarded, from the source): ESCA labels are time-limited"),
+                );
             }
             data.clusters.push(c);
         }

@@ -72,6 +72,12 @@ impl Bench {
                 }
             }
         });
+        // A snapshot made before snapshots carried the flag, or by hand, is labelled here:
+        // the registry knows which clusters are samples.
+        let snap = snap.map(|mut s| {
+            s.mark_sample(|id| data.clusters.iter().any(|c| c.id == id && c.sample));
+            s
+        });
         (
             Bench {
                 data,
@@ -753,6 +759,8 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             .collect()
     };
     let data_link = bench.snapshot.as_ref().map(|_| data_url().to_string());
+    // The open data is labelled by the snapshot's own flag, the one its files carry.
+    let data_sample = bench.snapshot.as_ref().is_some_and(|s| s.sample);
     let sample = sample_in_results(bench);
     let (template, url, ctx) = match page {
         Page::Directory => {
@@ -774,10 +782,11 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
                 .collect();
             rows.sort_by(|a, b| collation.compare(&a.name, &b.name));
             let facets = facet_links(site, lang, &collation);
+            let sample_listed = rows.iter().any(|r| r.sample);
             (
                 "benchmark/directory.html",
                 url,
-                context! { site => site_value, page => to_value(&view), clusters => to_value(&rows), facets => to_value(&facets), data => data_link, lang => lang },
+                context! { site => site_value, page => to_value(&view), clusters => to_value(&rows), facets => to_value(&facets), sample_listed => sample_listed, data => data_link, data_sample => data_sample, lang => lang },
             )
         }
         Page::Needs => {
@@ -801,7 +810,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             (
                 "benchmark/needs.html",
                 url,
-                context! { site => site_value, page => to_value(&view), groups => to_value(&groups), k => k, with_programmes => with_programmes, data => data_link, lang => lang },
+                context! { site => site_value, page => to_value(&view), groups => to_value(&groups), k => k, with_programmes => with_programmes, data => data_link, data_sample => data_sample, lang => lang },
             )
         }
         Page::Facet(facet, code) => {
@@ -830,7 +839,8 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             rows.sort_by(|a, b| collation.compare(&a.name, &b.name));
             let wave = bench.snapshot.as_ref().and_then(Snapshot::latest_wave);
             let summary = group_summary(site, *facet, code, lang);
-            let ctx = context! { site => site_value, page => to_value(&view), clusters => to_value(&rows), summary => to_value(&summary), wave => wave, sample_results => sample, peers => aggregate::MIN_PEERS, directory => directory_url(config, strings, lang), data => data_link, lang => lang };
+            let sample_listed = rows.iter().any(|r| r.sample);
+            let ctx = context! { site => site_value, page => to_value(&view), clusters => to_value(&rows), summary => to_value(&summary), sample_listed => sample_listed, wave => wave, sample_results => sample, peers => aggregate::MIN_PEERS, directory => directory_url(config, strings, lang), data => data_link, data_sample => data_sample, lang => lang };
             ("benchmark/facet.html", url, ctx)
         }
         Page::Profile(i) => {
@@ -856,7 +866,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             let ctx = context! {
                 site => site_value, page => to_value(&view), cluster => to_value(c), facts => to_value(&facts),
                 host => c.host.as_ref().map(|h| pick(h, lang)), areas => to_value(&areas),
-                wave => bench.snapshot.as_ref().and_then(Snapshot::latest_wave), data => data_link, sample_results => sample,
+                wave => bench.snapshot.as_ref().and_then(Snapshot::latest_wave), data => data_link, data_sample => data_sample, sample_results => sample,
                 directory => directory_url(config, strings, lang), overview => overview_url(config, strings, lang), lang => lang,
             };
             ("benchmark/profile.html", url, ctx)
@@ -905,7 +915,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             (
                 "benchmark/overview.html",
                 url,
-                context! { site => site_value, page => to_value(&view), areas => to_value(&areas), k => k, peers => aggregate::MIN_PEERS, data => data_link, lang => lang },
+                context! { site => site_value, page => to_value(&view), areas => to_value(&areas), k => k, peers => aggregate::MIN_PEERS, data => data_link, data_sample => data_sample, lang => lang },
             )
         }
         Page::Indicator(i) => {
@@ -982,7 +992,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
                 area => t(site, lang, &format!("area_{}", ind.area)),
                 direction => t(site, lang, &format!("direction_{}", direction_key(ind.direction))),
                 rows => to_value(&rows), chart => minijinja::Value::from_safe_string(chart), references => to_value(&refs),
-                overview => overview_url(config, strings, lang), data => data_link, sample_results => sample, lang => lang,
+                overview => overview_url(config, strings, lang), data => data_link, data_sample => data_sample, sample_results => sample, lang => lang,
             };
             ("benchmark/indicator.html", url, ctx)
         }

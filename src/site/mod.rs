@@ -8,6 +8,7 @@
 
 mod benchmark;
 mod feeds;
+mod guide_templates;
 pub mod ims;
 mod links;
 mod pages;
@@ -74,6 +75,8 @@ pub struct Site {
     /// URL paths of static and generated files, for link checking.
     files: HashSet<String>,
     statics: Vec<(PathBuf, String)>,
+    /// The templates' spreadsheet forms, made from the static templates.
+    template_files: Vec<guide_templates::Generated>,
     summaries: Vec<Value>,
     /// Compiled surveys, in file order.
     pub surveys: Vec<crate::survey::compile::Compiled>,
@@ -129,6 +132,9 @@ impl Site {
         diags.extend(ds);
         let taxonomies = TaxonomyIndex::build(&config, &content);
         let mut files = generated_files(&config, &content, &strings, &statics, &taxonomies);
+        let (template_files, ds) = guide_templates::generate(&config, &statics);
+        diags.extend(ds);
+        files.extend(guide_templates::urls(&statics));
         files.extend(surveys::urls(&config, &strings, &surveys));
         files.extend(benchmark::urls(&config, &strings, &bench));
         files.extend(search::urls(&config, &strings));
@@ -174,6 +180,7 @@ impl Site {
             anchor_refs,
             files,
             statics,
+            template_files,
             summaries: Vec::new(),
             surveys,
             bench,
@@ -262,6 +269,11 @@ impl Site {
         }
         for (path, body) in feeds::generated(self) {
             if let Err(d) = write_output(output, &path, body.as_bytes()) {
+                errors.push(d);
+            }
+        }
+        for (path, bytes) in &self.template_files {
+            if let Err(d) = write_output(output, path, bytes) {
                 errors.push(d);
             }
         }

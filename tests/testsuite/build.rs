@@ -69,7 +69,7 @@ fn repository_site_builds_both_languages_and_the_guidebook() {
 }
 
 /// The tool pages of the guidebook, one per tool in each language.
-const GUIDEBOOK_TOOLS: usize = 27;
+const GUIDEBOOK_TOOLS: usize = 29;
 
 /// Every guidebook tool page, in both languages, has the sections the guidebook promises its
 /// readers and links a template or checklist that the build really published.
@@ -119,15 +119,115 @@ fn guidebook_tool_pages_have_every_section_and_a_download() {
             }
             let downloads = download_links(&html);
             assert!(!downloads.is_empty(), "{}: no download", page.display());
-            for href in downloads {
+            for href in &downloads {
                 assert!(
                     out.path().join(href.trim_start_matches('/')).is_file(),
                     "{}: {href} was not published",
                     page.display()
                 );
             }
+            // Every template is offered as a workbook and as a CSV Turkish Excel opens right.
+            for xlsx in downloads.iter().filter(|h| h.ends_with(".xlsx")) {
+                let csv = format!("{}.csv", xlsx.trim_end_matches(".xlsx"));
+                assert!(
+                    downloads.contains(&csv.as_str()),
+                    "{}: no {csv}",
+                    page.display()
+                );
+                template_opens_right(out.path(), xlsx, &csv);
+            }
+            assert!(
+                downloads.iter().any(|h| h.ends_with(".xlsx")),
+                "{}: no XLSX template",
+                page.display()
+            );
         }
     }
+}
+
+/// The CSV starts with the UTF-8 byte-order mark and separates its fields with `;`; the
+/// workbook is a real XLSX package whose sheet holds the CSV's first line, cell by cell.
+fn template_opens_right(out: &Path, xlsx: &str, csv: &str) {
+    let text = std::fs::read_to_string(out.join(csv.trim_start_matches('/'))).unwrap();
+    let body = text
+        .strip_prefix('\u{feff}')
+        .unwrap_or_else(|| panic!("{csv}: no byte-order mark"));
+    let first = body.lines().next().unwrap();
+    let cells: Vec<&str> = first.split(';').collect();
+    assert!(
+        cells.len() > 1 || !first.contains(','),
+        "{csv}: not `;`-separated: {first}"
+    );
+    let file = std::fs::File::open(out.join(xlsx.trim_start_matches('/'))).unwrap();
+    let mut archive = zip::ZipArchive::new(file).unwrap_or_else(|e| panic!("{xlsx}: {e}"));
+    let mut read = |name: &str| {
+        let mut entry = archive
+            .by_name(name)
+            .unwrap_or_else(|e| panic!("{xlsx}: {name}: {e}"));
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut xml).unwrap();
+        xml
+    };
+    assert!(read("xl/workbook.xml").contains("<sheet name="), "{xlsx}");
+    let strings = read("xl/sharedStrings.xml");
+    for cell in cells
+        .iter()
+        .map(|c| c.trim_matches('"'))
+        .filter(|c| !c.is_empty())
+    {
+        let escaped = cell
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        assert!(
+            strings.contains(&format!("<t>{escaped}</t>")),
+            "{xlsx}: no cell `{cell}`"
+        );
+    }
+}
+
+/// A template CSV written with commas is refused: Turkish Excel would read it into one column.
+#[test]
+fn a_template_csv_with_commas_or_without_the_mark_is_an_error() {
+    let site = TestSite::base();
+    site.write(
+        "site/static/rehber/sablonlar/virgul.csv",
+        "\u{feff}ad,tur\nA,firma\n",
+    )
+    .write(
+        "site/static/rehber/sablonlar/isaretsiz.csv",
+        "ad;tur\nA;firma\n",
+    );
+    let run = site.kume(&["check"]);
+    run.assert_code(1)
+        .assert_stderr_has(
+            "site/static/rehber/sablonlar/virgul.csv:1:2: error: the template CSV does not separate its fields with `;`",
+        )
+        .assert_stderr_has(
+            "site/static/rehber/sablonlar/isaretsiz.csv:1:1: error: the template CSV has no UTF-8 byte-order mark",
+        );
+}
+
+/// A checklist becomes a CSV and a workbook; the CSV keeps the checklist's table as columns.
+#[test]
+fn a_checklist_template_is_published_as_csv_and_xlsx() {
+    let site = TestSite::base();
+    site.write(
+        "site/static/rehber/sablonlar/liste.txt",
+        "# Liste\n\n## Organlar\n| Organ | Yetkileri |\n|---|---|\n| Genel kurul | |\n- [ ] Kural yazıldı.\n",
+    );
+    site.build();
+    let csv = site.read_output("rehber/sablonlar/liste.csv");
+    assert!(
+        csv.starts_with("\u{feff}Liste\r\n\"\"\r\nOrganlar\r\nOrgan;Yetkileri\r\nGenel kurul;\r\n☐;Kural yazıldı.\r\n"),
+        "{csv:?}"
+    );
+    template_opens_right(
+        &site.root.join("public"),
+        "/rehber/sablonlar/liste.xlsx",
+        "/rehber/sablonlar/liste.csv",
+    );
+    assert!(site.output_exists("rehber/sablonlar/liste.txt"));
 }
 
 /// `<book>/<part>/<tool>/index.html`: the chapters two levels below the book's home.
@@ -479,6 +579,19 @@ fn repository_site_shows_sample_results_only_for_sample_clusters() {
         clusters.iter().all(|c| c.starts_with("ornek-")),
         "{clusters:?}"
     );
+    // The open data says it is sample data in the files themselves, not only on the pages.
+    assert_eq!(json["sample"], true);
+    assert!(json["note"].as_str().unwrap().starts_with("Örnek veri: "));
+    let csv = read("veri/indicators/STR-01.csv");
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",change,sample,note"));
+    assert!(lines.all(|l| l.contains(",true,\"Örnek veri: ")), "{csv}");
+    let directory = read("kumeler/index.html");
+    assert!(directory.contains("Bu listede gösterim amacıyla uydurulmuş örnek kümeler de var"));
+    assert!(directory.contains("JSON ve CSV) — örnek veri, gerçek küme sonuçları değildir</a>"));
+    assert!(read("en/clusters/index.html").contains("This list includes sample clusters invented"));
+    // A label is time-limited: it is shown with its year.
+    assert!(read("kumeler/saha-istanbul/index.html").contains("ESCA Silver (2023)"));
     // Generated pages are in the sitemap too, not only content pages.
     let sitemap = read("sitemap.xml");
     for path in [
@@ -519,7 +632,9 @@ fn a_snapshot_alone_publishes_the_complete_open_data() {
     )
     .assert_code(0);
     let csv = std::fs::read_to_string(out.join("veri/indicators/STR-01.csv")).unwrap();
-    assert!(csv.starts_with("cluster,wave,value,responses,withheld,percentile,light,change\n"));
+    assert!(csv.starts_with(
+        "cluster,wave,value,responses,withheld,percentile,light,change,sample,note\n"
+    ));
     let shipped =
         std::fs::read_to_string(repo().join("site/data/sample-results/indicators/STR-01.csv"))
             .unwrap();
@@ -550,4 +665,16 @@ fn a_template_naming_a_page_that_does_not_exist_is_an_error() {
         "site/static/rehber/sablonlar/deneme.en.txt:3:7: error: the template names the page `/en/hakkinda/`, which does not exist",
     );
     assert!(!run.stderr.contains("`/en/about/`"), "{}", run.stderr);
+}
+
+#[test]
+fn an_esca_label_without_its_year_is_an_error() {
+    let site = TestSite::base();
+    site.write(
+        "site/data/clusters/etiketli.yaml",
+        "id: etiketli\nname: {tr: Etiketli, en: Labelled}\nprovince: TR100\nlabels: {esca: bronze, eccp: false}\n",
+    );
+    site.kume(&["check"])
+        .assert_code(1)
+        .assert_stderr_has("site/data/clusters/etiketli.yaml: error: the ESCA label has no year");
 }
