@@ -40,8 +40,10 @@ end
 
 def make_site(root: Path) -> None:
     shutil.copytree(REPO / "templates", root / "templates")
-    for part in ["i18n", "static"]:
-        shutil.copytree(REPO / "site" / part, root / "site" / part)
+    shutil.copytree(REPO / "site/i18n", root / "site/i18n")
+    # The guidebook's templates name guidebook pages this minimal site does not have.
+    shutil.copytree(REPO / "site/static", root / "site/static",
+                    ignore=lambda d, names: ["rehber"] if Path(d) == REPO / "site/static" else [])
     shutil.copytree(REPO / "tests/fixtures/base", root, dirs_exist_ok=True)
     (root / "surveys").mkdir()
     shutil.copy(REPO / "tests/fixtures/surveys/deneme.yaml", root / "surveys/deneme.yaml")

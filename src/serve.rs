@@ -372,7 +372,14 @@ fn after_final_answers(shared: &Arc<Shared>, mut job: impl FnMut(&Shared) + Send
     let shared = shared.clone();
     std::thread::spawn(move || {
         while rx.recv().is_ok() {
-            while rx.recv_timeout(Duration::from_secs(2)).is_ok() {}
+            // Sleep rather than wait on the channel: during a burst the senders then wake
+            // nobody, instead of this thread once per answer.
+            loop {
+                std::thread::sleep(Duration::from_secs(2));
+                if rx.try_iter().count() == 0 {
+                    break;
+                }
+            }
             job(&shared);
         }
     });

@@ -59,11 +59,12 @@ const DISCARD_TIMEOUT: Duration = Duration::from_secs(5);
 /// fill the database.
 const MAX_KEY_LEN: usize = 128;
 
-/// Reads and parses the body of a submission; `Err` is the reply that refuses it.
+/// Reads and parses the body of a submission, with its `Idempotency-Key` header and its size
+/// in bytes; `Err` is the reply that refuses it.
 pub async fn read_body(
     req: Request<Incoming>,
     limits: &Limits,
-) -> Result<(Body, Option<String>), Reply> {
+) -> Result<(Body, Option<String>, usize), Reply> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -108,7 +109,7 @@ pub async fn read_body(
             &format!("the idempotency key is longer than {MAX_KEY_LEN} bytes"),
         ));
     }
-    Ok((body, header_key))
+    Ok((body, header_key, bytes.len()))
 }
 
 const TOO_MANY_FIELDS: &str = "too many fields, or a field that is too long";

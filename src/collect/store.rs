@@ -607,9 +607,12 @@ fn commit_batch(conn: &mut Connection, batch: &[&NewResponse]) -> (Vec<Stored>, 
                 results.push(outcome_for(earlier, r).unwrap_or(Stored::Conflict));
                 continue;
             }
+            // Cached statements: the writer parses each once, not once per row.
             let existing: Option<Existing> = tx
-                .query_row(
+                .prepare_cached(
                     "SELECT id, payload_hash, status, token_hash FROM responses WHERE survey = ?1 AND idem_key = ?2",
+                )?
+                .query_row(
                     params![r.survey, r.idem_key],
                     |row| {
                         Ok(Existing {
@@ -633,10 +636,11 @@ fn commit_batch(conn: &mut Connection, batch: &[&NewResponse]) -> (Vec<Stored>, 
             }
             // Without randomness nothing in the batch is stored: the clients get 503.
             let id = new_id().map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO responses (id, survey, hash, wave, idem_key, payload_hash, status, lang, token_hash, cluster, firm, consent, answers, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-                params![
+            )?
+            .execute(params![
                     id,
                     r.survey,
                     r.hash,

@@ -38,6 +38,11 @@ impl Refusal {
     }
 }
 
+/// Bodies up to this size are checked on the async worker that read them; larger ones on the
+/// blocking pool. A form of a few dozen answers is well under it, and checking it takes a few
+/// tens of microseconds.
+const INLINE_BODY: usize = 4096;
+
 enum Prepared {
     /// The row to store and where to send the respondent afterwards.
     Row(Box<NewResponse>, String),
@@ -58,7 +63,7 @@ pub async fn submit(
     state: &Arc<ApiState>,
 ) -> Reply {
     let cookie_token = super::personal::cookie_token(&req);
-    let (body, header_key) = match read_body(req, &state.limits).await {
+    let (body, header_key, body_len) = match read_body(req, &state.limits).await {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -68,14 +73,23 @@ pub async fn submit(
         cookie_token,
         client,
     };
-    // Evaluation is CPU work: it runs on the blocking pool, a few at a time, so that costly
-    // submissions never hold up the async workers (health checks, other clients).
-    let Ok(_permit) = state.evaluations.acquire().await else {
-        return text(StatusCode::SERVICE_UNAVAILABLE, "the collector is stopping");
+    let prepared = if body_len <= INLINE_BODY {
+        // A small body is a small amount of work: handing it to another thread would cost
+        // more than checking it here.
+        Ok(prepare_for(state, &id, body, sent))
+    } else {
+        // Evaluation grows with the answers: a large body is checked on the blocking pool, a
+        // few at a time, so that costly submissions never hold up the async workers (health
+        // checks, other clients). The permit is given back before the answers are stored.
+        let Ok(permit) = state.evaluations.acquire().await else {
+            return text(StatusCode::SERVICE_UNAVAILABLE, "the collector is stopping");
+        };
+        let worker_state = state.clone();
+        let prepared =
+            tokio::task::spawn_blocking(move || prepare_for(&worker_state, &id, body, sent)).await;
+        drop(permit);
+        prepared
     };
-    let worker_state = state.clone();
-    let prepared =
-        tokio::task::spawn_blocking(move || prepare_for(&worker_state, &id, body, sent)).await;
     let (response, next) = match prepared {
         Ok(Prepared::Row(row, next)) => (*row, next),
         Ok(Prepared::Invalid(reply)) => return *reply,
