@@ -247,17 +247,23 @@ fn page_lang(req: &Request<Incoming>) -> String {
 }
 
 /// Whether a POST comes from another site: its `Origin` is neither this collector's own nor an
-/// allowed one, or (without `Origin`) the browser says `Sec-Fetch-Site: cross-site`.
+/// allowed one, or (without an `Origin` that names a site) the browser says `Sec-Fetch-Site:
+/// cross-site`.
 fn cross_site(req: &Request<Incoming>, state: &ApiState) -> bool {
     let headers = req.headers();
     let fetch_site = headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let Some(origin) = headers.get(header::ORIGIN) else {
+    // Browsers send `Origin: null` for every POST from a page with `Referrer-Policy:
+    // no-referrer` (the collector's own pages), so `null` says nothing: Fetch Metadata decides.
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|o| o.to_str().unwrap_or("").trim_end_matches('/'))
+        .filter(|o| *o != "null");
+    let Some(origin) = origin else {
         return fetch_site.eq_ignore_ascii_case("cross-site");
     };
-    let origin = origin.to_str().unwrap_or("").trim_end_matches('/');
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())

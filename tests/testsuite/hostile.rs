@@ -803,7 +803,6 @@ fn hostile_cases() -> Vec<Case> {
         "http://test.example.org",
         "https://test.example.org.evil.example",
         "https://evil.example/https://test.example.org",
-        "null",
         "file://",
     ] {
         cases.push(with(
@@ -812,6 +811,19 @@ fn hostile_cases() -> Vec<Case> {
             origin,
         ));
     }
+    cases.push(with(
+        with(
+            form_case(
+                "Origin null from another site",
+                "uye_mi=hayir&_lang=tr",
+                403,
+            ),
+            "Origin",
+            "null",
+        ),
+        "Sec-Fetch-Site",
+        "cross-site",
+    ));
     for fetch_site in ["cross-site", "CROSS-SITE"] {
         cases.push(with(
             form_case(

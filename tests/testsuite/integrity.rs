@@ -244,7 +244,7 @@ fn posts_from_another_site_are_refused_with_a_page_that_says_why() {
         ],
         vec![("Origin", "https://another-site.example")],
         vec![("Sec-Fetch-Site", "cross-site")],
-        vec![("Origin", "null")],
+        vec![("Origin", "null"), ("Sec-Fetch-Site", "cross-site")],
     ];
     for headers in &foreign {
         let mut all = vec![FORM];
@@ -282,6 +282,8 @@ fn posts_from_another_site_are_refused_with_a_page_that_says_why() {
         ],
         vec![("Origin", own.as_str()), ("Sec-Fetch-Site", "same-origin")],
         vec![("Sec-Fetch-Site", "same-origin")],
+        // A page with `Referrer-Policy: no-referrer` (the collector's own) posts `Origin: null`.
+        vec![("Origin", "null"), ("Sec-Fetch-Site", "same-origin")],
     ] {
         let mut all = vec![FORM];
         all.extend(headers.iter().copied());

@@ -91,9 +91,10 @@ const TYPES = {
  * Serves a built site from 127.0.0.1 as the static host does: files by path (`/x/` is
  * `/x/index.html`), the given `headers` on every answer, and with `api` (an origin such as
  * `http://127.0.0.1:8081`) every `/api/` request passed to the collector, as netlify.toml does.
+ * `port` 0 takes any free port.
  * Resolves to `{ base, close }`.
  */
-export async function serveSite(dir, { api = null, headers = {} } = {}) {
+export async function serveSite(dir, { api = null, headers = {}, port = 0 } = {}) {
   const server = createServer(async (req, res) => {
     if (api && req.url.startsWith('/api/')) return forward(req, res, api);
     let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -107,7 +108,7 @@ export async function serveSite(dir, { api = null, headers = {} } = {}) {
       res.writeHead(404, headers); res.end();
     }
   });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  await new Promise((ok) => server.listen(port, '127.0.0.1', ok));
   return { base: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
 }
 

@@ -65,8 +65,10 @@ async function productionHeaders() {
 async function startSite() {
   execFileSync(kume, ['build', '--root', root, '--out', join(work, 'public')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
   const port = await freePort();
-  const child = spawn(kume, ['serve', '--api-only', '--root', root, '--addr', `127.0.0.1:${port}`, '--db', db],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const sitePort = await freePort();
+  // The static host's origin is this test's, not the configured base_url: allowed to post.
+  const child = spawn(kume, ['serve', '--api-only', '--root', root, '--addr', `127.0.0.1:${port}`, '--db', db,
+    '--site-origin', `http://127.0.0.1:${sitePort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => { log += d; });
   child.stderr.on('data', (d) => { log += d; });
@@ -75,7 +77,7 @@ async function startSite() {
     if (child.exitCode !== null) throw new Error(`kume serve stopped:\n${log}`);
     try {
       if ((await fetch(`${api}/api/v1/health`)).ok) {
-        const site = await serveSite(join(work, 'public'), { api, headers: await productionHeaders() });
+        const site = await serveSite(join(work, 'public'), { api, headers: await productionHeaders(), port: sitePort });
         return { base: site.base, stop: () => { site.close(); child.kill(); } };
       }
     } catch { /* not listening yet */ }
