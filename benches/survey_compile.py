@@ -60,7 +60,9 @@ def survey_yaml(questions: int, expressions: int) -> tuple[str, int]:
 
 def make_site(root: Path, questions: int, expressions: int) -> int:
     for part in ["templates", "site/i18n", "site/static"]:
-        shutil.copytree(REPO / part, root / part)
+        # The guidebook's templates name guidebook pages this small site does not have.
+        shutil.copytree(REPO / part, root / part,
+                        ignore=lambda d, names: ["rehber"] if Path(d) == REPO / "site/static" else [])
     (root / "site/content").mkdir(parents=True)
     shutil.copy(REPO / "site/config.yaml", root / "site/config.yaml")
     for name in ["_index.md", "_index.en.md"]:

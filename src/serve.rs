@@ -236,11 +236,11 @@ pub fn run(args: &SiteArgs, serve: ServeOptions) -> ExitCode {
     };
     for dir in ["site", TEMPLATES_DIR, "surveys"] {
         let path = options.root.join(dir);
-        if path.is_dir() {
-            if let Err(e) = watcher.watch(&path, RecursiveMode::Recursive) {
-                eprintln!("error: cannot watch {}: {e}", path.display());
-                return ExitCode::from(EXIT_FAILURE);
-            }
+        if path.is_dir()
+            && let Err(e) = watcher.watch(&path, RecursiveMode::Recursive)
+        {
+            eprintln!("error: cannot watch {}: {e}", path.display());
+            return ExitCode::from(EXIT_FAILURE);
         }
     }
     let rebuild_shared = shared.clone();
@@ -288,13 +288,13 @@ fn client_settings(serve: &ServeOptions) -> Result<ClientAddrConfig, ()> {
             client_addr::NETLIFY_SECRET_ENV
         );
     })?;
-    if let Some(m) = serve.metrics_addr {
-        if !client_addr::is_loopback(m.ip()) {
-            eprintln!(
-                "error: --metrics-addr {m} is not a loopback address\n  help: metrics stay on this host: use 127.0.0.1:9464 (or [::1]:9464) and let the scraper run here or come through an SSH tunnel"
-            );
-            return Err(());
-        }
+    if let Some(m) = serve.metrics_addr
+        && !client_addr::is_loopback(m.ip())
+    {
+        eprintln!(
+            "error: --metrics-addr {m} is not a loopback address\n  help: metrics stay on this host: use 127.0.0.1:9464 (or [::1]:9464) and let the scraper run here or come through an SSH tunnel"
+        );
+        return Err(());
     }
     Ok(config)
 }
@@ -443,13 +443,13 @@ fn serve_until_stopped(listen: &Listen, shared: Arc<Shared>) -> ExitCode {
 fn next_change(rx: &mpsc::Receiver<notify::Result<notify::Event>>) -> Option<Vec<PathBuf>> {
     let mut paths = Vec::new();
     let collect = |paths: &mut Vec<PathBuf>, ev: notify::Result<notify::Event>| {
-        if let Ok(ev) = ev {
-            if matches!(
+        if let Ok(ev) = ev
+            && matches!(
                 ev.kind,
                 EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
-            ) {
-                paths.extend(ev.paths.into_iter().filter(|p| !is_editor_noise(p)));
-            }
+            )
+        {
+            paths.extend(ev.paths.into_iter().filter(|p| !is_editor_noise(p)));
         }
     };
     loop {
@@ -483,12 +483,12 @@ fn full_build(options: &BuildOptions, shared: &Shared) -> Option<Site> {
     let mut diags = loaded.diagnostics;
     let site = loaded.site;
     let mut stats = None;
-    if let Some(site) = &site {
-        if !diags.iter().any(|d| d.severity == Severity::Error) {
-            match site.render(Output::Dir(&shared.out), &indicatif::ProgressBar::hidden()) {
-                Ok(s) => stats = Some(s),
-                Err(ds) => diags.extend(ds),
-            }
+    if let Some(site) = &site
+        && !diags.iter().any(|d| d.severity == Severity::Error)
+    {
+        match site.render(Output::Dir(&shared.out), &indicatif::ProgressBar::hidden()) {
+            Ok(s) => stats = Some(s),
+            Err(ds) => diags.extend(ds),
         }
     }
     print_diagnostics(&diags);
@@ -732,16 +732,15 @@ fn serve_file(url_path: &str, shared: &Shared) -> Response<Full<Bytes>> {
         file.push("index.html");
     }
     let is_html = file.extension().is_none_or(|e| e == "html");
-    if is_html {
-        if let Ok(errors) = shared.errors.read() {
-            if !errors.is_empty() {
-                return reply(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "text/html; charset=utf-8",
-                    error_page(&errors).into_bytes(),
-                );
-            }
-        }
+    if is_html
+        && let Ok(errors) = shared.errors.read()
+        && !errors.is_empty()
+    {
+        return reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/html; charset=utf-8",
+            error_page(&errors).into_bytes(),
+        );
     }
     match std::fs::read(&file) {
         Ok(bytes) => reply(StatusCode::OK, content_type(&file), bytes),

@@ -181,7 +181,8 @@ impl Date {
         if parts.next().is_some() || !(1..=12).contains(&month) {
             return None;
         }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let leap =
+            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
         let days_in_month = match month {
             2 if leap => 29,
             2 => 28,

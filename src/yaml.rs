@@ -65,10 +65,10 @@ fn strip_location_prefix(line: &str) -> String {
     if let Some(idx) = line.rfind(" at line ") {
         line = &line[..idx];
     }
-    if let Some(rest) = line.strip_prefix("line ") {
-        if let Some((_, msg)) = rest.split_once(": ") {
-            return msg.trim().to_string();
-        }
+    if let Some(rest) = line.strip_prefix("line ")
+        && let Some((_, msg)) = rest.split_once(": ")
+    {
+        return msg.trim().to_string();
     }
     line.to_string()
 }

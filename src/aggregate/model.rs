@@ -266,10 +266,10 @@ pub fn load(config: &Config) -> (Data, Vec<Diagnostic>) {
         }
     }
     let indicators = config.path(INDICATORS_FILE);
-    if indicators.exists() {
-        if let Some(f) = read::<IndicatorFile>(config, &indicators, &mut diags) {
-            data.indicators = f.indicators;
-        }
+    if indicators.exists()
+        && let Some(f) = read::<IndicatorFile>(config, &indicators, &mut diags)
+    {
+        data.indicators = f.indicators;
     }
     let needs = config.path(NEEDS_FILE);
     if needs.exists() {

@@ -133,10 +133,10 @@ pub async fn handle(req: Request<Incoming>, client: IpAddr, state: &Arc<ApiState
 }
 
 async fn route(req: Request<Incoming>, client: IpAddr, state: &Arc<ApiState>) -> Reply {
-    if req.method() == Method::POST {
-        if let Some(refused) = refuse_post(&req, client, state) {
-            return refused;
-        }
+    if req.method() == Method::POST
+        && let Some(refused) = refuse_post(&req, client, state)
+    {
+        return refused;
     }
     let request_origin = req.headers().get(header::ORIGIN).cloned();
     let path = req.uri().path().to_string();

@@ -181,10 +181,10 @@ fn checked_secret(origin: &str, text: &str) -> Result<Vec<u8>, ConfigError> {
 /// The client's address as found by the rules at the top of this module (not yet masked).
 pub fn client_addr(peer: IpAddr, headers: &HeaderMap, cfg: &ClientAddrConfig) -> IpAddr {
     let peer = canonical(peer);
-    if let Some(secret) = &cfg.netlify_secret {
-        if let Some(ip) = netlify_client(headers, secret, now()) {
-            return ip;
-        }
+    if let Some(secret) = &cfg.netlify_secret
+        && let Some(ip) = netlify_client(headers, secret, now())
+    {
+        return ip;
     }
     if !cfg.is_trusted(peer) {
         return peer;

@@ -47,15 +47,16 @@ fn percent_bytes(input: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
-        if input[i] == b'%' && i + 2 < input.len() {
-            if let (Some(h), Some(l)) = (
+        if input[i] == b'%'
+            && i + 2 < input.len()
+            && let (Some(h), Some(l)) = (
                 input.get(i + 1).and_then(hex),
                 input.get(i + 2).and_then(hex),
-            ) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
+            )
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
         }
         out.push(input[i]);
         i += 1;

@@ -307,14 +307,14 @@ pub fn kept(survey: &Survey, answers: &Answers, outcome: &Outcome) -> Answers {
         }
     }
     for q in survey.sections.iter().flat_map(|s| &s.questions) {
-        if q.kind == QType::Calculated && !outcome.hidden.contains(&q.id) {
-            if let Some(v) = outcome
+        if q.kind == QType::Calculated
+            && !outcome.hidden.contains(&q.id)
+            && let Some(v) = outcome
                 .values
                 .get(&q.id)
                 .filter(|v| !crate::survey::evaluate::is_blank(v))
-            {
-                kept.insert(q.id.clone(), serde_json::to_value(v).unwrap_or(Json::Null));
-            }
+        {
+            kept.insert(q.id.clone(), serde_json::to_value(v).unwrap_or(Json::Null));
         }
     }
     kept

@@ -334,16 +334,16 @@ fn prepare(site: &Site, state: &ApiState, index: usize, body: Body, sent: Sent) 
         )
         .into();
     }
-    if invited.is_none() {
-        if let Some(Err(_)) = state.open_limiter.as_ref().map(|l| l.check(sent.client)) {
-            return Refusal::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                &lang,
-                "survey_rate_title",
-                "survey_open_rate_text",
-            )
-            .into();
-        }
+    if invited.is_none()
+        && let Some(Err(_)) = state.open_limiter.as_ref().map(|l| l.check(sent.client))
+    {
+        return Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            &lang,
+            "survey_rate_title",
+            "survey_open_rate_text",
+        )
+        .into();
     }
     let mut posted = match posted(survey, body, &lang) {
         Ok(p) => p,

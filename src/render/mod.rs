@@ -162,10 +162,10 @@ pub fn template_error(err: &Error, page_file: Option<&str>) -> Diagnostic {
     let mut innermost = err;
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
     while let Some(s) = source {
-        if let Some(e) = s.downcast_ref::<Error>() {
-            if e.name().is_some() {
-                innermost = e;
-            }
+        if let Some(e) = s.downcast_ref::<Error>()
+            && e.name().is_some()
+        {
+            innermost = e;
         }
         source = s.source();
     }

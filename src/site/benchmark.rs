@@ -946,29 +946,28 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
                         max: d.stats.as_ref().map(|s| f(s.max)).unwrap_or_default(),
                     });
                 }
-                if let Some(w) = s.latest_wave() {
-                    if let Some(st) = s
+                if let Some(w) = s.latest_wave()
+                    && let Some(st) = s
                         .distribution(&ind.id, w, "all")
                         .and_then(|d| d.stats.as_ref())
-                    {
-                        let values: Vec<f64> = s
-                            .values
-                            .iter()
-                            .filter(|v| v.indicator == ind.id && v.wave == w)
-                            .filter_map(|v| v.value)
-                            .collect();
-                        let label = format!(
-                            "{} {w}: {} {}, P25 {}, {} {}, P75 {}",
-                            pick(&ind.name, lang),
-                            st.n,
-                            t(site, lang, "clusters_word"),
-                            number(st.p25, ind.decimals, lang),
-                            t(site, lang, "national_median"),
-                            number(st.median, ind.decimals, lang),
-                            number(st.p75, ind.decimals, lang)
-                        );
-                        chart = distribution_svg(&values, st, &label);
-                    }
+                {
+                    let values: Vec<f64> = s
+                        .values
+                        .iter()
+                        .filter(|v| v.indicator == ind.id && v.wave == w)
+                        .filter_map(|v| v.value)
+                        .collect();
+                    let label = format!(
+                        "{} {w}: {} {}, P25 {}, {} {}, P75 {}",
+                        pick(&ind.name, lang),
+                        st.n,
+                        t(site, lang, "clusters_word"),
+                        number(st.p25, ind.decimals, lang),
+                        t(site, lang, "national_median"),
+                        number(st.median, ind.decimals, lang),
+                        number(st.p75, ind.decimals, lang)
+                    );
+                    chart = distribution_svg(&values, st, &label);
                 }
             }
             let refs: Vec<serde_json::Value> = bench

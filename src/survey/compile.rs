@@ -367,17 +367,17 @@ fn build(
     }
     let opens = date(ctx, "opens", &raw.opens);
     let closes = date(ctx, "closes", &raw.closes);
-    if let (Some(o), Some(c)) = (opens, closes) {
-        if o > c {
-            ctx.error(
-                &raw.closes.referenced,
-                format!(
-                    "`closes: {}` is before `opens: {}`",
-                    raw.closes.value, raw.opens.value
-                ),
-                "the survey must close on or after the day it opens",
-            );
-        }
+    if let (Some(o), Some(c)) = (opens, closes)
+        && o > c
+    {
+        ctx.error(
+            &raw.closes.referenced,
+            format!(
+                "`closes: {}` is before `opens: {}`",
+                raw.closes.value, raw.opens.value
+            ),
+            "the survey must close on or after the day it opens",
+        );
     }
     let timezone = raw
         .timezone
@@ -1047,23 +1047,23 @@ impl Builder<'_> {
             .iter()
             .map(|inner| self.question(ctx, inner, section_refs))
             .collect();
-        if let Some(u) = &q.unit {
-            if !UNITS.contains(&u.value.as_str()) {
-                ctx.error(
-                    &u.referenced,
-                    format!("unknown unit `{}`", u.value),
-                    format!("units: {}", UNITS.join(", ")),
-                );
-            }
+        if let Some(u) = &q.unit
+            && !UNITS.contains(&u.value.as_str())
+        {
+            ctx.error(
+                &u.referenced,
+                format!("unknown unit `{}`", u.value),
+                format!("units: {}", UNITS.join(", ")),
+            );
         }
-        if let Some(a) = &q.appearance {
-            if kind != QType::SelectOne || !["radio", "dropdown"].contains(&a.value.as_str()) {
-                ctx.error(
-                    &a.referenced,
-                    format!("`appearance: {}` is not allowed here", a.value),
-                    "select_one questions take `radio` or `dropdown`",
-                );
-            }
+        if let Some(a) = &q.appearance
+            && (kind != QType::SelectOne || !["radio", "dropdown"].contains(&a.value.as_str()))
+        {
+            ctx.error(
+                &a.referenced,
+                format!("`appearance: {}` is not allowed here", a.value),
+                "select_one questions take `radio` or `dropdown`",
+            );
         }
         Question {
             id,
@@ -1189,35 +1189,35 @@ impl Builder<'_> {
                 );
             }
         }
-        if let (Some(min), Some(max)) = (q.min_length, &q.max_length) {
-            if min > max.value {
-                ctx.error(
-                    &max.referenced,
-                    format!(
-                        "`max_length: {}` is less than `min_length: {min}`",
-                        max.value
-                    ),
-                    "correct one of them",
-                );
-            }
+        if let (Some(min), Some(max)) = (q.min_length, &q.max_length)
+            && min > max.value
+        {
+            ctx.error(
+                &max.referenced,
+                format!(
+                    "`max_length: {}` is less than `min_length: {min}`",
+                    max.value
+                ),
+                "correct one of them",
+            );
         }
-        if let (Some(min), Some(max)) = (q.min_picks, &q.max_picks) {
-            if min > max.value {
-                ctx.error(
-                    &max.referenced,
-                    format!("`max_picks: {}` is less than `min_picks: {min}`", max.value),
-                    "correct one of them",
-                );
-            }
+        if let (Some(min), Some(max)) = (q.min_picks, &q.max_picks)
+            && min > max.value
+        {
+            ctx.error(
+                &max.referenced,
+                format!("`max_picks: {}` is less than `min_picks: {min}`", max.value),
+                "correct one of them",
+            );
         }
-        if let (Some(min), Some(max)) = (q.min_count, &q.max_count) {
-            if min > max.value {
-                ctx.error(
-                    &max.referenced,
-                    format!("`max_count: {}` is less than `min_count: {min}`", max.value),
-                    "correct one of them",
-                );
-            }
+        if let (Some(min), Some(max)) = (q.min_count, &q.max_count)
+            && min > max.value
+        {
+            ctx.error(
+                &max.referenced,
+                format!("`max_count: {}` is less than `min_count: {min}`", max.value),
+                "correct one of them",
+            );
         }
         if let Some(p) = &q.pattern {
             // The same subset as `matches()`, so the browser and the server agree.

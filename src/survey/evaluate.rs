@@ -400,10 +400,10 @@ fn check_text(q: &Question, v: &Value, out: &mut Findings) {
     if let Some(m) = q.max_length.filter(|m| len > *m) {
         out.error(&q.id, Problem::new("max_length").with("max", m));
     }
-    if let Some(p) = &q.pattern {
-        if super::expr::regex_subset::compile(p).is_ok_and(|re| !re.is_match(s)) {
-            out.error(&q.id, Problem::new("pattern"));
-        }
+    if let Some(p) = &q.pattern
+        && super::expr::regex_subset::compile(p).is_ok_and(|re| !re.is_match(s))
+    {
+        out.error(&q.id, Problem::new("pattern"));
     }
     let well_formed = match q.kind {
         QType::Email => is_email(s),

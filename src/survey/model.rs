@@ -432,13 +432,12 @@ pub enum Period {
 /// `KUME_NOW` (an RFC 3339 timestamp) when set, so a test can stand at a day's boundary;
 /// release builds always use the system clock.
 pub fn now() -> jiff::Timestamp {
-    if cfg!(debug_assertions) {
-        if let Some(t) = std::env::var("KUME_NOW")
+    if cfg!(debug_assertions)
+        && let Some(t) = std::env::var("KUME_NOW")
             .ok()
             .and_then(|v| v.parse::<jiff::Timestamp>().ok())
-        {
-            return t;
-        }
+    {
+        return t;
     }
     jiff::Timestamp::now()
 }

@@ -15,7 +15,9 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kume = process.argv[2] || join(repo, 'target/release/kume');
 const site = await mkdtemp(join(tmpdir(), 'kume-form-'));
 await cp(join(repo, 'templates'), join(site, 'templates'), { recursive: true });
-for (const part of ['i18n', 'static']) await cp(join(repo, 'site', part), join(site, 'site', part), { recursive: true });
+// The guidebook's templates name guidebook pages this small site does not have.
+const noGuide = (src) => !src.startsWith(join(repo, 'site/static/rehber'));
+for (const part of ['i18n', 'static']) await cp(join(repo, 'site', part), join(site, 'site', part), { recursive: true, filter: noGuide });
 await cp(join(repo, 'tests/fixtures/base'), site, { recursive: true });
 await mkdir(join(site, 'surveys'), { recursive: true });
 await writeFile(join(site, 'surveys/deneme.yaml'), await readFile(join(repo, 'tests/fixtures/surveys/deneme.yaml')));

@@ -41,8 +41,8 @@ const cases = [
   ['/en/search/', 'cluster support', '/en/guide/cluster-support/'],
   ['/en/search/', 'monitoring evaluation', '/en/guide/monitoring-and-evaluation/'],
   // Guidebook tools, with and without Turkish letters, and in English.
-  ['/ara/', 'yerelleşme katsayısı', '/rehber/kume-analizi/istatistiksel-kume-esleme/'],
-  ['/ara/', 'yerellesme katsayisi', '/rehber/kume-analizi/istatistiksel-kume-esleme/'],
+  ['/ara/', 'yoğunlaşma katsayısı', '/rehber/kume-analizi/istatistiksel-kume-esleme/'],
+  ['/ara/', 'yogunlasma katsayisi', '/rehber/kume-analizi/istatistiksel-kume-esleme/'],
   ['/ara/', 'paydaş haritası', '/rehber/kumeyi-hareketlendirme/paydas-analizi/'],
   ['/ara/', 'paydas haritasi', '/rehber/kumeyi-hareketlendirme/paydas-analizi/'],
   ['/en/search/', 'location quotient', '/en/guide/cluster-analysis/statistical-cluster-mapping/'],

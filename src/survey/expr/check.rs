@@ -321,13 +321,13 @@ impl Checker<'_> {
         self.number(&args[0], "`round`")?;
         if let Some(digits) = args.get(1) {
             self.number(digits, "`round` digits")?;
-            if let Kind::Num(d) = digits.kind {
-                if d.fract() != 0.0 || !(0.0..=9.0).contains(&d) {
-                    return Err(ExprError::new(
-                        digits.span,
-                        "`round` digits must be a whole number from 0 to 9",
-                    ));
-                }
+            if let Kind::Num(d) = digits.kind
+                && (d.fract() != 0.0 || !(0.0..=9.0).contains(&d))
+            {
+                return Err(ExprError::new(
+                    digits.span,
+                    "`round` digits must be a whole number from 0 to 9",
+                ));
             }
         }
         Ok(Type::Number)

@@ -418,10 +418,10 @@ pub fn refs(expr: &Expr) -> Vec<String> {
 }
 
 fn collect_refs(expr: &Expr, out: &mut Vec<String>) {
-    if let Kind::Ref(id) = &expr.kind {
-        if !out.contains(id) {
-            out.push(id.clone());
-        }
+    if let Kind::Ref(id) = &expr.kind
+        && !out.contains(id)
+    {
+        out.push(id.clone());
     }
     for child in expr.children() {
         collect_refs(child, out);
