@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 
 use super::shape::{self, Answers, Problems};
-use crate::survey::evaluate::Problem;
 use crate::survey::model::{QType, Question, Survey};
 
 /// Field name → every value posted under it, in order.
@@ -229,14 +228,7 @@ impl Form<'_> {
     }
 
     fn problem(&mut self, field: &str, code: &str) {
-        self.problems
-            .entry(field.to_string())
-            .or_default()
-            .push(Problem {
-                code: code.to_string(),
-                params: BTreeMap::new(),
-                message: None,
-            });
+        shape::problem(self.problems, field, code);
     }
 }
 

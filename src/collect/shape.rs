@@ -36,7 +36,8 @@ pub fn max_items(survey: &Survey, q: &Question) -> usize {
     }
 }
 
-fn problem(problems: &mut Problems, field: &str, code: &str) {
+/// Adds the problem `code` to `field`.
+pub(crate) fn problem(problems: &mut Problems, field: &str, code: &str) {
     problems
         .entry(field.to_string())
         .or_default()

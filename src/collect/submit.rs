@@ -248,6 +248,17 @@ pub(crate) fn form_link(survey: &str, lang: &str, notice: &str) -> String {
     format!("/api/v1/surveys/{survey}/form?lang={lang}&notice={notice}")
 }
 
+/// An invitation survey answered without a valid token, or a draft without one.
+fn invitation_needed(lang: &str) -> Prepared {
+    Refusal::new(
+        StatusCode::FORBIDDEN,
+        lang,
+        "survey_invitation_title",
+        "survey_invitation_note",
+    )
+    .into()
+}
+
 /// What a submission says besides its answers.
 struct Posted {
     answers: Answers,
@@ -326,13 +337,7 @@ fn prepare(site: &Site, state: &ApiState, index: usize, body: Body, sent: Sent) 
         Err(refusal) => return refusal.into(),
     };
     if survey.access == "invitation" && invited.is_none() {
-        return Refusal::new(
-            StatusCode::FORBIDDEN,
-            &lang,
-            "survey_invitation_title",
-            "survey_invitation_note",
-        )
-        .into();
+        return invitation_needed(&lang);
     }
     if invited.is_none()
         && let Some(Err(_)) = state.open_limiter.as_ref().map(|l| l.check(sent.client))
@@ -360,13 +365,7 @@ fn prepare(site: &Site, state: &ApiState, index: usize, body: Body, sent: Sent) 
     };
     shape::drop_unchosen_other(survey, &mut posted.answers);
     if posted.draft && invited.is_none() {
-        return Refusal::new(
-            StatusCode::FORBIDDEN,
-            &lang,
-            "survey_invitation_title",
-            "survey_invitation_note",
-        )
-        .into();
+        return invitation_needed(&lang);
     }
     let kept = if posted.draft {
         // A draft is kept as typed; it is checked when it is sent for good.

@@ -3,11 +3,11 @@
 //! listener, graceful shutdown and the connection cap.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{Server, TestSite, get, repo, request};
+use crate::harness::{Server, TestSite, get, raw, repo, request, status_of};
 
 const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
 const JSON: (&str, &str) = ("Content-Type", "application/json");
@@ -30,26 +30,6 @@ fn collector(extra: &[&str]) -> (TestSite, Server) {
     args.extend_from_slice(extra);
     let server = Server::start(&site, &args);
     (site, server)
-}
-
-/// Sends raw bytes and returns the whole answer (the server closes after it).
-fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let _ = stream.write_all(bytes);
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
-    String::from_utf8_lossy(&answer).into_owned()
-}
-
-fn status_of(answer: &str) -> u16 {
-    answer
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
 }
 
 /// The value of header `name` in a response head (case-insensitive name).

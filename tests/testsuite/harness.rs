@@ -311,3 +311,25 @@ pub fn open_personal_link(addr: SocketAddr, link: &str) -> (u16, String, String)
     let (status, _, page) = request(addr, "GET", &location, &[("Cookie", &cookie)], b"");
     (status, page, cookie)
 }
+
+/// Sends raw bytes as they are and returns what came back before the server closed (a write
+/// may fail half-way when the server refuses early; the answer is what counts).
+pub fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let _ = stream.write_all(bytes);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// The status code of a raw HTTP answer (0 when there is none).
+pub fn status_of(answer: &str) -> u16 {
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}

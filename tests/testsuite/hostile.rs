@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use crate::harness::{Server, TestSite, get, repo, request, walk};
+use crate::harness::{Server, TestSite, get, raw, repo, request, status_of, walk};
 
 const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
 const JSON: (&str, &str) = ("Content-Type", "application/json");
@@ -42,27 +42,6 @@ fn assert_still_serving(addr: SocketAddr) {
     assert_eq!((status, body.trim()), (200, r#"{"status":"ok"}"#));
     let (status, _, page) = request(addr, "POST", PATH, &[FORM], VALID.as_bytes());
     assert_eq!(status, 303, "a valid submission after the attack: {page}");
-}
-
-/// Sends raw bytes as they are and returns what came back before the server closed (a write
-/// may fail half-way when the server refuses early; the answer is what counts).
-fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let _ = stream.write_all(bytes);
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
-    String::from_utf8_lossy(&answer).into_owned()
-}
-
-fn status_of(answer: &str) -> u16 {
-    answer
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
 }
 
 fn post_head(content_type: &str, length: usize) -> String {
