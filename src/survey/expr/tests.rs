@@ -434,20 +434,26 @@ fn patterns_outside_the_subset_are_rejected() {
 
 #[test]
 fn patterns_inside_the_subset_translate() {
+    // Each pattern with a whole input it must accept.
     let cases = [
         ("", ""),
-        ("0\\d{10}", "1"),
-        ("[A-ZÇĞİÖŞÜ][a-zçğıöşü]+", "Ç"),
-        ("a.c|x?y*z+", "x"),
-        ("(?:ab)+\\.\\/[\\-\\]x]{1,}", "a"),
-        ("[^\\s\\d]{2,3}?$", "b"),
-        ("^\\w+@\\w+\\.\\w{2,}", "c"),
-        ("\\t\\n\\r\\f\\v[\\t]", "d"),
-        ("a&&b~~c [&~#] - <>!=", "e"),
+        ("0\\d{10}", "05321234567"),
+        ("[A-ZÇĞİÖŞÜ][a-zçğıöşü]+", "Çağrı"),
+        ("a.c|x?y*z+", "abc"),
+        ("(?:ab)+\\.\\/[\\-\\]x]{1,}", "abab./-]x"),
+        ("[^\\s\\d]{2,3}?$", "ab"),
+        ("^\\w+@\\w+\\.\\w{2,}", "ali@ornek.tr"),
+        ("\\t\\n\\r\\f\\v[\\t]", "\t\n\r\u{c}\u{b}\t"),
+        ("a&&b~~c [&~#] - <>!=", "a&&b~~c & - <>!="),
     ];
-    for (pattern, _) in cases {
+    for (pattern, input) in cases {
         let re = regex_subset::compile(pattern).unwrap_or_else(|e| panic!("{pattern}: {e:?}"));
         assert!(re.as_str().starts_with("^(?:"), "{}", re.as_str());
+        assert!(re.is_match(input), "{pattern} should accept {input:?}");
+        assert!(
+            !re.is_match(&format!("{input} 5")),
+            "{pattern} matches whole answers only"
+        );
     }
     let full = regex_subset::compile("\\d+").unwrap();
     assert!(full.is_match("123") && !full.is_match("12a") && !full.is_match("١٢٣"));
