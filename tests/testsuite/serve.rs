@@ -47,7 +47,8 @@ fn saving_a_page_rebuilds_it_and_wakes_the_reload_poll() {
     let server = Server::start(&site, &[]);
     let (_, version) = get(server.addr, "/__kume/wait");
     let addr = server.addr;
-    let poll = std::thread::spawn(move || get(addr, &format!("/__kume/wait?v={version}")).1);
+    let asked = version.clone();
+    let poll = std::thread::spawn(move || get(addr, &format!("/__kume/wait?v={asked}")).1);
 
     let page = "site/content/rehber/giris.md";
     let text = std::fs::read_to_string(site.root.join(page)).unwrap();
