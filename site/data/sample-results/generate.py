@@ -7,6 +7,10 @@ invitation links, exactly as respondents would, then `kume aggregate` writes the
 this folder. Every page built from it says that it shows sample data.
 
     python3 site/data/sample-results/generate.py target/release/kume
+    python3 site/data/sample-results/generate.py target/release/kume --check
+
+`--check` writes nothing: it fails when the committed files differ from what the generator
+makes today (run by `.ci/test`).
 
 Deterministic: the same seed gives the same answers.
 """
@@ -185,8 +189,19 @@ def cluster_nace(cluster):
     return m.group(1) if m else "25"
 
 
+def differences(made: Path) -> list[str]:
+    """Files that differ between a freshly made snapshot and the committed one."""
+    def files(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*")
+                if p.is_file() and p.name != Path(__file__).name}
+    new, old = files(made), files(OUT)
+    return sorted(name for name in new.keys() | old.keys() if new.get(name) != old.get(name))
+
+
 def main():
-    kume = sys.argv[1] if len(sys.argv) > 1 else str(REPO / "target/release/kume")
+    args = [a for a in sys.argv[1:] if a != "--check"]
+    check = "--check" in sys.argv[1:]
+    kume = args[0] if args else str(REPO / "target/release/kume")
     rng = random.Random(2026)
     clusters = sample_clusters()
     with tempfile.TemporaryDirectory() as tmp:
@@ -234,6 +249,13 @@ def main():
                 server.wait()
         snapshot = Path(tmp) / "snapshot"
         run(kume, "aggregate", "--root", str(root), "--db", str(db), "--out", str(snapshot))
+        if check:
+            changed = differences(snapshot)
+            if changed:
+                sys.exit("the committed sample results are not what the generator makes today: "
+                         + ", ".join(changed) + "\nrun: python3 site/data/sample-results/generate.py KUME")
+            print(f"sample results: the committed files are what the generator makes ({OUT.relative_to(REPO)})")
+            return
         for old in OUT.iterdir():
             if old.name != Path(__file__).name:
                 shutil.rmtree(old) if old.is_dir() else old.unlink()
