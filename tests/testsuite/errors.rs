@@ -199,3 +199,26 @@ fn include_of_a_missing_template_is_found_at_load() {
          help: check the name against the files in templates/",
     );
 }
+
+/// Every invalid fixture's whole report — each message, its place and its help — pinned as a
+/// snapshot in `tests/testsuite/snapshots/`, so that no message a maintainer reads changes
+/// unnoticed. A changed message fails with a diff; accept it with `cargo insta review` (or
+/// `INSTA_UPDATE=always cargo test`) after reading it.
+#[test]
+fn every_invalid_fixture_reports_what_and_where() {
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("tests/fixtures/invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 30, "{names:?}");
+    for name in names {
+        let site = TestSite::fixture(&format!("invalid/{name}"));
+        let run = site.kume(&["check"]);
+        let report = run.stderr.replace(site.root.to_str().unwrap(), "[root]");
+        insta::assert_snapshot!(
+            format!("invalid__{name}"),
+            format!("exit {}\n{report}", run.code)
+        );
+    }
+}
