@@ -841,6 +841,62 @@ fn response_of_token(
 mod tests {
     use super::*;
 
+    fn anonymous(n: usize) -> NewResponse {
+        NewResponse {
+            survey: "deneme".into(),
+            hash: "h".into(),
+            wave: 2026,
+            idem_key: format!("a:{n}"),
+            payload_hash: format!("p{n}"),
+            status: "final",
+            lang: "tr".into(),
+            token_hash: None,
+            cluster: None,
+            firm: None,
+            consent: None,
+            answers: serde_json::json!({"n": n}),
+            editable: false,
+        }
+    }
+
+    #[test]
+    fn a_full_queue_refuses_at_once_and_loses_nothing_it_took() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kume.sqlite");
+        let store = SqliteStore::start(&path).unwrap();
+        // Another connection holds the write lock: the writer's first batch waits for it.
+        let blocker = Connection::open(&path).unwrap();
+        blocker.execute_batch("BEGIN IMMEDIATE;").unwrap();
+        let sent = QUEUE_CAPACITY + MAX_BATCH + 20;
+        let pending: Vec<Pending<'_>> = (0..sent).map(|n| store.insert(anonymous(n))).collect();
+        blocker.execute_batch("COMMIT;").unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let results: Vec<Stored> = pending.into_iter().map(|p| runtime.block_on(p)).collect();
+        let full = results
+            .iter()
+            .filter(
+                |r| matches!(r, Stored::Unavailable(why) if why == "the writer's queue is full"),
+            )
+            .count();
+        let created = results
+            .iter()
+            .filter(|r| matches!(r, Stored::Created(_)))
+            .count();
+        assert!(full >= 20, "{full} refused");
+        assert_eq!(
+            created + full,
+            sent,
+            "every submission is stored or refused"
+        );
+        let stored: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM responses", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stored as usize, created, "what was acknowledged is on disk");
+    }
+
     #[test]
     fn a_read_only_store_creates_nothing_and_refuses_writes() {
         let dir = tempfile::tempdir().unwrap();
