@@ -128,15 +128,18 @@ pub struct Stats {
     pub largest_batch: std::sync::atomic::AtomicU64,
 }
 
-/// A store operation that failed: the reason, for the log or the person at the terminal.
+/// A store operation that failed, for the log or the person at the terminal.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(pub String);
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> StoreError {
-        StoreError(e.to_string())
-    }
+pub enum StoreError {
+    /// SQLite refused or failed; the source says how.
+    #[error("{0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("the database was opened for reading only")]
+    ReadOnly,
+    #[error(
+        "the data is erased, but the write-ahead log stayed in use for 5 s, so older copies of it may remain there until the collector's next checkpoint; run the same `kume erase` again later (it empties the log, then says there is nothing left to erase)"
+    )]
+    LogInUse,
 }
 
 /// A submission on its way to the disk; resolves once it is committed or refused.
@@ -330,9 +333,7 @@ impl SqliteStore {
     /// A read-write connection, refused on a store opened with [`SqliteStore::read_only`].
     fn read_write(&self) -> Result<Connection, StoreError> {
         if self.tx.is_none() {
-            return Err(StoreError(
-                "the database was opened for reading only".into(),
-            ));
+            return Err(StoreError::ReadOnly);
         }
         Ok(open(&self.path)?)
     }
@@ -710,9 +711,7 @@ fn truncate_log(conn: &Connection) -> Result<(), StoreError> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Err(StoreError(
-        "the data is erased, but the write-ahead log stayed in use for 5 s, so older copies of it may remain there until the collector's next checkpoint; run the same `kume erase` again later (it empties the log, then says there is nothing left to erase)".into(),
-    ))
+    Err(StoreError::LogInUse)
 }
 
 /// The operating system's random source failed: no id or token can be made safely.
