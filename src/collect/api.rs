@@ -1,9 +1,10 @@
 //! The collector's HTTP API, served by `kume serve` (with the site) or `kume serve --api-only`.
 //!
-//! `POST /api/v1/surveys/{id}/responses` takes a plain form post or JSON, validates it against
-//! the published survey with the same evaluator `kume check` uses, and stores it through the
-//! group-committing writer. A form post gets `303` to the thank-you page or `422` with the same
-//! form rendered again (answers kept, errors beside the fields); JSON gets `201` or `422`.
+//! Routes each `/api/…` request: answers (`POST …/responses`) to [`super::submit`], personal
+//! links (`GET …/form`) to [`super::personal`], the health check through the writer, and the
+//! public snapshot behind its read token. A `POST` from another site, or over the client's rate,
+//! is refused here, before its body is read; every refusal is a page in the respondent's
+//! language (forms) or JSON.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
