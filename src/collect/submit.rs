@@ -21,7 +21,7 @@ use crate::site::Site;
 use crate::site::surveys;
 use crate::survey::compile::Compiled;
 use crate::survey::evaluate::{self, Outcome, Problem};
-use crate::survey::model::Survey;
+use crate::survey::model::{Access, Survey};
 use crate::text::stable_hash;
 
 /// A refusal: status, page language, and the UI strings of its title and text.
@@ -336,7 +336,7 @@ fn prepare(site: &Site, state: &ApiState, index: usize, body: Body, sent: Sent) 
         Ok(i) => i,
         Err(refusal) => return refusal.into(),
     };
-    if survey.access == "invitation" && invited.is_none() {
+    if survey.access == Access::Invitation && invited.is_none() {
         return invitation_needed(&lang);
     }
     if invited.is_none()

@@ -13,6 +13,7 @@ use crate::render::views::to_value;
 use crate::survey::compile::Compiled;
 use crate::survey::evaluate::Outcome;
 use crate::survey::form::{FormContext, form_view};
+use crate::survey::model::Access;
 
 /// Which survey page.
 #[derive(Debug, Clone, Copy)]
@@ -136,7 +137,7 @@ struct IndexItem {
     url: String,
     opens: String,
     closes: String,
-    access: String,
+    access: Access,
 }
 
 /// A form shown by the collector: the answers to fill in, what was wrong with them, and the
@@ -212,7 +213,7 @@ pub fn render(
                         url: form_url(config, strings, lang, &s.survey.id)?,
                         opens: s.survey.opens.clone(),
                         closes: s.survey.closes.clone(),
-                        access: s.survey.access.clone(),
+                        access: s.survey.access,
                     })
                 })
                 .collect();

@@ -357,14 +357,12 @@ fn build(
     }
     ctx.langs = raw.languages.value.clone();
     one_of(ctx, "audience", &raw.audience, &AUDIENCES);
-    one_of(ctx, "access", &raw.access, &["open", "invitation"]);
+    let access = one_value(ctx, "access", &raw.access, &Access::ALL).unwrap_or(Access::Open);
     let layout = raw
         .layout
         .as_ref()
-        .map_or_else(|| "single".to_string(), |l| l.value.clone());
-    if let Some(l) = &raw.layout {
-        one_of(ctx, "layout", l, &["single", "paged"]);
-    }
+        .and_then(|l| one_value(ctx, "layout", l, &Layout::ALL))
+        .unwrap_or(Layout::Single);
     let opens = date(ctx, "opens", &raw.opens);
     let closes = date(ctx, "closes", &raw.closes);
     if let (Some(o), Some(c)) = (opens, closes)
@@ -504,7 +502,7 @@ fn build(
         title,
         description,
         audience: raw.audience.value.clone(),
-        access: raw.access.value.clone(),
+        access,
         opens: raw.opens.value.clone(),
         closes: raw.closes.value.clone(),
         timezone,
@@ -529,6 +527,21 @@ fn one_of(ctx: &mut Ctx<'_>, field: &str, v: &Spanned<String>, allowed: &[&str])
             help,
         );
     }
+}
+
+/// The value of a field with a fixed set of values; an unknown one is an error with a
+/// suggestion.
+fn one_value<T: Copy>(
+    ctx: &mut Ctx<'_>,
+    field: &str,
+    v: &Spanned<String>,
+    all: &[(&str, T)],
+) -> Option<T> {
+    let names: Vec<&str> = all.iter().map(|(name, _)| *name).collect();
+    one_of(ctx, field, v, &names);
+    all.iter()
+        .find(|(name, _)| *name == v.value)
+        .map(|(_, value)| *value)
 }
 
 fn date(ctx: &mut Ctx<'_>, field: &str, v: &Spanned<String>) -> Option<Date> {

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::compile::Compiled;
 use super::evaluate::{Outcome, Problem};
 use super::expr::{self, Value};
-use super::model::{Choice, QType, Question, Rule, Survey, Text};
+use super::model::{Access, Choice, Layout, QType, Question, Rule, Survey, Text};
 use crate::config::Strings;
 use crate::text::format_number;
 
@@ -239,10 +239,10 @@ pub fn form_view(compiled: &Compiled, ctx: &FormContext<'_>) -> FormView {
             .map(|d| markdown(&pick(d, ctx.lang)))
             .unwrap_or_default(),
         action: ctx.action.clone(),
-        paged: survey.layout == "paged",
+        paged: survey.layout == Layout::Paged,
         opens: survey.opens.clone(),
         closes: survey.closes.clone(),
-        invitation: survey.access == "invitation",
+        invitation: survey.access == Access::Invitation,
         token: ctx.token.map(str::to_string),
         notice: ctx.notice.clone(),
         final_saved: ctx.final_saved,

@@ -263,6 +263,34 @@ impl QType {
     }
 }
 
+/// Who may answer: anyone (`open`) or holders of a personal link (`invitation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    Open,
+    Invitation,
+}
+
+impl Access {
+    /// Every value as written in YAML.
+    pub const ALL: [(&'static str, Access); 2] =
+        [("open", Access::Open), ("invitation", Access::Invitation)];
+}
+
+/// How the form is shown: every section on one page, or one section per page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    Single,
+    Paged,
+}
+
+impl Layout {
+    /// Every value as written in YAML.
+    pub const ALL: [(&'static str, Layout); 2] =
+        [("single", Layout::Single), ("paged", Layout::Paged)];
+}
+
 /// `required:` as compiled.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "snake_case")]
@@ -390,7 +418,7 @@ pub struct Survey {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Text>,
     pub audience: String,
-    pub access: String,
+    pub access: Access,
     pub opens: String,
     pub closes: String,
     /// Left out of schema.json when it is the default, so that the hash of a survey written
@@ -400,7 +428,7 @@ pub struct Survey {
         skip_serializing_if = "is_default_timezone"
     )]
     pub timezone: String,
-    pub layout: String,
+    pub layout: Layout,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub privacy: Option<Privacy>,
     pub thanks: Text,
@@ -490,11 +518,11 @@ mod tests {
             title: Text::new(),
             description: None,
             audience: "public".into(),
-            access: "open".into(),
+            access: Access::Open,
             opens: opens.into(),
             closes: closes.into(),
             timezone: timezone.into(),
-            layout: "single".into(),
+            layout: Layout::Single,
             privacy: None,
             thanks: Text::new(),
             lists: BTreeMap::new(),
