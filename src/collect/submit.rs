@@ -46,7 +46,8 @@ const INLINE_BODY: usize = 4096;
 enum Prepared {
     /// The row to store and where to send the respondent afterwards.
     Row(Box<NewResponse>, String),
-    Invalid(Box<Reply>),
+    /// A reply ready to send: the form again with its errors, or "not loaded yet".
+    Reply(Box<Reply>),
     Refused(Refusal),
 }
 
@@ -92,7 +93,7 @@ pub async fn submit(
     };
     let (response, next) = match prepared {
         Ok(Prepared::Row(row, next)) => (*row, next),
-        Ok(Prepared::Invalid(reply)) => return *reply,
+        Ok(Prepared::Reply(reply)) => return *reply,
         Ok(Prepared::Refused(r)) => return refusal(state, is_form, r),
         Err(_) => {
             return text(
@@ -114,7 +115,7 @@ struct Sent {
 fn prepare_for(state: &ApiState, id: &str, body: Body, sent: Sent) -> Prepared {
     let guard = state.site.read().unwrap_or_else(|e| e.into_inner());
     let Some(site) = guard.as_ref() else {
-        return Prepared::Invalid(Box::new(text(
+        return Prepared::Reply(Box::new(text(
             StatusCode::SERVICE_UNAVAILABLE,
             "the site is not loaded; try again shortly",
         )));
@@ -360,7 +361,7 @@ fn prepare(site: &Site, state: &ApiState, index: usize, body: Body, sent: Sent) 
             };
             let token = invited.as_ref().map(|i| i.token.as_str());
             let page = invalid(site, index, &lang, fields.as_ref(), &outcome, token);
-            return Prepared::Invalid(Box::new(page));
+            return Prepared::Reply(Box::new(page));
         }
     };
     shape::drop_unchosen_other(survey, &mut posted.answers);
@@ -385,7 +386,7 @@ fn prepare(site: &Site, state: &ApiState, index: usize, body: Body, sent: Sent) 
         }
         if !outcome.is_valid() {
             let token = invited.as_ref().map(|i| i.token.as_str());
-            return Prepared::Invalid(Box::new(invalid(
+            return Prepared::Reply(Box::new(invalid(
                 site,
                 index,
                 &lang,
