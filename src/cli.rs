@@ -262,8 +262,7 @@ pub enum Format {
     Json,
 }
 
-pub const EXIT_SITE_ERRORS: u8 = 1;
-pub const EXIT_FAILURE: u8 = 3;
+pub use crate::diagnostics::{EXIT_FAILURE, EXIT_SITE_ERRORS, print_diagnostics};
 
 /// Progress on a terminal; nothing in CI or when stderr is piped.
 pub fn progress_bar() -> ProgressBar {
@@ -280,28 +279,6 @@ pub fn progress_bar() -> ProgressBar {
     bar
 }
 
-pub fn print_diagnostics(diags: &[Diagnostic]) {
-    for d in diags {
-        eprintln!("{d}");
-    }
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diags.len() - errors;
-    if errors > 0 {
-        eprintln!(
-            "{errors} error{}{}",
-            plural(errors),
-            if warnings > 0 {
-                format!(", {warnings} warning{}", plural(warnings))
-            } else {
-                String::new()
-            }
-        );
-    }
-}
-
 /// `--token` takes only `-`: a secret on the command line is visible to every local user.
 fn stdin_only(v: &str) -> Result<String, String> {
     if v == "-" {
@@ -311,27 +288,6 @@ fn stdin_only(v: &str) -> Result<String, String> {
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
-pub fn summary_line(verb: &str, stats: &BuildStats, out: Option<&std::path::Path>) -> String {
-    let langs: Vec<String> = stats
-        .pages_per_language
-        .iter()
-        .map(|(l, n)| format!("{l} {n}"))
-        .collect();
-    let dest = out
-        .map(|o| format!(" → {}", o.display()))
-        .unwrap_or_default();
-    format!(
-        "{verb} {} pages ({}) and {} static files in {:.2} s{dest}",
-        stats.pages,
-        langs.join(", "),
-        stats.static_files,
-        stats.elapsed.as_secs_f64()
-    )
-}
 
 fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(|d| d.severity == Severity::Error)
@@ -389,7 +345,7 @@ pub fn build(args: &SiteArgs, out: &std::path::Path) -> ExitCode {
     print_diagnostics(&diags);
     match stats {
         Some(stats) if !has_errors(&diags) => {
-            eprintln!("{}", summary_line("Built", &stats, Some(out)));
+            eprintln!("{}", stats.summary_line("Built", Some(out)));
             ExitCode::SUCCESS
         }
         _ => ExitCode::from(EXIT_SITE_ERRORS),
@@ -403,7 +359,7 @@ pub fn check(args: &SiteArgs, format: Format) -> ExitCode {
         Format::Text => {
             print_diagnostics(&diags);
             if let (true, Some(stats)) = (ok, &stats) {
-                eprintln!("{}", summary_line("Checked", stats, None));
+                eprintln!("{}", stats.summary_line("Checked", None));
             }
         }
         Format::Json => {

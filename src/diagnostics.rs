@@ -152,6 +152,38 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[before.len() - col..].chars().count() + 1)
 }
 
+/// `kume` exits 1 when the project has errors, 3 when it could not run at all.
+pub const EXIT_SITE_ERRORS: u8 = 1;
+pub const EXIT_FAILURE: u8 = 3;
+
+/// Prints diagnostics to standard error, then how many errors and warnings there were.
+pub fn print_diagnostics(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}");
+    }
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diags.len() - errors;
+    if errors > 0 {
+        eprintln!(
+            "{errors} error{}{}",
+            plural_s(errors),
+            if warnings > 0 {
+                format!(", {warnings} warning{}", plural_s(warnings))
+            } else {
+                String::new()
+            }
+        );
+    }
+}
+
+
+fn plural_s(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,10 +38,8 @@ fn main() -> ExitCode {
             } else {
                 db
             };
-            let options = kume::serve::ServeOptions {
+            let collector = kume::collect::server::CollectorOptions {
                 addr,
-                out,
-                api_only,
                 db,
                 limits,
                 site_origins: site_origin,
@@ -55,7 +53,18 @@ fn main() -> ExitCode {
                 build_hook_url_file,
                 build_hook_delay,
             };
-            kume::serve::run(&site, options)
+            let build = kume::site::BuildOptions {
+                root: site.root.clone(),
+                include_drafts: site.drafts,
+                dev: true,
+                aggregates: site.aggregates.clone(),
+            };
+            let serve = kume::serve::ServeOptions {
+                collector,
+                out,
+                api_only,
+            };
+            kume::serve::run(build, serve)
         }
         Command::Backup { db, to } => cli::backup(&db, &to),
         Command::Restore { from, db, force } => cli::restore(&from, &db, force),

@@ -19,11 +19,13 @@ use super::read_token::ReadToken;
 pub use super::request_body::Limits;
 use super::store::{self, ResponseStore};
 use super::submit::{self, Refusal};
-use crate::site::{Site, surveys};
+use crate::survey::catalogue::Catalogue;
+use crate::survey::pages;
 
-/// What the API needs: the loaded site (surveys and templates) and the store.
+/// What the API needs: the survey catalogue (surveys, templates, strings) and the store.
 pub struct ApiState {
-    pub site: Arc<RwLock<Option<Site>>>,
+    /// Replaced whole when the project is loaded again (`kume serve` after an edit).
+    pub catalogue: RwLock<Option<Arc<Catalogue>>>,
     pub store: Arc<dyn ResponseStore>,
     pub limits: Limits,
     /// Origins besides the site's own (`base_url`) allowed to send answers from a browser.
@@ -46,11 +48,26 @@ pub struct ApiState {
     pub snapshot: RwLock<Option<Bytes>>,
 }
 
+/// The answer while no catalogue is loaded (the project has errors, or is loading).
+pub(crate) const NOT_LOADED: &str = "the surveys are not loaded; try again shortly";
+
 impl ApiState {
     /// A state with the given store and limits, everything else off (tests, `serve`).
+    /// The current catalogue; None until the project is loaded.
+    pub fn catalogue(&self) -> Option<Arc<Catalogue>> {
+        self.catalogue
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_catalogue(&self, catalogue: Option<Arc<Catalogue>>) {
+        *self.catalogue.write().unwrap_or_else(|e| e.into_inner()) = catalogue;
+    }
+
     pub fn new(store: Arc<dyn ResponseStore>, limits: Limits) -> ApiState {
         ApiState {
-            site: Arc::new(RwLock::new(None)),
+            catalogue: RwLock::new(None),
             store,
             limits,
             allowed_origins: Vec::new(),
@@ -283,13 +300,8 @@ fn cross_site(req: &Request<Incoming>, state: &ApiState) -> bool {
 /// The site's own origin (from `base_url`) and the configured extra ones.
 fn allowed_origins(state: &ApiState) -> Vec<String> {
     let mut origins = state.allowed_origins.clone();
-    if let Some(site) = state
-        .site
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-    {
-        origins.push(origin_of(&site.config.base_url));
+    if let Some(cat) = state.catalogue() {
+        origins.push(origin_of(&cat.config.base_url));
     }
     origins
 }
@@ -371,16 +383,15 @@ fn aggregates(req: &Request<Incoming>, state: &ApiState) -> Reply {
 /// A page (for form posts) or JSON (for the enhanced form) explaining a refusal.
 pub(crate) fn refusal(state: &ApiState, form: bool, r: Refusal) -> Reply {
     let Refusal(status, lang, title_key, text_key) = r;
-    let guard = state.site.read().unwrap_or_else(|e| e.into_inner());
-    let Some(site) = guard.as_ref() else {
-        return text(StatusCode::SERVICE_UNAVAILABLE, "the site is not loaded");
+    let Some(cat) = state.catalogue() else {
+        return text(StatusCode::SERVICE_UNAVAILABLE, NOT_LOADED);
     };
-    let title = site
+    let title = cat
         .strings
         .get(&lang, title_key)
         .unwrap_or(title_key)
         .to_string();
-    let message = site
+    let message = cat
         .strings
         .get(&lang, text_key)
         .unwrap_or(text_key)
@@ -391,7 +402,7 @@ pub(crate) fn refusal(state: &ApiState, form: bool, r: Refusal) -> Reply {
             serde_json::json!({"error": title_key, "message": message}),
         );
     }
-    match surveys::render_notice(site, &lang, &title, &message, None) {
+    match pages::render_notice(&cat, &lang, &title, &message, None) {
         Ok(html) => reply(status, "text/html; charset=utf-8", html),
         Err(_) => text(status, &message),
     }

@@ -22,6 +22,7 @@ pub mod personal;
 pub mod read_token;
 pub mod request_body;
 pub mod restore;
+pub mod server;
 pub mod shape;
 pub mod store;
 pub mod submit;

@@ -17,7 +17,8 @@ use hyper::{Request, StatusCode, header};
 use super::api::{ApiState, Reply, refusal, reply, text};
 use super::form_data;
 use super::submit::{Invited, Refusal, closed, invited};
-use crate::site::{Site, surveys};
+use crate::survey::catalogue::Catalogue;
+use crate::survey::pages;
 
 /// The cookie holding the invitation token.
 pub const COOKIE: &str = "kume_invitation";
@@ -29,12 +30,10 @@ pub fn form(req: &Request<Incoming>, id: &str, state: &ApiState) -> Reply {
         form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
-    let guard = state.site.read().unwrap_or_else(|e| e.into_inner());
-    let Some(site) = guard.as_ref() else {
-        return text(StatusCode::SERVICE_UNAVAILABLE, "the site is not loaded");
+    let Some(cat) = state.catalogue() else {
+        return text(StatusCode::SERVICE_UNAVAILABLE, super::api::NOT_LOADED);
     };
-    let Some(index) = site.surveys.iter().position(|c| c.survey.id == id) else {
-        drop(guard);
+    let Some(index) = cat.find(id) else {
         let unknown = Refusal(
             StatusCode::NOT_FOUND,
             "tr".into(),
@@ -43,7 +42,7 @@ pub fn form(req: &Request<Incoming>, id: &str, state: &ApiState) -> Reply {
         );
         return refusal(state, true, unknown);
     };
-    let survey = &site.surveys[index].survey;
+    let survey = &cat.surveys[index].survey;
     let lang = params
         .get("lang")
         .filter(|l| survey.languages.contains(l))
@@ -56,9 +55,9 @@ pub fn form(req: &Request<Incoming>, id: &str, state: &ApiState) -> Reply {
         Some(r) => r,
         None => match invited(state, survey, token.as_deref(), &lang) {
             Ok(Some(i)) if from_link.is_some() => return exchange(id, &lang, notice, &i.token),
-            Ok(Some(i)) => return render_personal(site, index, &lang, &i, notice, state),
+            Ok(Some(i)) => return render_personal(&cat, index, &lang, &i, notice, state),
             Ok(None) if params.get("opened").is_some_and(|o| o == "1") => {
-                return move_on(site, id, &lang, notice);
+                return move_on(&cat, id, &lang, notice);
             }
             Ok(None) => Refusal(
                 StatusCode::FORBIDDEN,
@@ -69,7 +68,6 @@ pub fn form(req: &Request<Incoming>, id: &str, state: &ApiState) -> Reply {
             Err(r) => r,
         },
     };
-    drop(guard);
     refusal(state, true, refused)
 }
 
@@ -102,14 +100,14 @@ fn exchange(id: &str, lang: &str, notice: Option<&str>, token: &str) -> Reply {
 /// The redirect arrived without the cookie (a link opened from another site): a page that
 /// moves on at once, this time from our own site. A second miss means the browser keeps no
 /// cookies, and that is said plainly.
-fn move_on(site: &Site, id: &str, lang: &str, notice: Option<&str>) -> Reply {
-    let title = site
+fn move_on(cat: &Catalogue, id: &str, lang: &str, notice: Option<&str>) -> Reply {
+    let title = cat
         .strings
         .get(lang, "survey_opening_title")
         .unwrap_or("…");
-    let message = site.strings.get(lang, "survey_opening_text").unwrap_or("");
+    let message = cat.strings.get(lang, "survey_opening_text").unwrap_or("");
     let next = form_address(id, lang, notice, "2");
-    match surveys::render_notice(site, lang, title, message, Some(&next)) {
+    match pages::render_notice(cat, lang, title, message, Some(&next)) {
         Ok(html) => reply(StatusCode::OK, "text/html; charset=utf-8", html),
         Err(d) => text(StatusCode::INTERNAL_SERVER_ERROR, &d.to_string()),
     }
@@ -129,14 +127,14 @@ pub fn cookie_token(req: &Request<Incoming>) -> Option<String> {
 }
 
 fn render_personal(
-    site: &Site,
+    cat: &Catalogue,
     index: usize,
     lang: &str,
     invited: &Invited,
     notice: Option<&str>,
     state: &ApiState,
 ) -> Reply {
-    let survey = &site.surveys[index].survey;
+    let survey = &cat.surveys[index].survey;
     let saved = state
         .store
         .saved_response(&survey.id, &invited.token)
@@ -154,20 +152,20 @@ fn render_personal(
     let values = form_data::to_fields(survey, &answers, lang);
     let final_saved = saved.as_ref().is_some_and(|(status, _)| status == "final");
     let notice = match notice {
-        Some("saved") => site.strings.get(lang, "survey_draft_saved"),
-        _ if final_saved => site.strings.get(lang, "survey_edited_notice"),
+        Some("saved") => cat.strings.get(lang, "survey_draft_saved"),
+        _ if final_saved => cat.strings.get(lang, "survey_edited_notice"),
         _ => None,
     };
-    let submitted = surveys::Submitted {
+    let submitted = pages::Submitted {
         values: &values,
         outcome: None,
         token: Some(&invited.token),
         notice: notice.map(str::to_string),
         final_saved,
     };
-    match surveys::render(
-        site,
-        surveys::SurveyPage::Form(index),
+    match pages::render(
+        cat,
+        pages::SurveyPage::Form(index),
         lang,
         Some(&submitted),
     ) {

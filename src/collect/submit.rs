@@ -17,8 +17,8 @@ use super::form_data::{self, Fields};
 use super::request_body::{Body, read_body};
 use super::shape::{self, Answers, Problems};
 use super::store::{self, Invitation, NewResponse, Stored};
-use crate::site::Site;
-use crate::site::surveys;
+use crate::survey::catalogue::{self, Catalogue};
+use crate::survey::pages;
 use crate::survey::compile::Compiled;
 use crate::survey::evaluate::{self, Outcome, Problem};
 use crate::survey::model::{Access, Survey};
@@ -113,15 +113,14 @@ struct Sent {
 }
 
 fn prepare_for(state: &ApiState, id: &str, body: Body, sent: Sent) -> Prepared {
-    let guard = state.site.read().unwrap_or_else(|e| e.into_inner());
-    let Some(site) = guard.as_ref() else {
+    let Some(cat) = state.catalogue() else {
         return Prepared::Reply(Box::new(text(
             StatusCode::SERVICE_UNAVAILABLE,
-            "the site is not loaded; try again shortly",
+            super::api::NOT_LOADED,
         )));
     };
-    match site.surveys.iter().position(|c| c.survey.id == id) {
-        Some(index) => prepare(site, state, index, body, sent),
+    match cat.find(id) {
+        Some(index) => prepare(&cat, state, index, body, sent),
         None => Refusal::new(
             StatusCode::NOT_FOUND,
             "tr",
@@ -319,8 +318,8 @@ fn posted(survey: &Survey, body: Body, lang: &str) -> Result<Posted, NotPosted> 
 }
 
 /// Checks the period, the invitation and the answers; builds the row to store or the reply.
-fn prepare(site: &Site, state: &ApiState, index: usize, body: Body, sent: Sent) -> Prepared {
-    let compiled: &Compiled = &site.surveys[index];
+fn prepare(cat: &Catalogue, state: &ApiState, index: usize, body: Body, sent: Sent) -> Prepared {
+    let compiled: &Compiled = &cat.surveys[index];
     let survey = &compiled.survey;
     let (requested_lang, token) = match &body {
         Body::Form(f) => (first(f, "_lang"), first(f, "_token")),
@@ -360,7 +359,7 @@ fn prepare(site: &Site, state: &ApiState, index: usize, body: Body, sent: Sent) 
                 ..Outcome::default()
             };
             let token = invited.as_ref().map(|i| i.token.as_str());
-            let page = invalid(site, index, &lang, fields.as_ref(), &outcome, token);
+            let page = invalid(cat, index, &lang, fields.as_ref(), &outcome, token);
             return Prepared::Reply(Box::new(page));
         }
     };
@@ -387,7 +386,7 @@ fn prepare(site: &Site, state: &ApiState, index: usize, body: Body, sent: Sent) 
         if !outcome.is_valid() {
             let token = invited.as_ref().map(|i| i.token.as_str());
             return Prepared::Reply(Box::new(invalid(
-                site,
+                cat,
                 index,
                 &lang,
                 posted.fields.as_ref(),
@@ -397,7 +396,7 @@ fn prepare(site: &Site, state: &ApiState, index: usize, body: Body, sent: Sent) 
         }
         shape::kept(survey, &posted.answers, &outcome)
     };
-    let thanks = surveys::thanks_url(&site.config, &site.strings, &lang, &survey.id)
+    let thanks = catalogue::thanks_url(&cat.config, &cat.strings, &lang, &survey.id)
         .unwrap_or_else(|| "/".into());
     let row = match new_row(
         compiled,
@@ -499,7 +498,7 @@ fn first(fields: &Fields, name: &str) -> Option<String> {
 
 /// `422`: the form again with answers and errors, or the errors as JSON.
 fn invalid(
-    site: &Site,
+    cat: &Catalogue,
     index: usize,
     lang: &str,
     fields: Option<&Fields>,
@@ -517,16 +516,16 @@ fn invalid(
             serde_json::json!({"errors": errors}),
         );
     };
-    let submitted = surveys::Submitted {
+    let submitted = pages::Submitted {
         values: fields,
         outcome: Some(outcome),
         token,
         notice: None,
         final_saved: false,
     };
-    match surveys::render(
-        site,
-        surveys::SurveyPage::Form(index),
+    match pages::render(
+        cat,
+        pages::SurveyPage::Form(index),
         lang,
         Some(&submitted),
     ) {

@@ -303,6 +303,17 @@ fn parent_dir(dir: &str) -> Option<&str> {
     }
 }
 
+/// The languages that have a home page (`content/_index.md`, `content/_index.en.md`), in the
+/// configured order, found without reading the content.
+pub fn home_languages(config: &Config) -> Vec<String> {
+    config
+        .languages
+        .iter()
+        .filter(|l| config.root.join(index_file("", &l.code, config)).is_file())
+        .map(|l| l.code.clone())
+        .collect()
+}
+
 fn index_file(dir: &str, lang: &str, config: &Config) -> String {
     let name = if lang == config.default_language() {
         "_index.md".to_string()

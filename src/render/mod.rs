@@ -4,6 +4,7 @@
 //! The content model holds no template types; views for templates are built in
 //! [`views`] and handed over as `minijinja::Value`s.
 
+pub mod assets;
 pub mod views;
 
 use std::collections::HashMap;

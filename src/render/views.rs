@@ -6,6 +6,7 @@ use minijinja::Value;
 use minijinja::value::Serde;
 use serde::Serialize;
 
+use crate::config::Config;
 use crate::markdown::Heading;
 
 /// Converts a view to a template value.
@@ -122,4 +123,53 @@ pub struct PageView {
     pub book: Option<BookNav>,
     /// Sections with `feed: true`: the URL of their Atom feed.
     pub feed_url: Option<String>,
+}
+
+impl PageView {
+    /// A page that is not a document (a survey, print page, taxonomy, 404, redirect). The
+    /// language switch lists `alternates` (language code, URL) in the configured order.
+    pub fn special(
+        config: &Config,
+        kind: &'static str,
+        title: &str,
+        url: &str,
+        lang: &str,
+        mut alternates: Vec<(String, String)>,
+    ) -> PageView {
+        alternates.sort_by_key(|(code, _)| config.languages.iter().position(|l| &l.code == code));
+        let alternates = alternates
+            .into_iter()
+            .map(|(code, u)| Alternate {
+                name: config
+                    .language(&code)
+                    .map(|l| l.name.clone())
+                    .unwrap_or_default(),
+                current: code == lang,
+                code,
+                url: u,
+                translated: true,
+            })
+            .collect();
+        PageView {
+            kind,
+            title: title.to_string(),
+            description: config.description.get(lang).cloned().unwrap_or_default(),
+            date: None,
+            url: url.to_string(),
+            permalink: format!("{}{url}", config.base_url),
+            lang: lang.to_string(),
+            source: String::new(),
+            content: Value::from_safe_string(String::new()),
+            toc: Vec::new(),
+            word_count: 0,
+            reading_minutes: 0,
+            alternates,
+            taxonomies: Vec::new(),
+            extra: Value::UNDEFINED,
+            breadcrumbs: Vec::new(),
+            children: Value::from(Vec::<Value>::new()),
+            book: None,
+            feed_url: None,
+        }
+    }
 }

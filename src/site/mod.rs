@@ -21,17 +21,18 @@ mod taxonomies;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use minijinja::Value;
 use rayon::prelude::*;
-use walkdir::WalkDir;
 
-use crate::config::{CONTENT_DIR, Config, STATIC_DIR, Strings};
+use crate::config::{CONTENT_DIR, Config, Strings};
 use crate::content::{self, Content, DocId, Kind};
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::markdown::{self, Rendered};
-use crate::render::Templates;
+use crate::render::{Templates, assets};
+use crate::survey::catalogue::Catalogue;
 use links::{AnchorRef, DocLinks};
 use taxonomies::TaxonomyIndex;
 
@@ -63,11 +64,32 @@ pub struct BuildStats {
     pub elapsed: Duration,
 }
 
+impl BuildStats {
+    /// `Built 715 pages (en 352, tr 363) and 40 static files in 0.31 s → public`.
+    pub fn summary_line(&self, verb: &str, out: Option<&Path>) -> String {
+        let langs: Vec<String> = self
+            .pages_per_language
+            .iter()
+            .map(|(l, n)| format!("{l} {n}"))
+            .collect();
+        let dest = out
+            .map(|o| format!(" → {}", o.display()))
+            .unwrap_or_default();
+        format!(
+            "{verb} {} pages ({}) and {} static files in {:.2} s{dest}",
+            self.pages,
+            langs.join(", "),
+            self.static_files,
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
 /// A loaded site: everything needed to render, kept by `serve` between rebuilds.
 pub struct Site {
     pub config: Config,
     pub strings: Strings,
-    pub templates: Templates,
+    pub templates: Arc<Templates>,
     pub content: Content,
     pub options: BuildOptions,
     rendered: Vec<Rendered>,
@@ -85,6 +107,8 @@ pub struct Site {
     /// The support programmes, actors and audiences of the information pages.
     pub ims: ims::Ims,
 
+    /// What survey pages need, for the survey jobs and the collector.
+    pub catalogue: Arc<Catalogue>,
     /// The sector analysis, when the project has employment tables.
     sectors: sectors::SectorData,
     site_values: HashMap<String, Value>,
@@ -111,13 +135,13 @@ impl Site {
                 };
             }
         };
-        let (statics, ds) = list_static(&config);
+        let (statics, ds) = assets::list_static(&config);
         diags.extend(ds);
         let strings = Strings::load(&config).map_err(|ds| diags.extend(ds)).ok();
         // Without complete UI strings every page would fail the same way: check the content,
         // but render nothing.
         let templates = strings.as_ref().and_then(|s| {
-            Templates::load(&config, s, asset_urls(&statics))
+            Templates::load(&config, s, assets::asset_urls(&statics))
                 .map_err(|ds| diags.extend(ds))
                 .ok()
         });
@@ -170,6 +194,21 @@ impl Site {
                 diagnostics: diags,
             };
         };
+        let templates = Arc::new(templates);
+        let catalogue = Catalogue {
+            config: config.clone(),
+            strings: strings.clone(),
+            templates: templates.clone(),
+            surveys: surveys.clone(),
+            languages: config
+                .languages
+                .iter()
+                .filter(|l| content.homes.contains_key(&l.code))
+                .map(|l| l.code.clone())
+                .collect(),
+            frames: HashMap::new(),
+            has_indicators: !bench.data.indicators.is_empty(),
+        };
         let mut site = Site {
             config,
             strings,
@@ -188,6 +227,7 @@ impl Site {
 
             sectors: sector_data,
             site_values: HashMap::new(),
+            catalogue: Arc::new(catalogue),
             book_tocs: HashMap::new(),
             taxonomies,
         };
@@ -216,6 +256,7 @@ impl Site {
             .iter()
             .map(|b| (b.root, pages::book_toc(self, b)))
             .collect();
+        Arc::make_mut(&mut self.catalogue).frames = self.site_values.clone();
     }
 
     /// Renders every output file; writes them when `output` is a folder.
@@ -392,46 +433,6 @@ fn render_markdown(
         table_label,
     );
     (rendered, resolver.anchors.into_inner())
-}
-
-fn list_static(config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>) {
-    let dir = config.path(STATIC_DIR);
-    let mut files = Vec::new();
-    let mut diags = Vec::new();
-    if !dir.is_dir() {
-        return (files, diags);
-    }
-    for entry in WalkDir::new(&dir).sort_by_file_name() {
-        match entry {
-            Ok(e) if e.file_type().is_file() => {
-                let url = format!("/{}", display_path(&dir, e.path()));
-                files.push((e.into_path(), url));
-            }
-            Ok(_) => {}
-            Err(e) => diags.push(Diagnostic::error(
-                STATIC_DIR,
-                format!("cannot read the static folder: {e}"),
-            )),
-        }
-    }
-    (files, diags)
-}
-
-/// Static file URL → the same URL with a content hash (`/css/kume.css?h=3f2a…`), so that
-/// assets can be cached for a year and still change the moment their content does.
-fn asset_urls(statics: &[(PathBuf, String)]) -> HashMap<String, String> {
-    statics
-        .par_iter()
-        .map(|(path, url)| {
-            let hash = std::fs::read(path)
-                .map(|b| crate::text::stable_hash(&b))
-                .unwrap_or_default();
-            (
-                url.clone(),
-                format!("{url}?h={:010x}", hash & 0xff_ffff_ffff),
-            )
-        })
-        .collect()
 }
 
 /// URL paths of everything that is not a content page: static files and generated files.

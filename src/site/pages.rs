@@ -279,7 +279,9 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
                 Some(d.file.as_str()),
             )
         }
-        Job::Survey(page, lang) => return super::surveys::render(site, *page, lang, None),
+        Job::Survey(page, lang) => {
+            return crate::survey::pages::render(&site.catalogue, *page, lang, None);
+        }
         Job::Benchmark(page, lang) => return super::benchmark::render(site, page, lang),
         Job::Search(lang) => return super::search::render(site, lang),
         Job::Ims(page, lang) => return super::ims::render(site, page, lang),
@@ -683,44 +685,7 @@ pub(super) fn special_view(
     lang: &str,
     alternates: Vec<(String, String)>,
 ) -> PageView {
-    let config = &site.config;
-    // The language switch lists languages in the configured order on every page.
-    let mut alternates = alternates;
-    alternates.sort_by_key(|(code, _)| config.languages.iter().position(|l| &l.code == code));
-    let alternates = alternates
-        .into_iter()
-        .map(|(code, u)| Alternate {
-            name: config
-                .language(&code)
-                .map(|l| l.name.clone())
-                .unwrap_or_default(),
-            current: code == lang,
-            code,
-            url: u,
-            translated: true,
-        })
-        .collect();
-    PageView {
-        kind,
-        title: title.to_string(),
-        description: config.description.get(lang).cloned().unwrap_or_default(),
-        date: None,
-        url: url.to_string(),
-        permalink: format!("{}{url}", config.base_url),
-        lang: lang.to_string(),
-        source: String::new(),
-        content: Value::from_safe_string(String::new()),
-        toc: Vec::new(),
-        word_count: 0,
-        reading_minutes: 0,
-        alternates,
-        taxonomies: Vec::new(),
-        extra: Value::UNDEFINED,
-        breadcrumbs: Vec::new(),
-        children: Value::from(Vec::<Value>::new()),
-        book: None,
-        feed_url: None,
-    }
+    PageView::special(&site.config, kind, title, url, lang, alternates)
 }
 
 #[derive(Serialize)]
