@@ -1,7 +1,6 @@
 //! The command line: argument definitions and the three site commands.
 
 use std::io::IsTerminal;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -75,9 +74,6 @@ pub enum Command {
     Serve {
         #[command(flatten)]
         site: SiteArgs,
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: SocketAddr,
         /// Output folder for the served site (default: a folder in the system's temp dir, so
         /// that `public/` never holds the live-reload script).
         #[arg(long)]
@@ -85,54 +81,8 @@ pub enum Command {
         /// Serve only the collector API (`/api/…`), as in production behind the static site.
         #[arg(long)]
         api_only: bool,
-        /// The response database (SQLite).
-        #[arg(long, default_value = "data/kume.sqlite")]
-        db: PathBuf,
-        /// Largest accepted request body, in bytes.
-        #[arg(long, default_value_t = 64 * 1024)]
-        max_body: usize,
-        /// Another origin allowed to send answers from a browser, besides the site's own
-        /// (`base_url`) and the collector's, e.g. https://kume.example.org (repeatable). Posts
-        /// from any other origin are refused with 403.
-        #[arg(long)]
-        site_origin: Vec<String>,
-        /// Submissions per second allowed from one client (0 turns the limit off).
-        #[arg(long, default_value_t = 2.0)]
-        rate_limit: f64,
-        /// Anonymous answers to open surveys allowed from one client per hour (0 turns this
-        /// limit off). Invitation answers are not counted.
-        #[arg(long, default_value_t = 20)]
-        open_survey_limit: u32,
-        /// A reverse proxy whose X-Forwarded-For is believed, as an address range (repeat for
-        /// several), e.g. 127.0.0.1/32 and ::1/128 for a proxy on this host. The client is then
-        /// the rightmost X-Forwarded-For entry that is not itself a trusted proxy.
-        #[arg(long = "trusted-proxy", value_name = "CIDR")]
-        trusted_proxies: Vec<String>,
-        /// A file holding the secret of Netlify's signed proxy header (X-Nf-Sign; otherwise the
-        /// KUME_NETLIFY_PROXY_SECRET environment variable). With it, a request whose signature
-        /// is valid is keyed on Netlify's X-Nf-Client-Connection-Ip.
-        #[arg(long, value_name = "PATH")]
-        netlify_proxy_secret_file: Option<PathBuf>,
-        /// Serve Prometheus metrics at /metrics on this loopback address, e.g. 127.0.0.1:9464
-        /// (default: no metrics listener).
-        #[arg(long, value_name = "ADDR")]
-        metrics_addr: Option<SocketAddr>,
-        /// Most connections served at once; further clients wait until one closes.
-        #[arg(long, default_value_t = 1024)]
-        max_connections: usize,
-        /// A file holding the token that GET /api/v1/aggregates.json requires (otherwise the
-        /// KUME_READ_TOKEN environment variable; with neither, that endpoint answers 404).
-        #[arg(long)]
-        read_token_file: Option<PathBuf>,
-        /// A file holding the URL to POST to after new final answers, e.g. a Netlify build
-        /// hook (otherwise the KUME_BUILD_HOOK_URL environment variable; with neither, no hook
-        /// is called). Never given on the command line: anyone with the URL can start builds.
-        #[arg(long)]
-        build_hook_url_file: Option<PathBuf>,
-        /// Seconds from the first new final answer to the hook call: answers in between share
-        /// one build.
-        #[arg(long, default_value_t = 600)]
-        build_hook_delay: u64,
+        #[command(flatten)]
+        collector: crate::collect::server::CollectorOptions,
     },
     /// Create personal invitation links for a survey (tokens are stored hashed).
     #[command(after_help = EXIT_CODES)]
@@ -287,7 +237,6 @@ fn stdin_only(v: &str) -> Result<String, String> {
         Err("the token is not taken on the command line, where the process list and shell history would keep it; pass `--token -` and give it on standard input, or `--token-file FILE`".into())
     }
 }
-
 
 fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(|d| d.severity == Severity::Error)

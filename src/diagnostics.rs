@@ -179,7 +179,6 @@ pub fn print_diagnostics(diags: &[Diagnostic]) {
     }
 }
 
-
 fn plural_s(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }

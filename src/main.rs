@@ -12,47 +12,14 @@ fn main() -> ExitCode {
         Command::Check { site, format } => cli::check(&site, format),
         Command::Serve {
             site,
-            addr,
             out,
             api_only,
-            db,
-            max_body,
-            site_origin,
-            rate_limit,
-            open_survey_limit,
-            trusted_proxies,
-            netlify_proxy_secret_file,
-            metrics_addr,
-            max_connections,
-            read_token_file,
-            build_hook_url_file,
-            build_hook_delay,
+            mut collector,
         } => {
-            let limits = kume::collect::api::Limits {
-                max_body,
-                ..Default::default()
-            };
             // A relative database path is inside the project folder, like everything else.
-            let db = if db.is_relative() {
-                site.root.join(db)
-            } else {
-                db
-            };
-            let collector = kume::collect::server::CollectorOptions {
-                addr,
-                db,
-                limits,
-                site_origins: site_origin,
-                rate_limit,
-                open_survey_limit,
-                trusted_proxies,
-                netlify_proxy_secret_file,
-                metrics_addr,
-                max_connections,
-                read_token_file,
-                build_hook_url_file,
-                build_hook_delay,
-            };
+            if collector.db.is_relative() {
+                collector.db = site.root.join(&collector.db);
+            }
             let build = kume::site::BuildOptions {
                 root: site.root.clone(),
                 include_drafts: site.drafts,

@@ -101,7 +101,10 @@ pub fn run(options: BuildOptions, serve: ServeOptions) -> ExitCode {
     });
     // The benchmark pages of `kume serve` follow the answers: aggregated now, and again a
     // moment after new final answers arrive.
-    let mut options = BuildOptions { dev: true, ..options };
+    let mut options = BuildOptions {
+        dev: true,
+        ..options
+    };
     let snapshot_dir = out.with_file_name(format!("kume-serve-{port}-aggregates"));
     let db = collector.db().to_path_buf();
     let loaded = Site::load(&options);

@@ -101,10 +101,7 @@ fn exchange(id: &str, lang: &str, notice: Option<&str>, token: &str) -> Reply {
 /// moves on at once, this time from our own site. A second miss means the browser keeps no
 /// cookies, and that is said plainly.
 fn move_on(cat: &Catalogue, id: &str, lang: &str, notice: Option<&str>) -> Reply {
-    let title = cat
-        .strings
-        .get(lang, "survey_opening_title")
-        .unwrap_or("…");
+    let title = cat.strings.get(lang, "survey_opening_title").unwrap_or("…");
     let message = cat.strings.get(lang, "survey_opening_text").unwrap_or("");
     let next = form_address(id, lang, notice, "2");
     match pages::render_notice(cat, lang, title, message, Some(&next)) {
@@ -163,12 +160,7 @@ fn render_personal(
         notice: notice.map(str::to_string),
         final_saved,
     };
-    match pages::render(
-        cat,
-        pages::SurveyPage::Form(index),
-        lang,
-        Some(&submitted),
-    ) {
+    match pages::render(cat, pages::SurveyPage::Form(index), lang, Some(&submitted)) {
         Ok((_, html)) => reply(StatusCode::OK, "text/html; charset=utf-8", html),
         Err(d) => text(StatusCode::INTERNAL_SERVER_ERROR, &d.to_string()),
     }

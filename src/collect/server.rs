@@ -46,31 +46,59 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// with 431 before anything else is read.
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 
-/// How the collector runs.
+/// How the collector runs (the options of `kume serve` that concern it).
+#[derive(Debug, Clone, clap::Args)]
 pub struct CollectorOptions {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// The response database (SQLite).
+    #[arg(long, default_value = "data/kume.sqlite")]
     pub db: PathBuf,
-    pub limits: Limits,
-    /// Origins besides the site's `base_url` allowed to post answers from a browser.
+    /// Largest accepted request body, in bytes.
+    #[arg(long, default_value_t = 64 * 1024)]
+    pub max_body: usize,
+    /// Another origin allowed to send answers from a browser, besides the site's own
+    /// (`base_url`) and the collector's, e.g. https://kume.example.org (repeatable). Posts
+    /// from any other origin are refused with 403.
+    #[arg(long = "site-origin", value_name = "ORIGIN")]
     pub site_origins: Vec<String>,
-    /// Anonymous answers to open surveys per client per hour (0: no such limit).
-    pub open_survey_limit: u32,
-    /// Submissions per second per client (0: no limit).
+    /// Submissions per second allowed from one client (0 turns the limit off).
+    #[arg(long, default_value_t = 2.0)]
     pub rate_limit: f64,
-    /// `--trusted-proxy` ranges, as given.
+    /// Anonymous answers to open surveys allowed from one client per hour (0 turns this
+    /// limit off). Invitation answers are not counted.
+    #[arg(long, default_value_t = 20)]
+    pub open_survey_limit: u32,
+    /// A reverse proxy whose X-Forwarded-For is believed, as an address range (repeat for
+    /// several), e.g. 127.0.0.1/32 and ::1/128 for a proxy on this host. The client is then
+    /// the rightmost X-Forwarded-For entry that is not itself a trusted proxy.
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
     pub trusted_proxies: Vec<String>,
-    /// A file holding the secret of Netlify's signed proxy header (else the environment).
+    /// A file holding the secret of Netlify's signed proxy header (X-Nf-Sign; otherwise the
+    /// KUME_NETLIFY_PROXY_SECRET environment variable). With it, a request whose signature
+    /// is valid is keyed on Netlify's X-Nf-Client-Connection-Ip.
+    #[arg(long, value_name = "PATH")]
     pub netlify_proxy_secret_file: Option<PathBuf>,
-    /// Where to serve `/metrics` (loopback only); none: no metrics listener.
+    /// Serve Prometheus metrics at /metrics on this loopback address, e.g. 127.0.0.1:9464
+    /// (default: no metrics listener).
+    #[arg(long, value_name = "ADDR")]
     pub metrics_addr: Option<SocketAddr>,
-    /// Most connections served at once.
+    /// Most connections served at once; further clients wait until one closes.
+    #[arg(long, default_value_t = 1024)]
     pub max_connections: usize,
-    /// A file holding the token for `GET /api/v1/aggregates.json` (else `KUME_READ_TOKEN`).
+    /// A file holding the token that GET /api/v1/aggregates.json requires (otherwise the
+    /// KUME_READ_TOKEN environment variable; with neither, that endpoint answers 404).
+    #[arg(long)]
     pub read_token_file: Option<PathBuf>,
-    /// A file holding the URL to POST to after new final answers (else
-    /// `KUME_BUILD_HOOK_URL`; none: off).
+    /// A file holding the URL to POST to after new final answers, e.g. a Netlify build
+    /// hook (otherwise the KUME_BUILD_HOOK_URL environment variable; with neither, no hook
+    /// is called). Never given on the command line: anyone with the URL can start builds.
+    #[arg(long)]
     pub build_hook_url_file: Option<PathBuf>,
-    /// At most one build hook call per this many seconds.
+    /// Seconds from the first new final answer to the hook call: answers in between share
+    /// one build.
+    #[arg(long, default_value_t = 600)]
     pub build_hook_delay: u64,
 }
 
@@ -111,7 +139,11 @@ impl Collector {
             );
             failed()
         })?;
-        let mut api = ApiState::new(Arc::new(store), opts.limits);
+        let limits = Limits {
+            max_body: opts.max_body,
+            ..Limits::default()
+        };
+        let mut api = ApiState::new(Arc::new(store), limits);
         api.allowed_origins = opts.site_origins;
         // A burst of ten: a person never needs more; a script soon waits.
         api.limiter = (opts.rate_limit > 0.0).then(|| RateLimiter::new(opts.rate_limit, 10.0));
@@ -192,7 +224,9 @@ pub fn run_api_only(root: &Path, opts: CollectorOptions) -> ExitCode {
 
 /// The read token and the build hook, from the options or the environment. A bad one is
 /// reported here, with what to do.
-fn production_settings(opts: &CollectorOptions) -> Result<(Option<ReadToken>, Option<BuildHook>), ()> {
+fn production_settings(
+    opts: &CollectorOptions,
+) -> Result<(Option<ReadToken>, Option<BuildHook>), ()> {
     let read_token = ReadToken::configured(opts.read_token_file.as_deref()).map_err(|e| {
         eprintln!(
             "error: {e}\n  help: make a token with `openssl rand -hex 32` and put it in {} or in the file given to --read-token-file",

@@ -18,10 +18,10 @@ use super::request_body::{Body, read_body};
 use super::shape::{self, Answers, Problems};
 use super::store::{self, Invitation, NewResponse, Stored};
 use crate::survey::catalogue::{self, Catalogue};
-use crate::survey::pages;
 use crate::survey::compile::Compiled;
 use crate::survey::evaluate::{self, Outcome, Problem};
 use crate::survey::model::{Access, Survey};
+use crate::survey::pages;
 use crate::text::stable_hash;
 
 /// A refusal: status, page language, and the UI strings of its title and text.
@@ -523,12 +523,7 @@ fn invalid(
         notice: None,
         final_saved: false,
     };
-    match pages::render(
-        cat,
-        pages::SurveyPage::Form(index),
-        lang,
-        Some(&submitted),
-    ) {
+    match pages::render(cat, pages::SurveyPage::Form(index), lang, Some(&submitted)) {
         Ok((_, html)) => reply(
             StatusCode::UNPROCESSABLE_ENTITY,
             "text/html; charset=utf-8",

@@ -49,4 +49,3 @@ pub fn asset_urls(statics: &[(PathBuf, String)]) -> HashMap<String, String> {
         })
         .collect()
 }
-

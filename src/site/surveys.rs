@@ -4,8 +4,8 @@
 
 use super::Site;
 use crate::config::{Config, Strings};
-use crate::survey::compile::Compiled;
 pub use crate::survey::catalogue::{base_url, form_url, print_url, thanks_url};
+use crate::survey::compile::Compiled;
 pub use crate::survey::pages::SurveyPage;
 
 /// Every survey page as (page, language), for the render jobs.
@@ -77,4 +77,3 @@ pub fn schemas(site: &Site) -> Vec<(String, String)> {
     }
     out
 }
-

@@ -67,10 +67,18 @@ impl Catalogue {
         let (surveys, ds) = compile::load_all(&config);
         diags.extend(ds);
         let languages = crate::content::home_languages(&config);
-        let has_indicators = !crate::aggregate::model::load(&config).0.indicators.is_empty();
+        let has_indicators = !crate::aggregate::model::load(&config)
+            .0
+            .indicators
+            .is_empty();
         let frames = languages
             .iter()
-            .map(|l| (l.clone(), to_value(&frame(&config, &strings, &surveys, &languages, l))))
+            .map(|l| {
+                (
+                    l.clone(),
+                    to_value(&frame(&config, &strings, &surveys, &languages, l)),
+                )
+            })
             .collect();
         Loaded {
             catalogue: Some(Catalogue {

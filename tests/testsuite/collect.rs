@@ -1,31 +1,18 @@
 //! The collector on 127.0.0.1 with a real SQLite file: every rule about accepting, refusing
 //! and storing answers, checked against the status codes and the database content.
 
-use std::path::PathBuf;
-
 use rusqlite::Connection;
 
-use crate::harness::{Server, TestSite, open_personal_link, repo, request};
+use crate::harness::{Collector, TestSite, open_personal_link, repo, request};
 
 const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
 const JSON: (&str, &str) = ("Content-Type", "application/json");
 const PATH: &str = "/api/v1/surveys/deneme/responses";
 
-/// The test site with the open fixture survey, served with a database of its own.
-struct Collector {
-    site: TestSite,
-    server: Server,
-    db: PathBuf,
-}
-
 fn collector_with(survey_text: &str, extra: &[&str]) -> Collector {
     let site = TestSite::base();
     site.write("surveys/deneme.yaml", survey_text);
-    let db = site.root.join("data/responses.sqlite");
-    let mut args = vec!["--db", db.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    let server = Server::start(&site, &args);
-    Collector { site, server, db }
+    Collector::start(site, "deneme", extra)
 }
 
 fn fixture_survey() -> String {
@@ -36,28 +23,23 @@ fn collector() -> Collector {
     collector_with(&fixture_survey(), &[])
 }
 
-impl Collector {
-    fn post(&self, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
-        request(self.server.addr, "POST", PATH, headers, body.as_bytes())
-    }
-
-    fn rows(&self) -> Vec<(String, String, serde_json::Value)> {
-        let conn = Connection::open(&self.db).unwrap();
-        let mut stmt = conn
-            .prepare("SELECT idem_key, status, answers FROM responses ORDER BY received_at")
-            .unwrap();
-        stmt.query_map([], |r| {
-            let answers: String = r.get(2)?;
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                serde_json::from_str(&answers).unwrap(),
-            ))
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-    }
+/// Every stored row: (idempotency key, status, answers).
+fn rows(c: &Collector) -> Vec<(String, String, serde_json::Value)> {
+    let conn = c.open_db();
+    let mut stmt = conn
+        .prepare("SELECT idem_key, status, answers FROM responses ORDER BY received_at")
+        .unwrap();
+    stmt.query_map([], |r| {
+        let answers: String = r.get(2)?;
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            serde_json::from_str(&answers).unwrap(),
+        ))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
 }
 
 #[test]
@@ -73,7 +55,7 @@ fn a_valid_form_post_is_stored_and_redirected_to_thanks() {
             .contains("location: /anket/deneme/tesekkurler/"),
         "{head}"
     );
-    let rows = c.rows();
+    let rows = rows(&c);
     assert_eq!(rows.len(), 1);
     assert_eq!(
         rows[0].0, "a:k-1",
@@ -95,7 +77,7 @@ fn hidden_answers_are_cleared_and_client_calculations_ignored() {
         "uye_mi=hayir&uye_sayisi=5&oran=99&_lang=tr&_key=k-2",
     );
     assert_eq!(status, 303);
-    assert_eq!(c.rows()[0].2, serde_json::json!({"uye_mi": "hayir"}));
+    assert_eq!(rows(&c)[0].2, serde_json::json!({"uye_mi": "hayir"}));
 }
 
 #[test]
@@ -111,7 +93,7 @@ fn an_invalid_form_gets_the_form_again_with_answers_and_errors() {
         "<a href=\"#f-aktif_uye\">Etkin üye sayısı: Etkin üye sayısı toplamı aşamaz.</a>"
     ));
     assert!(body.contains("value=\"3\""), "answers are kept");
-    assert!(c.rows().is_empty(), "nothing stored");
+    assert!(rows(&c).is_empty(), "nothing stored");
     let (status, _, body) = c.post(&[FORM], "_lang=en");
     assert_eq!(status, 422);
     assert!(
@@ -132,7 +114,7 @@ fn the_same_submission_twice_is_stored_once_and_a_different_one_conflicts() {
     );
     assert_eq!(status, 409);
     assert!(page.contains("Bu yanıt daha önce farklı içerikle gönderildi"));
-    assert_eq!(c.rows().len(), 1);
+    assert_eq!(rows(&c).len(), 1);
 }
 
 #[test]
@@ -146,7 +128,7 @@ fn json_submissions_get_201_or_422_with_field_errors() {
     assert_eq!(status, 422);
     let reply: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(reply["errors"]["uye_mi"], serde_json::json!(["required"]));
-    assert_eq!(c.rows().len(), 1);
+    assert_eq!(rows(&c).len(), 1);
 }
 
 #[test]
@@ -183,7 +165,7 @@ fn malformed_requests_get_clear_status_codes() {
     assert_eq!(c.post(&[JSON], "{not json").0, 400);
     let big = format!("uye_mi=evet&not={}", "x".repeat(70 * 1024));
     assert_eq!(c.post(&[FORM], &big).0, 413);
-    assert!(c.rows().is_empty());
+    assert!(rows(&c).is_empty());
     assert_eq!(
         request(c.server.addr, "GET", "/api/v1/health", &[], b"").0,
         200
@@ -196,7 +178,7 @@ fn the_honeypot_is_refused_with_a_page_to_recover_from() {
     let (status, _, page) = c.post(&[FORM], "uye_mi=evet&_website=spam.example&_lang=tr");
     assert_eq!(status, 400);
     assert!(page.contains("Gönderim kabul edilmedi"));
-    assert!(c.rows().is_empty());
+    assert!(rows(&c).is_empty());
 }
 
 #[test]
@@ -216,7 +198,7 @@ fn closed_not_yet_open_and_invitation_surveys_refuse_answers() {
     let invitation = fixture_survey().replace("access: open", "access: invitation");
     let c = collector_with(&invitation, &[]);
     assert_eq!(c.post(&[FORM], "uye_mi=hayir&_lang=tr").0, 403);
-    assert!(c.rows().is_empty());
+    assert!(rows(&c).is_empty());
 }
 
 #[test]
@@ -224,7 +206,7 @@ fn api_only_serves_the_api_and_no_pages() {
     let c = collector_with(&fixture_survey(), &["--api-only"]);
     assert_eq!(request(c.server.addr, "GET", "/", &[], b"").0, 404);
     assert_eq!(c.post(&[FORM], "uye_mi=hayir&_lang=tr&_key=a").0, 303);
-    assert_eq!(c.rows().len(), 1);
+    assert_eq!(rows(&c).len(), 1);
 }
 
 #[test]
@@ -474,7 +456,7 @@ fn an_invitation_survey_needs_a_valid_token() {
             .0,
         403
     );
-    assert!(c.rows().is_empty());
+    assert!(rows(&c).is_empty());
 }
 
 #[test]
@@ -498,7 +480,7 @@ fn one_response_per_invitation_editable_with_history() {
         303,
         "an edit"
     );
-    let rows = c.rows();
+    let rows = rows(&c);
     assert_eq!(rows.len(), 1, "still one response");
     assert_eq!(rows[0].2["aktif_uye"], 4);
     assert!(
@@ -540,7 +522,7 @@ fn save_and_continue_later_keeps_a_draft_for_any_device() {
         head.contains("location: /api/v1/surveys/deneme/form?lang=tr&notice=saved\r\n"),
         "the token stays out of the address: {head}"
     );
-    assert_eq!(c.rows()[0].1, "draft");
+    assert_eq!(rows(&c)[0].1, "draft");
     let (_, page, _) = open_personal_link(
         c.server.addr,
         &format!("/api/v1/surveys/deneme/form?t={t}&lang=tr&notice=saved"),
@@ -555,7 +537,7 @@ fn save_and_continue_later_keeps_a_draft_for_any_device() {
         .0,
         303
     );
-    let rows = c.rows();
+    let rows = rows(&c);
     assert_eq!((rows.len(), rows[0].1.as_str()), (1, "final"));
 }
 
@@ -632,7 +614,7 @@ fn status_export_and_erase() {
     let token_file = token_file.to_str().unwrap();
     let (ok, _, err) = kume(&["erase", "--db", &db, "--token-file", token_file]);
     assert!(ok, "{err}");
-    assert!(c.rows().is_empty());
+    assert!(rows(&c).is_empty());
     let (ok, _, err) = kume(&["erase", "--db", &db, "--token-file", token_file]);
     assert!(!ok && err.contains("no invitation or response has this token"));
 }
@@ -680,7 +662,7 @@ fn too_many_submissions_from_one_client_get_429_with_retry_after() {
     let (status, head) = statuses.last().unwrap();
     assert_eq!(*status, 429);
     assert!(head.to_lowercase().contains("retry-after: 1"), "{head}");
-    assert!(c.rows().len() >= 10 && c.rows().len() < 14);
+    assert!(rows(&c).len() >= 10 && rows(&c).len() < 14);
 }
 
 #[test]
@@ -699,6 +681,6 @@ fn a_locked_database_gets_503_and_nothing_is_acknowledged() {
         303,
         "the same answers can be sent again"
     );
-    let keys: Vec<String> = c.rows().into_iter().map(|r| r.0).collect();
+    let keys: Vec<String> = rows(&c).into_iter().map(|r| r.0).collect();
     assert_eq!(keys, ["a:before", "a:during"]);
 }

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{Server, TestSite, get, raw, repo, request, status_of};
+use crate::harness::{Collector, Server, TestSite, get, raw, repo, request, status_of};
 
 const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
 const JSON: (&str, &str) = ("Content-Type", "application/json");
@@ -15,21 +15,10 @@ const PATH: &str = "/api/v1/surveys/deneme/responses";
 const VALID: &str = "uye_mi=evet&uye_sayisi=10&aktif_uye=2&_lang=tr";
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'";
 
-fn site() -> TestSite {
-    let site = TestSite::base();
-    let survey = std::fs::read_to_string(repo().join("tests/fixtures/surveys/deneme.yaml"));
-    site.write("surveys/deneme.yaml", &survey.unwrap());
-    site
-}
-
 /// The open fixture survey with its own database, no rate limit, and `extra` options.
 fn collector(extra: &[&str]) -> (TestSite, Server) {
-    let site = site();
-    let db = site.root.join("data/responses.sqlite");
-    let mut args = vec!["--db", db.to_str().unwrap(), "--rate-limit", "0"];
-    args.extend_from_slice(extra);
-    let server = Server::start(&site, &args);
-    (site, server)
+    let c = Collector::for_fixtures(&["deneme"], extra);
+    (c.site, c.server)
 }
 
 /// The value of header `name` in a response head (case-insensitive name).

@@ -93,6 +93,19 @@ impl TestSite {
         TestSite { _dir: dir, root }
     }
 
+    /// The base site with the named surveys of `tests/fixtures/surveys/`.
+    pub fn with_surveys(names: &[&str]) -> TestSite {
+        let site = TestSite::base();
+        for name in names {
+            let path = repo().join(format!("tests/fixtures/surveys/{name}.yaml"));
+            site.write(
+                &format!("surveys/{name}.yaml"),
+                &std::fs::read_to_string(path).unwrap(),
+            );
+        }
+        site
+    }
+
     /// The base site with `tests/fixtures/<name>` laid over it; files under its `append/`
     /// folder are appended to the base's file of the same path instead.
     pub fn fixture(name: &str) -> TestSite {
@@ -223,6 +236,55 @@ impl Server {
             metrics,
             _out: out,
         }
+    }
+}
+
+/// A collector over a test site, with a database of its own (`data/responses.sqlite`).
+pub struct Collector {
+    pub site: TestSite,
+    pub server: Server,
+    pub db: PathBuf,
+    /// Where [`Collector::post`] sends answers.
+    pub path: String,
+}
+
+impl Collector {
+    /// Serves `site` with `extra` options; posts go to the first survey named.
+    pub fn start(site: TestSite, survey: &str, extra: &[&str]) -> Collector {
+        let db = site.root.join("data/responses.sqlite");
+        let mut args = vec!["--db", db.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let server = Server::start(&site, &args);
+        Collector {
+            site,
+            server,
+            db,
+            path: format!("/api/v1/surveys/{survey}/responses"),
+        }
+    }
+
+    /// The base site with the named surveys of `tests/fixtures/surveys/`, no rate limits.
+    pub fn for_fixtures(surveys: &[&str], extra: &[&str]) -> Collector {
+        let site = TestSite::with_surveys(surveys);
+        let mut args = vec!["--rate-limit", "0"];
+        args.extend_from_slice(extra);
+        Collector::start(site, surveys[0], &args)
+    }
+
+    /// POSTs `body` to the survey's answers address: (status, headers, body).
+    pub fn post(&self, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
+        request(
+            self.server.addr,
+            "POST",
+            &self.path,
+            headers,
+            body.as_bytes(),
+        )
+    }
+
+    /// The database, opened for a test's own query.
+    pub fn open_db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.db).unwrap()
     }
 }
 

@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use crate::harness::{Server, TestSite, get, raw, repo, request, status_of, walk};
+use crate::harness::{Collector, Server, TestSite, get, raw, request, status_of, walk};
 
 const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
 const JSON: (&str, &str) = ("Content-Type", "application/json");
@@ -17,22 +17,8 @@ const VALID: &str = "uye_mi=evet&uye_sayisi=10&aktif_uye=2&_lang=tr";
 /// The base site with the open fixture survey, served with its own database and no rate limit
 /// (the attacks come from one address and would otherwise only meet `429`).
 fn collector() -> (TestSite, Server) {
-    let site = TestSite::base();
-    let survey = std::fs::read_to_string(repo().join("tests/fixtures/surveys/deneme.yaml"));
-    site.write("surveys/deneme.yaml", &survey.unwrap());
-    let db = site.root.join("data/responses.sqlite");
-    let server = Server::start(
-        &site,
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--rate-limit",
-            "0",
-            "--open-survey-limit",
-            "0",
-        ],
-    );
-    (site, server)
+    let c = Collector::for_fixtures(&["deneme"], &["--open-survey-limit", "0"]);
+    (c.site, c.server)
 }
 
 /// The server still answers: health, and a valid submission stored (`303`).

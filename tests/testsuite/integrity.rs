@@ -4,59 +4,38 @@
 //! on 127.0.0.1 with a real SQLite file.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
 use crate::harness::{
-    Server, TestSite, get, invitation_tokens, kume_ok, open_personal_link, repo, request,
+    Collector, Server, TestSite, get, invitation_tokens, kume_ok, open_personal_link, request,
 };
 
 const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
 const JSON: (&str, &str) = ("Content-Type", "application/json");
 const SHAPE: &str = "/api/v1/surveys/sekil/responses";
 
-struct Collector {
-    site: TestSite,
-    server: Server,
-    db: PathBuf,
-}
-
-impl Collector {
-    fn post(&self, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
-        request(self.server.addr, "POST", SHAPE, headers, body.as_bytes())
-    }
-
-    /// Every stored row of the shape survey: (status, answers).
-    fn rows(&self) -> Vec<(String, serde_json::Value)> {
-        let conn = Connection::open(&self.db).unwrap();
-        let mut stmt = conn
-            .prepare("SELECT status, answers FROM responses WHERE survey = 'sekil' ORDER BY received_at, id")
-            .unwrap();
-        stmt.query_map([], |r| {
-            let a: String = r.get(1)?;
-            Ok((r.get(0)?, serde_json::from_str(&a).unwrap()))
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-    }
+/// Every stored row of the shape survey: (status, answers).
+fn stored(c: &Collector) -> Vec<(String, serde_json::Value)> {
+    let conn = c.open_db();
+    let mut stmt = conn
+        .prepare(
+            "SELECT status, answers FROM responses WHERE survey = 'sekil' ORDER BY received_at, id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        let a: String = r.get(1)?;
+        Ok((r.get(0)?, serde_json::from_str(&a).unwrap()))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
 }
 
 /// The base site with the shape survey and the invitation fixture, no general rate limit.
 fn collector(extra: &[&str]) -> Collector {
-    let site = TestSite::base();
-    for name in ["sekil", "deneme"] {
-        let text =
-            std::fs::read_to_string(repo().join(format!("tests/fixtures/surveys/{name}.yaml")));
-        site.write(&format!("surveys/{name}.yaml"), &text.unwrap());
-    }
-    let db = site.root.join("data/responses.sqlite");
-    let mut args = vec!["--db", db.to_str().unwrap(), "--rate-limit", "0"];
-    args.extend_from_slice(extra);
-    let server = Server::start(&site, &args);
-    Collector { site, server, db }
+    Collector::for_fixtures(&["sekil", "deneme"], extra)
 }
 
 fn errors_of(body: &str) -> serde_json::Value {
@@ -81,7 +60,7 @@ fn a_code_picked_fifty_times_is_refused_on_both_paths() {
     let (status, _, body) = c.post(&[JSON], json);
     assert_eq!(status, 422, "{body}");
     assert_eq!(errors_of(&body)["ihtiyaclar"][0], "duplicate");
-    assert!(c.rows().is_empty(), "nothing stored");
+    assert!(stored(&c).is_empty(), "nothing stored");
 }
 
 #[test]
@@ -139,7 +118,7 @@ fn json_answers_must_have_the_survey_shape() {
     );
     assert_eq!(status, 422, "{body}");
     assert_eq!(errors_of(&body)["projeler[0].ad"][0], "required");
-    assert!(c.rows().is_empty(), "nothing stored");
+    assert!(stored(&c).is_empty(), "nothing stored");
 }
 
 #[test]
@@ -155,7 +134,7 @@ fn hidden_answers_are_cleared_at_every_depth_and_entries_stay_objects() {
         ]}, "key": "shape-1"}"#;
     let (status, _, body) = c.post(&[JSON], json);
     assert_eq!(status, 201, "{body}");
-    let rows = c.rows();
+    let rows = stored(&c);
     let answers = &rows[0].1;
     assert!(
         answers.get("kurum.other").is_none(),
@@ -174,7 +153,7 @@ fn hidden_answers_are_cleared_at_every_depth_and_entries_stay_objects() {
     let form = "kurum=ajans&kurum.other=x&projeler%5B0%5D.ad=Fuar&projeler%5B0%5D.destekli=hayir\
                 &projeler%5B0%5D.destek_tutari=7&_lang=tr";
     assert_eq!(c.post(&[FORM], form).0, 303);
-    let rows = c.rows();
+    let rows = stored(&c);
     assert!(rows[1].1.get("kurum.other").is_none());
     assert_eq!(
         rows[1].1["projeler"],
@@ -272,7 +251,7 @@ fn posts_from_another_site_are_refused_with_a_page_that_says_why() {
         page.contains("This submission came from another site"),
         "{page}"
     );
-    assert!(c.rows().is_empty());
+    assert!(stored(&c).is_empty());
     // The site's own origin (base_url), the collector's own, and a same-origin fetch pass.
     let own = format!("http://{}", c.server.addr);
     for headers in [
@@ -315,7 +294,7 @@ fn anonymous_answers_to_open_surveys_have_their_own_hourly_limit() {
         page.contains("son bir saatte çok sayıda isimsiz yanıt"),
         "{page}"
     );
-    assert_eq!(c.rows().len(), 3);
+    assert_eq!(stored(&c).len(), 3);
     // Invitation answers are not counted.
     let tokens = invite(&c, "deneme");
     let body = format!("uye_mi=hayir&_lang=tr&_token={}", tokens[0]);

@@ -192,10 +192,7 @@ fn without_a_read_token_the_snapshot_endpoint_does_not_exist() {
 
 /// The open test survey served with a database of its own.
 fn survey_site() -> (TestSite, PathBuf) {
-    let site = TestSite::base();
-    let survey =
-        std::fs::read_to_string(repo().join("tests/fixtures/surveys/deneme.yaml")).unwrap();
-    site.write("surveys/deneme.yaml", &survey);
+    let site = TestSite::with_surveys(&["deneme"]);
     let db = site.root.join("data/responses.sqlite");
     (site, db)
 }
