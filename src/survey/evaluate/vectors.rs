@@ -37,25 +37,29 @@ fn vectors_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/validation-vectors.json")
 }
 
+/// The elements of the list under `key`, if there is one.
+fn items_mut<'a>(v: &'a mut Json, key: &str) -> impl Iterator<Item = &'a mut Json> {
+    v.get_mut(key)
+        .and_then(Json::as_array_mut)
+        .into_iter()
+        .flatten()
+}
+
 /// Fills in what a vector may leave out, so that it reads as the compiled model.
 fn complete_question(q: &mut Json) {
     let Some(o) = q.as_object_mut() else { return };
     o.entry("label").or_insert_with(|| json!({}));
     o.entry("required").or_insert_with(|| json!("never"));
     for key in ["rows", "columns"] {
-        for r in o.get_mut(key).and_then(Json::as_array_mut).into_iter().flatten() {
-            if let Some(r) = r.as_object_mut() {
-                r.entry("label").or_insert_with(|| json!({}));
-            }
+        for r in items_mut(q, key).filter_map(Json::as_object_mut) {
+            r.entry("label").or_insert_with(|| json!({}));
         }
     }
-    for c in o.get_mut("checks").and_then(Json::as_array_mut).into_iter().flatten() {
-        if let Some(c) = c.as_object_mut() {
-            c.entry("level").or_insert_with(|| json!("error"));
-            c.entry("message").or_insert_with(|| json!({}));
-        }
+    for c in items_mut(q, "checks").filter_map(Json::as_object_mut) {
+        c.entry("level").or_insert_with(|| json!("error"));
+        c.entry("message").or_insert_with(|| json!({}));
     }
-    for inner in o.get_mut("questions").and_then(Json::as_array_mut).into_iter().flatten() {
+    for inner in items_mut(q, "questions") {
         complete_question(inner);
     }
 }
@@ -71,7 +75,7 @@ fn survey_of(v: &Json) -> Result<Survey, String> {
         if let Some(o) = s.as_object_mut() {
             o.entry("title").or_insert_with(|| json!({}));
         }
-        for q in s["questions"].as_array_mut().into_iter().flatten() {
+        for q in items_mut(s, "questions") {
             complete_question(q);
         }
     }
@@ -135,8 +139,7 @@ fn same_json(a: &Json, b: &Json) -> bool {
         (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64(),
         (Json::Object(x), Json::Object(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
         }
         _ => a == b,
@@ -169,13 +172,21 @@ fn compare(what: &str, got: &BTreeMap<String, Vec<Problem>>, want: Option<&Json>
         if !codes_match {
             let found: Vec<String> = found
                 .iter()
-                .map(|p| format!("{} {}", p.code, serde_json::to_string(&p.params).unwrap_or_default()))
+                .map(|p| {
+                    format!(
+                        "{} {}",
+                        p.code,
+                        serde_json::to_string(&p.params).unwrap_or_default()
+                    )
+                })
                 .collect();
             let wanted: Vec<String> = wanted
                 .iter()
                 .map(|(c, p)| format!("{c} {}", p.as_ref().map_or(String::new(), Json::to_string)))
                 .collect();
-            out.push(format!("{what} of `{field}`: expected {wanted:?}, got {found:?}"));
+            out.push(format!(
+                "{what} of `{field}`: expected {wanted:?}, got {found:?}"
+            ));
         }
     }
     out
@@ -193,9 +204,14 @@ fn check_vector(v: &Json) -> Vec<String> {
     let mut out = compare("errors", &outcome.errors, v.get("errors"));
     out.extend(compare("warnings", &outcome.warnings, v.get("warnings")));
     if let Some(hidden) = v.get("hidden") {
-        let want: std::collections::BTreeSet<&str> =
-            hidden.as_array().into_iter().flatten().filter_map(Json::as_str).collect();
-        let got: std::collections::BTreeSet<&str> = outcome.hidden.iter().map(String::as_str).collect();
+        let want: std::collections::BTreeSet<&str> = hidden
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .collect();
+        let got: std::collections::BTreeSet<&str> =
+            outcome.hidden.iter().map(String::as_str).collect();
         if want != got {
             out.push(format!("hidden: expected {want:?}, got {got:?}"));
         }
@@ -232,24 +248,24 @@ fn bless_expressions(v: &mut Json) -> Result<(), String> {
             }
             _ => {}
         }
-        for c in q.get_mut("checks").and_then(Json::as_array_mut).into_iter().flatten() {
+        for c in items_mut(q, "checks") {
             if let Some(e) = c.get_mut("assert") {
                 tree(e)?;
             }
         }
-        for inner in q.get_mut("questions").and_then(Json::as_array_mut).into_iter().flatten() {
+        for inner in items_mut(q, "questions") {
             question(inner)?;
         }
         Ok(())
     }
-    for q in v.get_mut("questions").and_then(Json::as_array_mut).into_iter().flatten() {
+    for q in items_mut(v, "questions") {
         question(q)?;
     }
-    for s in v.get_mut("sections").and_then(Json::as_array_mut).into_iter().flatten() {
+    for s in items_mut(v, "sections") {
         if let Some(e) = s.get_mut("show_if") {
             tree(e)?;
         }
-        for q in s.get_mut("questions").and_then(Json::as_array_mut).into_iter().flatten() {
+        for q in items_mut(s, "questions") {
             question(q)?;
         }
     }
@@ -259,8 +275,16 @@ fn bless_expressions(v: &mut Json) -> Result<(), String> {
 /// One vector per line, its keys in a fixed order, so that diffs stay readable.
 fn write_vectors(vectors: &[Json]) -> String {
     const ORDER: [&str; 10] = [
-        "name", "lang", "fields", "answers", "errors", "warnings", "hidden", "questions",
-        "sections", "lists",
+        "name",
+        "lang",
+        "fields",
+        "answers",
+        "errors",
+        "warnings",
+        "hidden",
+        "questions",
+        "sections",
+        "lists",
     ];
     let lines: Vec<String> = vectors
         .iter()
@@ -268,8 +292,9 @@ fn write_vectors(vectors: &[Json]) -> String {
             let parts: Vec<String> = ORDER
                 .iter()
                 .filter_map(|k| {
-                    v.get(*k)
-                        .map(|x| format!("\"{k}\": {}", serde_json::to_string(x).unwrap_or_default()))
+                    v.get(*k).map(|x| {
+                        format!("\"{k}\": {}", serde_json::to_string(x).unwrap_or_default())
+                    })
                 })
                 .collect();
             format!("  {{{}}}", parts.join(", "))
