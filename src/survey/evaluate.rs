@@ -105,7 +105,7 @@ pub fn evaluate(survey: &Survey, answers: &BTreeMap<String, serde_json::Value>) 
     // compile time) they settle within one pass per question.
     let mut values = given.clone();
     for _ in 0..=questions.len() {
-        let (hidden, calculated) = settle(survey, &values);
+        let (hidden, calculated) = settle(survey, &values, &out.hidden);
         let mut next = given.clone();
         next.extend(calculated);
         let changed = hidden != out.hidden || next != values;
@@ -241,12 +241,15 @@ fn validate_items(
     hidden_per_item
 }
 
-/// One pass: hidden ids and calculated values given the current values.
+/// One pass: hidden ids and calculated values given the current values. A condition on a
+/// question that comes later sees it as the last pass left it (hidden, hence blank), so a
+/// question shown only after a hidden one is hidden too, whatever the order of the form.
 fn settle(
     survey: &Survey,
     values: &BTreeMap<String, Value>,
+    previous: &BTreeSet<String>,
 ) -> (BTreeSet<String>, BTreeMap<String, Value>) {
-    let mut hidden = BTreeSet::new();
+    let mut hidden = previous.clone();
     let mut calculated = BTreeMap::new();
     for section in &survey.sections {
         let shown = section
@@ -270,9 +273,12 @@ fn settle_question(
     let shown = parent_shown && q.show_if.as_ref().is_none_or(|e| truth(e, values, hidden));
     if !shown {
         hidden.insert(q.id.clone());
-    } else if let Some(calc) = &q.calc {
-        let v = expr::eval(calc, &|name: &str| lookup(name, values, hidden));
-        calculated.insert(q.id.clone(), v);
+    } else {
+        hidden.remove(&q.id);
+        if let Some(calc) = &q.calc {
+            let v = expr::eval(calc, &|name: &str| lookup(name, values, hidden));
+            calculated.insert(q.id.clone(), v);
+        }
     }
     for inner in &q.questions {
         settle_question(inner, shown, values, hidden, calculated);
@@ -416,15 +422,18 @@ fn check_text(q: &Question, v: &Value, out: &mut Findings) {
     }
 }
 
+/// `local@domain.tld`: one `@`, a dot inside the domain, no white space (nor the invisible
+/// U+FEFF). `kume-rules.js` has the same rule.
 fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
     !local.is_empty()
+        && !domain.contains('@')
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !s.contains(char::is_whitespace)
+        && !s.contains(|c: char| c.is_whitespace() || c == '\u{FEFF}')
 }
 
 fn is_phone(s: &str) -> bool {
@@ -438,7 +447,7 @@ fn check_date(q: &Question, v: &Value, out: &mut Findings) {
         Value::Text(s) => s,
         _ => return out.error(&q.id, Problem::new("date")),
     };
-    if crate::text::Date::parse(s).is_none() {
+    if !is_iso_date(s) {
         return out.error(&q.id, Problem::new("date"));
     }
     if let Some(min) = q
@@ -457,6 +466,22 @@ fn check_date(q: &Question, v: &Value, out: &mut Findings) {
     {
         out.error(&q.id, Problem::new("max").with("max", max));
     }
+}
+
+/// A day as `YYYY-MM-DD`, the only form a date answer takes (what `<input type="date">`
+/// sends): `min` and `max` are compared as text, which orders such days correctly and no
+/// other spelling (`2026-9-1`, a time after the day).
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+        && crate::text::Date::parse(s).is_some()
 }
 
 /// The choices a question offers given the answers so far (its `filter`).
@@ -580,3 +605,6 @@ fn run_check(q: &Question, check: &Check, scope: &Scope<'_>, out: &mut Findings)
         Level::Warning => out.warning(&q.id, problem),
     }
 }
+
+#[cfg(test)]
+mod vectors;

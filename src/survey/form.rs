@@ -254,21 +254,31 @@ pub fn form_view(compiled: &Compiled, ctx: &FormContext<'_>) -> FormView {
     }
 }
 
-/// Problem codes the browser can report, in the page's language.
-const SCRIPT_CODES: [&str; 13] = [
+/// Problem codes the browser can report (`kume-rules.js` finds what the collector finds).
+const SCRIPT_CODES: [&str; 23] = [
     "required",
     "number",
     "integer",
     "min",
     "max",
+    "text",
     "min_length",
     "max_length",
     "pattern",
     "email",
     "url",
+    "phone",
+    "date",
+    "choice",
     "min_picks",
     "max_picks",
+    "exclusive",
+    "other_required",
     "consent",
+    "min_count",
+    "max_count",
+    "duplicate",
+    "too_many",
 ];
 
 fn messages_json(ctx: &FormContext<'_>) -> String {

@@ -1,14 +1,15 @@
 /* Kume survey forms: the enhancements a script can add to a form that already works without
  * it. Show and hide conditional questions, compute calculated values and totals, check answers
  * in the page's language before sending, keep a draft in this browser, guard against double
- * submission and attach an idempotency key. Expressions are evaluated by kume-expr.js from the
- * same syntax trees the server uses. No dependencies, no inline script (CSP-clean). */
+ * submission and attach an idempotency key. The form's fields are read, and the answers
+ * checked, by kume-rules.js with the collector's own rules (and kume-expr.js for expressions),
+ * so the browser finds what the server would. No dependencies, no inline script (CSP-clean). */
 (function () {
   'use strict';
   var form = document.querySelector('form.survey-form[data-survey]');
   var schemaEl = document.getElementById('kume-survey');
   var messagesEl = document.getElementById('kume-messages');
-  if (!form || !schemaEl || !window.KumeExpr) return;
+  if (!form || !schemaEl || !window.KumeExpr || !window.KumeRules) return;
   var schema = JSON.parse(schemaEl.textContent);
   var survey = schema.survey;
   var messages = messagesEl ? JSON.parse(messagesEl.textContent) : {};
@@ -19,25 +20,15 @@
 
   // ---- the questions -------------------------------------------------------------------
   var questions = [];
-  var byId = {};
-  function collect(list, section) {
-    list.forEach(function (q) {
-      q._section = section;
-      questions.push(q);
-      byId[q.id] = q;
-    });
-  }
-  survey.sections.forEach(function (s) { collect(s.questions, s); });
-  var NUMBER = { integer: 1, decimal: 1, percent: 1, year: 1 };
+  survey.sections.forEach(function (s) {
+    s.questions.forEach(function (q) { q._section = s; questions.push(q); });
+  });
 
   // ---- reading answers -------------------------------------------------------------------
+  // A typed number, `null` when blank or unreadable (for the grid totals).
   function parseNumber(text) {
-    var t = String(text).trim().replace(/\s/g, '');
-    if (t === '') return null;
-    if (lang === 'tr') t = t.replace(/\./g, '').replace(',', '.');
-    else t = t.replace(/,/g, '');
-    if (!/^-?\d+(\.\d+)?$/.test(t)) return NaN;
-    return parseFloat(t);
+    var n = KumeRules.parseNumber(text, lang);
+    return n !== null && isFinite(n) ? n : null;
   }
   function formatNumber(n) {
     if (n === null || n === undefined || typeof n !== 'number' || !isFinite(n)) return '—';
@@ -46,67 +37,22 @@
     catch (e) { return String(n); }
   }
   function fields(name) { return form.querySelectorAll('[name="' + name.replace(/"/g, '') + '"]'); }
-  function textOf(name) {
-    var els = fields(name);
-    for (var i = 0; i < els.length; i++) {
-      var el = els[i];
-      if ((el.type === 'radio' || el.type === 'checkbox')) { if (el.checked) return el.value; }
-      else return el.value;
-    }
-    return '';
-  }
-  function checkedOf(name) {
-    var out = [];
-    fields(name).forEach(function (el) { if (el.checked) out.push(el.value); });
-    return out;
-  }
-  function readAnswers() {
-    var a = {};
-    questions.forEach(function (q) {
-      var t = q.type;
-      if (t === 'select_many') { var picks = checkedOf(q.id); a[q.id] = picks.length ? picks : null; }
-      else if (t === 'likert') { (q.rows || []).forEach(function (r) { a[q.id + '.' + r.id] = textOf(q.id + '.' + r.id) || null; }); }
-      else if (t === 'grid') {
-        (q.rows || []).forEach(function (r) { (q.columns || []).forEach(function (c) {
-          var n = parseNumber(textOf(q.id + '.' + r.id + '.' + c.id)); a[q.id + '.' + r.id + '.' + c.id] = isNaN(n) ? null : n;
-        }); });
-      }
-      else if (NUMBER[t]) { var n = parseNumber(textOf(q.id)); a[q.id] = n === null || isNaN(n) ? null : n; }
-      else if (t === 'consent') { a[q.id] = checkedOf(q.id).length ? true : null; }
-      else if (t === 'note' || t === 'calculated' || t === 'repeat') { /* computed or none */ }
-      else { var v = textOf(q.id); a[q.id] = v === '' ? null : v; }
-    });
-    return a;
-  }
 
-  // ---- evaluation ------------------------------------------------------------------------
-  function base(id) { return id.split('.')[0]; }
-  function evaluate(answers) {
-    var hidden = {};
-    var values = {};
-    for (var k in answers) values[k] = answers[k];
-    for (var pass = 0; pass <= questions.length; pass++) {
-      var changed = false;
-      var lookup = function (name) { return hidden[base(name)] ? null : (values[name] === undefined ? null : values[name]); };
-      survey.sections.forEach(function (s) {
-        var shown = !s.show_if || KumeExpr.isTruthy(KumeExpr.evaluate(s.show_if, lookup));
-        s.questions.forEach(function (q) {
-          var visible = shown && (!q.show_if || KumeExpr.isTruthy(KumeExpr.evaluate(q.show_if, lookup)));
-          if (!!hidden[q.id] === visible) { changed = true; }
-          if (visible) delete hidden[q.id]; else hidden[q.id] = true;
-          if (q.calc && visible) {
-            var v = KumeExpr.evaluate(q.calc, lookup);
-            if (JSON.stringify(values[q.id]) !== JSON.stringify(v)) { values[q.id] = v; changed = true; }
-          }
-        });
-      });
-      if (!changed) break;
-    }
-    return { hidden: hidden, values: values, lookup: function (name) { return hidden[base(name)] ? null : (values[name] === undefined ? null : values[name]); } };
+  // What the browser would post, read and checked as the collector reads and checks it: the
+  // problems of the answers' shape (a code ticked twice) come before any other.
+  function currentState() {
+    var posted = {};
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === 'string') (posted[name] = posted[name] || []).push(value);
+    });
+    var read = KumeRules.readForm(survey, posted, lang);
+    var state = KumeRules.evaluate(survey, read.answers);
+    if (Object.keys(read.problems).length) state.errors = read.problems;
+    return state;
   }
 
   function applyState() {
-    var state = evaluate(readAnswers());
+    var state = currentState();
     survey.sections.forEach(function (s) {
       var el = document.getElementById('s-' + s.id);
       var anyShown = s.questions.some(function (q) { return !state.hidden[q.id]; });
@@ -130,13 +76,9 @@
   function applyFilters(state) {
     questions.forEach(function (q) {
       if (!q.filter || !q.list) return;
+      var codes = KumeRules.offered(survey, q, state.lookup).map(function (c) { return c.code; });
       (survey.lists[q.list] || []).forEach(function (c) {
-        var lookup = function (name) {
-          if (name === 'choice.code') return c.code;
-          if (name.indexOf('choice.') === 0) { var v = (c.attrs || {})[name.slice(7)]; return v === undefined ? null : v; }
-          return state.lookup(name);
-        };
-        var offered = KumeExpr.isTruthy(KumeExpr.evaluate(q.filter, lookup));
+        var offered = codes.indexOf(c.code) >= 0;
         form.querySelectorAll('[name="' + q.id + '"]').forEach(function (el) {
           if (el.tagName === 'SELECT') {
             Array.prototype.forEach.call(el.options, function (o) {
@@ -159,7 +101,7 @@
         var rowSum = 0;
         tr.querySelectorAll('input').forEach(function (input, i) {
           var n = parseNumber(input.value);
-          if (n !== null && !isNaN(n)) { rowSum += n; cols[i] = (cols[i] || 0) + n; all += n; }
+          if (n !== null) { rowSum += n; cols[i] = (cols[i] || 0) + n; all += n; }
         });
         var out = tr.querySelector('output[data-total-row]');
         if (out) out.textContent = formatNumber(rowSum);
@@ -178,65 +120,42 @@
     for (var k in params || {}) m = m.replace('{' + k + '}', typeof params[k] === 'number' ? formatNumber(params[k]) : params[k]);
     return m;
   }
-  function isBlank(v) { return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0); }
-  function validateQuestion(q, state) {
-    var problems = [];
-    if (state.hidden[q.id] || q.type === 'note' || q.type === 'calculated') return problems;
-    var v = state.values[q.id];
-    var required = q.required === 'always' || (q.required && q.required.when && KumeExpr.isTruthy(KumeExpr.evaluate(q.required.when, state.lookup)));
-    var cells = [];
-    (q.rows || []).forEach(function (r) {
-      if (q.type === 'likert') cells.push(q.id + '.' + r.id);
-      else (q.columns || []).forEach(function (c) { cells.push(q.id + '.' + r.id + '.' + c.id); });
-    });
-    var blank = cells.length ? cells.some(function (c) { return isBlank(state.values[c]); }) : isBlank(v);
-    if (blank && (required || q.type === 'consent' && required)) problems.push(message('required'));
-    if (NUMBER[q.type]) {
-      var raw = textOf(q.id);
-      if (raw.trim() !== '' && isNaN(parseNumber(raw))) problems.push(message('number'));
-      else if (typeof v === 'number') {
-        if ((q.type === 'integer' || q.type === 'year') && v % 1 !== 0) problems.push(message('integer'));
-        var min = typeof q.min === 'number' ? q.min : (q.type === 'percent' ? 0 : null);
-        var max = typeof q.max === 'number' ? q.max : (q.type === 'percent' ? 100 : null);
-        if (min !== null && v < min) problems.push(message('min', { min: min }));
-        if (max !== null && v > max) problems.push(message('max', { max: max }));
-      }
-    }
-    if (typeof v === 'string') {
-      var len = Array.from(v).length;
-      if (q.min_length && len < q.min_length) problems.push(message('min_length', { min: q.min_length }));
-      if (q.max_length && len > q.max_length) problems.push(message('max_length', { max: q.max_length }));
-      if (q.pattern && !(new RegExp('^(?:' + q.pattern + ')$', 'u').test(v))) problems.push(message('pattern'));
-      if (q.type === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) problems.push(message('email'));
-      if (q.type === 'url' && !/^https?:\/\//.test(v)) problems.push(message('url'));
-    }
-    if (q.type === 'select_many' && Array.isArray(v)) {
-      if (q.min_picks && v.length < q.min_picks) problems.push(message('min_picks', { min: q.min_picks }));
-      if (q.max_picks && v.length > q.max_picks) problems.push(message('max_picks', { max: q.max_picks }));
-    }
-    (q.checks || []).forEach(function (c) {
-      var refs = KumeExpr.refs(c.assert);
-      if (refs.some(function (r) { return isBlank(state.lookup(r)); })) return;
-      if (!KumeExpr.isTruthy(KumeExpr.evaluate(c.assert, state.lookup)) && c.level !== 'warning') problems.push(c.message[lang] || '');
-    });
-    return problems;
+  function problemText(p) {
+    return p.code === 'check' ? ((p.message || {})[lang] || '') : message(p.code, p.params);
   }
+  function problemsAt(state, key) { return (state.errors[key] || []).map(problemText); }
 
-  function showProblems(q, problems) {
-    var holder = document.getElementById('q-' + q.id);
-    if (!holder) return;
+  function showProblems(holder, problems) {
     var err = holder.querySelector('.field-error');
     holder.classList.toggle('has-error', problems.length > 0);
     if (err) { err.textContent = problems.join(' '); err.hidden = problems.length === 0; }
     holder.querySelectorAll('input, select, textarea').forEach(function (el) {
+      if (el.closest('.question') !== holder) return;
       if (problems.length) el.setAttribute('aria-invalid', 'true'); else el.removeAttribute('aria-invalid');
     });
   }
 
-  function firstField(q) {
-    var holder = document.getElementById('q-' + q.id);
-    var el = holder && holder.querySelector('input, select, textarea');
-    return el ? el.id : 'q-' + q.id;
+  function firstField(holder) {
+    var el = holder.querySelector('input, select, textarea');
+    return el ? el.id : holder.id;
+  }
+
+  // The holders of a question's problems: its own, and those of a repeat's entries
+  // (`q-<repeat>[n].<inner>`), each with the label a summary line shows.
+  function holders(q) {
+    var own = document.getElementById('q-' + q.id);
+    if (!own) return [];
+    var out = [{ el: own, key: q.id, label: q.label[lang] }];
+    if (q.type === 'repeat') {
+      own.querySelectorAll('.repeat-item .question').forEach(function (el) {
+        var key = el.id.slice(2);
+        var m = /\[(\d+)\]\.([^.\[]+)$/.exec(key);
+        var inner = m && (q.questions || []).filter(function (x) { return x.id === m[2]; })[0];
+        var label = q.label[lang] + (m ? ' ' + (Number(m[1]) + 1) : '') + (inner ? ' — ' + inner.label[lang] : '');
+        out.push({ el: el, key: key, label: label });
+      });
+    }
+    return out;
   }
 
   function validate(scope) {
@@ -244,9 +163,11 @@
     var summary = [];
     questions.forEach(function (q) {
       if (scope && q._section !== scope) return;
-      var problems = validateQuestion(q, state);
-      showProblems(q, problems);
-      if (problems.length) summary.push({ field: firstField(q), label: q.label[lang], message: problems[0] });
+      holders(q).forEach(function (h) {
+        var problems = problemsAt(state, h.key);
+        showProblems(h.el, problems);
+        if (problems.length) summary.push({ field: firstField(h.el), label: h.label, message: problems[0] });
+      });
     });
     var consent = document.getElementById('f-_consent');
     if (!scope && consent && consent.required && !consent.checked) {
@@ -339,8 +260,7 @@
   // line disappearing on blur would move the button being clicked away from the pointer.
   function recheck(e) {
     var holder = e.target.closest && e.target.closest('.question.has-error');
-    var q = holder && byId[holder.getAttribute('data-q')];
-    if (q) showProblems(q, validateQuestion(q, evaluate(readAnswers())));
+    if (holder) showProblems(holder, problemsAt(currentState(), holder.id.slice(2)));
   }
   form.addEventListener('input', recheck);
   form.addEventListener('change', recheck);
