@@ -101,7 +101,7 @@ def main() -> None:
             "check_s": {"min": min(check), "median": statistics.median(check)},
             "build_s": {"min": min(build), "median": statistics.median(build)},
             "form_page_bytes": form.stat().st_size,
-            "js_bytes": {name: (REPO / "site/static/js" / name).stat().st_size for name in ["kume-expr.js", "kume-form.js"]},
+            "js_bytes": {name: (REPO / "site/static/js" / name).stat().st_size for name in ["kume-expr.js", "kume-rules.js", "kume-form.js"]},
         }
     print(json.dumps(result, indent=2))
 
