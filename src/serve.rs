@@ -101,8 +101,12 @@ pub fn run(options: BuildOptions, serve: ServeOptions) -> ExitCode {
     });
     // The benchmark pages of `kume serve` follow the answers: aggregated now, and again a
     // moment after new final answers arrive.
+    // One canonical project path: the watcher reports absolute paths, and a root given as `.`
+    // or `../site` must compare equal to them, or no edit would take the incremental path.
+    let root = std::fs::canonicalize(&options.root).unwrap_or(options.root.clone());
     let mut options = BuildOptions {
         dev: true,
+        root,
         ..options
     };
     let snapshot_dir = out.with_file_name(format!("kume-serve-{port}-aggregates"));
@@ -231,8 +235,17 @@ fn full_build(options: &BuildOptions, dev: &Dev) -> Option<Site> {
     if let Some(site) = &site
         && !diags.iter().any(|d| d.severity == Severity::Error)
     {
-        match site.render(Output::Dir(&dev.out), &indicatif::ProgressBar::hidden()) {
-            Ok(s) => stats = Some(s),
+        // Written beside the live output, then swapped in: a page is never missing while
+        // the site is rebuilt.
+        let next = beside(&dev.out, "next");
+        match site.render(Output::Dir(&next), &indicatif::ProgressBar::hidden()) {
+            Ok(s) => match swap_in(&next, &dev.out) {
+                Ok(()) => stats = Some(s),
+                Err(e) => diags.push(Diagnostic::error(
+                    dev.out.display().to_string(),
+                    format!("cannot replace the served site with the new build: {e}"),
+                )),
+            },
             Err(ds) => diags.extend(ds),
         }
     }
@@ -243,6 +256,53 @@ fn full_build(options: &BuildOptions, dev: &Dev) -> Option<Site> {
     }
     publish(dev, diags);
     site
+}
+
+/// `public` → `public.next`: a folder beside `dir`.
+fn beside(dir: &Path, suffix: &str) -> PathBuf {
+    let mut name = dir.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{suffix}"));
+    dir.with_file_name(name)
+}
+
+/// Puts the folder `next` where `live` is, in one step, and removes the old one.
+fn swap_in(next: &Path, live: &Path) -> std::io::Result<()> {
+    if !live.exists() {
+        return std::fs::rename(next, live);
+    }
+    exchange(next, live)?;
+    // `next` now holds the previous build.
+    std::fs::remove_dir_all(next)
+}
+
+/// Swaps two paths atomically (Linux `renameat2` with `RENAME_EXCHANGE`); where the file
+/// system cannot, moves the old folder aside first, leaving a moment without `live`.
+fn exchange(next: &Path, live: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+    };
+    let (a, b) = (c(next)?, c(live)?);
+    // SAFETY: both are valid NUL-terminated paths that outlive the call.
+    let done = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if done == 0 {
+        return Ok(());
+    }
+    let old = beside(live, "old");
+    let _ = std::fs::remove_dir_all(&old);
+    std::fs::rename(live, &old)?;
+    std::fs::rename(next, live)?;
+    std::fs::rename(&old, next)
 }
 
 fn rebuild(

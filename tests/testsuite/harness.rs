@@ -4,6 +4,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The repository root (where Cargo.toml is).
@@ -183,6 +184,8 @@ pub struct Server {
     pub addr: SocketAddr,
     /// The metrics listener, when started with `--metrics-addr`.
     pub metrics: Option<SocketAddr>,
+    /// What the server printed to standard error after it started listening.
+    pub log: Arc<Mutex<Vec<String>>>,
     _out: tempfile::TempDir,
 }
 
@@ -201,10 +204,15 @@ impl Server {
 
     /// Like [`Server::start`], with environment variables set for the server.
     pub fn start_with_env(site: &TestSite, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::start_in(&site.root, site.root.to_str().unwrap(), extra, env)
+    }
+
+    /// Starts `kume serve --root ROOT` from the folder `cwd`, so that ROOT may be relative.
+    pub fn start_in(cwd: &Path, root: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let out = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_kume"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--root"])
-            .arg(&site.root)
+            .current_dir(cwd)
+            .args(["serve", "--addr", "127.0.0.1:0", "--root", root])
             .arg("--out")
             .arg(out.path())
             .args(extra)
@@ -229,11 +237,18 @@ impl Server {
             }
         };
         // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().unwrap().push(line);
+            }
+        });
         Server {
             child,
             addr,
             metrics,
+            log,
             _out: out,
         }
     }

@@ -83,3 +83,76 @@ fn errors_show_in_the_browser_until_fixed() {
     site.write(page, &good);
     wait_for(server.addr, "/hakkinda/", |s, _| s == 200);
 }
+
+/// Edits the body of a page and waits for it; returns what the server logged meanwhile.
+fn edit_and_wait(site: &TestSite, server: &Server, mark: &str) -> Vec<String> {
+    let page = "site/content/rehber/giris.md";
+    let text = std::fs::read_to_string(site.root.join(page)).unwrap();
+    site.write(page, &format!("{text}\nYeni paragraf: {mark}.\n"));
+    wait_for(server.addr, "/rehber/giris/", |s, b| {
+        s == 200 && b.contains(mark)
+    });
+    server.log.lock().unwrap().clone()
+}
+
+#[test]
+fn an_edited_page_takes_the_incremental_path_whatever_the_root_looks_like() {
+    let site = TestSite::fixture("features");
+    let parent = site.root.parent().unwrap().to_path_buf();
+    let name = site.root.file_name().unwrap().to_str().unwrap().to_string();
+    let absolute = site.root.to_str().unwrap().to_string();
+    for (i, (cwd, root)) in [
+        (site.root.clone(), ".".to_string()),
+        (parent, name),
+        (site.root.join("site"), absolute),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let server = Server::start_in(&cwd, &root, &[], &[]);
+        let log = edit_and_wait(&site, &server, &format!("işaret-{i}"));
+        assert!(
+            log.iter().any(|l| l.starts_with("Updated 1 page")),
+            "--root {root}: the edit rebuilt the whole site:\n{}",
+            log.join("\n")
+        );
+    }
+}
+
+#[test]
+fn a_full_rebuild_never_leaves_a_page_missing() {
+    let site = TestSite::fixture("features");
+    let server = Server::start(&site, &[]);
+    let addr = server.addr;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let polling = stop.clone();
+    let poller = std::thread::spawn(move || {
+        let mut missing = 0;
+        let mut asked = 0;
+        while !polling.load(std::sync::atomic::Ordering::Relaxed) {
+            asked += 1;
+            if get(addr, "/hakkinda/").0 != 200 {
+                missing += 1;
+            }
+        }
+        (missing, asked)
+    });
+    // A template change is never incremental: every save rebuilds the whole site.
+    let template = "templates/page.html";
+    let text = std::fs::read_to_string(site.root.join(template)).unwrap();
+    for i in 0..3 {
+        site.write(template, &format!("{text}{{# yeniden {i} #}}\n"));
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    site.write(
+        "site/content/hakkinda.md",
+        "---\ntitle: Hakkında\n---\n\nSon sürüm: işaret-9.\n",
+    );
+    wait_for(addr, "/hakkinda/", |s, b| {
+        s == 200 && b.contains("işaret-9")
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (missing, asked) = poller.join().unwrap();
+    assert!(asked > 10, "the poller asked only {asked} times");
+    assert_eq!(missing, 0, "{missing} of {asked} answers were not 200");
+}
