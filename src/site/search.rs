@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::Site;
 use crate::config::{Config, Strings};
 use crate::diagnostics::Diagnostic;
-use crate::render::views::to_value;
+use crate::render::views::{PageView, to_value};
 
 /// Index entries longer than this are cut: an excerpt, not the page.
 const EXCERPT_CHARS: usize = 180;
@@ -69,7 +69,7 @@ pub fn render(site: &Site, lang: &str) -> Result<(String, String), Diagnostic> {
         .filter_map(|l| Some((l.code.clone(), url(config, strings, &l.code)?)))
         .collect();
     let title = strings.get(lang, "search_title").unwrap_or("Search");
-    let view = super::pages::special_view(site, "search", title, &page_url, lang, alternates);
+    let view = PageView::special(&site.config, "search", title, &page_url, lang, alternates);
     let ctx = context! {
         site => site.site_values.get(lang).cloned().unwrap_or_default(),
         page => to_value(&view),

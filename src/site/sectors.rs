@@ -13,7 +13,7 @@ use crate::analyse::{self, Analysis, CellResult, Suppression};
 use crate::config::{Config, Strings};
 use crate::content::Content;
 use crate::diagnostics::Diagnostic;
-use crate::render::views::to_value;
+use crate::render::views::{PageView, to_value};
 use crate::survey::model::Choice;
 use crate::text::{Collation, format_number, slugify};
 
@@ -251,7 +251,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             sector_view(site, a, code, lang),
         ),
     };
-    let view = super::pages::special_view(site, "sectors", &title, &url, lang, alts);
+    let view = PageView::special(&site.config, "sectors", &title, &url, lang, alts);
     let site_value = site.site_values.get(lang).cloned().unwrap_or_default();
     let ctx = context! {
         site => site_value, page => to_value(&view), lang => lang,

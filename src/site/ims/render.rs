@@ -7,7 +7,7 @@ use super::programmes::{AUDIENCES, Programme, Source};
 use super::{FACETS, Facet, Ims, Page, facet_codes, url};
 use crate::config::{Config, Strings};
 use crate::diagnostics::Diagnostic;
-use crate::render::views::to_value;
+use crate::render::views::{PageView, to_value};
 use crate::site::Site;
 use crate::text::{Collation, Date};
 
@@ -450,8 +450,8 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
     let site_value = site.site_values.get(lang).cloned().unwrap_or_default();
     let catalogue = page_url(&Page::Catalogue, lang);
     let view = |kind: &'static str, title: &str| {
-        to_value(&super::super::pages::special_view(
-            site,
+        to_value(&PageView::special(
+            &site.config,
             kind,
             title,
             &this,
