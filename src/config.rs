@@ -139,20 +139,69 @@ impl Config {
     }
 }
 
+/// Checks the raw configuration, reporting every problem at once.
 fn validate(root: &Path, raw: RawConfig) -> Result<Config, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let error_at = |span: &serde_saphyr::Location, msg: String| {
-        Diagnostic::error(CONFIG_FILE, msg).at(span.line() as usize, span.column() as usize)
-    };
+    let languages = languages(&raw.languages, &mut errors);
+    let codes: Vec<&str> = languages.iter().map(|l| l.code.as_str()).collect();
+    check_localized(&mut errors, &codes, "title", &raw.title);
+    check_localized(&mut errors, &codes, "description", &raw.description);
+    for tax in &raw.taxonomies {
+        check_localized(
+            &mut errors,
+            &codes,
+            &format!("taxonomies.{}.title", tax.name.value),
+            &tax.title,
+        );
+    }
 
-    if raw.languages.is_empty() {
+    let base_url = raw.base_url.value.trim_end_matches('/').to_string();
+    if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+        errors.push(
+            error_at(
+                &raw.base_url.referenced,
+                format!(
+                    "`base_url` must be an absolute http(s) URL, not `{}`",
+                    raw.base_url.value
+                ),
+            )
+            .help("write the address the site is published at, e.g. `https://kume.example.org`"),
+        );
+    }
+    let taxonomies = taxonomies(raw.taxonomies, &codes, &mut errors);
+
+    if errors.is_empty() {
+        Ok(Config {
+            root: root.to_path_buf(),
+            title: raw.title.value,
+            description: raw.description.value,
+            base_url,
+            languages,
+            taxonomies,
+            collector_url: raw.collector_url,
+            sample_aggregates: raw.sample_aggregates,
+
+            programmes_stale_after_days: raw.programmes_stale_after_days,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn error_at(span: &serde_saphyr::Location, msg: String) -> Diagnostic {
+    Diagnostic::error(CONFIG_FILE, msg).at(span.line() as usize, span.column() as usize)
+}
+
+/// The site's languages, in the configured order; the first one is the default.
+fn languages(raw: &[RawLanguage], errors: &mut Vec<Diagnostic>) -> Vec<Language> {
+    if raw.is_empty() {
         errors.push(
             Diagnostic::error(CONFIG_FILE, "`languages` is empty")
                 .help("list at least one language; the first one is the default, e.g. `- {code: tr, name: Türkçe}`"),
         );
     }
     let mut languages: Vec<Language> = Vec::new();
-    for lang in &raw.languages {
+    for lang in raw {
         let code = lang.code.value.clone();
         if !is_slug(&code) || code.contains('-') {
             errors.push(error_at(
@@ -173,45 +222,39 @@ fn validate(root: &Path, raw: RawConfig) -> Result<Config, Vec<Diagnostic>> {
             locale,
         });
     }
-    let codes: Vec<&str> = languages.iter().map(|l| l.code.as_str()).collect();
+    languages
+}
 
-    let mut check_localized = |field: &str, value: &Spanned<Localized>| {
-        for code in &codes {
-            if value.value.get(*code).is_none_or(|s| s.trim().is_empty()) {
-                errors.push(
-                    error_at(
-                        &value.referenced,
-                        format!("`{field}` has no text for language `{code}`"),
-                    )
-                    .help(format!(
-                        "add `{code}: …` to `{field}`; every human text exists in every language"
-                    )),
-                );
-            }
+/// A human text has a non-empty value in every language.
+fn check_localized(
+    errors: &mut Vec<Diagnostic>,
+    codes: &[&str],
+    field: &str,
+    value: &Spanned<Localized>,
+) {
+    for code in codes {
+        if value.value.get(*code).is_none_or(|s| s.trim().is_empty()) {
+            errors.push(
+                error_at(
+                    &value.referenced,
+                    format!("`{field}` has no text for language `{code}`"),
+                )
+                .help(format!(
+                    "add `{code}: …` to `{field}`; every human text exists in every language"
+                )),
+            );
         }
-    };
-    check_localized("title", &raw.title);
-    check_localized("description", &raw.description);
-    for tax in &raw.taxonomies {
-        check_localized(&format!("taxonomies.{}.title", tax.name.value), &tax.title);
     }
+}
 
-    let base_url = raw.base_url.value.trim_end_matches('/').to_string();
-    if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-        errors.push(
-            error_at(
-                &raw.base_url.referenced,
-                format!(
-                    "`base_url` must be an absolute http(s) URL, not `{}`",
-                    raw.base_url.value
-                ),
-            )
-            .help("write the address the site is published at, e.g. `https://kume.example.org`"),
-        );
-    }
-
+/// The taxonomies, each with a URL slug per language (its name unless given).
+fn taxonomies(
+    raw: Vec<RawTaxonomy>,
+    codes: &[&str],
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Taxonomy> {
     let mut taxonomies = Vec::new();
-    for tax in raw.taxonomies {
+    for tax in raw {
         let name = tax.name.value.clone();
         if !is_slug(&name) {
             errors.push(error_at(
@@ -229,7 +272,7 @@ fn validate(root: &Path, raw: RawConfig) -> Result<Config, Vec<Diagnostic>> {
             ));
         }
         let mut slug = Localized::new();
-        for code in &codes {
+        for code in codes {
             let s = tax
                 .slug
                 .as_ref()
@@ -256,23 +299,7 @@ fn validate(root: &Path, raw: RawConfig) -> Result<Config, Vec<Diagnostic>> {
             slug,
         });
     }
-
-    if errors.is_empty() {
-        Ok(Config {
-            root: root.to_path_buf(),
-            title: raw.title.value,
-            description: raw.description.value,
-            base_url,
-            languages,
-            taxonomies,
-            collector_url: raw.collector_url,
-            sample_aggregates: raw.sample_aggregates,
-
-            programmes_stale_after_days: raw.programmes_stale_after_days,
-        })
-    } else {
-        Err(errors)
-    }
+    taxonomies
 }
 
 fn default_locale(code: &str) -> String {

@@ -379,83 +379,9 @@ pub fn aggregate(
     {
         return Err(diags);
     }
-    let conn = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| {
-            vec![
-                Diagnostic::error(
-                    db.display().to_string(),
-                    format!("cannot open the response database: {e}"),
-                )
-                .help("pass the collector's database with --db PATH"),
-            ]
-        })?;
-    let known: BTreeSet<&str> = data.clusters.iter().map(|c| c.id.as_str()).collect();
-    // (indicator, cluster, wave) → the latest manager value, or every firm's value.
-    let mut per_response: HashMap<(usize, String, i64), Option<f64>> = HashMap::new();
-    let mut per_firm: HashMap<(usize, String, i64), FirmValues> = HashMap::new();
-    let mut unknown_clusters = BTreeSet::new();
-    let mut waves = BTreeSet::new();
-    let mut stmt = conn
-        .prepare("SELECT survey, wave, cluster, answers FROM responses WHERE status = 'final' AND cluster IS NOT NULL ORDER BY received_at, id")
-        .map_err(|e| vec![Diagnostic::error(db.display().to_string(), format!("cannot read responses: {e}"))])?;
-    let mut rows = stmt
-        .query([])
-        .map_err(|e| vec![Diagnostic::error(db.display().to_string(), e.to_string())])?;
-    let read_error = |e: rusqlite::Error| {
-        vec![
-            Diagnostic::error(
-                db.display().to_string(),
-                format!("cannot read the responses: {e}"),
-            )
-            .help("nothing was published; check the database (`kume backup` copies it safely) and run again"),
-        ]
-    };
-    while let Some(row) = rows.next().map_err(read_error)? {
-        let (survey, wave, cluster, answers): (String, i64, String, String) =
-            (|| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))().map_err(read_error)?;
-        if !known.contains(cluster.as_str()) {
-            unknown_clusters.insert(cluster);
-            continue;
-        }
-        let Ok(serde_json::Value::Object(answers)) =
-            serde_json::from_str::<serde_json::Value>(&answers)
-        else {
-            continue;
-        };
-        let lookup = |name: &str| answers.get(name).map_or(Value::Blank, answer_value);
-        waves.insert(wave);
-        for r in rules.iter().filter(|r| r.survey == survey) {
-            let key = (r.index, cluster.clone(), wave);
-            match &r.rule {
-                Rule::PerResponse(e) => {
-                    per_response.insert(key, number(&expr::eval(e, &lookup)));
-                }
-                Rule::PerFirm {
-                    value,
-                    stat,
-                    divide_by,
-                } => {
-                    let v = expr::eval(value, &lookup);
-                    let slot = per_firm.entry(key).or_default();
-                    let x = match (stat, &v) {
-                        (Stat::Share, _) => Some(if expr::is_truthy(&v) { 100.0 } else { 0.0 }),
-                        _ => number(&v),
-                    };
-                    let d = divide_by.as_ref().map(|d| number(&expr::eval(d, &lookup)));
-                    // A ratio of sums counts only firms that answered both parts.
-                    match (x, d) {
-                        (Some(x), None) => slot.values.push(x),
-                        (Some(x), Some(Some(d))) => {
-                            slot.values.push(x);
-                            slot.divisors.push(d);
-                        }
-                        _ => {}
-                    }
-                }
-            }
-        }
-    }
-    for c in unknown_clusters {
+    let conn = open_read_only(db)?;
+    let collected = collect_values(&conn, db, &data, &rules)?;
+    for c in &collected.unknown_clusters {
         diags.push(
             Diagnostic::warning(
                 model::CLUSTERS_DIR,
@@ -464,33 +390,8 @@ pub fn aggregate(
             .help(format!("add site/data/clusters/{c}.yaml")),
         );
     }
-    let mut values: Vec<ClusterValue> = Vec::new();
-    for ((index, cluster, wave), v) in per_response {
-        values.push(cluster_value(
-            &data.indicators[index],
-            cluster,
-            wave,
-            v,
-            1,
-            k,
-        ));
-    }
-    for ((index, cluster, wave), firms) in per_firm {
-        let ind = &data.indicators[index];
-        let n = firms.values.len();
-        values.push(cluster_value(
-            ind,
-            cluster,
-            wave,
-            firm_stat(ind, &firms),
-            n,
-            k,
-        ));
-    }
-    values.sort_by(|a, b| {
-        (&a.indicator, &a.cluster, a.wave).cmp(&(&b.indicator, &b.cluster, b.wave))
-    });
-    let waves: Vec<i64> = waves.into_iter().collect();
+    let mut values = cluster_values(&data, collected.per_response, collected.per_firm, k);
+    let waves: Vec<i64> = collected.waves.into_iter().collect();
     let groups = peer_groups(config, &data);
     let distributions = distributions(&data, &values, &waves, &groups);
     rank(&data, &mut values, &distributions, &waves);
@@ -519,6 +420,154 @@ pub fn aggregate(
         .collect();
     snapshot.mark_sample(|cluster| sample_ids.contains(cluster));
     Ok((snapshot, diags))
+}
+
+/// Opens the collector's database for reading only.
+fn open_read_only(db: &Path) -> Result<Connection, Vec<Diagnostic>> {
+    Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| {
+        vec![
+            Diagnostic::error(
+                db.display().to_string(),
+                format!("cannot open the response database: {e}"),
+            )
+            .help("pass the collector's database with --db PATH"),
+        ]
+    })
+}
+
+/// What the read loop gathers, keyed by (indicator, cluster, wave): the latest manager value,
+/// or every firm's value.
+#[derive(Default)]
+struct Collected {
+    per_response: HashMap<(usize, String, i64), Option<f64>>,
+    per_firm: HashMap<(usize, String, i64), FirmValues>,
+    /// Clusters that answered but are not in the registry.
+    unknown_clusters: BTreeSet<String>,
+    waves: BTreeSet<i64>,
+}
+
+/// Reads every final response that names a cluster, in the order received, and applies the
+/// rules of its survey. A read error fails the run: nothing partial is published.
+fn collect_values(
+    conn: &Connection,
+    db: &Path,
+    data: &Data,
+    rules: &[IndicatorRule],
+) -> Result<Collected, Vec<Diagnostic>> {
+    let known: BTreeSet<&str> = data.clusters.iter().map(|c| c.id.as_str()).collect();
+    let mut out = Collected::default();
+    let mut stmt = conn
+        .prepare("SELECT survey, wave, cluster, answers FROM responses WHERE status = 'final' AND cluster IS NOT NULL ORDER BY received_at, id")
+        .map_err(|e| vec![Diagnostic::error(db.display().to_string(), format!("cannot read responses: {e}"))])?;
+    let mut rows = stmt
+        .query([])
+        .map_err(|e| vec![Diagnostic::error(db.display().to_string(), e.to_string())])?;
+    let read_error = |e: rusqlite::Error| {
+        vec![
+            Diagnostic::error(
+                db.display().to_string(),
+                format!("cannot read the responses: {e}"),
+            )
+            .help("nothing was published; check the database (`kume backup` copies it safely) and run again"),
+        ]
+    };
+    while let Some(row) = rows.next().map_err(read_error)? {
+        let (survey, wave, cluster, answers): (String, i64, String, String) =
+            (|| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))().map_err(read_error)?;
+        if !known.contains(cluster.as_str()) {
+            out.unknown_clusters.insert(cluster);
+            continue;
+        }
+        let Ok(serde_json::Value::Object(answers)) =
+            serde_json::from_str::<serde_json::Value>(&answers)
+        else {
+            continue;
+        };
+        out.waves.insert(wave);
+        out.apply(rules, &survey, &cluster, wave, &answers);
+    }
+    Ok(out)
+}
+
+impl Collected {
+    /// Applies the rules of `survey` to one response's answers.
+    fn apply(
+        &mut self,
+        rules: &[IndicatorRule],
+        survey: &str,
+        cluster: &str,
+        wave: i64,
+        answers: &serde_json::Map<String, serde_json::Value>,
+    ) {
+        let lookup = |name: &str| answers.get(name).map_or(Value::Blank, answer_value);
+        for r in rules.iter().filter(|r| r.survey == survey) {
+            let key = (r.index, cluster.to_string(), wave);
+            match &r.rule {
+                Rule::PerResponse(e) => {
+                    self.per_response
+                        .insert(key, number(&expr::eval(e, &lookup)));
+                }
+                Rule::PerFirm {
+                    value,
+                    stat,
+                    divide_by,
+                } => {
+                    let v = expr::eval(value, &lookup);
+                    let slot = self.per_firm.entry(key).or_default();
+                    let x = match (stat, &v) {
+                        (Stat::Share, _) => Some(if expr::is_truthy(&v) { 100.0 } else { 0.0 }),
+                        _ => number(&v),
+                    };
+                    let d = divide_by.as_ref().map(|d| number(&expr::eval(d, &lookup)));
+                    // A ratio of sums counts only firms that answered both parts.
+                    match (x, d) {
+                        (Some(x), None) => slot.values.push(x),
+                        (Some(x), Some(Some(d))) => {
+                            slot.values.push(x);
+                            slot.divisors.push(d);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One value per (indicator, cluster, wave), in a stable order.
+fn cluster_values(
+    data: &Data,
+    per_response: HashMap<(usize, String, i64), Option<f64>>,
+    per_firm: HashMap<(usize, String, i64), FirmValues>,
+    k: usize,
+) -> Vec<ClusterValue> {
+    let mut values: Vec<ClusterValue> = Vec::new();
+    for ((index, cluster, wave), v) in per_response {
+        values.push(cluster_value(
+            &data.indicators[index],
+            cluster,
+            wave,
+            v,
+            1,
+            k,
+        ));
+    }
+    for ((index, cluster, wave), firms) in per_firm {
+        let ind = &data.indicators[index];
+        let n = firms.values.len();
+        values.push(cluster_value(
+            ind,
+            cluster,
+            wave,
+            firm_stat(ind, &firms),
+            n,
+            k,
+        ));
+    }
+    values.sort_by(|a, b| {
+        (&a.indicator, &a.cluster, a.wave).cmp(&(&b.indicator, &b.cluster, b.wave))
+    });
+    values
 }
 
 /// Shares of respondents naming each option, per group and wave; groups under k withheld.

@@ -451,21 +451,7 @@ fn question_view(
             message: e.clone(),
         });
     }
-    let (input_type, inputmode, pattern) = match q.kind {
-        QType::Integer => ("text", "numeric", Some(number_pattern(lang, true))),
-        QType::Decimal | QType::Percent => ("text", "decimal", Some(number_pattern(lang, false))),
-        QType::Year => ("number", "numeric", None),
-        QType::Date => ("date", "", None),
-        QType::Email => ("email", "email", None),
-        QType::Phone => ("tel", "tel", None),
-        QType::Url => ("url", "url", None),
-        _ => ("text", "", q.pattern.clone()),
-    };
-    let pattern = if q.kind.is_text() {
-        q.pattern.clone()
-    } else {
-        pattern
-    };
+    let (input_type, inputmode, pattern) = input_attrs(q, lang);
     // A blank form starts from the question's `default`.
     let defaults = if ctx.values.is_empty() {
         default_values(&q.default)
@@ -477,63 +463,9 @@ fn question_view(
     } else {
         values_of(ctx, &name).to_vec()
     };
-    let rows = q
-        .rows
-        .iter()
-        .map(|r| {
-            let row_name = format!("{name}.{}", r.id);
-            let row_field = format!("{field}-{}", r.id);
-            RowView {
-                id: r.id.clone(),
-                label: pick(&r.label, lang),
-                choices: if q.kind == QType::Likert {
-                    choice_views(
-                        survey,
-                        q,
-                        &row_name,
-                        &row_field,
-                        values_of(ctx, &row_name),
-                        lang,
-                    )
-                } else {
-                    Vec::new()
-                },
-                cells: q
-                    .columns
-                    .iter()
-                    .map(|c| {
-                        let cell = format!("{row_name}.{}", c.id);
-                        CellView {
-                            field: format!("{row_field}-{}", c.id),
-                            label: format!("{} — {}", pick(&r.label, lang), pick(&c.label, lang)),
-                            value: first_value(ctx, &cell),
-                            name: cell,
-                        }
-                    })
-                    .collect(),
-                name: row_name,
-            }
-        })
-        .collect();
+    let rows = row_views(survey, q, ctx, &name, &field);
     let items = if q.kind == QType::Repeat {
-        let slots = q.max_count.unwrap_or(5).clamp(1, 10) as usize;
-        (0..slots)
-            .map(|i| {
-                q.questions
-                    .iter()
-                    .map(|inner| {
-                        question_view(
-                            survey,
-                            inner,
-                            ctx,
-                            labels,
-                            &format!("{name}[{i}]."),
-                            summary,
-                        )
-                    })
-                    .collect()
-            })
-            .collect()
+        repeat_items(survey, q, ctx, labels, &name, summary)
     } else {
         Vec::new()
     };
@@ -590,6 +522,103 @@ fn question_view(
         calculated,
         name,
     }
+}
+
+/// The input's `type`, `inputmode` and `pattern` for a question's kind.
+fn input_attrs(q: &Question, lang: &str) -> (&'static str, &'static str, Option<String>) {
+    let attrs = match q.kind {
+        QType::Integer => ("text", "numeric", Some(number_pattern(lang, true))),
+        QType::Decimal | QType::Percent => ("text", "decimal", Some(number_pattern(lang, false))),
+        QType::Year => ("number", "numeric", None),
+        QType::Date => ("date", "", None),
+        QType::Email => ("email", "email", None),
+        QType::Phone => ("tel", "tel", None),
+        QType::Url => ("url", "url", None),
+        _ => ("text", "", q.pattern.clone()),
+    };
+    // A text question's own `pattern` is the one it is checked with.
+    if q.kind.is_text() {
+        (attrs.0, attrs.1, q.pattern.clone())
+    } else {
+        attrs
+    }
+}
+
+/// The rows of a likert (each with its scale) or of a grid (each with its cells).
+fn row_views(
+    survey: &Survey,
+    q: &Question,
+    ctx: &FormContext<'_>,
+    name: &str,
+    field: &str,
+) -> Vec<RowView> {
+    let lang = ctx.lang;
+    q.rows
+        .iter()
+        .map(|r| {
+            let row_name = format!("{name}.{}", r.id);
+            let row_field = format!("{field}-{}", r.id);
+            RowView {
+                id: r.id.clone(),
+                label: pick(&r.label, lang),
+                choices: if q.kind == QType::Likert {
+                    choice_views(
+                        survey,
+                        q,
+                        &row_name,
+                        &row_field,
+                        values_of(ctx, &row_name),
+                        lang,
+                    )
+                } else {
+                    Vec::new()
+                },
+                cells: q
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let cell = format!("{row_name}.{}", c.id);
+                        CellView {
+                            field: format!("{row_field}-{}", c.id),
+                            label: format!("{} — {}", pick(&r.label, lang), pick(&c.label, lang)),
+                            value: first_value(ctx, &cell),
+                            name: cell,
+                        }
+                    })
+                    .collect(),
+                name: row_name,
+            }
+        })
+        .collect()
+}
+
+/// A repeat's slots, each with the repeated questions named `name[i].…`.
+fn repeat_items(
+    survey: &Survey,
+    q: &Question,
+    ctx: &FormContext<'_>,
+    labels: &BTreeMap<String, String>,
+    name: &str,
+    summary: &mut Vec<SummaryItem>,
+) -> Vec<Vec<QuestionView>> {
+    let slots = q.max_count.unwrap_or(5).clamp(1, 10) as usize;
+    (0..slots)
+        .map(|i| {
+            q.questions
+                .iter()
+                .map(|inner| {
+                    question_view(
+                        survey,
+                        inner,
+                        ctx,
+                        labels,
+                        &format!("{name}[{i}]."),
+                        summary,
+                    )
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// A `default:` as the text values of its inputs.

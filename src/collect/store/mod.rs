@@ -5,19 +5,24 @@
 //! previous commit was being synced, in one transaction (group commit). A submission is
 //! acknowledged only after its transaction is durably committed (`synchronous = FULL`), so a
 //! 2xx always means a row on disk, and throughput grows with load instead of fsyncs per row.
+//! The writer thread lives in [`writer`]; the schema and its migrations in [`schema`].
+
+mod schema;
+mod writer;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-/// The schema version this binary writes; migrations below bring older files up to it.
-pub const SCHEMA_VERSION: i64 = 3;
+pub use self::schema::{SCHEMA_VERSION, open};
+use self::writer::{Job, writer};
+
 /// Most submissions committed in one transaction.
 const MAX_BATCH: usize = 512;
 /// Submissions waiting for the writer at most; past it a submission is refused at once
@@ -26,48 +31,6 @@ pub const QUEUE_CAPACITY: usize = 4096;
 /// Batches failing in a row with an I/O error before the collector gives up and exits, so that
 /// its supervisor (systemd) restarts it on a fresh file handle.
 const FATAL_FAILURES: u32 = 20;
-
-const MIGRATIONS: [&str; 2] = [
-    // 1: responses (answers as JSON, never one column per question) and their history.
-    "CREATE TABLE responses (
-        id TEXT PRIMARY KEY,
-        survey TEXT NOT NULL,
-        hash TEXT NOT NULL,
-        wave INTEGER NOT NULL,
-        idem_key TEXT NOT NULL,
-        payload_hash TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('draft', 'final')),
-        lang TEXT NOT NULL,
-        token_hash TEXT,
-        cluster TEXT,
-        firm TEXT,
-        consent TEXT,
-        answers TEXT NOT NULL,
-        received_at TEXT NOT NULL
-     );
-     CREATE UNIQUE INDEX responses_key ON responses (survey, idem_key);
-     CREATE INDEX responses_survey ON responses (survey, wave, status);",
-    // 2: invitations (tokens stored hashed) and the history of edited responses.
-    "CREATE TABLE invitations (
-        token_hash TEXT PRIMARY KEY,
-        survey TEXT NOT NULL,
-        wave INTEGER NOT NULL,
-        cluster TEXT,
-        firm TEXT,
-        email TEXT,
-        prefill TEXT NOT NULL DEFAULT '{}',
-        created_at TEXT NOT NULL
-     );
-     CREATE INDEX invitations_survey ON invitations (survey, wave);
-     CREATE TABLE response_history (
-        response_id TEXT NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
-        status TEXT NOT NULL,
-        answers TEXT NOT NULL,
-        payload_hash TEXT NOT NULL,
-        received_at TEXT NOT NULL,
-        replaced_at TEXT NOT NULL
-     );",
-];
 
 /// One submission to store.
 #[derive(Debug, Clone, Serialize)]
@@ -106,17 +69,6 @@ pub enum Stored {
     FinalKept,
     /// Nothing was stored (disk full, database locked, read-only…): try again later.
     Unavailable(String),
-}
-
-enum Job {
-    Insert {
-        response: Box<NewResponse>,
-        reply: oneshot::Sender<Stored>,
-    },
-    /// A round trip through the writer and the database, for the health check.
-    Ping(oneshot::Sender<Result<(), String>>),
-    /// Commit what is queued before this, then stop (graceful shutdown).
-    Stop(oneshot::Sender<()>),
 }
 
 /// Counters the metrics endpoint reports.
@@ -216,90 +168,6 @@ pub struct SqliteStore {
     tx: Option<mpsc::SyncSender<Job>>,
     pub path: PathBuf,
     pub stats: std::sync::Arc<Stats>,
-}
-
-/// Opens (creating and migrating) the database at `path`.
-pub fn open(path: &Path) -> rusqlite::Result<Connection> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    // FULL: the WAL is synced at every commit, so an acknowledged response survives a crash
-    // or power loss.
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    migrate(&conn)?;
-    Ok(conn)
-}
-
-fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
-    }
-    if version < 3 {
-        let tx = conn.unchecked_transaction()?;
-        migrate_to_3(&tx)?;
-        tx.pragma_update(None, "user_version", 3)?;
-        tx.commit()?;
-    }
-    Ok(())
-}
-
-/// 3: repeat entries stored as JSON-encoded strings become objects, and idempotency keys move
-/// into their namespaces (`i:` for invitations, `a:` for anonymous answers).
-fn migrate_to_3(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
-    tx.execute(
-        "UPDATE responses SET idem_key = CASE WHEN token_hash IS NULL THEN 'a:' ELSE 'i:' END || idem_key",
-        [],
-    )?;
-    for (table, key) in [("responses", "id"), ("response_history", "rowid")] {
-        let rows: Vec<(String, String)> = tx
-            .prepare(&format!("SELECT CAST({key} AS TEXT), answers FROM {table}"))?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (id, answers) in rows {
-            let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&answers) else {
-                continue;
-            };
-            if decode_entries(&mut value) {
-                tx.execute(
-                    &format!("UPDATE {table} SET answers = ?1 WHERE CAST({key} AS TEXT) = ?2"),
-                    params![value.to_string(), id],
-                )?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Turns list items that are JSON objects written as strings back into objects; true when
-/// anything changed. A choice code never parses as a JSON object, so codes are left alone.
-fn decode_entries(answers: &mut serde_json::Value) -> bool {
-    let mut changed = false;
-    for value in answers
-        .as_object_mut()
-        .into_iter()
-        .flat_map(|m| m.values_mut())
-    {
-        for item in value.as_array_mut().into_iter().flatten() {
-            let decoded = item
-                .as_str()
-                .filter(|s| s.starts_with('{'))
-                .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-                .filter(serde_json::Value::is_object);
-            if let Some(object) = decoded {
-                *item = object;
-                changed = true;
-            }
-        }
-    }
-    changed
 }
 
 impl SqliteStore {
@@ -493,211 +361,6 @@ impl ResponseStore for SqliteStore {
     fn stats(&self) -> &Stats {
         &self.stats
     }
-}
-
-fn writer(mut conn: Connection, rx: mpsc::Receiver<Job>, stats: &Stats) {
-    use std::sync::atomic::Ordering::Relaxed;
-    let mut failures = 0u32;
-    let mut stopped = None;
-    while let Ok(first) = rx.recv() {
-        let mut batch = Vec::new();
-        let mut next = Some(first);
-        while let Some(job) = next.take() {
-            match job {
-                Job::Insert { response, reply } => batch.push((response, reply)),
-                Job::Ping(reply) => {
-                    let alive = conn
-                        .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
-                        .map_err(|e| e.to_string());
-                    let _ = reply.send(alive);
-                }
-                Job::Stop(reply) => {
-                    stopped = Some(reply);
-                    break;
-                }
-            }
-            if batch.len() < MAX_BATCH {
-                next = rx.try_recv().ok();
-            }
-        }
-        if batch.is_empty() {
-            if let Some(reply) = stopped {
-                let _ = reply.send(());
-                return;
-            }
-            continue;
-        }
-        let start = Instant::now();
-        let responses: Vec<&NewResponse> = batch.iter().map(|(r, _)| r.as_ref()).collect();
-        let (results, io_error) = commit_batch(&mut conn, &responses);
-        stats.batches.fetch_add(1, Relaxed);
-        stats
-            .commit_micros
-            .fetch_add(start.elapsed().as_micros() as u64, Relaxed);
-        stats.largest_batch.fetch_max(batch.len() as u64, Relaxed);
-        for ((_, reply), result) in batch.into_iter().zip(results) {
-            if matches!(result, Stored::Created(_) | Stored::Updated(_)) {
-                stats.committed.fetch_add(1, Relaxed);
-            }
-            let _ = reply.send(result);
-        }
-        if let Some(reply) = stopped {
-            let _ = reply.send(());
-            return;
-        }
-        failures = if io_error { failures + 1 } else { 0 };
-        if failures >= FATAL_FAILURES {
-            tracing::error!(
-                failures,
-                "the database keeps failing with I/O errors; exiting so that the service manager restarts the collector"
-            );
-            std::process::exit(EXIT_STORE_FAILED);
-        }
-    }
-}
-
-/// The exit status after persistent I/O errors (EX_IOERR).
-const EXIT_STORE_FAILED: i32 = 74;
-
-/// Whether an error means the disk or the file is failing, rather than the data or a lock.
-fn is_io_error(e: &rusqlite::Error) -> bool {
-    use rusqlite::ErrorCode::{CannotOpen, DatabaseCorrupt, NotADatabase, SystemIoFailure};
-    matches!(
-        e.sqlite_error_code(),
-        Some(SystemIoFailure | CannotOpen | DatabaseCorrupt | NotADatabase)
-    )
-}
-
-/// A stored row an incoming submission meets (same survey and key).
-struct Existing {
-    id: String,
-    payload_hash: String,
-    status: String,
-    token_hash: Option<String>,
-}
-
-/// What happens to a submission whose key is taken: the same answers are a duplicate; an
-/// invitation's response may be replaced by the same invitation, but a draft never replaces a
-/// final answer; anything else is a conflict.
-fn outcome_for(existing: &Existing, r: &NewResponse) -> Option<Stored> {
-    if existing.payload_hash == r.payload_hash {
-        return Some(Stored::Duplicate(existing.id.clone()));
-    }
-    if !r.editable || existing.token_hash != r.token_hash {
-        return Some(Stored::Conflict);
-    }
-    if existing.status == "final" && r.status == "draft" {
-        return Some(Stored::FinalKept);
-    }
-    None
-}
-
-/// One transaction for the whole batch; when it cannot commit, nothing in it is acknowledged.
-/// The flag says whether the failure was an I/O error.
-fn commit_batch(conn: &mut Connection, batch: &[&NewResponse]) -> (Vec<Stored>, bool) {
-    let mut attempt = || -> rusqlite::Result<Vec<Stored>> {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut results = Vec::with_capacity(batch.len());
-        let mut seen: Vec<(&str, &str, Existing)> = Vec::new();
-        for r in batch.iter().copied() {
-            // Two submissions with the same key in one batch: the second sees the first.
-            if let Some((.., earlier)) = seen
-                .iter()
-                .find(|(s, k, _)| *s == r.survey && *k == r.idem_key)
-            {
-                results.push(outcome_for(earlier, r).unwrap_or(Stored::Conflict));
-                continue;
-            }
-            // Cached statements: the writer parses each once, not once per row.
-            let existing: Option<Existing> = tx
-                .prepare_cached(
-                    "SELECT id, payload_hash, status, token_hash FROM responses WHERE survey = ?1 AND idem_key = ?2",
-                )?
-                .query_row(
-                    params![r.survey, r.idem_key],
-                    |row| {
-                        Ok(Existing {
-                            id: row.get(0)?,
-                            payload_hash: row.get(1)?,
-                            status: row.get(2)?,
-                            token_hash: row.get(3)?,
-                        })
-                    },
-                )
-                .optional()?;
-            if let Some(existing) = existing {
-                results.push(match outcome_for(&existing, r) {
-                    Some(outcome) => outcome,
-                    None => {
-                        replace(&tx, &existing.id, r)?;
-                        Stored::Updated(existing.id)
-                    }
-                });
-                continue;
-            }
-            // Without randomness nothing in the batch is stored: the clients get 503.
-            let id = new_id().map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-            tx.prepare_cached(
-                "INSERT INTO responses (id, survey, hash, wave, idem_key, payload_hash, status, lang, token_hash, cluster, firm, consent, answers, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-            )?
-            .execute(params![
-                    id,
-                    r.survey,
-                    r.hash,
-                    r.wave,
-                    r.idem_key,
-                    r.payload_hash,
-                    r.status,
-                    r.lang,
-                    r.token_hash,
-                    r.cluster,
-                    r.firm,
-                    r.consent.as_ref().map(|c| c.to_string()),
-                    r.answers.to_string(),
-                ],
-            )?;
-            seen.push((
-                &r.survey,
-                &r.idem_key,
-                Existing {
-                    id: id.clone(),
-                    payload_hash: r.payload_hash.clone(),
-                    status: r.status.to_string(),
-                    token_hash: r.token_hash.clone(),
-                },
-            ));
-            results.push(Stored::Created(id));
-        }
-        tx.commit()?;
-        Ok(results)
-    };
-    match attempt() {
-        Ok(results) => (results, false),
-        Err(e) => {
-            let reason = e.to_string();
-            let results = batch
-                .iter()
-                .map(|_| Stored::Unavailable(reason.clone()))
-                .collect();
-            (results, is_io_error(&e))
-        }
-    }
-}
-
-/// Keeps the current version in the history, then writes the new one in its place.
-fn replace(tx: &rusqlite::Transaction<'_>, id: &str, r: &NewResponse) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO response_history (response_id, status, answers, payload_hash, received_at, replaced_at)
-         SELECT id, status, answers, payload_hash, received_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM responses WHERE id = ?1",
-        params![id],
-    )?;
-    tx.execute(
-        "UPDATE responses SET status = ?2, answers = ?3, payload_hash = ?4, lang = ?5, consent = ?6, hash = ?7,
-         received_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
-        params![id, r.status, r.answers.to_string(), r.payload_hash, r.lang, r.consent.as_ref().map(|c| c.to_string()), r.hash],
-    )?;
-    Ok(())
 }
 
 /// Copies the write-ahead log into the database and empties it, so that the old versions of

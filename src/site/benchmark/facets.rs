@@ -1,0 +1,163 @@
+//! The ways the cluster directory can be narrowed down (province, region, sector, maturity,
+//! priority): which values each cluster has, their labels, and the directory's facet links.
+
+use serde::Serialize;
+
+use super::urls::facet_url;
+use super::{Bench, t};
+use crate::aggregate::model::Cluster;
+use crate::config::Strings;
+use crate::site::Site;
+use crate::text::Collation;
+
+/// The ways the directory can be narrowed down, each a set of pages that work without JS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facet {
+    Province,
+    Region,
+    Sector,
+    Maturity,
+    Priority,
+}
+
+pub(super) const FACETS: [Facet; 5] = [
+    Facet::Province,
+    Facet::Region,
+    Facet::Sector,
+    Facet::Maturity,
+    Facet::Priority,
+];
+
+impl Facet {
+    pub(super) fn key(self) -> &'static str {
+        match self {
+            Facet::Province => "province",
+            Facet::Region => "region",
+            Facet::Sector => "sector",
+            Facet::Maturity => "maturity",
+            Facet::Priority => "priority",
+        }
+    }
+}
+
+/// The codes of `facet` a cluster belongs to (a province code, a NACE section…).
+pub(super) fn facet_codes(bench: &Bench, c: &Cluster, facet: Facet) -> Vec<String> {
+    let attr = |list: &str, code: &str, key: &str| -> Option<String> {
+        bench
+            .lists
+            .get(list)?
+            .iter()
+            .find(|x| x.code == code)?
+            .attrs
+            .get(key)
+            .cloned()
+    };
+    match facet {
+        Facet::Province => vec![c.province.clone()],
+        Facet::Region => attr("iller", &c.province, "ibbs1").into_iter().collect(),
+        Facet::Sector => {
+            let mut s: Vec<String> = c
+                .nace
+                .iter()
+                .filter_map(|d| attr("nace_bolumleri", d, "section"))
+                .collect();
+            s.dedup();
+            s
+        }
+        Facet::Maturity => c.maturity.iter().cloned().collect(),
+        Facet::Priority => {
+            if c.priority {
+                vec!["yes".into()]
+            } else {
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// The label of a facet value in `lang`.
+pub(super) fn facet_label_in(
+    bench: &Bench,
+    strings: &Strings,
+    facet: Facet,
+    code: &str,
+    lang: &str,
+) -> String {
+    let ui = |key: String| strings.get(lang, &key).unwrap_or(&key).to_string();
+    match facet {
+        Facet::Province => bench.label("iller", code, lang),
+        Facet::Region => bench.label("ibbs_bolgeler", code, lang),
+        Facet::Sector => bench.label("nace_bolumler", code, lang),
+        Facet::Maturity => ui(format!("maturity_{code}")),
+        Facet::Priority => ui("facet_priority".into()),
+    }
+}
+
+pub(super) fn facet_label(site: &Site, facet: Facet, code: &str, lang: &str) -> String {
+    facet_label_in(&site.bench, &site.strings, facet, code, lang)
+}
+
+/// Every (facet, code) that has at least one cluster.
+pub(super) fn facet_values(bench: &Bench) -> Vec<(Facet, String)> {
+    let mut out: Vec<(Facet, String)> = Vec::new();
+    for f in FACETS {
+        let mut codes: Vec<String> = bench
+            .data
+            .clusters
+            .iter()
+            .flat_map(|c| facet_codes(bench, c, f))
+            .collect();
+        codes.sort();
+        codes.dedup();
+        out.extend(codes.into_iter().map(|c| (f, c)));
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct FacetLink {
+    title: String,
+    url: String,
+    /// `province:TR310`, as in the rows' `data-facets`.
+    value: String,
+    count: usize,
+}
+
+#[derive(Serialize)]
+pub(super) struct FacetGroup {
+    key: &'static str,
+    title: String,
+    links: Vec<FacetLink>,
+}
+
+/// The directory's facets: for each, its values with their number of clusters.
+pub(super) fn facet_links(site: &Site, lang: &str, collation: &Collation) -> Vec<FacetGroup> {
+    let bench = &site.bench;
+    FACETS
+        .iter()
+        .map(|&f| {
+            let mut links: Vec<FacetLink> = facet_values(bench)
+                .into_iter()
+                .filter(|(ff, _)| *ff == f)
+                .map(|(_, code)| FacetLink {
+                    title: facet_label(site, f, &code, lang),
+                    url: facet_url(site, f, &code, lang).unwrap_or_default(),
+                    value: format!("{}:{code}", f.key()),
+                    count: bench
+                        .data
+                        .clusters
+                        .iter()
+                        .filter(|c| facet_codes(bench, c, f).contains(&code))
+                        .count(),
+                })
+                .collect();
+            links.sort_by(|a, b| collation.compare(&a.title, &b.title));
+            FacetGroup {
+                key: f.key(),
+                title: t(site, lang, &format!("facet_{}", f.key())),
+                links,
+            }
+        })
+        .filter(|g| !g.links.is_empty())
+        .collect()
+}

@@ -1,0 +1,197 @@
+//! The needs-assessment results: for the latest wave, each need's share among all
+//! respondents and each group, with the guidebook page and the programmes that answer it.
+
+use std::collections::HashMap;
+
+use minijinja::context;
+use serde::Serialize;
+
+use super::urls::needs_url;
+use super::{Frame, Rendered, number, pick, t};
+use crate::diagnostics::Diagnostic;
+use crate::render::views::to_value;
+use crate::site::Site;
+
+/// `/ihtiyaclar/`: the needs-assessment results.
+pub(super) fn needs_page(f: &Frame<'_>) -> Result<Rendered, Diagnostic> {
+    let (site, lang) = (f.site, f.lang);
+    let (config, strings, bench) = (&site.config, &site.strings, &site.bench);
+    let url = needs_url(config, strings, lang).ok_or_else(|| f.missing())?;
+    let view = f.view("needs", &t(site, lang, "needs_title"), &url, &|l| {
+        needs_url(config, strings, l)
+    });
+    let guides = guide_links(site, lang)?;
+    let groups = needs_view(site, lang, &guides);
+    let k = bench.snapshot.as_ref().map_or(5, |s| s.k);
+    let with_programmes = bench
+        .data
+        .needs
+        .as_ref()
+        .is_some_and(|n| !n.programmes.is_empty());
+    Ok((
+        "benchmark/needs.html",
+        url,
+        context! { site => f.site_value.clone(), page => view, groups => to_value(&groups), k => k, with_programmes => with_programmes, data => f.data.clone(), data_sample => f.data_sample, lang => lang },
+    ))
+}
+
+#[derive(Serialize)]
+struct NeedRow {
+    label: String,
+    share: String,
+    count: usize,
+    guide: Option<GuideLink>,
+    programmes: Vec<GuideLink>,
+}
+
+#[derive(Serialize, Clone)]
+struct GuideLink {
+    title: String,
+    url: String,
+}
+
+/// The guidebook page answering each need (`answered_by` in `site/data/needs.yaml`), in
+/// `lang`. A path that names no page is an error, so a moved chapter cannot leave dead links.
+fn guide_links(
+    site: &Site,
+    lang: &str,
+) -> Result<HashMap<(String, String), GuideLink>, Diagnostic> {
+    let Some(spec) = &site.bench.data.needs else {
+        return Ok(HashMap::new());
+    };
+    let content = &site.content;
+    let mut links = HashMap::new();
+    for (question, codes) in &spec.answered_by {
+        for (code, path) in codes {
+            let key = path.trim_start_matches('/');
+            let id = content
+                .translation(key, lang)
+                .or_else(|| content.translation(key, site.config.default_language()))
+                .ok_or_else(|| {
+                    Diagnostic::error(
+                        "site/data/needs.yaml",
+                        format!(
+                            "answered_by.{question}.{code}: the file site/content/{key} does not exist"
+                        ),
+                    )
+                    .help("name a Markdown file under site/content/, e.g. `rehber/kume-analizi/_index.md`")
+                })?;
+            let doc = &content.docs[id];
+            let link = GuideLink {
+                title: doc.front.title.clone(),
+                url: doc.url.clone(),
+            };
+            links.insert((question.clone(), code.clone()), link);
+        }
+    }
+    Ok(links)
+}
+
+#[derive(Serialize)]
+struct NeedQuestion {
+    title: String,
+    rows: Vec<NeedRow>,
+}
+
+#[derive(Serialize)]
+struct NeedsGroupView {
+    title: String,
+    n: usize,
+    withheld: bool,
+    questions: Vec<NeedQuestion>,
+}
+
+/// The latest wave's needs-assessment results: all respondents first, then each group.
+fn needs_view(
+    site: &Site,
+    lang: &str,
+    guides: &HashMap<(String, String), GuideLink>,
+) -> Vec<NeedsGroupView> {
+    let bench = &site.bench;
+    let (Some(spec), Some(snapshot)) = (&bench.data.needs, &bench.snapshot) else {
+        return Vec::new();
+    };
+    let Some(survey) = site
+        .surveys
+        .iter()
+        .find(|s| s.survey.id == spec.survey)
+        .map(|c| &c.survey)
+    else {
+        return Vec::new();
+    };
+    let Some(wave) = snapshot.needs.iter().map(|g| g.wave).max() else {
+        return Vec::new();
+    };
+    let questions = survey.questions();
+    let question = |id: &str| questions.iter().find(|q| q.id == id).copied();
+    let option = |qid: &str, code: &str| -> String {
+        question(qid)
+            .and_then(|q| survey.lists.get(q.list.as_ref()?))
+            .and_then(|l| l.iter().find(|c| c.code == code))
+            .map_or_else(|| code.to_string(), |c| pick(&c.label, lang))
+    };
+    let group_title = |group: &str| -> String {
+        match group.split_once(':') {
+            Some((qid, code)) => format!(
+                "{}: {}",
+                question(qid)
+                    .map(|q| pick(&q.label, lang))
+                    .unwrap_or_default(),
+                option(qid, code)
+            ),
+            None => t(site, lang, "needs_all"),
+        }
+    };
+    snapshot
+        .needs
+        .iter()
+        .filter(|g| g.wave == wave)
+        .map(|g| NeedsGroupView {
+            title: group_title(&g.group),
+            n: g.n,
+            withheld: g.shares.is_empty() && g.n < snapshot.k,
+            questions: spec
+                .questions
+                .iter()
+                .map(|qid| {
+                    let mut rows: Vec<(f64, NeedRow)> = g
+                        .shares
+                        .iter()
+                        .filter(|s| &s.question == qid)
+                        .map(|s| {
+                            // Turkish writes the percent sign first: %12,5.
+                            let share = if lang == "tr" {
+                                format!("%{}", number(s.share, 1, lang))
+                            } else {
+                                format!("{}%", number(s.share, 1, lang))
+                            };
+                            (
+                                s.share,
+                                NeedRow {
+                                    label: option(qid, &s.code),
+                                    share,
+                                    count: s.count,
+                                    guide: guides.get(&(qid.clone(), s.code.clone())).cloned(),
+                                    programmes: crate::site::ims::programme_links(
+                                        site, qid, &s.code, lang,
+                                    )
+                                    .into_iter()
+                                    .map(|(title, url)| GuideLink { title, url })
+                                    .collect(),
+                                },
+                            )
+                        })
+                        .collect();
+                    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+                    NeedQuestion {
+                        title: question(qid)
+                            .map(|q| pick(&q.label, lang))
+                            .unwrap_or_default(),
+                        rows: rows.into_iter().map(|(_, r)| r).collect(),
+                    }
+                })
+                .filter(|q| !q.rows.is_empty())
+                .collect(),
+        })
+        .collect()
+}

@@ -1,0 +1,173 @@
+//! From YAML to a checked [`Survey`]: every problem is collected with its file, line and
+//! column, and a survey with any error is not compiled.
+//!
+//! Steps: read the built-in lists ([`lists`]) → for each `surveys/*.yaml`: parse (with limits
+//! against hostile YAML) → survey fields → lists → sections and questions ([`survey`], with
+//! pass 1 in [`env`] and pass 2 in [`questions`]) → expressions (parsed, then type-checked once
+//! every id is known) → dependency cycles and always-hidden questions ([`expressions`]) →
+//! unused lists → `tests:` scenarios run through the same evaluator the collector uses
+//! ([`scenarios`]) → the content hash every response pins.
+
+mod context;
+mod env;
+mod expressions;
+mod lists;
+mod questions;
+mod scenarios;
+mod survey;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use self::context::Ctx;
+pub use self::lists::load_builtin_lists;
+use super::model::*;
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, display_path};
+use crate::yaml;
+
+pub const SURVEYS_DIR: &str = "surveys";
+pub const LISTS_DIR: &str = "surveys/lists";
+/// Larger survey files are refused before parsing.
+const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
+
+/// A compiled survey with where it came from and its scenario tests.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub survey: Survey,
+    /// `surveys/<id>.yaml`
+    pub file: String,
+    /// Content hash of the compiled definition (hex), pinned by every response.
+    pub hash: String,
+}
+
+/// Loads, checks and compiles every survey under `surveys/`.
+pub fn load_all(config: &Config) -> (Vec<Compiled>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let builtins = load_builtin_lists(config, &mut diags);
+    let dir = config.path(SURVEYS_DIR);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml") && p.is_file());
+    files.sort();
+    let mut out: Vec<Compiled> = Vec::new();
+    for path in files {
+        let file = display_path(&config.root, &path);
+        let before = diags.len();
+        if let Some(c) = compile_file(config, &path, &file, &builtins, &mut diags) {
+            if let Some(other) = out.iter().find(|o| o.survey.id == c.survey.id) {
+                diags.push(Diagnostic::error(
+                    &file,
+                    format!("survey id `{}` is also used by {}", c.survey.id, other.file),
+                ));
+            } else if diags.len() == before {
+                out.push(c);
+            }
+        }
+    }
+    (out, diags)
+}
+
+/// Compiles one survey file (with the built-in lists of `config`'s project).
+pub fn compile_one(config: &Config, path: &Path) -> Result<Compiled, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let builtins = load_builtin_lists(config, &mut diags);
+    let file = display_path(&config.root, path);
+    match compile_file(config, path, &file, &builtins, &mut diags) {
+        Some(c) if diags.is_empty() => Ok(c),
+        _ => Err(diags),
+    }
+}
+
+fn compile_file(
+    config: &Config,
+    path: &Path,
+    file: &str,
+    builtins: &BTreeMap<String, Vec<Choice>>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Compiled> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) if t.len() > MAX_FILE_BYTES => {
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    format!(
+                        "the file is {} bytes; surveys are limited to {MAX_FILE_BYTES}",
+                        t.len()
+                    ),
+                )
+                .help("split it into smaller surveys"),
+            );
+            return None;
+        }
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                file,
+                format!("cannot read the survey: {e}"),
+            ));
+            return None;
+        }
+    };
+    compile_source(config, path, file, &text, builtins, diags)
+}
+
+/// Compiles survey text as if read from `path` (whose stem must be the survey id): the part of
+/// compiling that needs no file system, so fuzz targets can drive it.
+pub fn compile_text(
+    config: &Config,
+    path: &Path,
+    text: &str,
+    builtins: &BTreeMap<String, Vec<Choice>>,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let file = display_path(&config.root, path);
+    match compile_source(config, path, &file, text, builtins, &mut diags) {
+        Some(c) if diags.is_empty() => Ok(c),
+        _ => Err(diags),
+    }
+}
+
+fn compile_source(
+    config: &Config,
+    path: &Path,
+    file: &str,
+    text: &str,
+    builtins: &BTreeMap<String, Vec<Choice>>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Compiled> {
+    let raw: RawSurvey = match yaml::parse(text, file, 0) {
+        Ok(r) => r,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let mut ctx = Ctx {
+        file,
+        text,
+        langs: Vec::new(),
+        diags,
+        errors: 0,
+    };
+    let survey = survey::build(config, path, &raw, builtins, &mut ctx)?;
+    scenarios::run_tests(&survey, &raw.tests, &mut ctx);
+    if ctx.errors > 0 {
+        return None;
+    }
+    let json = serde_json::to_vec(&survey).unwrap_or_default();
+    let hash = format!("{:016x}", crate::text::stable_hash(&json));
+    Some(Compiled {
+        survey,
+        file: file.to_string(),
+        hash,
+    })
+}
+
+/// An id in `snake_case`: a lower-case ASCII letter, then lower-case letters, digits and `_`.
+pub fn is_snake(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
