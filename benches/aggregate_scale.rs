@@ -25,9 +25,13 @@ fn main() {
         .unwrap_or(1_000_000);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = kume::config::Config::load(root).expect("the repository's site config");
-    let (surveys, _) = kume::survey::compile::load_all(&config);
-    let (data, _) = kume::aggregate::model::load(&config);
-    let clusters: Vec<String> = data.clusters.iter().map(|c| c.id.clone()).collect();
+    let (project, surveys, _) = kume::survey::compile::load_project(&config);
+    let clusters: Vec<String> = project
+        .registry
+        .clusters
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("scale.sqlite");
     let mut conn = kume::collect::store::open(&db).expect("database");
@@ -109,7 +113,7 @@ fn main() {
     let rss_before = peak_rss_mib();
 
     let start = Instant::now();
-    let (snapshot, _) = kume::aggregate::aggregate(&config, &surveys, &db, 5).expect("aggregate");
+    let (snapshot, _) = kume::aggregate::aggregate(&project, &surveys, &db, 5).expect("aggregate");
     let seconds = start.elapsed().as_secs_f64();
     println!(
         "{{\"responses\": {total}, \"clusters\": {}, \"waves\": {}, \"values\": {}, \"distributions\": {}, \"generate_s\": {generated:.1}, \"aggregate_s\": {seconds:.2}, \"peak_rss_mib_before\": {rss_before:.0}, \"peak_rss_mib\": {:.0}}}",

@@ -499,9 +499,8 @@ fn analyse(root: &std::path::Path, out: &std::path::Path) -> ExitCode {
             return ExitCode::from(EXIT_SITE_ERRORS);
         }
     };
-    let mut diags = Vec::new();
-    let lists = crate::survey::compile::load_builtin_lists(&config, &mut diags);
-    let (analysis, ds) = crate::analyse::load(&config, &lists);
+    let (data, mut diags) = crate::data::ProjectData::load(&config);
+    let (analysis, ds) = crate::analyse::load(&config, &data.lists);
     diags.extend(ds);
     if has_errors(&diags) {
         print_diagnostics(&diags);
@@ -547,12 +546,12 @@ fn aggregate(db: &DbArgs, out: &std::path::Path, k: usize) -> ExitCode {
             return ExitCode::from(EXIT_SITE_ERRORS);
         }
     };
-    let (surveys, ds) = crate::survey::compile::load_all(&config);
+    let (data, surveys, ds) = crate::survey::compile::load_project(&config);
     if has_errors(&ds) {
         print_diagnostics(&ds);
         return ExitCode::from(EXIT_SITE_ERRORS);
     }
-    match crate::aggregate::aggregate(&config, &surveys, &db.db_path(), k) {
+    match crate::aggregate::aggregate(&data, &surveys, &db.db_path(), k) {
         Ok((snapshot, warnings)) => {
             print_diagnostics(&warnings);
             let out = if out.is_relative() {

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod content;
+pub mod data;
 pub mod diagnostics;
 pub mod markdown;
 pub mod render;

@@ -17,7 +17,7 @@ fn surveys() -> &'static Vec<Compiled> {
     SURVEYS.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let config = Config::load(&root).expect("the repository's site/config.yaml loads");
-        let (surveys, diags) = compile::load_all(&config);
+        let (_, surveys, diags) = compile::load_project(&config);
         assert!(diags.is_empty(), "the repository's surveys compile");
         surveys
     })

@@ -22,9 +22,11 @@ fn project() -> &'static Project {
     PROJECT.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let config = Config::load(&root).expect("the repository's site/config.yaml loads");
-        let mut diags = Vec::new();
-        let builtins = compile::load_builtin_lists(&config, &mut diags);
-        Project { config, builtins }
+        let (data, _) = kume::data::ProjectData::load(&config);
+        Project {
+            config,
+            builtins: data.lists,
+        }
     })
 }
 

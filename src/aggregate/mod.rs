@@ -7,7 +7,7 @@
 //! suppressed under 5 clusters → percentile ranks, traffic lights and change since the
 //! previous wave. The snapshot holds numbers only: no free text, no individual response.
 
-pub mod model;
+use crate::data::registry as model;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -15,7 +15,7 @@ use std::path::Path;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
+use crate::data::ProjectData;
 use crate::diagnostics::Diagnostic;
 use crate::survey::compile::Compiled;
 use crate::survey::evaluate::to_value;
@@ -145,10 +145,8 @@ fn known_names(survey: &Compiled) -> BTreeSet<String> {
 }
 
 /// Checks the benchmarking data for `kume check`.
-pub fn check(config: &Config, surveys: &[Compiled]) -> Vec<Diagnostic> {
-    let (data, mut diags) = model::load(config);
-    diags.extend(compile(&data, surveys).1);
-    diags
+pub fn check(registry: &Data, surveys: &[Compiled]) -> Vec<Diagnostic> {
+    compile(registry, surveys).1
 }
 
 /// Statistics of a distribution.
@@ -302,19 +300,13 @@ impl Snapshot {
 }
 
 /// What a cluster's peer groups are, from the registry and the built-in lists.
-fn peer_groups(config: &Config, data: &Data) -> HashMap<String, Vec<String>> {
-    let mut lists_diags = Vec::new();
-    let lists = crate::survey::compile::load_builtin_lists(config, &mut lists_diags);
+fn peer_groups(project: &ProjectData) -> HashMap<String, Vec<String>> {
     let attr = |list: &str, code: &str, key: &str| -> Option<String> {
-        lists
-            .get(list)?
-            .iter()
-            .find(|c| c.code == code)?
-            .attrs
-            .get(key)
-            .cloned()
+        project.choice(list, code)?.attrs.get(key).cloned()
     };
-    data.clusters
+    project
+        .registry
+        .clusters
         .iter()
         .map(|c| {
             let mut groups = vec!["all".to_string()];
@@ -365,14 +357,13 @@ struct FirmValues {
 
 /// Runs the aggregation over the database at `db`.
 pub fn aggregate(
-    config: &Config,
+    project: &ProjectData,
     surveys: &[Compiled],
     db: &Path,
     k: usize,
 ) -> Result<(Snapshot, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let (data, mut diags) = model::load(config);
-    let (rules, ds) = compile(&data, surveys);
-    diags.extend(ds);
+    let data = &project.registry;
+    let (rules, mut diags) = compile(data, surveys);
     if diags
         .iter()
         .any(|d| d.severity == crate::diagnostics::Severity::Error)
@@ -380,7 +371,7 @@ pub fn aggregate(
         return Err(diags);
     }
     let conn = open_read_only(db)?;
-    let collected = collect_values(&conn, db, &data, &rules)?;
+    let collected = collect_values(&conn, db, data, &rules)?;
     for c in &collected.unknown_clusters {
         diags.push(
             Diagnostic::warning(
@@ -390,11 +381,11 @@ pub fn aggregate(
             .help(format!("add site/data/clusters/{c}.yaml")),
         );
     }
-    let mut values = cluster_values(&data, collected.per_response, collected.per_firm, k);
+    let mut values = cluster_values(data, collected.per_response, collected.per_firm, k);
     let waves: Vec<i64> = collected.waves.into_iter().collect();
-    let groups = peer_groups(config, &data);
-    let distributions = distributions(&data, &values, &waves, &groups);
-    rank(&data, &mut values, &distributions, &waves);
+    let groups = peer_groups(project);
+    let distributions = distributions(data, &values, &waves, &groups);
+    rank(data, &mut values, &distributions, &waves);
     let needs = match &data.needs {
         Some(spec) => needs(&conn, spec, k).map_err(|e| {
             vec![Diagnostic::error(

@@ -64,7 +64,7 @@ pub fn find_survey(root: &Path, id: &str) -> Result<Compiled, AdminError> {
                 .join("\n"),
         )
     })?;
-    let (surveys, diags) = compile::load_all(&config);
+    let (_, surveys, diags) = compile::load_project(&config);
     if let Some(s) = surveys.into_iter().find(|s| s.survey.id == id) {
         return Ok(s);
     }

@@ -290,10 +290,10 @@ pub fn refresh_aggregates(
     api: &ApiState,
     dir: Option<&Path>,
 ) -> Option<PathBuf> {
-    if !db.exists() || !catalogue.has_indicators {
+    if !db.exists() || catalogue.data.registry.indicators.is_empty() {
         return None;
     }
-    match crate::aggregate::aggregate(&catalogue.config, &catalogue.surveys, db, 5) {
+    match crate::aggregate::aggregate(&catalogue.data, &catalogue.surveys, db, 5) {
         Ok((snapshot, _)) => {
             // The API hands out the real snapshot, even an empty one, never the sample results.
             let json = Bytes::from(crate::aggregate::snapshot_json(&snapshot));

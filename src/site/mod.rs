@@ -29,6 +29,7 @@ use rayon::prelude::*;
 
 use crate::config::{CONTENT_DIR, Config, Strings};
 use crate::content::{self, Content, DocId, Kind};
+use crate::data::ProjectData;
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::markdown::{self, Rendered};
 use crate::render::{Templates, assets};
@@ -148,11 +149,15 @@ impl Site {
         let strings = strings.unwrap_or_default();
         let (content, ds) = content::load(&config, options.include_drafts);
         diags.extend(ds);
-        let (surveys, ds) = crate::survey::compile::load_all(&config);
+        let (data, ds) = ProjectData::load(&config);
+        let data = Arc::new(data);
         diags.extend(ds);
-        let (bench, ds) = benchmark::Bench::load(&config, &surveys, options.aggregates.as_deref());
+        let (surveys, ds) = crate::survey::compile::load_all(&config, &data.lists);
         diags.extend(ds);
-        let (sector_data, ds) = sectors::SectorData::load(&config);
+        let (bench, ds) =
+            benchmark::Bench::load(&config, &data, &surveys, options.aggregates.as_deref());
+        diags.extend(ds);
+        let (sector_data, ds) = sectors::SectorData::load(&config, &data.lists);
         diags.extend(ds);
         let taxonomies = TaxonomyIndex::build(&config, &content);
         let mut files = generated_files(&config, &content, &strings, &statics, &taxonomies);
@@ -164,7 +169,7 @@ impl Site {
         files.extend(search::urls(&config, &strings));
 
         let survey_ids: Vec<&str> = surveys.iter().map(|c| c.survey.id.as_str()).collect();
-        let (ims, ds) = ims::Ims::load(&config, &content, &survey_ids, bench.data.needs.as_ref());
+        let (ims, ds) = ims::Ims::load(&config, &data, &content, &survey_ids);
         diags.extend(ds);
         let langs: Vec<String> = content.homes.keys().cloned().collect();
         files.extend(ims::urls(&ims, &config, &strings, &langs));
@@ -207,7 +212,7 @@ impl Site {
                 .map(|l| l.code.clone())
                 .collect(),
             frames: HashMap::new(),
-            has_indicators: !bench.data.indicators.is_empty(),
+            data: data.clone(),
         };
         let mut site = Site {
             config,

@@ -12,6 +12,7 @@ use super::sector_charts::{self, Area, Bar, Geo};
 use crate::analyse::{self, Analysis, CellResult, Suppression};
 use crate::config::{Config, Strings};
 use crate::content::Content;
+use crate::data::lists::Lists;
 use crate::diagnostics::Diagnostic;
 use crate::render::views::{PageView, to_value};
 use crate::survey::model::Choice;
@@ -26,10 +27,9 @@ pub struct SectorData {
 }
 
 impl SectorData {
-    pub fn load(config: &Config) -> (SectorData, Vec<Diagnostic>) {
+    pub fn load(config: &Config, lists: &Lists) -> (SectorData, Vec<Diagnostic>) {
         let mut diags = Vec::new();
-        // Problems in the lists themselves are reported by the survey loader.
-        let lists = crate::survey::compile::load_builtin_lists(config, &mut Vec::new());
+        let lists = lists.clone();
         let (analysis, ds) = analyse::load(config, &lists);
         diags.extend(ds);
         let (geo, ds) = if analysis.is_some() {

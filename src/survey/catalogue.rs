@@ -14,6 +14,7 @@ use minijinja::Value;
 
 use super::compile::{self, Compiled};
 use crate::config::{Config, Strings};
+use crate::data::ProjectData;
 use crate::diagnostics::Diagnostic;
 use crate::render::views::{Link, SiteView, to_value};
 use crate::render::{Templates, assets};
@@ -29,8 +30,8 @@ pub struct Catalogue {
     pub languages: Vec<String>,
     /// Per language: the site-wide template values every page gets as `site`.
     pub frames: HashMap<String, Value>,
-    /// The project defines benchmark indicators: the collector aggregates its answers.
-    pub has_indicators: bool,
+    /// The project's data: what the collector aggregates answers with.
+    pub data: Arc<ProjectData>,
 }
 
 /// The result of loading: a catalogue when pages can be rendered, and every problem found.
@@ -64,13 +65,9 @@ impl Catalogue {
                 return fail(diags);
             }
         };
-        let (surveys, ds) = compile::load_all(&config);
+        let (data, surveys, ds) = compile::load_project(&config);
         diags.extend(ds);
         let languages = crate::content::home_languages(&config);
-        let has_indicators = !crate::aggregate::model::load(&config)
-            .0
-            .indicators
-            .is_empty();
         let frames = languages
             .iter()
             .map(|l| {
@@ -88,7 +85,7 @@ impl Catalogue {
                 surveys,
                 languages,
                 frames,
-                has_indicators,
+                data: Arc::new(data),
             }),
             diagnostics: diags,
         }

@@ -666,8 +666,9 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let config = Config::load(root).unwrap();
         let strings = Strings::load(&config).unwrap();
-        let compiled =
-            compile_one(&config, &root.join("tests/fixtures/surveys/deneme.yaml")).unwrap();
+        let (data, _) = crate::data::ProjectData::load(&config);
+        let fixture = root.join("tests/fixtures/surveys/deneme.yaml");
+        let compiled = compile_one(&config, &data.lists, &fixture).unwrap();
         let answers: BTreeMap<String, serde_json::Value> =
             serde_json::from_str(r#"{"uye_mi": "evet", "uye_sayisi": 2, "aktif_uye": 3}"#).unwrap();
         let outcome = evaluate(&compiled.survey, &answers);

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::urls::facet_url;
 use super::{Bench, t};
-use crate::aggregate::model::Cluster;
 use crate::config::Strings;
+use crate::data::registry::Cluster;
 use crate::site::Site;
 use crate::text::Collation;
 

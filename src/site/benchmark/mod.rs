@@ -27,9 +27,10 @@ pub(in crate::site) use self::urls::profile_url;
 pub use self::urls::{
     data_url, directory_url, needs_url, open_data, overview_url, pages, province_url, urls,
 };
-use crate::aggregate::model::{self, Data};
 use crate::aggregate::{self, Snapshot, Stats};
 use crate::config::Config;
+use crate::data::ProjectData;
+use crate::data::registry::Data;
 use crate::diagnostics::Diagnostic;
 use crate::render::views::to_value;
 use crate::site::Site;
@@ -48,18 +49,13 @@ pub struct Bench {
 impl Bench {
     pub fn load(
         config: &Config,
+        project: &ProjectData,
         surveys: &[Compiled],
         snapshot: Option<&Path>,
     ) -> (Bench, Vec<Diagnostic>) {
-        let (data, mut diags) = model::load(config);
-        // `check` reads the files again: keep only what it adds (the formula checks).
-        let extra: Vec<Diagnostic> = aggregate::check(config, surveys)
-            .into_iter()
-            .filter(|d| !diags_contains(&diags, d))
-            .collect();
-        diags.extend(extra);
-        let mut lists_diags = Vec::new();
-        let lists = crate::survey::compile::load_builtin_lists(config, &mut lists_diags);
+        let data = project.registry.clone();
+        let lists = project.lists.clone();
+        let mut diags = aggregate::check(&data, surveys);
         let sample = config
             .sample_aggregates
             .as_ref()
@@ -89,11 +85,6 @@ impl Bench {
             .and_then(|c| c.label.get(lang).cloned())
             .unwrap_or_else(|| code.to_string())
     }
-}
-
-fn diags_contains(list: &[Diagnostic], d: &Diagnostic) -> bool {
-    list.iter()
-        .any(|x| x.file == d.file && x.message == d.message)
 }
 
 /// One benchmark page.

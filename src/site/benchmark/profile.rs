@@ -9,7 +9,7 @@ use super::directory::cluster_row;
 use super::urls::{directory_url, indicator_url, overview_url, profile_url};
 use super::{AREAS, Frame, Rendered, number, pick, stats_range, t};
 use crate::aggregate::Snapshot;
-use crate::aggregate::model::{Cluster, Indicator};
+use crate::data::registry::{Cluster, Indicator};
 use crate::diagnostics::Diagnostic;
 use crate::render::views::to_value;
 use crate::site::Site;

@@ -4,8 +4,8 @@
 use super::facets::{Facet, facet_label_in, facet_values};
 use super::{Bench, Page};
 use crate::aggregate;
-use crate::aggregate::model::{Cluster, Indicator};
 use crate::config::{Config, Strings};
+use crate::data::registry::{Cluster, Indicator};
 use crate::site::Site;
 use crate::text::slugify;
 

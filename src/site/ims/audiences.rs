@@ -4,9 +4,9 @@
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::aggregate::model::read;
 use crate::config::Config;
 use crate::content::Content;
+use crate::data::registry::read;
 use crate::diagnostics::Diagnostic;
 use crate::text::did_you_mean;
 

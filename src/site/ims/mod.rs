@@ -6,20 +6,20 @@
 //! (`programmes:` in `site/data/needs.yaml`). Render: the pages of [`Page`], in every language,
 //! through `templates/ims/` (see `render.rs`).
 
-pub mod actors;
 mod audiences;
-pub mod programmes;
 mod render;
 
-use crate::aggregate::model::NeedsSpec;
 use crate::config::{Config, Strings};
 use crate::content::Content;
+use crate::data::ProjectData;
+use crate::data::actors::ProvinceActors;
+use crate::data::programmes;
+use crate::data::programmes::Programme;
+use crate::data::registry::NeedsSpec;
 use crate::diagnostics::Diagnostic;
 use crate::survey::model::Choice;
 use crate::text::{Date, did_you_mean, slugify};
-use actors::ProvinceActors;
 use audiences::Audiences;
-use programmes::Programme;
 
 pub use render::{programme_links, render};
 
@@ -36,31 +36,24 @@ pub struct Ims {
 impl Ims {
     pub fn load(
         config: &Config,
+        data: &ProjectData,
         content: &Content,
         survey_ids: &[&str],
-        needs: Option<&NeedsSpec>,
     ) -> (Ims, Vec<Diagnostic>) {
-        let mut diags = Vec::new();
-        let programmes = programmes::load(config, &mut diags);
-        diags.extend(programmes::stale_warnings(
-            &programmes,
+        let mut diags = programmes::stale_warnings(
+            &data.programmes,
             Date::today(),
             config.programmes_stale_after_days,
-        ));
-        let mut lists_diags = Vec::new();
-        let provinces = crate::survey::compile::load_builtin_lists(config, &mut lists_diags)
-            .remove("iller")
-            .unwrap_or_default();
-        let actors = actors::load(config, &provinces, &mut diags);
+        );
         let audiences = audiences::load(config, content, survey_ids, &mut diags);
-        if let Some(spec) = needs {
-            diags.extend(check_need_programmes(spec, &programmes));
+        if let Some(spec) = &data.registry.needs {
+            diags.extend(check_need_programmes(spec, &data.programmes));
         }
         let ims = Ims {
-            programmes,
-            actors,
+            programmes: data.programmes.clone(),
+            actors: data.actors.clone(),
             audiences,
-            provinces,
+            provinces: data.lists.get("iller").cloned().unwrap_or_default(),
         };
         (ims, diags)
     }
@@ -87,7 +80,7 @@ fn check_need_programmes(spec: &NeedsSpec, programmes: &[Programme]) -> Vec<Diag
                 };
                 diags.push(
                     Diagnostic::error(
-                        crate::aggregate::model::NEEDS_FILE,
+                        crate::data::registry::NEEDS_FILE,
                         format!(
                             "programmes.{question}.{code}: there is no programme `{}`",
                             id.value

@@ -3,9 +3,9 @@
 use minijinja::{Value, context};
 use serde::Serialize;
 
-use super::programmes::{AUDIENCES, Programme, Source};
 use super::{FACETS, Facet, Ims, Page, facet_codes, url};
 use crate::config::{Config, Strings};
+use crate::data::programmes::{AUDIENCES, Programme, Source};
 use crate::diagnostics::Diagnostic;
 use crate::render::views::{PageView, to_value};
 use crate::site::Site;

@@ -20,14 +20,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use self::context::Ctx;
-pub use self::lists::load_builtin_lists;
 use super::model::*;
 use crate::config::Config;
+use crate::data::ProjectData;
+pub use crate::data::lists::LISTS_DIR;
+use crate::data::lists::Lists;
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::yaml;
 
 pub const SURVEYS_DIR: &str = "surveys";
-pub const LISTS_DIR: &str = "surveys/lists";
 /// Larger survey files are refused before parsing.
 const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
 
@@ -41,10 +42,9 @@ pub struct Compiled {
     pub hash: String,
 }
 
-/// Loads, checks and compiles every survey under `surveys/`.
-pub fn load_all(config: &Config) -> (Vec<Compiled>, Vec<Diagnostic>) {
+/// Loads, checks and compiles every survey under `surveys/`, with the project's built-in lists.
+pub fn load_all(config: &Config, builtins: &Lists) -> (Vec<Compiled>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let builtins = load_builtin_lists(config, &mut diags);
     let dir = config.path(SURVEYS_DIR);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
@@ -55,7 +55,7 @@ pub fn load_all(config: &Config) -> (Vec<Compiled>, Vec<Diagnostic>) {
     for path in files {
         let file = display_path(&config.root, &path);
         let before = diags.len();
-        if let Some(c) = compile_file(config, &path, &file, &builtins, &mut diags) {
+        if let Some(c) = compile_file(config, &path, &file, builtins, &mut diags) {
             if let Some(other) = out.iter().find(|o| o.survey.id == c.survey.id) {
                 diags.push(Diagnostic::error(
                     &file,
@@ -69,12 +69,23 @@ pub fn load_all(config: &Config) -> (Vec<Compiled>, Vec<Diagnostic>) {
     (out, diags)
 }
 
-/// Compiles one survey file (with the built-in lists of `config`'s project).
-pub fn compile_one(config: &Config, path: &Path) -> Result<Compiled, Vec<Diagnostic>> {
+/// The project's data and its compiled surveys, for the commands that need both.
+pub fn load_project(config: &Config) -> (ProjectData, Vec<Compiled>, Vec<Diagnostic>) {
+    let (data, mut diags) = ProjectData::load(config);
+    let (surveys, ds) = load_all(config, &data.lists);
+    diags.extend(ds);
+    (data, surveys, diags)
+}
+
+/// Compiles one survey file with the project's built-in lists.
+pub fn compile_one(
+    config: &Config,
+    builtins: &Lists,
+    path: &Path,
+) -> Result<Compiled, Vec<Diagnostic>> {
     let mut diags = Vec::new();
-    let builtins = load_builtin_lists(config, &mut diags);
     let file = display_path(&config.root, path);
-    match compile_file(config, path, &file, &builtins, &mut diags) {
+    match compile_file(config, path, &file, builtins, &mut diags) {
         Some(c) if diags.is_empty() => Ok(c),
         _ => Err(diags),
     }

@@ -5,9 +5,9 @@
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::aggregate::model::{read, yaml_files};
 use crate::config::{Config, Localized};
 use crate::content::sources;
+use crate::data::registry::{read, yaml_files};
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::text::{Date, did_you_mean};
 

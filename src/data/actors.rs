@@ -4,9 +4,9 @@
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::programmes::Source;
-use crate::aggregate::model::{read, yaml_files};
 use crate::config::{Config, Localized};
+use crate::data::programmes::Source;
+use crate::data::registry::{read, yaml_files};
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::survey::model::Choice;
 use crate::text::did_you_mean;
