@@ -271,6 +271,7 @@ fn load_and_render(
     let output = out.map_or(Output::Discard, Output::Dir);
     let result = site.render(output, &bar);
     bar.finish_and_clear();
+    diags.extend(site.strings.missing());
     match result {
         Ok(mut stats) => {
             stats.elapsed = start.elapsed();

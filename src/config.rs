@@ -4,8 +4,9 @@
 //! then a validated `Config` whose invariants the build relies on (the default language comes
 //! first, every human text exists in every language, slugs are valid, the base URL is absolute).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -314,6 +315,8 @@ fn default_locale(code: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Strings {
     pub tables: BTreeMap<String, BTreeMap<String, String>>,
+    /// (language, key) asked for through [`Strings::t`] and not found.
+    missing: Arc<Mutex<BTreeSet<(String, String)>>>,
 }
 
 impl Strings {
@@ -373,10 +376,67 @@ impl Strings {
             .into_iter()
             .map(|(code, t)| (code, t.into_iter().map(|(k, v)| (k, v.value)).collect()))
             .collect();
-        Ok(Strings { tables })
+        Ok(Strings {
+            tables,
+            missing: Arc::default(),
+        })
     }
 
     pub fn get(&self, lang: &str, key: &str) -> Option<&str> {
         self.tables.get(lang)?.get(key).map(String::as_str)
+    }
+
+    /// The UI string `key` in `lang`. A missing one shows as its key and is remembered, so
+    /// that the build reports it ([`Strings::missing`]) instead of publishing the key quietly.
+    pub fn t(&self, lang: &str, key: &str) -> String {
+        match self.get(lang, key) {
+            Some(s) => s.to_string(),
+            None => {
+                self.missing
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert((lang.to_string(), key.to_string()));
+                key.to_string()
+            }
+        }
+    }
+
+    /// Every UI string asked for and not found so far, as warnings at its language's table.
+    pub fn missing(&self) -> Vec<Diagnostic> {
+        let missing = self.missing.lock().unwrap_or_else(|e| e.into_inner());
+        missing
+            .iter()
+            .map(|(lang, key)| {
+                Diagnostic::warning(
+                    format!("{I18N_DIR}/{lang}.yaml"),
+                    format!("UI string `{key}` is missing; pages show the key instead"),
+                )
+                .help(format!("add `{key}:` to every site/i18n/*.yaml"))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_ui_string_shows_its_key_and_is_reported_once() {
+        let strings = Strings {
+            tables: BTreeMap::from([(
+                "tr".to_string(),
+                BTreeMap::from([("evet".to_string(), "Evet".to_string())]),
+            )]),
+            ..Strings::default()
+        };
+        assert_eq!(strings.t("tr", "evet"), "Evet");
+        assert!(strings.missing().is_empty());
+        assert_eq!(strings.t("tr", "hayir"), "hayir");
+        assert_eq!(strings.clone().t("tr", "hayir"), "hayir");
+        let missing = strings.missing();
+        assert_eq!(missing.len(), 1, "{missing:?}");
+        assert_eq!(missing[0].file, "site/i18n/tr.yaml");
+        assert!(missing[0].message.contains("`hayir`"));
     }
 }

@@ -248,6 +248,7 @@ fn full_build(options: &BuildOptions, dev: &Dev) -> Option<Site> {
             },
             Err(ds) => diags.extend(ds),
         }
+        diags.extend(site.strings.missing());
     }
     print_diagnostics(&diags);
     if let Some(mut s) = stats {
@@ -446,7 +447,12 @@ fn content_type(path: &Path) -> &'static str {
 fn error_page(errors: &[Diagnostic]) -> String {
     let items: String = errors
         .iter()
-        .map(|d| format!("<li><pre>{}</pre></li>", html_escape(&d.to_string())))
+        .map(|d| {
+            format!(
+                "<li><pre>{}</pre></li>",
+                crate::text::escape_markup(&d.to_string())
+            )
+        })
         .collect();
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Kume: build errors</title>\
@@ -455,10 +461,4 @@ fn error_page(errors: &[Diagnostic]) -> String {
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }
     )
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

@@ -4,12 +4,9 @@
 use std::fmt::Write;
 
 use super::Site;
-use super::pages::print_url;
+use super::doc_urls::{feed_url, print_url};
 use crate::content::DocId;
-
-pub fn feed_url(section_url: &str) -> String {
-    format!("{section_url}atom.xml")
-}
+use crate::text::escape_markup;
 
 /// Every generated file as (URL path, body).
 pub fn generated(site: &Site) -> Vec<(String, String)> {
@@ -24,24 +21,9 @@ pub fn generated(site: &Site) -> Vec<(String, String)> {
         }
     }
     files.extend(super::surveys::schemas(site));
-    files.extend(super::benchmark::open_data(site));
+    files.extend(super::benchmark::urls::open_data(site));
     files.extend(super::sectors::open_data(site));
     files
-}
-
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn sitemap(site: &Site) -> String {
@@ -59,7 +41,7 @@ fn sitemap(site: &Site) -> String {
         let _ = write!(
             out,
             "  <url>\n    <loc>{}</loc>\n",
-            xml_escape(&format!("{base}{}", d.url))
+            escape_markup(&format!("{base}{}", d.url))
         );
         if let Some(date) = d.date {
             let _ = writeln!(out, "    <lastmod>{}</lastmod>", date.iso());
@@ -74,7 +56,7 @@ fn sitemap(site: &Site) -> String {
                     out,
                     "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
                     td.lang,
-                    xml_escape(&format!("{base}{}", td.url))
+                    escape_markup(&format!("{base}{}", td.url))
                 );
             }
         }
@@ -85,7 +67,7 @@ fn sitemap(site: &Site) -> String {
             let _ = writeln!(
                 out,
                 "  <url>\n    <loc>{}</loc>\n  </url>",
-                xml_escape(&format!("{base}{url}"))
+                escape_markup(&format!("{base}{url}"))
             );
         }
     }
@@ -93,12 +75,12 @@ fn sitemap(site: &Site) -> String {
         let _ = writeln!(
             out,
             "  <url>\n    <loc>{}</loc>\n  </url>",
-            xml_escape(&format!("{base}{url}"))
+            escape_markup(&format!("{base}{url}"))
         );
     }
     // The generated pages: benchmark and sector-analysis pages (their link-check lists also
     // hold data files; only pages go into the sitemap).
-    let generated = super::benchmark::urls(&site.config, &site.strings, &site.bench)
+    let generated = super::benchmark::urls::urls(&site.config, &site.strings, &site.bench)
         .into_iter()
         .chain(super::sectors::urls(
             &site.config,
@@ -110,7 +92,7 @@ fn sitemap(site: &Site) -> String {
         let _ = writeln!(
             out,
             "  <url>\n    <loc>{}</loc>\n  </url>",
-            xml_escape(&format!("{base}{url}"))
+            escape_markup(&format!("{base}{url}"))
         );
     }
     out.push_str("</urlset>\n");
@@ -159,30 +141,30 @@ fn atom(site: &Site, section: DocId) -> String {
         out,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n  <title>{} – {}</title>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n  <id>{}</id>\n  <updated>{}</updated>\n  <generator>Kume</generator>\n",
         s.lang,
-        xml_escape(&s.front.title),
-        xml_escape(&site_title),
-        xml_escape(&format!("{base}{}", feed_url(&s.url))),
-        xml_escape(&format!("{base}{}", s.url)),
-        xml_escape(&format!("{base}{}", s.url)),
+        escape_markup(&s.front.title),
+        escape_markup(&site_title),
+        escape_markup(&format!("{base}{}", feed_url(&s.url))),
+        escape_markup(&format!("{base}{}", s.url)),
+        escape_markup(&format!("{base}{}", s.url)),
         updated,
     );
     for p in pages {
         let d = &content.docs[p];
-        let link = xml_escape(&format!("{base}{}", d.url));
+        let link = escape_markup(&format!("{base}{}", d.url));
         let date = d.date.map_or_else(|| updated.clone(), |x| x.rfc3339());
         let _ = write!(
             out,
             "  <entry>\n    <title>{}</title>\n    <link rel=\"alternate\" type=\"text/html\" href=\"{link}\"/>\n    <id>{link}</id>\n    <updated>{date}</updated>\n    <author><name>{}</name></author>\n",
-            xml_escape(&d.front.title),
-            xml_escape(&site_title),
+            escape_markup(&d.front.title),
+            escape_markup(&site_title),
         );
         if let Some(desc) = &d.front.description {
-            let _ = writeln!(out, "    <summary>{}</summary>", xml_escape(desc));
+            let _ = writeln!(out, "    <summary>{}</summary>", escape_markup(desc));
         }
         let _ = write!(
             out,
             "    <content type=\"html\">{}</content>\n  </entry>\n",
-            xml_escape(&absolutize(&site.rendered[p].html, base))
+            escape_markup(&absolutize(&site.rendered[p].html, base))
         );
     }
     out.push_str("</feed>\n");

@@ -7,14 +7,14 @@
 //! nothing; `kume build` writes; `kume serve` keeps the `Site` and re-renders what changed.
 
 mod benchmark;
+mod charts;
+mod doc_urls;
 mod feeds;
 mod guide_templates;
 pub mod ims;
 mod links;
 mod pages;
 mod search;
-
-mod sector_charts;
 mod sectors;
 pub mod surveys;
 mod taxonomies;
@@ -165,7 +165,7 @@ impl Site {
         diags.extend(ds);
         files.extend(guide_templates::urls(&statics));
         files.extend(surveys::urls(&config, &strings, &surveys));
-        files.extend(benchmark::urls(&config, &strings, &bench));
+        files.extend(benchmark::urls::urls(&config, &strings, &bench));
         files.extend(search::urls(&config, &strings));
 
         let survey_ids: Vec<&str> = surveys.iter().map(|c| c.survey.id.as_str()).collect();
@@ -475,11 +475,11 @@ fn generated_files(
     }
     for d in &content.docs {
         if d.front.feed && !d.url.is_empty() {
-            files.insert(feeds::feed_url(&d.url));
+            files.insert(doc_urls::feed_url(&d.url));
         }
     }
     for book in &content.books {
-        if let Some(url) = pages::print_url(content, strings, book.root) {
+        if let Some(url) = doc_urls::print_url(content, strings, book.root) {
             files.insert(format!("{url}index.html"));
         }
     }

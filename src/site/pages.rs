@@ -7,7 +7,7 @@ use minijinja::{Value, context};
 use serde::Serialize;
 
 use super::Site;
-use crate::config::Strings;
+use super::doc_urls::{feed_url, print_url};
 use crate::content::{Book, Content, DocId, Kind};
 use crate::diagnostics::Diagnostic;
 use crate::render::Templates;
@@ -89,7 +89,7 @@ pub fn jobs(site: &Site) -> Vec<Job> {
             .map(|(p, l)| Job::Survey(p, l)),
     );
     jobs.extend(
-        super::benchmark::pages(site)
+        super::benchmark::urls::pages(site)
             .into_iter()
             .map(|(p, l)| Job::Benchmark(p, l)),
     );
@@ -284,7 +284,7 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
         }
         Job::Benchmark(page, lang) => return super::benchmark::render(site, page, lang),
         Job::Search(lang) => return super::search::render(site, lang),
-        Job::Ims(page, lang) => return super::ims::render(site, page, lang),
+        Job::Ims(page, lang) => return super::ims::render::render(site, page, lang),
         Job::Sectors(page, lang) => return super::sectors::render(site, page, lang),
     };
     let html = site.templates.render(&template, ctx, file)?;
@@ -393,13 +393,6 @@ pub fn check_aliases(content: &Content, files: &HashSet<String>) -> Vec<Diagnost
     diags
 }
 
-/// The URL of a book's print page, e.g. `/rehber/yazdir/`.
-pub fn print_url(content: &Content, strings: &Strings, root: DocId) -> Option<String> {
-    let d = &content.docs[root];
-    let slug = strings.get(&d.lang, "book_print_slug")?;
-    Some(format!("{}{slug}/", d.url))
-}
-
 pub fn site_value(site: &Site, lang: &str) -> Value {
     let config = &site.config;
     let content = &site.content;
@@ -468,12 +461,12 @@ fn data_menu(site: &Site, lang: &str) -> Vec<Link> {
     let entries = [
         (
             has_clusters,
-            super::benchmark::directory_url(config, strings, lang),
+            super::benchmark::urls::directory_url(config, strings, lang),
             "clusters_title",
         ),
         (
             has_clusters && !site.bench.data.indicators.is_empty(),
-            super::benchmark::overview_url(config, strings, lang),
+            super::benchmark::urls::overview_url(config, strings, lang),
             "benchmark_menu",
         ),
         (
@@ -645,7 +638,7 @@ fn page_view(site: &Site, id: DocId) -> PageView {
             .map(|&c| site.summaries[c].clone())
             .collect(),
         book: book_nav(site, id),
-        feed_url: d.front.feed.then(|| super::feeds::feed_url(&d.url)),
+        feed_url: d.front.feed.then(|| feed_url(&d.url)),
     }
 }
 

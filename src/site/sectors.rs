@@ -8,7 +8,7 @@ use minijinja::context;
 use serde_json::json;
 
 use super::Site;
-use super::sector_charts::{self, Area, Bar, Geo};
+use super::charts::{self, Area, Bar, Geo};
 use crate::analyse::{self, Analysis, CellResult, Suppression};
 use crate::config::{Config, Strings};
 use crate::content::Content;
@@ -231,14 +231,15 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
         Page::Overview => (
             "sectors/overview.html",
             overview.clone(),
-            t(site, lang, "sector_analysis_title"),
+            site.strings.t(lang, "sector_analysis_title"),
             alternates(&|l| overview_url(config, strings, l)),
             overview_view(site, a, lang),
         ),
         Page::Province(code) => (
             "sectors/province.html",
             province_url(config, strings, data, lang, code).ok_or_else(missing)?,
-            t(site, lang, "province_sectors_title")
+            site.strings
+                .t(lang, "province_sectors_title")
                 .replace("{province}", &data.province_name(code, lang)),
             alternates(&|l| province_url(config, strings, data, l, code)),
             province_view(site, a, code, lang),
@@ -246,7 +247,9 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
         Page::Sector(code) => (
             "sectors/sector.html",
             sector_url(config, strings, lang, code).ok_or_else(missing)?,
-            t(site, lang, "sector_page_title").replace("{sector}", &data.sector_name(code, lang)),
+            site.strings
+                .t(lang, "sector_page_title")
+                .replace("{sector}", &data.sector_name(code, lang)),
             alternates(&|l| sector_url(config, strings, l, code)),
             sector_view(site, a, code, lang),
         ),
@@ -261,10 +264,6 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
     };
     let html = site.templates.render(template, ctx, None)?;
     Ok((url, html))
-}
-
-fn t(site: &Site, lang: &str, key: &str) -> String {
-    site.strings.get(lang, key).unwrap_or(key).to_string()
 }
 
 fn num(x: f64, decimals: usize, lang: &str) -> String {
@@ -295,7 +294,7 @@ fn percent(x: f64, lang: &str) -> String {
 /// The stars in words: "büyüklük, uzmanlaşma" or "yıldız yok".
 fn stars_text(site: &Site, c: &CellResult, lang: &str) -> String {
     let Some(s) = c.stars else {
-        return t(site, lang, "not_computed");
+        return site.strings.t(lang, "not_computed");
     };
     let names: Vec<String> = [
         (s.size, "star_size"),
@@ -304,10 +303,10 @@ fn stars_text(site: &Site, c: &CellResult, lang: &str) -> String {
     ]
     .iter()
     .filter(|(on, _)| *on)
-    .map(|(_, k)| t(site, lang, k))
+    .map(|(_, k)| site.strings.t(lang, k))
     .collect();
     if names.is_empty() {
-        t(site, lang, "no_stars")
+        site.strings.t(lang, "no_stars")
     } else {
         format!("{} ({})", "★".repeat(names.len()), names.join(", "))
     }
@@ -315,9 +314,9 @@ fn stars_text(site: &Site, c: &CellResult, lang: &str) -> String {
 
 fn strong_text(site: &Site, c: &CellResult, lang: &str) -> String {
     match c.strong {
-        Some(true) => t(site, lang, "flag_yes"),
-        Some(false) => t(site, lang, "flag_no"),
-        None => t(site, lang, "not_computed"),
+        Some(true) => site.strings.t(lang, "flag_yes"),
+        Some(false) => site.strings.t(lang, "flag_no"),
+        None => site.strings.t(lang, "not_computed"),
     }
 }
 
@@ -448,18 +447,18 @@ fn overview_view(site: &Site, a: &Analysis, lang: &str) -> serde_json::Value {
             .filter_map(|p| {
                 Some(Area {
                     plate: data.plate(&p.code)?,
-                    class: Some(sector_charts::class_of(p.strong_sectors as f64, lo, hi)),
+                    class: Some(charts::class_of(p.strong_sectors as f64, lo, hi)),
                     title: format!(
                         "{}: {} {}",
                         data.province_name(&p.code, lang),
                         p.strong_sectors,
-                        t(site, lang, "col_strong_sectors").to_lowercase()
+                        site.strings.t(lang, "col_strong_sectors").to_lowercase()
                     ),
                     marked: false,
                 })
             })
             .collect();
-        sector_charts::map_svg(geo, &areas, &t(site, lang, "sector_map_alt"))
+        charts::map_svg(geo, &areas, &site.strings.t(lang, "sector_map_alt"))
     });
     json!({
         "provinces": rows,
@@ -479,7 +478,7 @@ fn min_max(values: &[f64]) -> (f64, f64) {
 
 /// The legend of equal-width classes of whole counts: fill and the range in words.
 fn count_legend(lo: f64, hi: f64) -> Vec<serde_json::Value> {
-    let n = sector_charts::CLASS_FILLS.len();
+    let n = charts::CLASS_FILLS.len();
     let width = (hi - lo) / n as f64;
     (0..n)
         .filter_map(|i| {
@@ -490,10 +489,10 @@ fn count_legend(lo: f64, hi: f64) -> Vec<serde_json::Value> {
                 ((lo + width * (i + 1) as f64).ceil() as i64 - 1).max(from)
             };
             // Classes too narrow to hold a whole number are left out of the legend.
-            let holds = (from..=to).any(|v| sector_charts::class_of(v as f64, lo, hi) == i);
+            let holds = (from..=to).any(|v| charts::class_of(v as f64, lo, hi) == i);
             holds.then(|| {
                 json!({
-                    "fill": sector_charts::CLASS_FILLS[i],
+                    "fill": charts::CLASS_FILLS[i],
                     "text": if from == to { from.to_string() } else { format!("{from}–{to}") },
                 })
             })
@@ -520,9 +519,12 @@ fn province_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_jso
         .collect();
     let name = data.province_name(code, lang);
     let chart = (!bars.is_empty()).then(|| {
-        sector_charts::lq_bars_svg(
+        charts::lq_bars_svg(
             &bars,
-            &t(site, lang, "lq_chart_alt").replace("{province}", &name),
+            &site
+                .strings
+                .t(lang, "lq_chart_alt")
+                .replace("{province}", &name),
         )
     });
     let p = a.provinces.iter().find(|p| p.code == code);
@@ -536,12 +538,12 @@ fn province_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_jso
         .map(|c| {
             json!({
                 "name": c.name.get(lang).cloned().unwrap_or_default(),
-                "url": super::benchmark::profile_url(&site.config, &site.strings, lang, c),
+                "url": super::benchmark::urls::profile_url(&site.config, &site.strings, lang, c),
                 "sample": c.sample,
                 "sectors": c.nace.iter().map(|d| {
                     let name = data.sector_name(d, lang);
                     if prominent.iter().any(|p| &p.sector == d) {
-                        format!("{name} ({})", t(site, lang, "prominent_here"))
+                        format!("{name} ({})", site.strings.t(lang, "prominent_here"))
                     } else {
                         name
                     }
@@ -551,14 +553,14 @@ fn province_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_jso
         .collect();
     json!({
         "name": name,
-        "total": t(site, lang, "province_total")
+        "total": site.strings.t(lang, "province_total")
             .replace("{year}", &a.year.to_string())
             .replace("{employees}", &num(p.map_or(0, |p| p.employees) as f64, 0, lang))
             .replace("{krugman}", &opt_num(p.and_then(|p| p.krugman), 3, lang).unwrap_or_else(|| "–".into())),
         "prominent": prominent.iter().map(|c| cell_row(site, c, lang)).collect::<Vec<_>>(),
         "chart": chart,
         "chart_rows": by_lq.iter().map(|c| cell_row(site, c, lang)).collect::<Vec<_>>(),
-        "withheld": t(site, lang, "withheld_count")
+        "withheld": site.strings.t(lang, "withheld_count")
             .replace("{confidential}", &withheld(Suppression::Confidential).to_string())
             .replace("{floor}", &withheld(Suppression::BelowFloor).to_string()),
         "clusters": clusters,
@@ -584,10 +586,12 @@ fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
                 let value = match (c.lq, c.suppressed) {
                     (Some(lq), _) => format!("LQ {}", num(lq, 2, lang)),
                     (None, Some(Suppression::Confidential)) => {
-                        t(site, lang, "withheld_confidential")
+                        site.strings.t(lang, "withheld_confidential")
                     }
-                    (None, Some(Suppression::BelowFloor)) => t(site, lang, "withheld_below_floor"),
-                    (None, None) => t(site, lang, "sector_no_data"),
+                    (None, Some(Suppression::BelowFloor)) => {
+                        site.strings.t(lang, "withheld_below_floor")
+                    }
+                    (None, None) => site.strings.t(lang, "sector_no_data"),
                 };
                 Some(Area {
                     plate: data.plate(&c.province)?,
@@ -597,7 +601,7 @@ fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
                 })
             })
             .collect();
-        sector_charts::map_svg(geo, &areas, &t(site, lang, "sector_map_lq_alt"))
+        charts::map_svg(geo, &areas, &site.strings.t(lang, "sector_map_lq_alt"))
     });
     let legend: Vec<serde_json::Value> = [
         (1, "legend_lq_low"),
@@ -605,10 +609,10 @@ fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
         (4, "legend_lq_high"),
     ]
     .iter()
-    .map(|(i, k)| json!({"fill": sector_charts::CLASS_FILLS[*i], "text": t(site, lang, k)}))
+    .map(|(i, k)| json!({"fill": charts::CLASS_FILLS[*i], "text": site.strings.t(lang, k)}))
     .collect();
     json!({
-        "summary": t(site, lang, "sector_summary")
+        "summary": site.strings.t(lang, "sector_summary")
             .replace("{year}", &a.year.to_string())
             .replace("{employees}", &num(s.map_or(0, |s| s.employees) as f64, 0, lang))
             .replace("{provinces}", &s.map_or(0, |s| s.provinces).to_string())
@@ -633,7 +637,7 @@ fn method_view(site: &Site, a: &Analysis, lang: &str) -> serde_json::Value {
         })
         .collect();
     json!({
-        "floor": t(site, lang, "method_floor")
+        "floor": site.strings.t(lang, "method_floor")
             .replace("{employees}", &num(a.settings.min_employees as f64, 0, lang))
             .replace("{workplaces}", &num(a.settings.min_workplaces as f64, 0, lang)),
         "sources": sources,

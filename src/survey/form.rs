@@ -151,16 +151,12 @@ fn pick(text: &Text, lang: &str) -> String {
     text.get(lang).cloned().unwrap_or_default()
 }
 
-fn t(ctx: &FormContext<'_>, key: &str) -> String {
-    ctx.strings.get(ctx.lang, key).unwrap_or(key).to_string()
-}
-
 /// Problem → sentence in the page's language, from the `survey_error_*` UI strings.
 pub fn problem_message(ctx: &FormContext<'_>, p: &Problem) -> String {
     if let Some(m) = &p.message {
         return pick(m, ctx.lang);
     }
-    let mut s = t(ctx, &format!("survey_error_{}", p.code));
+    let mut s = ctx.strings.t(ctx.lang, &format!("survey_error_{}", p.code));
     for (k, v) in &p.params {
         let shown = match v {
             serde_json::Value::Number(n) => n.as_f64().map_or_else(
@@ -212,7 +208,7 @@ pub fn form_view(compiled: &Compiled, ctx: &FormContext<'_>) -> FormView {
                 0,
                 SummaryItem {
                     field: "f-_consent".into(),
-                    label: t(ctx, "survey_consent_title"),
+                    label: ctx.strings.t(ctx.lang, "survey_consent_title"),
                     message: e.clone(),
                 },
             );
@@ -284,7 +280,12 @@ const SCRIPT_CODES: [&str; 23] = [
 fn messages_json(ctx: &FormContext<'_>) -> String {
     let mut m: BTreeMap<String, String> = SCRIPT_CODES
         .iter()
-        .map(|c| ((*c).to_string(), t(ctx, &format!("survey_error_{c}"))))
+        .map(|c| {
+            (
+                (*c).to_string(),
+                ctx.strings.t(ctx.lang, &format!("survey_error_{c}")),
+            )
+        })
         .collect();
     for (key, ui) in [
         ("errors_title", "survey_errors_title"),
@@ -298,7 +299,7 @@ fn messages_json(ctx: &FormContext<'_>) -> String {
         ("no_answer", "survey_no_answer"),
         ("add_item", "survey_add_item"),
     ] {
-        m.insert(key.to_string(), t(ctx, ui));
+        m.insert(key.to_string(), ctx.strings.t(ctx.lang, ui));
     }
     serde_json::to_string(&m)
         .unwrap_or_default()
@@ -357,7 +358,11 @@ fn condition_text(
             }
         }
     }
-    format!("{} {}", t(ctx, "survey_condition"), names.join(", "))
+    format!(
+        "{} {}",
+        ctx.strings.t(ctx.lang, "survey_condition"),
+        names.join(", ")
+    )
 }
 
 fn values_of<'a>(ctx: &'a FormContext<'_>, name: &str) -> &'a [String] {
@@ -493,10 +498,10 @@ fn question_view(
         step: q.step.map(|s| s.to_string()),
         maxlength: q.max_length,
         minlength: q.min_length,
-        unit: q
-            .unit
-            .as_ref()
-            .map(|u| t(ctx, &format!("survey_unit_{}", unit_key(u)))),
+        unit: q.unit.as_ref().map(|u| {
+            ctx.strings
+                .t(ctx.lang, &format!("survey_unit_{}", unit_key(u)))
+        }),
         value: if ctx.values.is_empty() {
             defaults.first().cloned().unwrap_or_default()
         } else {

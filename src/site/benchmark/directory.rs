@@ -5,9 +5,10 @@
 use minijinja::context;
 use serde::Serialize;
 
-use super::facets::{FACETS, Facet, facet_codes, facet_label, facet_links};
+use super::facets::{facet_codes, facet_label, facet_values};
+use super::frame::{Frame, Rendered, number, pick, stats_range};
+use super::model::{FACETS, Facet};
 use super::urls::{directory_url, facet_url, indicator_url, profile_url};
-use super::{Frame, Rendered, number, pick, stats_range, t};
 use crate::aggregate::{self, Snapshot};
 use crate::data::registry::Cluster;
 use crate::diagnostics::Diagnostic;
@@ -20,9 +21,12 @@ pub(super) fn directory_page(f: &Frame<'_>) -> Result<Rendered, Diagnostic> {
     let (site, lang) = (f.site, f.lang);
     let (config, strings, bench) = (&site.config, &site.strings, &site.bench);
     let url = directory_url(config, strings, lang).ok_or_else(|| f.missing())?;
-    let view = f.view("clusters", &t(site, lang, "clusters_title"), &url, &|l| {
-        directory_url(config, strings, l)
-    });
+    let view = f.view(
+        "clusters",
+        &site.strings.t(lang, "clusters_title"),
+        &url,
+        &|l| directory_url(config, strings, l),
+    );
     let collation = Collation::for_language(lang);
     let mut rows: Vec<ClusterRow> = bench
         .data
@@ -47,7 +51,7 @@ pub(super) fn facet_page(f: &Frame<'_>, facet: Facet, code: &str) -> Result<Rend
     let url = facet_url(site, facet, code, lang).ok_or_else(|| f.missing())?;
     let title = format!(
         "{}: {}",
-        t(site, lang, &format!("facet_{}", facet.key())),
+        site.strings.t(lang, &format!("facet_{}", facet.key())),
         facet_label(site, facet, code, lang)
     );
     let view = f.view("clusters", &title, &url, &|l| {
@@ -109,8 +113,8 @@ pub(super) fn cluster_row(site: &Site, c: &Cluster, lang: &str) -> ClusterRow {
         maturity: c
             .maturity
             .as_ref()
-            .map(|m| t(site, lang, &format!("maturity_{m}")))
-            .unwrap_or_else(|| t(site, lang, "unknown")),
+            .map(|m| site.strings.t(lang, &format!("maturity_{m}")))
+            .unwrap_or_else(|| site.strings.t(lang, "unknown")),
         sample: c.sample,
         priority: c.priority,
         lights: light_counts(site, c, lang),
@@ -133,7 +137,7 @@ fn light_counts(site: &Site, c: &Cluster, lang: &str) -> String {
                 .iter()
                 .filter(|v| v.cluster == c.id && v.wave == wave && v.light.as_deref() == Some(*l))
                 .count();
-            format!("{n} {}", t(site, lang, &format!("lights_{l}")))
+            format!("{n} {}", site.strings.t(lang, &format!("lights_{l}")))
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -185,5 +189,53 @@ fn group_summary(site: &Site, facet: Facet, code: &str, lang: &str) -> Vec<Group
                 national: national.map(|s| number(s.median, ind.decimals, lang)),
             }
         })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct FacetLink {
+    title: String,
+    url: String,
+    /// `province:TR310`, as in the rows' `data-facets`.
+    value: String,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct FacetGroup {
+    key: &'static str,
+    title: String,
+    links: Vec<FacetLink>,
+}
+
+/// The directory's facets: for each, its values with their number of clusters.
+fn facet_links(site: &Site, lang: &str, collation: &Collation) -> Vec<FacetGroup> {
+    let bench = &site.bench;
+    FACETS
+        .iter()
+        .map(|&f| {
+            let mut links: Vec<FacetLink> = facet_values(bench)
+                .into_iter()
+                .filter(|(ff, _)| *ff == f)
+                .map(|(_, code)| FacetLink {
+                    title: facet_label(site, f, &code, lang),
+                    url: facet_url(site, f, &code, lang).unwrap_or_default(),
+                    value: format!("{}:{code}", f.key()),
+                    count: bench
+                        .data
+                        .clusters
+                        .iter()
+                        .filter(|c| facet_codes(bench, c, f).contains(&code))
+                        .count(),
+                })
+                .collect();
+            links.sort_by(|a, b| collation.compare(&a.title, &b.title));
+            FacetGroup {
+                key: f.key(),
+                title: site.strings.t(lang, &format!("facet_{}", f.key())),
+                links,
+            }
+        })
+        .filter(|g| !g.links.is_empty())
         .collect()
 }

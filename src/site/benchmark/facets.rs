@@ -1,44 +1,10 @@
 //! The ways the cluster directory can be narrowed down (province, region, sector, maturity,
 //! priority): which values each cluster has, their labels, and the directory's facet links.
 
-use serde::Serialize;
-
-use super::urls::facet_url;
-use super::{Bench, t};
+use super::model::{Bench, FACETS, Facet};
 use crate::config::Strings;
 use crate::data::registry::Cluster;
 use crate::site::Site;
-use crate::text::Collation;
-
-/// The ways the directory can be narrowed down, each a set of pages that work without JS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Facet {
-    Province,
-    Region,
-    Sector,
-    Maturity,
-    Priority,
-}
-
-pub(super) const FACETS: [Facet; 5] = [
-    Facet::Province,
-    Facet::Region,
-    Facet::Sector,
-    Facet::Maturity,
-    Facet::Priority,
-];
-
-impl Facet {
-    pub(super) fn key(self) -> &'static str {
-        match self {
-            Facet::Province => "province",
-            Facet::Region => "region",
-            Facet::Sector => "sector",
-            Facet::Maturity => "maturity",
-            Facet::Priority => "priority",
-        }
-    }
-}
 
 /// The codes of `facet` a cluster belongs to (a province code, a NACE section…).
 pub(super) fn facet_codes(bench: &Bench, c: &Cluster, facet: Facet) -> Vec<String> {
@@ -112,52 +78,4 @@ pub(super) fn facet_values(bench: &Bench) -> Vec<(Facet, String)> {
         out.extend(codes.into_iter().map(|c| (f, c)));
     }
     out
-}
-
-#[derive(Serialize)]
-struct FacetLink {
-    title: String,
-    url: String,
-    /// `province:TR310`, as in the rows' `data-facets`.
-    value: String,
-    count: usize,
-}
-
-#[derive(Serialize)]
-pub(super) struct FacetGroup {
-    key: &'static str,
-    title: String,
-    links: Vec<FacetLink>,
-}
-
-/// The directory's facets: for each, its values with their number of clusters.
-pub(super) fn facet_links(site: &Site, lang: &str, collation: &Collation) -> Vec<FacetGroup> {
-    let bench = &site.bench;
-    FACETS
-        .iter()
-        .map(|&f| {
-            let mut links: Vec<FacetLink> = facet_values(bench)
-                .into_iter()
-                .filter(|(ff, _)| *ff == f)
-                .map(|(_, code)| FacetLink {
-                    title: facet_label(site, f, &code, lang),
-                    url: facet_url(site, f, &code, lang).unwrap_or_default(),
-                    value: format!("{}:{code}", f.key()),
-                    count: bench
-                        .data
-                        .clusters
-                        .iter()
-                        .filter(|c| facet_codes(bench, c, f).contains(&code))
-                        .count(),
-                })
-                .collect();
-            links.sort_by(|a, b| collation.compare(&a.title, &b.title));
-            FacetGroup {
-                key: f.key(),
-                title: t(site, lang, &format!("facet_{}", f.key())),
-                links,
-            }
-        })
-        .filter(|g| !g.links.is_empty())
-        .collect()
 }

@@ -5,23 +5,26 @@
 use minijinja::context;
 use serde::Serialize;
 
-use super::charts::distribution_svg;
+use super::frame::{AREAS, Frame, Rendered, number, pick};
 use super::urls::{indicator_url, overview_url};
-use super::{AREAS, Frame, Rendered, number, pick, t};
 use crate::aggregate::{self, Snapshot};
 use crate::data::registry::{Direction, Indicator};
 use crate::diagnostics::Diagnostic;
 use crate::render::views::to_value;
 use crate::site::Site;
+use crate::site::charts::distribution_svg;
 
 /// `/kiyaslama/`: the indicators of each area, with the direction that counts as better.
 pub(super) fn overview_page(f: &Frame<'_>) -> Result<Rendered, Diagnostic> {
     let (site, lang) = (f.site, f.lang);
     let (config, strings, bench) = (&site.config, &site.strings, &site.bench);
     let url = overview_url(config, strings, lang).ok_or_else(|| f.missing())?;
-    let view = f.view("benchmark", &t(site, lang, "benchmark_title"), &url, &|l| {
-        overview_url(config, strings, l)
-    });
+    let view = f.view(
+        "benchmark",
+        &site.strings.t(lang, "benchmark_title"),
+        &url,
+        &|l| overview_url(config, strings, l),
+    );
     #[derive(Serialize)]
     struct Item {
         id: String,
@@ -41,14 +44,12 @@ pub(super) fn overview_page(f: &Frame<'_>) -> Result<Rendered, Diagnostic> {
                     id: i.id.clone(),
                     url: indicator_url(config, strings, lang, i).unwrap_or_default(),
                     name: pick(&i.name, lang),
-                    direction: t(
-                        site,
-                        lang,
-                        &format!("direction_{}", direction_key(i.direction)),
-                    ),
+                    direction: site
+                        .strings
+                        .t(lang, &format!("direction_{}", direction_key(i.direction))),
                 })
                 .collect();
-            (t(site, lang, &format!("area_{a}")), items)
+            (site.strings.t(lang, &format!("area_{a}")), items)
         })
         .filter(|(_, items): &(String, Vec<Item>)| !items.is_empty())
         .collect();
@@ -82,8 +83,8 @@ pub(super) fn indicator_page(f: &Frame<'_>, ind: &Indicator) -> Result<Rendered,
     let ctx = context! {
         site => f.site_value.clone(), page => view, indicator => to_value(ind),
         name => pick(&ind.name, lang), definition => pick(&ind.definition, lang), unit => pick(&ind.unit, lang),
-        area => t(site, lang, &format!("area_{}", ind.area)),
-        direction => t(site, lang, &format!("direction_{}", direction_key(ind.direction))),
+        area => site.strings.t(lang, &format!("area_{}", ind.area)),
+        direction => site.strings.t(lang, &format!("direction_{}", direction_key(ind.direction))),
         rows => to_value(&rows), chart => minijinja::Value::from_safe_string(chart), references => to_value(&refs),
         overview => overview_url(config, strings, lang), data => f.data.clone(), data_sample => f.data_sample, sample_results => f.sample_results, lang => lang,
     };
@@ -145,9 +146,9 @@ fn distribution_chart(site: &Site, s: &Snapshot, ind: &Indicator, lang: &str) ->
         "{} {w}: {} {}, P25 {}, {} {}, P75 {}",
         pick(&ind.name, lang),
         st.n,
-        t(site, lang, "clusters_word"),
+        site.strings.t(lang, "clusters_word"),
         number(st.p25, ind.decimals, lang),
-        t(site, lang, "national_median"),
+        site.strings.t(lang, "national_median"),
         number(st.median, ind.decimals, lang),
         number(st.p75, ind.decimals, lang)
     );
@@ -164,7 +165,7 @@ fn reference_views(site: &Site, ind: &Indicator, lang: &str) -> Vec<serde_json::
         .map(|r| {
             serde_json::json!({
                 "value": r.value.value.map(|v| number(v, ind.decimals.max(1), lang)),
-                "kind": t(site, lang, &format!("reference_{}", r.value.kind)),
+                "kind": site.strings.t(lang, &format!("reference_{}", r.value.kind)),
                 "year": r.value.year, "verified": r.value.verified,
                 "note": r.value.note.as_ref().map(|n| pick(n, lang)),
                 "title": r.source.title, "url": r.source.url,
@@ -183,20 +184,20 @@ fn direction_key(d: Direction) -> &'static str {
 
 fn group_label(site: &Site, group: &str, lang: &str) -> String {
     match group.split_once(':') {
-        None => t(site, lang, "group_all"),
+        None => site.strings.t(lang, "group_all"),
         Some(("maturity", m)) => format!(
             "{}: {}",
-            t(site, lang, "group_maturity"),
-            t(site, lang, &format!("maturity_{m}"))
+            site.strings.t(lang, "group_maturity"),
+            site.strings.t(lang, &format!("maturity_{m}"))
         ),
         Some(("section", s)) => format!(
             "{}: {}",
-            t(site, lang, "group_section"),
+            site.strings.t(lang, "group_section"),
             site.bench.label("nace_bolumler", s, lang)
         ),
         Some(("region", r)) => format!(
             "{}: {}",
-            t(site, lang, "group_region"),
+            site.strings.t(lang, "group_region"),
             site.bench.label("ibbs_bolgeler", r, lang)
         ),
         Some((_, other)) => other.to_string(),

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use minijinja::context;
 use serde::Serialize;
 
+use super::frame::{Frame, Rendered, number, pick};
 use super::urls::needs_url;
-use super::{Frame, Rendered, number, pick, t};
 use crate::diagnostics::Diagnostic;
 use crate::render::views::to_value;
 use crate::site::Site;
@@ -17,7 +17,7 @@ pub(super) fn needs_page(f: &Frame<'_>) -> Result<Rendered, Diagnostic> {
     let (site, lang) = (f.site, f.lang);
     let (config, strings, bench) = (&site.config, &site.strings, &site.bench);
     let url = needs_url(config, strings, lang).ok_or_else(|| f.missing())?;
-    let view = f.view("needs", &t(site, lang, "needs_title"), &url, &|l| {
+    let view = f.view("needs", &site.strings.t(lang, "needs_title"), &url, &|l| {
         needs_url(config, strings, l)
     });
     let guides = guide_links(site, lang)?;
@@ -139,7 +139,7 @@ fn needs_view(
                     .unwrap_or_default(),
                 option(qid, code)
             ),
-            None => t(site, lang, "needs_all"),
+            None => site.strings.t(lang, "needs_all"),
         }
     };
     snapshot
@@ -172,7 +172,7 @@ fn needs_view(
                                     share,
                                     count: s.count,
                                     guide: guides.get(&(qid.clone(), s.code.clone())).cloned(),
-                                    programmes: crate::site::ims::programme_links(
+                                    programmes: crate::site::ims::render::programme_links(
                                         site, qid, &s.code, lang,
                                     )
                                     .into_iter()

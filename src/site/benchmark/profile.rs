@@ -4,15 +4,15 @@
 use minijinja::context;
 use serde::Serialize;
 
-use super::charts::{position_svg, trend_svg};
 use super::directory::cluster_row;
+use super::frame::{AREAS, Frame, Rendered, number, pick, stats_range};
 use super::urls::{directory_url, indicator_url, overview_url, profile_url};
-use super::{AREAS, Frame, Rendered, number, pick, stats_range, t};
 use crate::aggregate::Snapshot;
 use crate::data::registry::{Cluster, Indicator};
 use crate::diagnostics::Diagnostic;
 use crate::render::views::to_value;
 use crate::site::Site;
+use crate::site::charts::{position_svg, trend_svg};
 
 /// `/kumeler/<id>/`: one cluster's profile.
 pub(super) fn profile_page(f: &Frame<'_>, c: &Cluster) -> Result<Rendered, Diagnostic> {
@@ -25,7 +25,7 @@ pub(super) fn profile_page(f: &Frame<'_>, c: &Cluster) -> Result<Rendered, Diagn
     let areas: Vec<AreaView> = AREAS
         .iter()
         .map(|a| AreaView {
-            title: t(site, lang, &format!("area_{a}")),
+            title: site.strings.t(lang, &format!("area_{a}")),
             rows: indicator_rows(site, c, lang, a),
         })
         .filter(|a| !a.rows.is_empty())
@@ -86,7 +86,7 @@ fn reference_text(site: &Site, ind: &Indicator, lang: &str) -> String {
             let v = r.value.value?;
             Some(format!(
                 "{} {} ({})",
-                t(site, lang, &format!("reference_{}", r.value.kind)),
+                site.strings.t(lang, &format!("reference_{}", r.value.kind)),
                 number(v, ind.decimals.max(1), lang),
                 r.source.title
             ))
@@ -132,12 +132,12 @@ fn indicator_rows(site: &Site, c: &Cluster, lang: &str, area: &str) -> Vec<Indic
                 .unwrap_or_default();
             let value_text = match (v, value) {
                 (_, Some(x)) => number(x, ind.decimals, lang),
-                (Some(v), None) if v.suppressed => t(site, lang, "not_enough_answers"),
+                (Some(v), None) if v.suppressed => site.strings.t(lang, "not_enough_answers"),
                 _ => "—".into(),
             };
             let light_text = v
                 .and_then(|v| v.light.as_ref())
-                .map(|l| t(site, lang, &format!("light_{l}")))
+                .map(|l| site.strings.t(lang, &format!("light_{l}")))
                 .unwrap_or_default();
             IndicatorRow {
                 id: ind.id.clone(),
@@ -148,9 +148,9 @@ fn indicator_rows(site: &Site, c: &Cluster, lang: &str, area: &str) -> Vec<Indic
                 withheld: v.is_some_and(|v| v.suppressed),
                 median: all
                     .map(|s| number(s.median, ind.decimals, lang))
-                    .unwrap_or_else(|| t(site, lang, "not_enough_clusters")),
+                    .unwrap_or_else(|| site.strings.t(lang, "not_enough_clusters")),
                 peers: stats_range(peers, ind.decimals, lang)
-                    .unwrap_or_else(|| t(site, lang, "not_enough_clusters")),
+                    .unwrap_or_else(|| site.strings.t(lang, "not_enough_clusters")),
                 reference: reference_text(site, ind, lang),
                 light: v.and_then(|v| v.light.clone()),
                 trend: trend_text(&series, ind.decimals, lang),
@@ -174,7 +174,7 @@ fn indicator_rows(site: &Site, c: &Cluster, lang: &str, area: &str) -> Vec<Indic
                             pick(&ind.name, lang),
                             value_text,
                             pick(&ind.unit, lang),
-                            t(site, lang, "national_median"),
+                            site.strings.t(lang, "national_median"),
                             number(s.median, ind.decimals, lang)
                         ),
                     ),

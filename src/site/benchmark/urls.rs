@@ -1,8 +1,9 @@
 //! Where the benchmark pages live: the URL of each page in each language, the list of pages
 //! to render, the paths for link checking and the open-data files.
 
-use super::facets::{Facet, facet_label_in, facet_values};
-use super::{Bench, Page};
+use super::facets::{facet_label_in, facet_values};
+use super::model::Facet;
+use super::model::{Bench, Page};
 use crate::aggregate;
 use crate::config::{Config, Strings};
 use crate::data::registry::{Cluster, Indicator};

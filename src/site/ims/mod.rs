@@ -7,7 +7,7 @@
 //! through `templates/ims/` (see `render.rs`).
 
 mod audiences;
-mod render;
+pub mod render;
 
 use crate::config::{Config, Strings};
 use crate::content::Content;
@@ -20,8 +20,6 @@ use crate::diagnostics::Diagnostic;
 use crate::survey::model::Choice;
 use crate::text::{Date, did_you_mean, slugify};
 use audiences::Audiences;
-
-pub use render::{programme_links, render};
 
 /// Everything the IMS pages show.
 #[derive(Debug, Default)]
@@ -159,6 +157,30 @@ fn facet_values(ims: &Ims, default_lang: &str) -> Vec<(Facet, String)> {
     out
 }
 
+pub(super) fn pick(map: &crate::config::Localized, lang: &str) -> String {
+    map.get(lang).cloned().unwrap_or_default()
+}
+
+/// The name of a facet value in `lang`.
+pub(super) fn facet_label(
+    ims: &Ims,
+    strings: &Strings,
+    facet: Facet,
+    code: &str,
+    lang: &str,
+    config: &Config,
+) -> String {
+    match facet {
+        Facet::Provider => ims
+            .programmes
+            .iter()
+            .find(|p| facet_codes(p, Facet::Provider, config.default_language())[0] == code)
+            .map(|p| pick(&p.provider, lang))
+            .unwrap_or_else(|| code.to_string()),
+        f => strings.t(lang, &format!("{}_{code}", f.key())),
+    }
+}
+
 /// One IMS page.
 #[derive(Debug, Clone)]
 pub enum Page {
@@ -218,7 +240,7 @@ pub fn url(
             "{}{}/{}/",
             catalogue()?,
             slug(&format!("facet_{}_slug", f.key()))?,
-            slugify(&render::facet_label(ims, strings, *f, code, lang, config))
+            slugify(&facet_label(ims, strings, *f, code, lang, config))
         )),
         Page::Actors => actors(),
         Page::Province(i) => Some(format!(

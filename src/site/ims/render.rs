@@ -3,41 +3,12 @@
 use minijinja::{Value, context};
 use serde::Serialize;
 
-use super::{FACETS, Facet, Ims, Page, facet_codes, url};
-use crate::config::{Config, Strings};
+use super::{FACETS, Facet, Page, facet_codes, facet_label, pick, url};
 use crate::data::programmes::{AUDIENCES, Programme, Source};
 use crate::diagnostics::Diagnostic;
 use crate::render::views::{PageView, to_value};
 use crate::site::Site;
 use crate::text::{Collation, Date};
-
-fn t(strings: &Strings, lang: &str, key: &str) -> String {
-    strings.get(lang, key).unwrap_or(key).to_string()
-}
-
-fn pick(map: &crate::config::Localized, lang: &str) -> String {
-    map.get(lang).cloned().unwrap_or_default()
-}
-
-/// The name of a facet value in `lang`.
-pub(super) fn facet_label(
-    ims: &Ims,
-    strings: &Strings,
-    facet: Facet,
-    code: &str,
-    lang: &str,
-    config: &Config,
-) -> String {
-    match facet {
-        Facet::Provider => ims
-            .programmes
-            .iter()
-            .find(|p| facet_codes(p, Facet::Provider, config.default_language())[0] == code)
-            .map(|p| pick(&p.provider, lang))
-            .unwrap_or_else(|| code.to_string()),
-        f => t(strings, lang, &format!("{}_{code}", f.key())),
-    }
-}
 
 #[derive(Serialize)]
 struct Link {
@@ -76,14 +47,14 @@ fn programme_row(site: &Site, p: &Programme, i: usize, lang: &str) -> ProgrammeR
         audience: p
             .audience
             .iter()
-            .map(|a| t(strings, lang, &format!("audience_{a}")))
+            .map(|a| strings.t(lang, &format!("audience_{a}")))
             .collect(),
         topics: p
             .topics
             .iter()
-            .map(|x| t(strings, lang, &format!("topic_{x}")))
+            .map(|x| strings.t(lang, &format!("topic_{x}")))
             .collect(),
-        status: t(strings, lang, &format!("status_{}", p.status)),
+        status: strings.t(lang, &format!("status_{}", p.status)),
     }
 }
 
@@ -151,7 +122,7 @@ fn facet_groups(site: &Site, lang: &str) -> Vec<FacetGroup> {
             links.sort_by(|a, b| collation.compare(&a.title, &b.title));
             FacetGroup {
                 key: f.key(),
-                title: t(strings, lang, &format!("facet_{}", f.key())),
+                title: strings.t(lang, &format!("facet_{}", f.key())),
                 pages: f.has_pages(),
                 links,
             }
@@ -231,7 +202,7 @@ fn programme_view(site: &Site, p: &Programme, lang: &str) -> ProgrammeView {
             .iter()
             .map(|x| facet_link(site, Facet::Topic, x, lang))
             .collect(),
-        funding_type: t(strings, lang, &format!("funding_{}", p.funding_type)),
+        funding_type: strings.t(lang, &format!("funding_{}", p.funding_type)),
         terms: p
             .terms
             .iter()
@@ -243,7 +214,7 @@ fn programme_view(site: &Site, p: &Programme, lang: &str) -> ProgrammeView {
             .collect(),
         eligibility: p.eligibility.as_ref().map(|e| pick(e, lang)),
         duration: p.duration.as_ref().map(|e| pick(e, lang)),
-        status: t(strings, lang, &format!("status_{}", p.status)),
+        status: strings.t(lang, &format!("status_{}", p.status)),
         opens: p.opens.map(|d| d.long(lang)),
         closes: p.closes.map(|d| d.long(lang)),
         official: p.url.clone(),
@@ -286,7 +257,7 @@ fn province_view(site: &Site, i: usize, lang: &str) -> ProvinceView {
         name: ims.province_label(&pa.province, lang),
         url: url(ims, &site.config, strings, &Page::Province(i), lang).unwrap_or_default(),
         clusters_url: (clusters > 0)
-            .then(|| super::super::benchmark::province_url(site, &pa.province, lang))
+            .then(|| super::super::benchmark::urls::province_url(site, &pa.province, lang))
             .flatten(),
         clusters,
         actors: pa
@@ -294,9 +265,9 @@ fn province_view(site: &Site, i: usize, lang: &str) -> ProvinceView {
             .iter()
             .map(|a| ActorView {
                 name: pick(&a.name, lang),
-                kind: t(strings, lang, &format!("actor_type_{}", a.kind)),
+                kind: strings.t(lang, &format!("actor_type_{}", a.kind)),
                 role: a.role.as_ref().map_or_else(
-                    || t(strings, lang, &format!("actor_role_{}", a.kind)),
+                    || strings.t(lang, &format!("actor_role_{}", a.kind)),
                     |r| pick(r, lang),
                 ),
                 url: a.url.clone(),
@@ -360,8 +331,8 @@ fn entry_view(site: &Site, i: usize, lang: &str) -> Result<EntryView, Diagnostic
         .filter_map(|p| site_page_link(site, &p.value, lang))
         .collect();
     Ok(EntryView {
-        title: t(strings, lang, &format!("entry_{code}_title")),
-        intro: t(strings, lang, &format!("entry_{code}_intro")),
+        title: strings.t(lang, &format!("entry_{code}_title")),
+        intro: strings.t(lang, &format!("entry_{code}_intro")),
         programmes: programme_rows(site, lang, |p| p.audience.iter().any(|a| a == code)),
         programmes_url: url(
             ims,
@@ -378,7 +349,7 @@ fn entry_view(site: &Site, i: usize, lang: &str) -> Result<EntryView, Diagnostic
 
 /// A link to one of the site's generated sections, when the site has it.
 fn site_page_link(site: &Site, page: &str, lang: &str) -> Option<Link> {
-    use super::super::benchmark as b;
+    use super::super::benchmark::urls as b;
     let (config, strings) = (&site.config, &site.strings);
     let bench = &site.bench.data;
     let (key, url) = match page {
@@ -400,7 +371,7 @@ fn site_page_link(site: &Site, page: &str, lang: &str) -> Option<Link> {
         _ => return None,
     };
     Some(Link {
-        title: t(strings, lang, key),
+        title: strings.t(lang, key),
         url: url?,
     })
 }
@@ -462,7 +433,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
     let (template, ctx): (&str, Value) = match page {
         Page::Catalogue => (
             "ims/catalogue.html",
-            context! { site => site_value, page => view("programmes", &t(strings, lang, "programmes_title")),
+            context! { site => site_value, page => view("programmes", &strings.t(lang, "programmes_title")),
             programmes => to_value(&programme_rows(site, lang, |_| true)),
             facets => to_value(&facet_groups(site, lang)), lang => lang },
         ),
@@ -477,7 +448,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
         Page::Facet(f, code) => {
             let title = format!(
                 "{}: {}",
-                t(strings, lang, &format!("facet_{}", f.key())),
+                strings.t(lang, &format!("facet_{}", f.key())),
                 facet_label(ims, strings, *f, code, lang, config)
             );
             let default = config.default_language();
@@ -496,13 +467,13 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             provinces.sort_by(|a, b| collation.compare(&a.name, &b.name));
             (
                 "ims/actors.html",
-                context! { site => site_value, page => view("actors", &t(strings, lang, "actors_title")),
+                context! { site => site_value, page => view("actors", &strings.t(lang, "actors_title")),
                 provinces => to_value(&provinces), lang => lang },
             )
         }
         Page::Province(i) => {
             let p = province_view(site, *i, lang);
-            let title = format!("{}: {}", t(strings, lang, "actors_title"), p.name);
+            let title = format!("{}: {}", strings.t(lang, "actors_title"), p.name);
             (
                 "ims/province.html",
                 context! { site => site_value, page => view("actors", &title), province => to_value(&p),
@@ -513,14 +484,14 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             let entries: Vec<Link> = (0..AUDIENCES.len())
                 .filter_map(|i| {
                     Some(Link {
-                        title: t(strings, lang, &format!("entry_{}_title", AUDIENCES[i])),
+                        title: strings.t(lang, &format!("entry_{}_title", AUDIENCES[i])),
                         url: page_url(&Page::Entry(i), lang)?,
                     })
                 })
                 .collect();
             (
                 "ims/entry_index.html",
-                context! { site => site_value, page => view("entry", &t(strings, lang, "entry_title")),
+                context! { site => site_value, page => view("entry", &strings.t(lang, "entry_title")),
                 entries => to_value(&entries), lang => lang },
             )
         }

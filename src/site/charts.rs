@@ -1,15 +1,18 @@
-//! The sector analysis' inline SVG: the province map (a choropleth whose classes are also told
-//! in words in a legend and whose values are in a table beside it) and the bar chart of
-//! location quotients. Made at build time; no script.
+//! Every inline SVG chart of the site, made at build time, no script: the benchmark's position,
+//! distribution and trend charts, and the sector analysis' province map (a choropleth whose
+//! classes are also told in words in a legend and whose values are in a table beside it) and
+//! bar chart of location quotients. Each carries a text alternative, or is hidden from
+//! assistive technology when the text beside it says the same.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Deserialize;
 
-use super::benchmark::html_escape;
+use crate::aggregate::Stats;
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
+use crate::text::escape_markup;
 
 pub const GEO_FILE: &str = "site/data/geo/turkey-provinces.json";
 
@@ -63,8 +66,8 @@ pub fn map_svg(geo: &Geo, areas: &[Area<'_>], label: &str) -> String {
         "<svg class=\"province-map\" viewBox=\"{}\" role=\"img\" aria-label=\"{}\">\
 <defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">\
 <rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#8a949c\" stroke-width=\"2\"/></pattern></defs>",
-        html_escape(&geo.view_box),
-        html_escape(label)
+        escape_markup(&geo.view_box),
+        escape_markup(label)
     );
     let mut marks = String::new();
     for a in areas {
@@ -78,7 +81,7 @@ pub fn map_svg(geo: &Geo, areas: &[Area<'_>], label: &str) -> String {
         let _ = write!(
             svg,
             "<path d=\"{path}\" fill=\"{fill}\" stroke=\"{STROKE}\" stroke-width=\"0.6\"><title>{}</title></path>",
-            html_escape(&a.title)
+            escape_markup(&a.title)
         );
         if a.marked
             && let Some((x, y)) = centre(path)
@@ -136,7 +139,7 @@ pub fn lq_bars_svg(bars: &[Bar], label: &str) -> String {
     let height = ROW * bars.len() as f64 + 30.0;
     let mut svg = format!(
         "<svg class=\"lq-bars\" viewBox=\"0 0 600 {height:.0}\" role=\"img\" aria-label=\"{}\">",
-        html_escape(label)
+        escape_markup(label)
     );
     for (i, b) in bars.iter().enumerate() {
         let y = 8.0 + ROW * i as f64;
@@ -147,12 +150,12 @@ pub fn lq_bars_svg(bars: &[Bar], label: &str) -> String {
 <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#1d2327\">{}</text>",
             LEFT - 6.0,
             y + 12.5,
-            html_escape(&b.label),
+            escape_markup(&b.label),
             (x(b.value) - LEFT).max(1.0),
             CLASS_FILLS[3],
             x(b.value) + 4.0,
             y + 12.5,
-            html_escape(&b.text)
+            escape_markup(&b.text)
         );
     }
     let bottom = 8.0 + ROW * bars.len() as f64;
@@ -164,6 +167,99 @@ pub fn lq_bars_svg(bars: &[Bar], label: &str) -> String {
             x(reference),
             bottom + 16.0,
             reference
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A horizontal bar from the national minimum to maximum: the P25–P75 band, the median and
+/// the cluster's own value. Text alternative in `label`.
+pub fn position_svg(s: &Stats, x: f64, label: &str) -> String {
+    let (lo, hi) = (s.min.min(x), s.max.max(x));
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let px = |v: f64| 4.0 + (v - lo) / span * 152.0;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg class=\"position\" viewBox=\"0 0 160 20\" width=\"160\" height=\"20\" role=\"img\" aria-label=\"{}\">\
+<line x1=\"4\" y1=\"10\" x2=\"156\" y2=\"10\" class=\"axis\"/>\
+<rect x=\"{:.1}\" y=\"4\" width=\"{:.1}\" height=\"12\" class=\"iqr\"/>\
+<line x1=\"{:.1}\" y1=\"2\" x2=\"{:.1}\" y2=\"18\" class=\"median\"/>\
+<circle cx=\"{:.1}\" cy=\"10\" r=\"4.5\" class=\"own\"/></svg>",
+        escape_markup(label),
+        px(s.p25),
+        (px(s.p75) - px(s.p25)).max(1.0),
+        px(s.median),
+        px(s.median),
+        px(x)
+    );
+    svg
+}
+
+/// Every cluster's value as a dot on one axis, the P25–P75 band shaded and the median marked.
+pub fn distribution_svg(values: &[f64], s: &Stats, label: &str) -> String {
+    let (lo, hi) = (s.min, s.max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let px = |v: f64| 10.0 + (v - lo) / span * 580.0;
+    let mut svg = format!(
+        "<svg class=\"distribution\" viewBox=\"0 0 600 60\" role=\"img\" aria-label=\"{}\"><rect x=\"{:.1}\" y=\"10\" width=\"{:.1}\" height=\"30\" class=\"iqr\"/><line x1=\"10\" y1=\"25\" x2=\"590\" y2=\"25\" class=\"axis\"/>",
+        escape_markup(label),
+        px(s.p25),
+        (px(s.p75) - px(s.p25)).max(1.0)
+    );
+    for v in values {
+        let _ = write!(
+            svg,
+            "<circle cx=\"{:.1}\" cy=\"25\" r=\"5\" class=\"dot\"/>",
+            px(*v)
+        );
+    }
+    let _ = write!(
+        svg,
+        "<line x1=\"{0:.1}\" y1=\"5\" x2=\"{0:.1}\" y2=\"45\" class=\"median\"/></svg>",
+        px(s.median)
+    );
+    svg
+}
+
+/// A small line of the cluster's value over the waves, scaled to its own range. Hidden from
+/// assistive technology: the text beside it carries the same numbers.
+pub fn trend_svg(series: &[(i64, f64)]) -> String {
+    if series.len() < 2 {
+        return String::new();
+    }
+    let lo = series.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = series.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let step = 72.0 / (series.len() - 1) as f64;
+    let points: Vec<(f64, f64)> = series
+        .iter()
+        .enumerate()
+        .map(|(i, (_, v))| {
+            (
+                4.0 + i as f64 * step,
+                if hi > lo {
+                    16.0 - (v - lo) / span * 12.0
+                } else {
+                    10.0
+                },
+            )
+        })
+        .collect();
+    let mut svg = String::from(
+        "<svg class=\"trend\" viewBox=\"0 0 80 20\" width=\"80\" height=\"20\" aria-hidden=\"true\"><polyline class=\"line\" points=\"",
+    );
+    let coords: Vec<String> = points
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect();
+    svg.push_str(&coords.join(" "));
+    svg.push_str("\"/>");
+    if let Some((x, y)) = points.last() {
+        let _ = write!(
+            svg,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" class=\"own\"/>"
         );
     }
     svg.push_str("</svg>");
