@@ -5,7 +5,7 @@
 //! previous commit was being synced, in one transaction (group commit). A submission is
 //! acknowledged only after its transaction is durably committed (`synchronous = FULL`), so a
 //! 2xx always means a row on disk, and throughput grows with load instead of fsyncs per row.
-//! The writer thread lives in [`writer`]; the schema and its migrations in [`schema`].
+//! The writer thread lives in `writer`; the schema and its migrations in `schema`.
 
 mod schema;
 mod writer;

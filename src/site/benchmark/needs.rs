@@ -8,9 +8,11 @@ use serde::Serialize;
 
 use super::frame::{Frame, Rendered, number, pick};
 use super::urls::needs_url;
+use crate::aggregate::{NeedShare, NeedsGroup};
 use crate::diagnostics::Diagnostic;
 use crate::render::views::to_value;
 use crate::site::Site;
+use crate::survey::model::{Question, Survey};
 
 /// `/ihtiyaclar/`: the needs-assessment results.
 pub(super) fn needs_page(f: &Frame<'_>) -> Result<Rendered, Diagnostic> {
@@ -122,76 +124,102 @@ fn needs_view(
     let Some(wave) = snapshot.needs.iter().map(|g| g.wave).max() else {
         return Vec::new();
     };
-    let questions = survey.questions();
-    let question = |id: &str| questions.iter().find(|q| q.id == id).copied();
-    let option = |qid: &str, code: &str| -> String {
-        question(qid)
-            .and_then(|q| survey.lists.get(q.list.as_ref()?))
-            .and_then(|l| l.iter().find(|c| c.code == code))
-            .map_or_else(|| code.to_string(), |c| pick(&c.label, lang))
-    };
-    let group_title = |group: &str| -> String {
-        match group.split_once(':') {
-            Some((qid, code)) => format!(
-                "{}: {}",
-                question(qid)
-                    .map(|q| pick(&q.label, lang))
-                    .unwrap_or_default(),
-                option(qid, code)
-            ),
-            None => site.strings.t(lang, "needs_all"),
-        }
+    let words = NeedsWords {
+        site,
+        lang,
+        survey,
+        questions: survey.questions(),
+        guides,
     };
     snapshot
         .needs
         .iter()
         .filter(|g| g.wave == wave)
         .map(|g| NeedsGroupView {
-            title: group_title(&g.group),
+            title: words.group_title(&g.group),
             n: g.n,
             withheld: g.shares.is_empty() && g.n < snapshot.k,
             questions: spec
                 .questions
                 .iter()
-                .map(|qid| {
-                    let mut rows: Vec<(f64, NeedRow)> = g
-                        .shares
-                        .iter()
-                        .filter(|s| &s.question == qid)
-                        .map(|s| {
-                            // Turkish writes the percent sign first: %12,5.
-                            let share = if lang == "tr" {
-                                format!("%{}", number(s.share, 1, lang))
-                            } else {
-                                format!("{}%", number(s.share, 1, lang))
-                            };
-                            (
-                                s.share,
-                                NeedRow {
-                                    label: option(qid, &s.code),
-                                    share,
-                                    count: s.count,
-                                    guide: guides.get(&(qid.clone(), s.code.clone())).cloned(),
-                                    programmes: crate::site::ims::render::programme_links(
-                                        site, qid, &s.code, lang,
-                                    )
-                                    .into_iter()
-                                    .map(|(title, url)| GuideLink { title, url })
-                                    .collect(),
-                                },
-                            )
-                        })
-                        .collect();
-                    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
-                    NeedQuestion {
-                        title: question(qid)
-                            .map(|q| pick(&q.label, lang))
-                            .unwrap_or_default(),
-                        rows: rows.into_iter().map(|(_, r)| r).collect(),
-                    }
-                })
+                .map(|qid| words.need_question(g, qid))
                 .filter(|q| !q.rows.is_empty())
                 .collect(),
         })
         .collect()
+}
+
+/// The needs survey's questions and options in one language, with the guidebook and programme
+/// links that answer each need.
+struct NeedsWords<'a> {
+    site: &'a Site,
+    lang: &'a str,
+    survey: &'a Survey,
+    questions: Vec<&'a Question>,
+    guides: &'a HashMap<(String, String), GuideLink>,
+}
+
+impl NeedsWords<'_> {
+    fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id).copied()
+    }
+
+    fn question_label(&self, id: &str) -> String {
+        self.question(id)
+            .map(|q| pick(&q.label, self.lang))
+            .unwrap_or_default()
+    }
+
+    /// An option's label (its code when the list has no such option).
+    fn option(&self, qid: &str, code: &str) -> String {
+        self.question(qid)
+            .and_then(|q| self.survey.lists.get(q.list.as_ref()?))
+            .and_then(|l| l.iter().find(|c| c.code == code))
+            .map_or_else(|| code.to_string(), |c| pick(&c.label, self.lang))
+    }
+
+    /// `question:code` names a group of respondents; no colon means all of them.
+    fn group_title(&self, group: &str) -> String {
+        match group.split_once(':') {
+            Some((qid, code)) => {
+                format!("{}: {}", self.question_label(qid), self.option(qid, code))
+            }
+            None => self.site.strings.t(self.lang, "needs_all"),
+        }
+    }
+
+    /// One question's needs in one group, the most named first.
+    fn need_question(&self, g: &NeedsGroup, qid: &str) -> NeedQuestion {
+        let mut rows: Vec<(f64, NeedRow)> = g
+            .shares
+            .iter()
+            .filter(|s| s.question == qid)
+            .map(|s| (s.share, self.need_row(qid, s)))
+            .collect();
+        rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+        NeedQuestion {
+            title: self.question_label(qid),
+            rows: rows.into_iter().map(|(_, r)| r).collect(),
+        }
+    }
+
+    fn need_row(&self, qid: &str, s: &NeedShare) -> NeedRow {
+        let lang = self.lang;
+        // Turkish writes the percent sign first: %12,5.
+        let share = if lang == "tr" {
+            format!("%{}", number(s.share, 1, lang))
+        } else {
+            format!("{}%", number(s.share, 1, lang))
+        };
+        NeedRow {
+            label: self.option(qid, &s.code),
+            share,
+            count: s.count,
+            guide: self.guides.get(&(qid.to_string(), s.code.clone())).cloned(),
+            programmes: crate::site::ims::render::programme_links(self.site, qid, &s.code, lang)
+                .into_iter()
+                .map(|(title, url)| GuideLink { title, url })
+                .collect(),
+        }
+    }
 }

@@ -95,94 +95,101 @@ fn reference_text(site: &Site, ind: &Indicator, lang: &str) -> String {
         .join("; ")
 }
 
+/// The cluster's row for each indicator of `area`, in the latest wave.
 fn indicator_rows(site: &Site, c: &Cluster, lang: &str, area: &str) -> Vec<IndicatorRow> {
-    let bench = &site.bench;
-    let snapshot = bench.snapshot.as_ref();
-    let wave = snapshot.and_then(Snapshot::latest_wave);
-    bench
+    site.bench
         .data
         .indicators
         .iter()
         .filter(|i| i.area == area)
-        .map(|ind| {
-            let v = snapshot
-                .zip(wave)
-                .and_then(|(s, w)| s.value(&c.id, &ind.id, w));
-            let all = snapshot
-                .zip(wave)
-                .and_then(|(s, w)| s.distribution(&ind.id, w, "all"))
-                .and_then(|d| d.stats.as_ref());
-            let peers = c
-                .maturity
-                .as_ref()
-                .and_then(|m| {
-                    snapshot
-                        .zip(wave)
-                        .and_then(|(s, w)| s.distribution(&ind.id, w, &format!("maturity:{m}")))
-                })
-                .and_then(|d| d.stats.as_ref());
-            let value = v.and_then(|v| v.value);
-            let series: Vec<(i64, f64)> = snapshot
-                .map(|s| {
-                    s.waves
-                        .iter()
-                        .filter_map(|w| Some((*w, s.value(&c.id, &ind.id, *w)?.value?)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let value_text = match (v, value) {
-                (_, Some(x)) => number(x, ind.decimals, lang),
-                (Some(v), None) if v.suppressed => site.strings.t(lang, "not_enough_answers"),
-                _ => "—".into(),
-            };
-            let light_text = v
-                .and_then(|v| v.light.as_ref())
-                .map(|l| site.strings.t(lang, &format!("light_{l}")))
-                .unwrap_or_default();
-            IndicatorRow {
-                id: ind.id.clone(),
-                url: indicator_url(&site.config, &site.strings, lang, ind).unwrap_or_default(),
-                name: pick(&ind.name, lang),
-                unit: pick(&ind.unit, lang),
-                n: v.map_or(0, |v| v.n),
-                withheld: v.is_some_and(|v| v.suppressed),
-                median: all
-                    .map(|s| number(s.median, ind.decimals, lang))
-                    .unwrap_or_else(|| site.strings.t(lang, "not_enough_clusters")),
-                peers: stats_range(peers, ind.decimals, lang)
-                    .unwrap_or_else(|| site.strings.t(lang, "not_enough_clusters")),
-                reference: reference_text(site, ind, lang),
-                light: v.and_then(|v| v.light.clone()),
-                trend: trend_text(&series, ind.decimals, lang),
-                trend_chart: trend_svg(&series),
-                change: v
-                    .and_then(|v| v.change)
-                    .map(|c| {
-                        format!(
-                            "{}{}",
-                            if c > 0.0 { "+" } else { "" },
-                            number(c, ind.decimals, lang)
-                        )
-                    })
-                    .unwrap_or_default(),
-                chart: match (all, value) {
-                    (Some(s), Some(x)) => position_svg(
-                        s,
-                        x,
-                        &format!(
-                            "{}: {} {}, {} {}",
-                            pick(&ind.name, lang),
-                            value_text,
-                            pick(&ind.unit, lang),
-                            site.strings.t(lang, "national_median"),
-                            number(s.median, ind.decimals, lang)
-                        ),
-                    ),
-                    _ => String::new(),
-                },
-                value: value_text,
-                light_text,
-            }
-        })
+        .map(|ind| indicator_row(site, c, ind, lang))
         .collect()
+}
+
+fn indicator_row(site: &Site, c: &Cluster, ind: &Indicator, lang: &str) -> IndicatorRow {
+    let snapshot = site.bench.snapshot.as_ref();
+    let wave = snapshot.and_then(Snapshot::latest_wave);
+    let v = snapshot
+        .zip(wave)
+        .and_then(|(s, w)| s.value(&c.id, &ind.id, w));
+    let all = snapshot
+        .zip(wave)
+        .and_then(|(s, w)| s.distribution(&ind.id, w, "all"))
+        .and_then(|d| d.stats.as_ref());
+    let peers = c
+        .maturity
+        .as_ref()
+        .and_then(|m| {
+            snapshot
+                .zip(wave)
+                .and_then(|(s, w)| s.distribution(&ind.id, w, &format!("maturity:{m}")))
+        })
+        .and_then(|d| d.stats.as_ref());
+    let value = v.and_then(|v| v.value);
+    let series = value_series(snapshot, c, ind);
+    let value_text = match (v, value) {
+        (_, Some(x)) => number(x, ind.decimals, lang),
+        (Some(v), None) if v.suppressed => site.strings.t(lang, "not_enough_answers"),
+        _ => "—".into(),
+    };
+    let light_text = v
+        .and_then(|v| v.light.as_ref())
+        .map(|l| site.strings.t(lang, &format!("light_{l}")))
+        .unwrap_or_default();
+    IndicatorRow {
+        id: ind.id.clone(),
+        url: indicator_url(&site.config, &site.strings, lang, ind).unwrap_or_default(),
+        name: pick(&ind.name, lang),
+        unit: pick(&ind.unit, lang),
+        n: v.map_or(0, |v| v.n),
+        withheld: v.is_some_and(|v| v.suppressed),
+        median: all
+            .map(|s| number(s.median, ind.decimals, lang))
+            .unwrap_or_else(|| site.strings.t(lang, "not_enough_clusters")),
+        peers: stats_range(peers, ind.decimals, lang)
+            .unwrap_or_else(|| site.strings.t(lang, "not_enough_clusters")),
+        reference: reference_text(site, ind, lang),
+        light: v.and_then(|v| v.light.clone()),
+        trend: trend_text(&series, ind.decimals, lang),
+        trend_chart: trend_svg(&series),
+        change: v
+            .and_then(|v| v.change)
+            .map(|c| {
+                format!(
+                    "{}{}",
+                    if c > 0.0 { "+" } else { "" },
+                    number(c, ind.decimals, lang)
+                )
+            })
+            .unwrap_or_default(),
+        chart: match (all, value) {
+            (Some(s), Some(x)) => position_svg(
+                s,
+                x,
+                &format!(
+                    "{}: {} {}, {} {}",
+                    pick(&ind.name, lang),
+                    value_text,
+                    pick(&ind.unit, lang),
+                    site.strings.t(lang, "national_median"),
+                    number(s.median, ind.decimals, lang)
+                ),
+            ),
+            _ => String::new(),
+        },
+        value: value_text,
+        light_text,
+    }
+}
+
+/// The cluster's value of `ind` in every wave that has one.
+fn value_series(snapshot: Option<&Snapshot>, c: &Cluster, ind: &Indicator) -> Vec<(i64, f64)> {
+    snapshot
+        .map(|s| {
+            s.waves
+                .iter()
+                .filter_map(|w| Some((*w, s.value(&c.id, &ind.id, *w)?.value?)))
+                .collect()
+        })
+        .unwrap_or_default()
 }

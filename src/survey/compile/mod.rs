@@ -1,12 +1,12 @@
 //! From YAML to a checked [`Survey`]: every problem is collected with its file, line and
 //! column, and a survey with any error is not compiled.
 //!
-//! Steps: read the built-in lists ([`lists`]) → for each `surveys/*.yaml`: parse (with limits
-//! against hostile YAML) → survey fields → lists → sections and questions ([`survey`], with
-//! pass 1 in [`env`] and pass 2 in [`questions`]) → expressions (parsed, then type-checked once
-//! every id is known) → dependency cycles and always-hidden questions ([`expressions`]) →
+//! Steps: read the built-in lists (`lists`) → for each `surveys/*.yaml`: parse (with limits
+//! against hostile YAML) → survey fields → lists → sections and questions (`survey`, with
+//! pass 1 in `env` and pass 2 in `questions`) → expressions (parsed, then type-checked once
+//! every id is known) → dependency cycles and always-hidden questions (`expressions`) →
 //! unused lists → `tests:` scenarios run through the same evaluator the collector uses
-//! ([`scenarios`]) → the content hash every response pins.
+//! (`scenarios`) → the content hash every response pins.
 
 mod context;
 mod env;
