@@ -78,21 +78,16 @@ fn sitemap(site: &Site) -> String {
             escape_markup(&format!("{base}{url}"))
         );
     }
-    // The generated pages: benchmark and sector-analysis pages (their link-check lists also
-    // hold data files; only pages go into the sitemap).
-    let generated = super::benchmark::urls::urls(&site.config, &site.strings, &site.bench)
-        .into_iter()
-        .chain(super::sectors::urls(
-            &site.config,
-            &site.strings,
-            &site.sectors,
-        ))
-        .filter_map(|u| u.strip_suffix("index.html").map(str::to_string));
-    for url in super::ims::page_urls(site).into_iter().chain(generated) {
+    // The generated areas' pages, as their routes say.
+    for route in site
+        .routes
+        .iter()
+        .filter(|r| r.in_sitemap && r.page.is_some())
+    {
         let _ = writeln!(
             out,
             "  <url>\n    <loc>{}</loc>\n  </url>",
-            escape_markup(&format!("{base}{url}"))
+            escape_markup(&format!("{base}{}", route.url))
         );
     }
     out.push_str("</urlset>\n");

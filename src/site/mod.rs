@@ -14,6 +14,7 @@ mod guide_templates;
 pub mod ims;
 mod links;
 mod pages;
+mod routes;
 mod search;
 mod sectors;
 pub mod surveys;
@@ -35,6 +36,8 @@ use crate::markdown::{self, Rendered};
 use crate::render::{Templates, assets};
 use crate::survey::catalogue::Catalogue;
 use links::{AnchorRef, DocLinks};
+use pages::AreaPage;
+use routes::{Route, RouteContext};
 use taxonomies::TaxonomyIndex;
 
 /// How a build runs.
@@ -110,6 +113,8 @@ pub struct Site {
 
     /// What survey pages need, for the survey jobs and the collector.
     pub catalogue: Arc<Catalogue>,
+    /// Every page and file of the generated areas: jobs, link checks and the sitemap.
+    routes: Vec<Route<AreaPage>>,
     /// The sector analysis, when the project has employment tables.
     sectors: sectors::SectorData,
     site_values: HashMap<String, Value>,
@@ -164,19 +169,44 @@ impl Site {
         let (template_files, ds) = guide_templates::generate(&config, &statics);
         diags.extend(ds);
         files.extend(guide_templates::urls(&statics));
-        files.extend(surveys::urls(&config, &strings, &surveys));
-        files.extend(benchmark::urls::urls(&config, &strings, &bench));
-        files.extend(search::urls(&config, &strings));
-
         let survey_ids: Vec<&str> = surveys.iter().map(|c| c.survey.id.as_str()).collect();
         let (ims, ds) = ims::Ims::load(&config, &data, &content, &survey_ids);
         diags.extend(ds);
-        let langs: Vec<String> = content.homes.keys().cloned().collect();
-        files.extend(ims::urls(&ims, &config, &strings, &langs));
 
-        let sector_urls = sectors::urls(&config, &strings, &sector_data);
-        diags.extend(sectors::check_collisions(&content, &sector_urls));
-        files.extend(sector_urls);
+        let langs: Vec<String> = config
+            .languages
+            .iter()
+            .filter(|l| content.homes.contains_key(&l.code))
+            .map(|l| l.code.clone())
+            .collect();
+        let ctx = RouteContext {
+            config: &config,
+            strings: &strings,
+            langs: &langs,
+        };
+        let sector_routes = sectors::routes(&ctx, &sector_data);
+        diags.extend(sectors::check_collisions(&content, &sector_routes));
+        let routes: Vec<Route<AreaPage>> = surveys::routes(&ctx, &surveys)
+            .into_iter()
+            .map(|r| r.map(AreaPage::Survey))
+            .chain(
+                benchmark::urls::routes(&ctx, &bench)
+                    .into_iter()
+                    .map(|r| r.map(AreaPage::Benchmark)),
+            )
+            .chain(
+                ims::routes(&ctx, &ims)
+                    .into_iter()
+                    .map(|r| r.map(AreaPage::Ims)),
+            )
+            .chain(sector_routes.into_iter().map(|r| r.map(AreaPage::Sectors)))
+            .chain(
+                search::routes(&ctx)
+                    .into_iter()
+                    .map(|r| r.map(|()| AreaPage::Search)),
+            )
+            .collect();
+        files.extend(routes.iter().filter_map(Route::file_path));
 
         let results: Vec<(Rendered, Vec<AnchorRef>)> = (0..content.docs.len())
             .into_par_iter()
@@ -231,6 +261,7 @@ impl Site {
             ims,
 
             sectors: sector_data,
+            routes,
             site_values: HashMap::new(),
             catalogue: Arc::new(catalogue),
             book_tocs: HashMap::new(),
@@ -282,7 +313,7 @@ impl Site {
             .map(|job| {
                 let r = pages::render_job(self, job).and_then(|(url_path, html)| {
                     let text = job
-                        .searchable()
+                        .searchable(self)
                         .then(|| search::extract(&url_path, &html))
                         .flatten();
                     write_output(output, &url_path, html.as_bytes())

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::Site;
 use super::doc_urls::{feed_url, print_url};
+use super::routes::Route;
 use crate::content::{Book, Content, DocId, Kind};
 use crate::diagnostics::Diagnostic;
 use crate::render::Templates;
@@ -28,28 +29,33 @@ pub enum Job {
     NotFound(String),
     /// A redirect page from an old URL to a document.
     Alias(DocId, String),
-    Survey(super::surveys::SurveyPage, String),
-    Benchmark(super::benchmark::Page, String),
-    /// The search page of a language.
-    Search(String),
+    /// A page of a generated area (an index into the site's routes).
+    Area(usize),
+}
 
-    Ims(super::ims::Page, String),
-    Sectors(super::sectors::Page, String),
+/// A page of one of the generated areas, as listed in the site's routes.
+#[derive(Debug, Clone)]
+pub enum AreaPage {
+    Survey(super::surveys::SurveyPage),
+    Benchmark(super::benchmark::Page),
+    Ims(super::ims::Page),
+    Sectors(super::sectors::Page),
+    Search,
 }
 
 impl Job {
     /// Whether the page goes into the search index: not the lists, redirects, error pages and
     /// print pages that only repeat what other pages say.
-    pub fn searchable(&self) -> bool {
-        !matches!(
-            self,
+    pub fn searchable(&self, site: &Site) -> bool {
+        match self {
+            Job::Doc(_) => true,
+            Job::Area(i) => site.routes[*i].searchable,
             Job::Print(_)
-                | Job::Taxonomy(_)
-                | Job::Term(..)
-                | Job::NotFound(_)
-                | Job::Alias(..)
-                | Job::Search(_)
-        )
+            | Job::Taxonomy(_)
+            | Job::Term(..)
+            | Job::NotFound(_)
+            | Job::Alias(..) => false,
+        }
     }
 
     pub fn lang<'a>(&'a self, site: &'a Site) -> &'a str {
@@ -57,12 +63,8 @@ impl Job {
             Job::Doc(id) | Job::Alias(id, _) => &site.content.docs[*id].lang,
             Job::Print(b) => &site.content.docs[site.content.books[*b].root].lang,
             Job::Taxonomy(t) | Job::Term(t, _) => &site.taxonomies.pages[*t].lang,
-            Job::NotFound(lang)
-            | Job::Survey(_, lang)
-            | Job::Benchmark(_, lang)
-            | Job::Search(lang)
-            | Job::Ims(_, lang)
-            | Job::Sectors(_, lang) => lang,
+            Job::NotFound(lang) => lang,
+            Job::Area(i) => &site.routes[*i].lang,
         }
     }
 }
@@ -84,32 +86,11 @@ pub fn jobs(site: &Site) -> Vec<Job> {
     }
     jobs.extend(content.homes.keys().map(|l| Job::NotFound(l.clone())));
     jobs.extend(
-        super::surveys::pages(site)
-            .into_iter()
-            .map(|(p, l)| Job::Survey(p, l)),
-    );
-    jobs.extend(
-        super::benchmark::urls::pages(site)
-            .into_iter()
-            .map(|(p, l)| Job::Benchmark(p, l)),
-    );
-    jobs.extend(
-        content
-            .homes
-            .keys()
-            .filter(|l| super::search::url(&site.config, &site.strings, l).is_some())
-            .map(|l| Job::Search(l.clone())),
-    );
-    let langs: Vec<String> = content.homes.keys().cloned().collect();
-    jobs.extend(
-        super::ims::pages(&site.ims, &site.config, &langs)
-            .into_iter()
-            .map(|(p, l)| Job::Ims(p, l)),
-    );
-    jobs.extend(
-        super::sectors::pages(site)
-            .into_iter()
-            .map(|(p, l)| Job::Sectors(p, l)),
+        site.routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.page.is_some())
+            .map(|(i, _)| Job::Area(i)),
     );
     for (id, d) in content.docs.iter().enumerate() {
         jobs.extend(
@@ -154,13 +135,27 @@ impl Job {
             Job::Term(t, i) => site.taxonomies.pages[*t].terms[*i].url.clone(),
             Job::NotFound(lang) => format!("{}404.html", site.config.language_prefix(lang)),
             Job::Alias(_, alias) => alias.clone(),
-            // Rendered by `surveys::render`, which knows its own URL.
-            Job::Survey(..)
-            | Job::Benchmark(..)
-            | Job::Search(_)
-            | Job::Ims(..)
-            | Job::Sectors(..) => String::new(),
+            // Rendered by the area, which knows its own URL.
+            Job::Area(_) => String::new(),
         }
+    }
+}
+
+/// Renders one page of a generated area; returns its URL path and HTML.
+fn render_area(site: &Site, route: &Route<AreaPage>) -> Result<(String, String), Diagnostic> {
+    let lang = &route.lang;
+    match &route.page {
+        Some(AreaPage::Survey(page)) => {
+            crate::survey::pages::render(&site.catalogue, *page, lang, None)
+        }
+        Some(AreaPage::Benchmark(page)) => super::benchmark::render(site, page, lang),
+        Some(AreaPage::Ims(page)) => super::ims::render::render(site, page, lang),
+        Some(AreaPage::Sectors(page)) => super::sectors::render(site, page, lang),
+        Some(AreaPage::Search) => super::search::render(site, lang),
+        None => Err(Diagnostic::error(
+            &route.url,
+            "a data file was listed as a page to render",
+        )),
     }
 }
 
@@ -279,13 +274,7 @@ pub fn render_job(site: &Site, job: &Job) -> Result<(String, String), Diagnostic
                 Some(d.file.as_str()),
             )
         }
-        Job::Survey(page, lang) => {
-            return crate::survey::pages::render(&site.catalogue, *page, lang, None);
-        }
-        Job::Benchmark(page, lang) => return super::benchmark::render(site, page, lang),
-        Job::Search(lang) => return super::search::render(site, lang),
-        Job::Ims(page, lang) => return super::ims::render::render(site, page, lang),
-        Job::Sectors(page, lang) => return super::sectors::render(site, page, lang),
+        Job::Area(i) => return render_area(site, &site.routes[*i]),
     };
     let html = site.templates.render(&template, ctx, file)?;
     Ok((url, html))

@@ -13,6 +13,7 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::Site;
+use super::routes::{Route, RouteContext};
 use crate::config::{Config, Strings};
 use crate::diagnostics::Diagnostic;
 use crate::render::views::{PageView, to_value};
@@ -46,13 +47,18 @@ pub fn index_url(config: &Config, strings: &Strings, lang: &str) -> Option<Strin
     url(config, strings, lang).map(|u| format!("{u}index.json"))
 }
 
-/// The files this module writes, for link checking.
-pub fn urls(config: &Config, strings: &Strings) -> Vec<String> {
-    config
-        .languages
+/// The search page and its index, per language; neither is searched nor in the sitemap.
+pub fn routes(ctx: &RouteContext<'_>) -> Vec<Route<()>> {
+    ctx.langs
         .iter()
-        .filter_map(|l| url(config, strings, &l.code))
-        .flat_map(|u| [format!("{u}index.html"), format!("{u}index.json")])
+        .filter_map(|l| {
+            let u = url(ctx.config, ctx.strings, l)?;
+            Some([
+                Route::page(u.clone(), l, ()).unlisted(),
+                Route::file(format!("{u}index.json"), l),
+            ])
+        })
+        .flatten()
         .collect()
 }
 

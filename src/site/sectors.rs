@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::Site;
 use super::charts::{self, Area, Bar, Geo};
+use super::routes::{Route, RouteContext, pages_in};
 use crate::analyse::{self, Analysis, CellResult, Suppression};
 use crate::config::{Config, Strings};
 use crate::content::Content;
@@ -114,72 +115,37 @@ fn province_url(
     ))
 }
 
-/// Every sector-analysis page in every language.
-pub fn pages(site: &Site) -> Vec<(Page, String)> {
-    let Some(a) = &site.sectors.analysis else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for lang in site.content.homes.keys() {
-        out.push((Page::Overview, lang.clone()));
-        out.extend(
-            a.provinces
-                .iter()
-                .map(|p| (Page::Province(p.code.clone()), lang.clone())),
-        );
-        out.extend(
-            a.sectors
-                .iter()
-                .map(|s| (Page::Sector(s.code.clone()), lang.clone())),
-        );
-    }
-    out
-}
-
 const OPEN_DATA_DIR: &str = "/veri/sektorler/";
 
-/// URL paths of the pages and open-data files, for link checking.
-pub fn urls(config: &Config, strings: &Strings, data: &SectorData) -> Vec<String> {
+/// Every sector-analysis page in every language, and the open-data files.
+pub fn routes(ctx: &RouteContext<'_>, data: &SectorData) -> Vec<Route<Page>> {
     let Some(a) = &data.analysis else {
         return Vec::new();
     };
-    let mut out = vec![
-        format!("{OPEN_DATA_DIR}sectors.json"),
-        format!("{OPEN_DATA_DIR}sectors.csv"),
-    ];
-    for l in &config.languages {
-        let lang = &l.code;
-        out.extend(overview_url(config, strings, lang));
-        out.extend(
-            a.provinces
-                .iter()
-                .filter_map(|p| province_url(config, strings, data, lang, &p.code)),
-        );
-        out.extend(
-            a.sectors
-                .iter()
-                .filter_map(|s| sector_url(config, strings, lang, &s.code)),
-        );
-    }
-    out.into_iter()
-        .map(|u| {
-            if u.ends_with('/') {
-                format!("{u}index.html")
-            } else {
-                u
-            }
-        })
-        .collect()
+    let mut pages = vec![Page::Overview];
+    pages.extend(a.provinces.iter().map(|p| Page::Province(p.code.clone())));
+    pages.extend(a.sectors.iter().map(|s| Page::Sector(s.code.clone())));
+    let (config, strings) = (ctx.config, ctx.strings);
+    let mut out = pages_in(ctx, &pages, |p, lang| match p {
+        Page::Overview => overview_url(config, strings, lang),
+        Page::Province(code) => province_url(config, strings, data, lang, code),
+        Page::Sector(code) => sector_url(config, strings, lang, code),
+    });
+    let lang = config.default_language();
+    out.extend(
+        ["sectors.json", "sectors.csv"].map(|f| Route::file(format!("{OPEN_DATA_DIR}{f}"), lang)),
+    );
+    out
 }
 
 /// A content page at a sector-analysis address would be overwritten by it: an error at the
 /// page. (The `province` taxonomy's term pages sit one level up and never collide.)
-pub fn check_collisions(content: &Content, urls: &[String]) -> Vec<Diagnostic> {
-    let taken: HashSet<&str> = urls.iter().map(String::as_str).collect();
+pub fn check_collisions(content: &Content, routes: &[Route<Page>]) -> Vec<Diagnostic> {
+    let taken: HashSet<String> = routes.iter().filter_map(Route::file_path).collect();
     content
         .docs
         .iter()
-        .filter(|d| !d.url.is_empty() && taken.contains(format!("{}index.html", d.url).as_str()))
+        .filter(|d| !d.url.is_empty() && taken.contains(&format!("{}index.html", d.url)))
         .map(|d| {
             Diagnostic::error(
                 &d.file,

@@ -3,59 +3,51 @@
 //! `schema.json`.
 
 use super::Site;
-use crate::config::{Config, Strings};
+use super::routes::{Route, RouteContext, pages_in};
 pub use crate::survey::catalogue::{base_url, form_url, print_url, thanks_url};
 use crate::survey::compile::Compiled;
 pub use crate::survey::pages::SurveyPage;
 
-/// Every survey page as (page, language), for the render jobs.
-pub fn pages(site: &Site) -> Vec<(SurveyPage, String)> {
+/// Every survey page and `schema.json`: the index, and per survey its form, thank-you page
+/// and printable questionnaire in each of its languages.
+pub fn routes(ctx: &RouteContext<'_>, surveys: &[Compiled]) -> Vec<Route<SurveyPage>> {
+    let (config, strings) = (ctx.config, ctx.strings);
     let mut out = Vec::new();
-    if site.surveys.is_empty() {
+    if surveys.is_empty() {
         return out;
     }
-    for lang in site.content.homes.keys() {
-        out.push((SurveyPage::Index, lang.clone()));
-        for (i, s) in site.surveys.iter().enumerate() {
-            if s.survey.languages.contains(lang) {
-                out.extend(
-                    [
-                        SurveyPage::Form(i),
-                        SurveyPage::Thanks(i),
-                        SurveyPage::Print(i),
-                    ]
-                    .map(|p| (p, lang.clone())),
-                );
-            }
-        }
-    }
-    out
-}
-
-/// URL paths of every survey page and schema, for link checking.
-pub fn urls(config: &Config, strings: &Strings, surveys: &[Compiled]) -> Vec<String> {
-    let mut out = Vec::new();
-    for l in &config.languages {
-        if let Some(base) = base_url(config, strings, &l.code) {
-            out.push(format!("{base}index.html"));
-        }
-        for s in surveys
+    out.extend(pages_in(ctx, &[SurveyPage::Index], |_, l| {
+        base_url(config, strings, l)
+    }));
+    for (i, s) in surveys.iter().enumerate() {
+        let id = &s.survey.id;
+        let in_survey: Vec<String> = ctx
+            .langs
             .iter()
-            .filter(|s| s.survey.languages.contains(&l.code))
-        {
-            let id = &s.survey.id;
-            for url in [
-                form_url(config, strings, &l.code, id),
-                thanks_url(config, strings, &l.code, id),
-                print_url(config, strings, &l.code, id),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                out.push(format!("{url}index.html"));
-            }
-            if let Some(u) = form_url(config, strings, &l.code, id) {
-                out.push(format!("{u}schema.json"));
+            .filter(|l| s.survey.languages.contains(l))
+            .cloned()
+            .collect();
+        let ctx = RouteContext {
+            langs: &in_survey,
+            ..*ctx
+        };
+        out.extend(pages_in(&ctx, &[SurveyPage::Form(i)], |_, l| {
+            form_url(config, strings, l, id)
+        }));
+        let unlisted = [
+            (SurveyPage::Thanks(i), thanks_url as fn(&_, &_, &_, &_) -> _),
+            (SurveyPage::Print(i), print_url),
+        ];
+        for (page, url_of) in unlisted {
+            out.extend(
+                pages_in(&ctx, &[page], |_, l| url_of(config, strings, l, id))
+                    .into_iter()
+                    .map(Route::unlisted),
+            );
+        }
+        for l in &in_survey {
+            if let Some(u) = form_url(config, strings, l, id) {
+                out.push(Route::file(format!("{u}schema.json"), l));
             }
         }
     }

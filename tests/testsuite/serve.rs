@@ -86,12 +86,21 @@ fn errors_show_in_the_browser_until_fixed() {
 
 /// Edits the body of a page and waits for it; returns what the server logged meanwhile.
 fn edit_and_wait(site: &TestSite, server: &Server, mark: &str) -> Vec<String> {
-    let page = "site/content/rehber/giris.md";
-    let text = std::fs::read_to_string(site.root.join(page)).unwrap();
-    site.write(page, &format!("{text}\nYeni paragraf: {mark}.\n"));
+    let page = site.root.join("site/content/rehber/giris.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    // Saved the way editors save: a whole new file moved over the old one, so the watcher
+    // never sees the file half-written.
+    let saved = page.with_file_name(".giris.md.tmp");
+    std::fs::write(&saved, format!("{text}\nYeni paragraf: {mark}.\n")).unwrap();
+    std::fs::rename(&saved, &page).unwrap();
     wait_for(server.addr, "/rehber/giris/", |s, b| {
         s == 200 && b.contains(mark)
     });
+    // The page can be served a moment before the server's report of it is read.
+    let start = Instant::now();
+    while server.log.lock().unwrap().is_empty() && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     server.log.lock().unwrap().clone()
 }
 

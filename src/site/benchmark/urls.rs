@@ -8,6 +8,7 @@ use crate::aggregate;
 use crate::config::{Config, Strings};
 use crate::data::registry::{Cluster, Indicator};
 use crate::site::Site;
+use crate::site::routes::{Route, RouteContext, pages_in};
 use crate::text::slugify;
 
 /// `/kumeler/il/samsun/`: readable, from the value's name in the page's language.
@@ -91,67 +92,50 @@ pub fn data_url() -> &'static str {
     "/veri/"
 }
 
-/// Every benchmark page in every language.
-pub fn pages(site: &Site) -> Vec<(Page, String)> {
-    let bench = &site.bench;
-    if bench.data.clusters.is_empty() && bench.data.indicators.is_empty() {
+/// Every benchmark page in every language, and the snapshot's open-data files.
+pub fn routes(ctx: &RouteContext<'_>, bench: &Bench) -> Vec<Route<Page>> {
+    let data = &bench.data;
+    if data.clusters.is_empty() && data.indicators.is_empty() {
         return Vec::new();
     }
-    let mut out = Vec::new();
-    for lang in site.content.homes.keys() {
-        out.push((Page::Directory, lang.clone()));
-        out.extend(
-            facet_values(bench)
-                .into_iter()
-                .map(|(f, c)| (Page::Facet(f, c), lang.clone())),
-        );
-        out.extend((0..bench.data.clusters.len()).map(|i| (Page::Profile(i), lang.clone())));
-        if bench.data.needs.is_some() {
-            out.push((Page::Needs, lang.clone()));
-        }
-        if !bench.data.indicators.is_empty() {
-            out.push((Page::Overview, lang.clone()));
-            out.extend(
-                (0..bench.data.indicators.len()).map(|i| (Page::Indicator(i), lang.clone())),
-            );
-        }
+    let mut pages = vec![Page::Directory];
+    pages.extend(
+        facet_values(bench)
+            .into_iter()
+            .map(|(f, c)| Page::Facet(f, c)),
+    );
+    pages.extend((0..data.clusters.len()).map(Page::Profile));
+    if data.needs.is_some() {
+        pages.push(Page::Needs);
     }
-    out
-}
-
-/// URL paths of the benchmark pages, for link checking.
-pub fn urls(config: &Config, strings: &Strings, bench: &Bench) -> Vec<String> {
-    let mut out = Vec::new();
-    for l in &config.languages {
-        let lang = &l.code;
-        for (f, code) in facet_values(bench) {
-            out.extend(
-                facet_url_in(config, strings, bench, f, &code, lang)
-                    .map(|u| format!("{u}index.html")),
-            );
-        }
-        out.extend(directory_url(config, strings, lang).map(|u| format!("{u}index.html")));
-        if bench.data.needs.is_some() {
-            out.extend(needs_url(config, strings, lang).map(|u| format!("{u}index.html")));
-        }
-        out.extend(overview_url(config, strings, lang).map(|u| format!("{u}index.html")));
-        for c in &bench.data.clusters {
-            out.extend(profile_url(config, strings, lang, c).map(|u| format!("{u}index.html")));
-        }
-        for i in &bench.data.indicators {
-            out.extend(indicator_url(config, strings, lang, i).map(|u| format!("{u}index.html")));
-        }
+    if !data.indicators.is_empty() {
+        pages.push(Page::Overview);
+        pages.extend((0..data.indicators.len()).map(Page::Indicator));
     }
+    let mut out = pages_in(ctx, &pages, |p, lang| page_url(ctx, bench, p, lang));
     if let Some(s) = &bench.snapshot {
-        out.push(format!("{}aggregates.json", data_url()));
+        let lang = ctx.config.default_language();
+        out.push(Route::file(format!("{}aggregates.json", data_url()), lang));
         let mut ids: Vec<&String> = s.values.iter().map(|v| &v.indicator).collect();
         ids.dedup();
         out.extend(
             ids.into_iter()
-                .map(|id| format!("{}indicators/{id}.csv", data_url())),
+                .map(|id| Route::file(format!("{}indicators/{id}.csv", data_url()), lang)),
         );
     }
     out
+}
+
+fn page_url(ctx: &RouteContext<'_>, bench: &Bench, page: &Page, lang: &str) -> Option<String> {
+    let (config, strings) = (ctx.config, ctx.strings);
+    match page {
+        Page::Directory => directory_url(config, strings, lang),
+        Page::Facet(f, code) => facet_url_in(config, strings, bench, *f, code, lang),
+        Page::Profile(i) => profile_url(config, strings, lang, &bench.data.clusters[*i]),
+        Page::Needs => needs_url(config, strings, lang),
+        Page::Overview => overview_url(config, strings, lang),
+        Page::Indicator(i) => indicator_url(config, strings, lang, &bench.data.indicators[*i]),
+    }
 }
 
 /// The snapshot's files for the open-data folder, as (URL path, body).

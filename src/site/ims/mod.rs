@@ -9,6 +9,7 @@
 mod audiences;
 pub mod render;
 
+use super::routes::{Route, RouteContext, pages_in};
 use crate::config::{Config, Strings};
 use crate::content::Content;
 use crate::data::ProjectData;
@@ -195,29 +196,28 @@ pub enum Page {
 }
 
 /// Every IMS page in every language.
-pub fn pages(ims: &Ims, config: &Config, langs: &[String]) -> Vec<(Page, String)> {
-    let mut out = Vec::new();
-    for lang in langs {
-        let l = || lang.clone();
-        if !ims.programmes.is_empty() {
-            out.push((Page::Catalogue, l()));
-            out.extend((0..ims.programmes.len()).map(|i| (Page::Programme(i), l())));
-            out.extend(
-                facet_values(ims, config.default_language())
-                    .into_iter()
-                    .map(|(f, c)| (Page::Facet(f, c), l())),
-            );
-        }
-        if !ims.actors.is_empty() {
-            out.push((Page::Actors, l()));
-            out.extend((0..ims.actors.len()).map(|i| (Page::Province(i), l())));
-        }
-        if ims.audiences.is_some() {
-            out.push((Page::EntryIndex, l()));
-            out.extend((0..programmes::AUDIENCES.len()).map(|i| (Page::Entry(i), l())));
-        }
+pub fn routes(ctx: &RouteContext<'_>, ims: &Ims) -> Vec<Route<Page>> {
+    let mut pages = Vec::new();
+    if !ims.programmes.is_empty() {
+        pages.push(Page::Catalogue);
+        pages.extend((0..ims.programmes.len()).map(Page::Programme));
+        pages.extend(
+            facet_values(ims, ctx.config.default_language())
+                .into_iter()
+                .map(|(f, c)| Page::Facet(f, c)),
+        );
     }
-    out
+    if !ims.actors.is_empty() {
+        pages.push(Page::Actors);
+        pages.extend((0..ims.actors.len()).map(Page::Province));
+    }
+    if ims.audiences.is_some() {
+        pages.push(Page::EntryIndex);
+        pages.extend((0..programmes::AUDIENCES.len()).map(Page::Entry));
+    }
+    pages_in(ctx, &pages, |p, lang| {
+        url(ims, ctx.config, ctx.strings, p, lang)
+    })
 }
 
 /// The URL of an IMS page in `lang`; None when a slug is missing from the UI strings.
@@ -255,24 +255,6 @@ pub fn url(
             slug(&format!("entry_{}_slug", programmes::AUDIENCES[*i]))?
         )),
     }
-}
-
-/// The URLs of every IMS page, for the sitemap.
-pub fn page_urls(site: &crate::site::Site) -> Vec<String> {
-    let langs: Vec<String> = site.content.homes.keys().cloned().collect();
-    pages(&site.ims, &site.config, &langs)
-        .iter()
-        .filter_map(|(p, l)| url(&site.ims, &site.config, &site.strings, p, l))
-        .collect()
-}
-
-/// URL paths of the IMS pages, for link checking.
-pub fn urls(ims: &Ims, config: &Config, strings: &Strings, langs: &[String]) -> Vec<String> {
-    pages(ims, config, langs)
-        .iter()
-        .filter_map(|(p, l)| url(ims, config, strings, p, l))
-        .map(|u| format!("{u}index.html"))
-        .collect()
 }
 
 /// The IMS pages of the main navigation that the site has, in `lang`.
