@@ -50,11 +50,17 @@ pub struct DbArgs {
 
 impl DbArgs {
     pub fn db_path(&self) -> PathBuf {
-        if self.db.is_relative() {
-            self.root.join(&self.db)
-        } else {
-            self.db.clone()
-        }
+        in_project(&self.root, &self.db)
+    }
+}
+
+/// A path given on the command line: a relative one is inside the project folder, like
+/// everything else.
+pub fn in_project(root: &std::path::Path, path: &std::path::Path) -> PathBuf {
+    if path.is_relative() {
+        root.join(path)
+    } else {
+        path.to_path_buf()
     }
 }
 
@@ -514,11 +520,7 @@ fn analyse(root: &std::path::Path, out: &std::path::Path) -> ExitCode {
         );
         return ExitCode::from(EXIT_SITE_ERRORS);
     };
-    let out = if out.is_relative() {
-        root.join(out)
-    } else {
-        out.to_path_buf()
-    };
+    let out = in_project(root, out);
     if let Err(e) = crate::analyse::write_snapshot(&analysis, &out) {
         eprintln!("error: cannot write {}: {e}", out.display());
         return ExitCode::from(EXIT_FAILURE);
@@ -555,11 +557,7 @@ fn aggregate(db: &DbArgs, out: &std::path::Path, k: usize) -> ExitCode {
     match crate::aggregate::aggregate(&data, &surveys, &db.db_path(), k) {
         Ok((snapshot, warnings)) => {
             print_diagnostics(&warnings);
-            let out = if out.is_relative() {
-                db.root.join(out)
-            } else {
-                out.to_path_buf()
-            };
+            let out = in_project(&db.root, out);
             if let Err(e) = crate::aggregate::write_snapshot(&snapshot, &out) {
                 eprintln!("error: cannot write {}: {e}", out.display());
                 return ExitCode::from(EXIT_FAILURE);

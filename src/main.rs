@@ -16,10 +16,7 @@ fn main() -> ExitCode {
             api_only,
             mut collector,
         } => {
-            // A relative database path is inside the project folder, like everything else.
-            if collector.db.is_relative() {
-                collector.db = site.root.join(&collector.db);
-            }
+            collector.db = cli::in_project(&site.root, &collector.db);
             let build = kume::site::BuildOptions {
                 root: site.root.clone(),
                 include_drafts: site.drafts,

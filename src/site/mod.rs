@@ -9,6 +9,7 @@
 mod benchmark;
 mod charts;
 mod doc_urls;
+mod facets;
 mod feeds;
 mod guide_templates;
 pub mod ims;
@@ -186,37 +187,10 @@ impl Site {
         };
         let sector_routes = sectors::routes(&ctx, &sector_data);
         diags.extend(sectors::check_collisions(&content, &sector_routes));
-        let routes: Vec<Route<AreaPage>> = surveys::routes(&ctx, &surveys)
-            .into_iter()
-            .map(|r| r.map(AreaPage::Survey))
-            .chain(
-                benchmark::urls::routes(&ctx, &bench)
-                    .into_iter()
-                    .map(|r| r.map(AreaPage::Benchmark)),
-            )
-            .chain(
-                ims::routes(&ctx, &ims)
-                    .into_iter()
-                    .map(|r| r.map(AreaPage::Ims)),
-            )
-            .chain(sector_routes.into_iter().map(|r| r.map(AreaPage::Sectors)))
-            .chain(
-                search::routes(&ctx)
-                    .into_iter()
-                    .map(|r| r.map(|()| AreaPage::Search)),
-            )
-            .collect();
+        let routes = area_routes(&ctx, &surveys, &bench, &ims, sector_routes);
         files.extend(routes.iter().filter_map(Route::file_path));
 
-        let results: Vec<(Rendered, Vec<AnchorRef>)> = (0..content.docs.len())
-            .into_par_iter()
-            .map(|id| render_markdown(&content, &strings, &files, id))
-            .collect();
-        let (mut rendered, anchor_refs): (Vec<_>, Vec<_>) = results.into_iter().unzip();
-        for r in &mut rendered {
-            diags.append(&mut r.diagnostics);
-        }
-        diags.extend(links::check_anchors(&content, &rendered, &anchor_refs));
+        let (rendered, anchor_refs) = render_all_markdown(&content, &strings, &files, &mut diags);
         if let Some(t) = &templates {
             diags.extend(pages::check_templates(t, &content));
         }
@@ -235,12 +209,7 @@ impl Site {
             strings: strings.clone(),
             templates: templates.clone(),
             surveys: surveys.clone(),
-            languages: config
-                .languages
-                .iter()
-                .filter(|l| content.homes.contains_key(&l.code))
-                .map(|l| l.code.clone())
-                .collect(),
+            languages: langs,
             frames: HashMap::new(),
             data: data.clone(),
         };
@@ -444,6 +413,59 @@ impl Site {
             .filter(|d| d.kind == Kind::Page || d.kind == Kind::Section)
             .count()
     }
+}
+
+/// The routes of every generated area, in one list.
+fn area_routes(
+    ctx: &RouteContext<'_>,
+    surveys: &[crate::survey::compile::Compiled],
+    bench: &benchmark::Bench,
+    ims: &ims::Ims,
+    sector_routes: Vec<Route<sectors::Page>>,
+) -> Vec<Route<AreaPage>> {
+    let mut routes: Vec<Route<AreaPage>> = Vec::new();
+    routes.extend(
+        surveys::routes(ctx, surveys)
+            .into_iter()
+            .map(|r| r.map(AreaPage::Survey)),
+    );
+    routes.extend(
+        benchmark::urls::routes(ctx, bench)
+            .into_iter()
+            .map(|r| r.map(AreaPage::Benchmark)),
+    );
+    routes.extend(
+        ims::routes(ctx, ims)
+            .into_iter()
+            .map(|r| r.map(AreaPage::Ims)),
+    );
+    routes.extend(sector_routes.into_iter().map(|r| r.map(AreaPage::Sectors)));
+    routes.extend(
+        search::routes(ctx)
+            .into_iter()
+            .map(|r| r.map(|()| AreaPage::Search)),
+    );
+    routes
+}
+
+/// Every document's Markdown, in parallel, with its links resolved against `files`; the
+/// problems found (and the anchor checks across documents) go to `diags`.
+fn render_all_markdown(
+    content: &Content,
+    strings: &Strings,
+    files: &HashSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Rendered>, Vec<Vec<AnchorRef>>) {
+    let results: Vec<(Rendered, Vec<AnchorRef>)> = (0..content.docs.len())
+        .into_par_iter()
+        .map(|id| render_markdown(content, strings, files, id))
+        .collect();
+    let (mut rendered, anchor_refs): (Vec<_>, Vec<_>) = results.into_iter().unzip();
+    for r in &mut rendered {
+        diags.append(&mut r.diagnostics);
+    }
+    diags.extend(links::check_anchors(content, &rendered, &anchor_refs));
+    (rendered, anchor_refs)
 }
 
 fn render_markdown(

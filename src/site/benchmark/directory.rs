@@ -5,7 +5,7 @@
 use minijinja::context;
 use serde::Serialize;
 
-use super::facets::{facet_codes, facet_label, facet_values};
+use super::facets::{facet_codes, facet_label};
 use super::frame::{Frame, Rendered, number, pick, stats_range};
 use super::model::{FACETS, Facet};
 use super::urls::{directory_url, facet_url, indicator_url, profile_url};
@@ -14,6 +14,7 @@ use crate::data::registry::Cluster;
 use crate::diagnostics::Diagnostic;
 use crate::render::views::to_value;
 use crate::site::Site;
+use crate::site::facets::{self, Facet as _, FacetGroup, Naming, filter_words};
 use crate::text::Collation;
 
 /// `/kumeler/`: every cluster, with the facets to narrow the list down.
@@ -35,7 +36,7 @@ pub(super) fn directory_page(f: &Frame<'_>) -> Result<Rendered, Diagnostic> {
         .map(|c| cluster_row(site, c, lang))
         .collect();
     rows.sort_by(|a, b| collation.compare(&a.name, &b.name));
-    let facets = facet_links(site, lang, &collation);
+    let facets = facet_links(site, lang);
     let sample_listed = rows.iter().any(|r| r.sample);
     Ok((
         "benchmark/directory.html",
@@ -92,15 +93,7 @@ pub(super) struct ClusterRow {
 pub(super) fn cluster_row(site: &Site, c: &Cluster, lang: &str) -> ClusterRow {
     let bench = &site.bench;
     ClusterRow {
-        facets: FACETS
-            .iter()
-            .flat_map(|&f| {
-                facet_codes(bench, c, f)
-                    .into_iter()
-                    .map(move |code| format!("{}:{code}", f.key()))
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
+        facets: filter_words(&FACETS, |f| facet_codes(bench, c, f)),
         url: profile_url(&site.config, &site.strings, lang, c).unwrap_or_default(),
         name: pick(&c.name, lang),
         short_name: c.short_name.clone().unwrap_or_else(|| pick(&c.name, lang)),
@@ -192,50 +185,19 @@ fn group_summary(site: &Site, facet: Facet, code: &str, lang: &str) -> Vec<Group
         .collect()
 }
 
-#[derive(Serialize)]
-struct FacetLink {
-    title: String,
-    url: String,
-    /// `province:TR310`, as in the rows' `data-facets`.
-    value: String,
-    count: usize,
-}
-
-#[derive(Serialize)]
-struct FacetGroup {
-    key: &'static str,
-    title: String,
-    links: Vec<FacetLink>,
-}
-
 /// The directory's facets: for each, its values with their number of clusters.
-fn facet_links(site: &Site, lang: &str, collation: &Collation) -> Vec<FacetGroup> {
+fn facet_links(site: &Site, lang: &str) -> Vec<FacetGroup> {
     let bench = &site.bench;
-    FACETS
-        .iter()
-        .map(|&f| {
-            let mut links: Vec<FacetLink> = facet_values(bench)
-                .into_iter()
-                .filter(|(ff, _)| *ff == f)
-                .map(|(_, code)| FacetLink {
-                    title: facet_label(site, f, &code, lang),
-                    url: facet_url(site, f, &code, lang).unwrap_or_default(),
-                    value: format!("{}:{code}", f.key()),
-                    count: bench
-                        .data
-                        .clusters
-                        .iter()
-                        .filter(|c| facet_codes(bench, c, f).contains(&code))
-                        .count(),
-                })
-                .collect();
-            links.sort_by(|a, b| collation.compare(&a.title, &b.title));
-            FacetGroup {
-                key: f.key(),
-                title: site.strings.t(lang, &format!("facet_{}", f.key())),
-                links,
-            }
-        })
-        .filter(|g| !g.links.is_empty())
-        .collect()
+    let naming = Naming {
+        strings: &site.strings,
+        lang,
+        title: &|f, code| facet_label(site, f, code, lang),
+        url: &|f, code| facet_url(site, f, code, lang),
+    };
+    facets::groups(
+        &FACETS,
+        &bench.data.clusters,
+        |c, f| facet_codes(bench, c, f),
+        &naming,
+    )
 }

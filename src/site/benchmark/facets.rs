@@ -5,6 +5,7 @@ use super::model::{Bench, FACETS, Facet};
 use crate::config::Strings;
 use crate::data::registry::Cluster;
 use crate::site::Site;
+use crate::site::facets;
 
 /// The codes of `facet` a cluster belongs to (a province code, a NACE section…).
 pub(super) fn facet_codes(bench: &Bench, c: &Cluster, facet: Facet) -> Vec<String> {
@@ -65,17 +66,7 @@ pub(super) fn facet_label(site: &Site, facet: Facet, code: &str, lang: &str) -> 
 
 /// Every (facet, code) that has at least one cluster.
 pub(super) fn facet_values(bench: &Bench) -> Vec<(Facet, String)> {
-    let mut out: Vec<(Facet, String)> = Vec::new();
-    for f in FACETS {
-        let mut codes: Vec<String> = bench
-            .data
-            .clusters
-            .iter()
-            .flat_map(|c| facet_codes(bench, c, f))
-            .collect();
-        codes.sort();
-        codes.dedup();
-        out.extend(codes.into_iter().map(|c| (f, c)));
-    }
-    out
+    facets::values(&FACETS, &bench.data.clusters, |c, f| {
+        facet_codes(bench, c, f)
+    })
 }

@@ -119,8 +119,8 @@ pub(super) const FACETS: [Facet; 5] = [
     Facet::Priority,
 ];
 
-impl Facet {
-    pub(super) fn key(self) -> &'static str {
+impl crate::site::facets::Facet for Facet {
+    fn key(self) -> &'static str {
         match self {
             Facet::Province => "province",
             Facet::Region => "region",

@@ -8,6 +8,7 @@ use crate::aggregate;
 use crate::config::{Config, Strings};
 use crate::data::registry::{Cluster, Indicator};
 use crate::site::Site;
+use crate::site::facets::Facet as _;
 use crate::site::routes::{Route, RouteContext, pages_in};
 use crate::text::slugify;
 

@@ -9,6 +9,7 @@
 mod audiences;
 pub mod render;
 
+use super::facets::{self, Facet as _};
 use super::routes::{Route, RouteContext, pages_in};
 use crate::config::{Config, Strings};
 use crate::content::Content;
@@ -114,7 +115,7 @@ const FACETS: [Facet; 4] = [
     Facet::Status,
 ];
 
-impl Facet {
+impl facets::Facet for Facet {
     fn key(self) -> &'static str {
         match self {
             Facet::Audience => "audience",
@@ -123,7 +124,9 @@ impl Facet {
             Facet::Status => "status",
         }
     }
+}
 
+impl Facet {
     fn has_pages(self) -> bool {
         self != Facet::Status
     }
@@ -144,18 +147,10 @@ fn facet_codes(p: &Programme, facet: Facet, default_lang: &str) -> Vec<String> {
 
 /// Every (facet, code) with at least one programme, for the facet pages.
 fn facet_values(ims: &Ims, default_lang: &str) -> Vec<(Facet, String)> {
-    let mut out = Vec::new();
-    for f in FACETS.into_iter().filter(|f| f.has_pages()) {
-        let mut codes: Vec<String> = ims
-            .programmes
-            .iter()
-            .flat_map(|p| facet_codes(p, f, default_lang))
-            .collect();
-        codes.sort();
-        codes.dedup();
-        out.extend(codes.into_iter().map(|c| (f, c)));
-    }
-    out
+    let with_pages: Vec<Facet> = FACETS.into_iter().filter(|f| f.has_pages()).collect();
+    facets::values(&with_pages, &ims.programmes, |p, f| {
+        facet_codes(p, f, default_lang)
+    })
 }
 
 pub(super) fn pick(map: &crate::config::Localized, lang: &str) -> String {

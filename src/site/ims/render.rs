@@ -8,6 +8,7 @@ use crate::data::programmes::{AUDIENCES, Programme, Source};
 use crate::diagnostics::Diagnostic;
 use crate::render::views::{PageView, to_value};
 use crate::site::Site;
+use crate::site::facets::{self, Facet as _, FacetGroup, Naming, filter_words};
 use crate::text::{Collation, Date};
 
 #[derive(Serialize)]
@@ -32,15 +33,7 @@ fn programme_row(site: &Site, p: &Programme, i: usize, lang: &str) -> ProgrammeR
     let (ims, strings) = (&site.ims, &site.strings);
     let default = site.config.default_language();
     ProgrammeRow {
-        facets: FACETS
-            .iter()
-            .flat_map(|&f| {
-                facet_codes(p, f, default)
-                    .into_iter()
-                    .map(move |c| format!("{}:{c}", f.key()))
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
+        facets: filter_words(&FACETS, |f| facet_codes(p, f, default)),
         url: url(ims, &site.config, strings, &Page::Programme(i), lang).unwrap_or_default(),
         name: pick(&p.name, lang),
         provider: pick(&p.provider, lang),
@@ -73,61 +66,33 @@ fn programme_rows(site: &Site, lang: &str, keep: impl Fn(&Programme) -> bool) ->
     rows
 }
 
-#[derive(Serialize)]
-struct FacetLink {
-    title: String,
-    url: Option<String>,
-    value: String,
-    count: usize,
-}
-
-#[derive(Serialize)]
-struct FacetGroup {
-    key: &'static str,
-    title: String,
-    pages: bool,
-    links: Vec<FacetLink>,
-}
-
 fn facet_groups(site: &Site, lang: &str) -> Vec<FacetGroup> {
     let (ims, config, strings) = (&site.ims, &site.config, &site.strings);
     let default = config.default_language();
-    let collation = Collation::for_language(lang);
-    FACETS
-        .iter()
-        .map(|&f| {
-            let mut codes: Vec<String> = ims
-                .programmes
-                .iter()
-                .flat_map(|p| facet_codes(p, f, default))
-                .collect();
-            codes.sort();
-            codes.dedup();
-            let mut links: Vec<FacetLink> = codes
-                .into_iter()
-                .map(|code| FacetLink {
-                    title: facet_label(ims, strings, f, &code, lang, config),
-                    url: f
-                        .has_pages()
-                        .then(|| url(ims, config, strings, &Page::Facet(f, code.clone()), lang))
-                        .flatten(),
-                    count: ims
-                        .programmes
-                        .iter()
-                        .filter(|p| facet_codes(p, f, default).contains(&code))
-                        .count(),
-                    value: format!("{}:{code}", f.key()),
+    let naming = Naming {
+        strings,
+        lang,
+        title: &|f, code| facet_label(ims, strings, f, code, lang, config),
+        url: &|f: Facet, code| {
+            f.has_pages()
+                .then(|| {
+                    url(
+                        ims,
+                        config,
+                        strings,
+                        &Page::Facet(f, code.to_string()),
+                        lang,
+                    )
                 })
-                .collect();
-            links.sort_by(|a, b| collation.compare(&a.title, &b.title));
-            FacetGroup {
-                key: f.key(),
-                title: strings.t(lang, &format!("facet_{}", f.key())),
-                pages: f.has_pages(),
-                links,
-            }
-        })
-        .collect()
+                .flatten()
+        },
+    };
+    facets::groups(
+        &FACETS,
+        &ims.programmes,
+        |p, f| facet_codes(p, f, default),
+        &naming,
+    )
 }
 
 #[derive(Serialize)]
