@@ -62,32 +62,22 @@ fn sitemap(site: &Site) -> String {
         }
         out.push_str("  </url>\n");
     }
-    for book in &content.books {
-        if let Some(url) = print_url(content, &site.strings, book.root) {
-            let _ = writeln!(
-                out,
-                "  <url>\n    <loc>{}</loc>\n  </url>",
-                escape_markup(&format!("{base}{url}"))
-            );
-        }
-    }
-    for url in site.taxonomies.urls() {
+    // Print pages, taxonomy pages and the generated areas' pages (as their routes say).
+    let prints = content
+        .books
+        .iter()
+        .filter_map(|b| print_url(content, &site.strings, b.root));
+    let terms = site.taxonomies.urls().map(str::to_string);
+    let areas = site
+        .routes
+        .iter()
+        .filter(|r| r.in_sitemap && r.page.is_some())
+        .map(|r| r.url.clone());
+    for url in prints.chain(terms).chain(areas) {
         let _ = writeln!(
             out,
             "  <url>\n    <loc>{}</loc>\n  </url>",
             escape_markup(&format!("{base}{url}"))
-        );
-    }
-    // The generated areas' pages, as their routes say.
-    for route in site
-        .routes
-        .iter()
-        .filter(|r| r.in_sitemap && r.page.is_some())
-    {
-        let _ = writeln!(
-            out,
-            "  <url>\n    <loc>{}</loc>\n  </url>",
-            escape_markup(&format!("{base}{}", route.url))
         );
     }
     out.push_str("</urlset>\n");

@@ -222,19 +222,14 @@ fn validate_items(
         for inner in repeat.questions.iter().filter(|q| !hidden.contains(&q.id)) {
             validate(survey, inner, &item_scope, &mut sub);
         }
-        for (id, problems) in sub.errors {
-            findings
-                .errors
-                .entry(format!("{}[{i}].{id}", repeat.id))
-                .or_default()
-                .extend(problems);
-        }
-        for (id, problems) in sub.warnings {
-            findings
-                .warnings
-                .entry(format!("{}[{i}].{id}", repeat.id))
-                .or_default()
-                .extend(problems);
+        let key = |id: &str| format!("{}[{i}].{id}", repeat.id);
+        for (found, into) in [
+            (sub.errors, &mut findings.errors),
+            (sub.warnings, &mut findings.warnings),
+        ] {
+            for (id, problems) in found {
+                into.entry(key(&id)).or_default().extend(problems);
+            }
         }
         hidden_per_item.push(hidden);
     }

@@ -318,35 +318,24 @@ impl Builder<'_> {
                 );
             }
         }
-        if let (Some(min), Some(max)) = (q.min_length, &q.max_length)
-            && min > max.value
-        {
-            ctx.error(
-                &max.referenced,
-                format!(
-                    "`max_length: {}` is less than `min_length: {min}`",
-                    max.value
-                ),
-                "correct one of them",
-            );
-        }
-        if let (Some(min), Some(max)) = (q.min_picks, &q.max_picks)
-            && min > max.value
-        {
-            ctx.error(
-                &max.referenced,
-                format!("`max_picks: {}` is less than `min_picks: {min}`", max.value),
-                "correct one of them",
-            );
-        }
-        if let (Some(min), Some(max)) = (q.min_count, &q.max_count)
-            && min > max.value
-        {
-            ctx.error(
-                &max.referenced,
-                format!("`max_count: {}` is less than `min_count: {min}`", max.value),
-                "correct one of them",
-            );
+        let bounds = [
+            ("length", q.min_length, &q.max_length),
+            ("picks", q.min_picks, &q.max_picks),
+            ("count", q.min_count, &q.max_count),
+        ];
+        for (what, min, max) in bounds {
+            if let (Some(min), Some(max)) = (min, max)
+                && min > max.value
+            {
+                ctx.error(
+                    &max.referenced,
+                    format!(
+                        "`max_{what}: {}` is less than `min_{what}: {min}`",
+                        max.value
+                    ),
+                    "correct one of them",
+                );
+            }
         }
         if let Some(p) = &q.pattern {
             // The same subset as `matches()`, so the browser and the server agree.

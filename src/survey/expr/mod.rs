@@ -81,7 +81,7 @@ mod parser;
 pub mod regex_subset;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::fmt;
 

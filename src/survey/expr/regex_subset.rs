@@ -286,14 +286,7 @@ impl Translator {
 
     /// `\` outside a class.
     fn escape(&mut self, offset: usize) -> Result<(), RegexError> {
-        let Some(c) = self.peek_at(1) else {
-            return Err(self.error(
-                offset,
-                "the pattern ends with `\\`",
-                "write `\\\\` for a backslash",
-            ));
-        };
-        self.i += 2;
+        let c = self.escaped(offset)?;
         let translated = match c {
             'd' => format!("[{DIGIT}]"),
             'D' => format!("[^{DIGIT}]"),
@@ -418,7 +411,8 @@ impl Translator {
         }
     }
 
-    fn class_escape(&mut self, offset: usize) -> Result<Option<char>, RegexError> {
+    /// The character after a `\`, stepping over both.
+    fn escaped(&mut self, offset: usize) -> Result<char, RegexError> {
         let Some(c) = self.peek_at(1) else {
             return Err(self.error(
                 offset,
@@ -427,6 +421,11 @@ impl Translator {
             ));
         };
         self.i += 2;
+        Ok(c)
+    }
+
+    fn class_escape(&mut self, offset: usize) -> Result<Option<char>, RegexError> {
+        let c = self.escaped(offset)?;
         let set = match c {
             'd' => DIGIT,
             'w' => WORD,

@@ -687,8 +687,18 @@ fn expression_vectors() {
             failures.push(format!("{}: expected {want:?}, got {got:?}", v.expr));
         }
     }
+    finish_vectors(&path, || write_vectors(&vectors), &failures);
+}
+
+/// Ends a run of shared test vectors: with `KUME_BLESS_VECTORS` set and nothing failing,
+/// writes the file again (`blessed`); fails listing every failure.
+pub(crate) fn finish_vectors(
+    path: &std::path::Path,
+    blessed: impl FnOnce() -> String,
+    failures: &[String],
+) {
     if std::env::var_os("KUME_BLESS_VECTORS").is_some() && failures.is_empty() {
-        std::fs::write(&path, write_vectors(&vectors)).unwrap();
+        std::fs::write(path, blessed()).unwrap();
     }
     assert!(
         failures.is_empty(),
