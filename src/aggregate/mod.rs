@@ -787,7 +787,7 @@ pub fn snapshot_json(snapshot: &Snapshot) -> String {
 pub fn write_snapshot(snapshot: &Snapshot, dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir.join("indicators"))?;
     std::fs::write(dir.join("aggregates.json"), snapshot_json(snapshot))?;
-    for (id, body) in indicator_csvs(snapshot) {
+    for (id, body) in indicator_csvs(snapshot)? {
         std::fs::write(dir.join("indicators").join(format!("{id}.csv")), body)?;
     }
     Ok(())
@@ -796,7 +796,7 @@ pub fn write_snapshot(snapshot: &Snapshot, dir: &Path) -> std::io::Result<()> {
 /// One CSV per indicator (indicator id, CSV text), made from the snapshot alone, so that a
 /// build given only `aggregates.json` still publishes the complete open data. Every row says
 /// whether it is sample data: a CSV is often read without the JSON beside it.
-pub fn indicator_csvs(snapshot: &Snapshot) -> Vec<(String, String)> {
+pub fn indicator_csvs(snapshot: &Snapshot) -> std::io::Result<Vec<(String, String)>> {
     let mut by_indicator: BTreeMap<&str, Vec<&ClusterValue>> = BTreeMap::new();
     for v in &snapshot.values {
         by_indicator
@@ -808,7 +808,7 @@ pub fn indicator_csvs(snapshot: &Snapshot) -> Vec<(String, String)> {
         .into_iter()
         .map(|(id, rows)| {
             let mut w = csv::Writer::from_writer(Vec::new());
-            let _ = w.write_record([
+            w.write_record([
                 "cluster",
                 "wave",
                 "value",
@@ -819,10 +819,10 @@ pub fn indicator_csvs(snapshot: &Snapshot) -> Vec<(String, String)> {
                 "change",
                 "sample",
                 "note",
-            ]);
+            ])?;
             for r in rows {
                 let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
-                let _ = w.write_record([
+                w.write_record([
                     r.cluster.clone(),
                     r.wave.to_string(),
                     opt(r.value),
@@ -833,10 +833,11 @@ pub fn indicator_csvs(snapshot: &Snapshot) -> Vec<(String, String)> {
                     opt(r.change),
                     snapshot.sample.to_string(),
                     snapshot.note.clone().unwrap_or_default(),
-                ]);
+                ])?;
             }
-            let body = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
-            (id.to_string(), body)
+            let bytes = w.into_inner().map_err(|e| e.into_error())?;
+            let body = String::from_utf8(bytes).map_err(std::io::Error::other)?;
+            Ok((id.to_string(), body))
         })
         .collect()
 }
@@ -866,7 +867,7 @@ mod tests {
         assert!(!real.sample && real.note.is_none());
         assert!(!snapshot_json(&real).contains("\"sample\""));
         assert!(
-            indicator_csvs(&real)[0]
+            indicator_csvs(&real).unwrap()[0]
                 .1
                 .contains("\na,2026,1,1,false,,,,false,\n")
         );

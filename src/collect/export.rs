@@ -397,22 +397,22 @@ fn csv_bytes<'a>(
     head: &[&str],
     rows: impl Iterator<Item = Vec<String>> + 'a,
     semicolon: bool,
-) -> Vec<u8> {
+) -> std::io::Result<Vec<u8>> {
     let mut bytes = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::WriterBuilder::new()
             .delimiter(if semicolon { b';' } else { b',' })
             .from_writer(&mut bytes);
-        let _ = w.write_record(head);
+        w.write_record(head)?;
         for row in rows {
-            let _ = w.write_record(row);
+            w.write_record(row)?;
         }
-        let _ = w.flush();
+        w.flush()?;
     }
-    bytes
+    Ok(bytes)
 }
 
-fn responses_csv(table: &Table, semicolon: bool) -> Vec<u8> {
+fn responses_csv(table: &Table, semicolon: bool) -> std::io::Result<Vec<u8>> {
     let rows = table
         .rows
         .iter()
@@ -567,6 +567,10 @@ fn write_stdout(bytes: &[u8]) -> Result<(), AdminError> {
 }
 
 /// `export.csv` → `export.<ext>`.
+fn cannot_write_csv(e: std::io::Error) -> AdminError {
+    AdminError::new(format!("cannot make the CSV: {e}"))
+}
+
 fn beside(out: &Path, ext: &str) -> PathBuf {
     out.with_extension(ext)
 }
@@ -599,7 +603,7 @@ pub fn export(
     let table = Table::new(&survey, &responses);
     let main = match options.format {
         ExportFormat::Json => json_bytes(&responses),
-        ExportFormat::Csv => responses_csv(&table, options.semicolon),
+        ExportFormat::Csv => responses_csv(&table, options.semicolon).map_err(cannot_write_csv)?,
         ExportFormat::Xlsx => xlsx_bytes(&table)
             .map_err(|e| AdminError::new(format!("cannot make the workbook: {e}")))?,
     };
@@ -620,7 +624,8 @@ pub fn export(
             &CODEBOOK_HEAD,
             codebook_rows(&table.cols).into_iter(),
             options.semicolon,
-        );
+        )
+        .map_err(cannot_write_csv)?;
         let data_file = out
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -6,10 +6,11 @@ use std::fmt::Write;
 use super::Site;
 use super::doc_urls::{feed_url, print_url};
 use crate::content::DocId;
+use crate::diagnostics::Diagnostic;
 use crate::text::escape_markup;
 
 /// Every generated file as (URL path, body).
-pub fn generated(site: &Site) -> Vec<(String, String)> {
+pub fn generated(site: &Site) -> Result<Vec<(String, String)>, Diagnostic> {
     let mut files = vec![
         ("/sitemap.xml".to_string(), sitemap(site)),
         ("/robots.txt".to_string(), robots(site)),
@@ -21,9 +22,9 @@ pub fn generated(site: &Site) -> Vec<(String, String)> {
         }
     }
     files.extend(super::surveys::schemas(site));
-    files.extend(super::benchmark::urls::open_data(site));
-    files.extend(super::sectors::open_data(site));
-    files
+    files.extend(super::benchmark::urls::open_data(site)?);
+    files.extend(super::sectors::open_data(site)?);
+    Ok(files)
 }
 
 fn sitemap(site: &Site) -> String {

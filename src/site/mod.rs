@@ -313,7 +313,11 @@ impl Site {
                 }
             }
         }
-        for (path, body) in feeds::generated(self) {
+        let files = feeds::generated(self).unwrap_or_else(|d| {
+            errors.push(d);
+            Vec::new()
+        });
+        for (path, body) in files {
             if let Err(d) = write_output(output, &path, body.as_bytes()) {
                 errors.push(d);
             }
@@ -398,7 +402,11 @@ impl Site {
                 Err(d) => diags.push(d),
             }
         }
-        for (path, body) in feeds::generated(self) {
+        let files = feeds::generated(self).unwrap_or_else(|d| {
+            diags.push(d);
+            Vec::new()
+        });
+        for (path, body) in files {
             if let Err(d) = write_output(Output::Dir(out), &path, body.as_bytes()) {
                 diags.push(d);
             }

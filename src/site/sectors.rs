@@ -157,18 +157,22 @@ pub fn check_collisions(content: &Content, routes: &[Route<Page>]) -> Vec<Diagno
 }
 
 /// The analysis as open data, as (URL path, body).
-pub fn open_data(site: &Site) -> Vec<(String, String)> {
+pub fn open_data(site: &Site) -> Result<Vec<(String, String)>, Diagnostic> {
     let Some(a) = &site.sectors.analysis else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    let mut out = Vec::new();
-    if let Ok(json) = serde_json::to_string(a) {
-        out.push((format!("{OPEN_DATA_DIR}sectors.json"), json));
-    }
-    if let Ok(csv) = analyse::cells_csv(a) {
-        out.push((format!("{OPEN_DATA_DIR}sectors.csv"), csv));
-    }
-    out
+    let failed = |e: &dyn std::fmt::Display| {
+        Diagnostic::error(
+            OPEN_DATA_DIR,
+            format!("cannot make the sector analysis' open data: {e}"),
+        )
+    };
+    let json = serde_json::to_string(a).map_err(|e| failed(&e))?;
+    let csv = analyse::cells_csv(a).map_err(|e| failed(&e))?;
+    Ok(vec![
+        (format!("{OPEN_DATA_DIR}sectors.json"), json),
+        (format!("{OPEN_DATA_DIR}sectors.csv"), csv),
+    ])
 }
 
 /// Renders one page: its URL path and HTML.

@@ -7,6 +7,7 @@ use super::model::{Bench, Page};
 use crate::aggregate;
 use crate::config::{Config, Strings};
 use crate::data::registry::{Cluster, Indicator};
+use crate::diagnostics::Diagnostic;
 use crate::site::Site;
 use crate::site::facets::Facet as _;
 use crate::site::routes::{Route, RouteContext, pages_in};
@@ -140,18 +141,23 @@ fn page_url(ctx: &RouteContext<'_>, bench: &Bench, page: &Page, lang: &str) -> O
 }
 
 /// The snapshot's files for the open-data folder, as (URL path, body).
-pub fn open_data(site: &Site) -> Vec<(String, String)> {
+pub fn open_data(site: &Site) -> Result<Vec<(String, String)>, Diagnostic> {
     let Some(snapshot) = &site.bench.snapshot else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let mut out = vec![(
         format!("{}aggregates.json", data_url()),
         aggregate::snapshot_json(snapshot),
     )];
+    let csvs = aggregate::indicator_csvs(snapshot).map_err(|e| {
+        Diagnostic::error(
+            format!("{}indicators/", data_url()),
+            format!("cannot make the indicator CSVs: {e}"),
+        )
+    })?;
     out.extend(
-        aggregate::indicator_csvs(snapshot)
-            .into_iter()
+        csvs.into_iter()
             .map(|(id, body)| (format!("{}indicators/{id}.csv", data_url()), body)),
     );
-    out
+    Ok(out)
 }
