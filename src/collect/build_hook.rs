@@ -17,6 +17,23 @@ use std::time::{Duration, Instant};
 pub const ENV: &str = "KUME_BUILD_HOOK_URL";
 
 /// A configured build hook.
+/// Why the build hook is not set up, or a call to it failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HookError {
+    #[error("cannot read the build hook from {}: {source}", path.display())]
+    Unreadable {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the build hook `{0}` is not an http:// or https:// address")]
+    NotHttp(String),
+    #[error("cannot run curl: {0}")]
+    Curl(#[source] std::io::Error),
+    #[error("the hook answered with an error: {0}")]
+    Refused(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct BuildHook {
     url: String,
@@ -28,21 +45,23 @@ impl BuildHook {
     pub fn configured(
         url_file: Option<&Path>,
         delay: Duration,
-    ) -> Result<Option<BuildHook>, String> {
-        let url =
-            match url_file {
-                Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
-                    format!("cannot read the build hook from {}: {e}", path.display())
-                })?),
-                None => std::env::var(ENV).ok().filter(|u| !u.trim().is_empty()),
-            };
+    ) -> Result<Option<BuildHook>, HookError> {
+        let url = match url_file {
+            Some(path) => {
+                Some(
+                    std::fs::read_to_string(path).map_err(|source| HookError::Unreadable {
+                        path: path.to_path_buf(),
+                        source,
+                    })?,
+                )
+            }
+            None => std::env::var(ENV).ok().filter(|u| !u.trim().is_empty()),
+        };
         let Some(url) = url.map(|u| u.trim().to_string()) else {
             return Ok(None);
         };
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(format!(
-                "the build hook `{url}` is not an http:// or https:// address"
-            ));
+            return Err(HookError::NotHttp(url));
         }
         Ok(Some(BuildHook { url, delay }))
     }
@@ -72,7 +91,7 @@ impl BuildHook {
     /// One POST to the hook (Netlify's hooks take an empty JSON object). The URL reaches curl
     /// through its standard input (`--config -`), not its arguments, which any local user can
     /// list.
-    fn trigger(&self) -> Result<(), String> {
+    fn trigger(&self) -> Result<(), HookError> {
         let mut child = Command::new("curl")
             .args([
                 "--silent",
@@ -97,7 +116,7 @@ impl BuildHook {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot run curl: {e}"))?;
+            .map_err(HookError::Curl)?;
         let config = format!(
             "url = \"{}\"\n",
             self.url.replace('\\', "\\\\").replace('"', "\\\"")
@@ -105,15 +124,15 @@ impl BuildHook {
         if let Some(mut stdin) = child.stdin.take() {
             stdin
                 .write_all(config.as_bytes())
-                .map_err(|e| format!("cannot hand the hook to curl: {e}"))?;
+                .map_err(HookError::Curl)?;
         }
-        let out = child
-            .wait_with_output()
-            .map_err(|e| format!("cannot run curl: {e}"))?;
+        let out = child.wait_with_output().map_err(HookError::Curl)?;
         if out.status.success() {
             Ok(())
         } else {
-            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+            Err(HookError::Refused(
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            ))
         }
     }
 }

@@ -2,7 +2,7 @@
 //! else needs it. Compared in constant time, so response timing says nothing about how much of
 //! a guess was right.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -10,6 +10,26 @@ use sha2::{Digest, Sha256};
 pub const ENV: &str = "KUME_READ_TOKEN";
 /// Shorter tokens are refused: they could be guessed over the network.
 pub const MIN_LEN: usize = 32;
+
+/// Why no read token could be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadTokenError {
+    #[error("the read token has {0} characters; it needs at least {MIN_LEN}")]
+    TooShort(usize),
+    #[error("cannot read the read token from {}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A bad token, with where it came from (the file or the environment variable).
+    #[error("{origin}: {source}")]
+    From {
+        origin: String,
+        #[source]
+        source: Box<ReadTokenError>,
+    },
+}
 
 /// A configured read token (only its hash is kept in memory).
 #[derive(Clone)]
@@ -26,13 +46,10 @@ impl std::fmt::Debug for ReadToken {
 impl ReadToken {
     /// Accepts a token of at least [`MIN_LEN`] characters; surrounding whitespace (the newline
     /// at the end of a file) is not part of it.
-    pub fn new(token: &str) -> Result<ReadToken, String> {
+    pub fn new(token: &str) -> Result<ReadToken, ReadTokenError> {
         let token = token.trim();
         if token.chars().count() < MIN_LEN {
-            return Err(format!(
-                "the read token has {} characters; it needs at least {MIN_LEN}",
-                token.chars().count()
-            ));
+            return Err(ReadTokenError::TooShort(token.chars().count()));
         }
         Ok(ReadToken {
             hash: Sha256::digest(token.as_bytes()).into(),
@@ -40,18 +57,27 @@ impl ReadToken {
     }
 
     /// The token from `file` if given, else from the environment; `None` when neither is set.
-    pub fn configured(file: Option<&Path>) -> Result<Option<ReadToken>, String> {
+    pub fn configured(file: Option<&Path>) -> Result<Option<ReadToken>, ReadTokenError> {
+        let from = |origin: String| {
+            move |e| ReadTokenError::From {
+                origin,
+                source: Box::new(e),
+            }
+        };
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read the read token from {}: {e}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|source| ReadTokenError::Unreadable {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
             return ReadToken::new(&text)
                 .map(Some)
-                .map_err(|e| format!("{}: {e}", path.display()));
+                .map_err(from(path.display().to_string()));
         }
         match std::env::var(ENV) {
-            Ok(v) if !v.trim().is_empty() => ReadToken::new(&v)
-                .map(Some)
-                .map_err(|e| format!("{ENV}: {e}")),
+            Ok(v) if !v.trim().is_empty() => {
+                ReadToken::new(&v).map(Some).map_err(from(ENV.to_string()))
+            }
             _ => Ok(None),
         }
     }
@@ -91,6 +117,9 @@ mod tests {
     #[test]
     fn short_tokens_are_refused() {
         let e = ReadToken::new("secret").unwrap_err();
-        assert_eq!(e, "the read token has 6 characters; it needs at least 32");
+        assert_eq!(
+            e.to_string(),
+            "the read token has 6 characters; it needs at least 32"
+        );
     }
 }
