@@ -277,6 +277,26 @@ impl Access {
         [("open", Access::Open), ("invitation", Access::Invitation)];
 }
 
+/// Who a survey is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    ClusterManager,
+    MemberFirm,
+    Stakeholder,
+    Public,
+}
+
+impl Audience {
+    /// Every value as written in YAML.
+    pub const ALL: [(&'static str, Audience); 4] = [
+        ("cluster_manager", Audience::ClusterManager),
+        ("member_firm", Audience::MemberFirm),
+        ("stakeholder", Audience::Stakeholder),
+        ("public", Audience::Public),
+    ];
+}
+
 /// How the form is shown: every section on one page, or one section per page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -417,7 +437,7 @@ pub struct Survey {
     pub title: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Text>,
-    pub audience: String,
+    pub audience: Audience,
     pub access: Access,
     pub opens: String,
     pub closes: String,
@@ -517,7 +537,7 @@ mod tests {
             languages: vec!["tr".into()],
             title: Text::new(),
             description: None,
-            audience: "public".into(),
+            audience: Audience::Public,
             access: Access::Open,
             opens: opens.into(),
             closes: closes.into(),

@@ -18,7 +18,6 @@ use crate::survey::expr;
 use crate::survey::model::*;
 use crate::text::{Date, did_you_mean, is_slug};
 
-const AUDIENCES: [&str; 4] = ["cluster_manager", "member_firm", "stakeholder", "public"];
 
 /// Compiles a parsed survey; `None` when anything in it is an error.
 pub(super) fn build(
@@ -71,7 +70,7 @@ pub(super) fn build(
         languages: raw.languages.value.clone(),
         title: fields.title,
         description: fields.description,
-        audience: raw.audience.value.clone(),
+        audience: fields.audience,
         access: fields.access,
         opens: raw.opens.value.clone(),
         closes: raw.closes.value.clone(),
@@ -132,6 +131,7 @@ fn check_languages(ctx: &mut Ctx<'_>, config: &Config, languages: &Spanned<Vec<S
 
 /// The survey's own fields, checked, with the defaults of those left out.
 struct Fields {
+    audience: Audience,
     access: Access,
     layout: Layout,
     timezone: String,
@@ -142,7 +142,8 @@ struct Fields {
 }
 
 fn fields(ctx: &mut Ctx<'_>, raw: &RawSurvey) -> Fields {
-    one_of(ctx, "audience", &raw.audience, &AUDIENCES);
+    let audience =
+        one_value(ctx, "audience", &raw.audience, &Audience::ALL).unwrap_or(Audience::Public);
     let access = one_value(ctx, "access", &raw.access, &Access::ALL).unwrap_or(Access::Open);
     let layout = raw
         .layout
@@ -169,6 +170,7 @@ fn fields(ctx: &mut Ctx<'_>, raw: &RawSurvey) -> Fields {
         );
     }
     Fields {
+        audience,
         access,
         layout,
         timezone,

@@ -97,7 +97,7 @@ fn survey_of(v: &Json) -> Result<Survey, String> {
         languages: vec!["tr".into(), "en".into()],
         title: BTreeMap::new(),
         description: None,
-        audience: "public".into(),
+        audience: crate::survey::model::Audience::Public,
         access: Access::Open,
         opens: "2026-01-01".into(),
         closes: "2026-12-31".into(),
