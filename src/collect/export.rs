@@ -11,7 +11,7 @@ use super::admin::{AdminError, find_survey};
 use super::store::{FinalResponse, ResponseStore, SqliteStore};
 use super::syntax;
 use crate::survey::compile::Compiled;
-use crate::survey::model::{QType, Question, Text};
+use crate::survey::model::{QType, Question, Text, Unit};
 
 /// The file formats of `kume export --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -222,8 +222,8 @@ fn question_columns(survey: &Compiled, q: &Question, cols: &mut Vec<Column>) {
         kind: q.kind.name(),
         unit: q
             .unit
-            .clone()
-            .or_else(|| (q.kind == QType::Percent).then(|| "%".to_string())),
+            .or((q.kind == QType::Percent).then_some(Unit::Percent))
+            .map(|u| u.as_str().to_string()),
         label,
         codes,
         numeric: q.kind.is_number() || matches!(q.kind, QType::Calculated | QType::Grid),

@@ -498,10 +498,9 @@ fn question_view(
         step: q.step.map(|s| s.to_string()),
         maxlength: q.max_length,
         minlength: q.min_length,
-        unit: q.unit.as_ref().map(|u| {
-            ctx.strings
-                .t(ctx.lang, &format!("survey_unit_{}", unit_key(u)))
-        }),
+        unit: q
+            .unit
+            .map(|u| ctx.strings.t(ctx.lang, &format!("survey_unit_{}", u.key()))),
         value: if ctx.values.is_empty() {
             defaults.first().cloned().unwrap_or_default()
         } else {
@@ -638,10 +637,6 @@ fn default_values(default: &Option<serde_json::Value>) -> Vec<String> {
         Some(serde_json::Value::Bool(true)) => vec!["yes".to_string()],
         Some(other) => vec![other.to_string()],
     }
-}
-
-fn unit_key(unit: &str) -> &str {
-    if unit == "%" { "percent" } else { unit }
 }
 
 fn display_value(v: Option<&Value>, lang: &str) -> String {

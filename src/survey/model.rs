@@ -277,6 +277,57 @@ impl Access {
         [("open", Access::Open), ("invitation", Access::Invitation)];
 }
 
+/// The unit shown beside a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Unit {
+    #[serde(rename = "TRY")]
+    Try,
+    #[serde(rename = "USD")]
+    Usd,
+    #[serde(rename = "EUR")]
+    Eur,
+    #[serde(rename = "persons")]
+    Persons,
+    #[serde(rename = "FTE")]
+    Fte,
+    #[serde(rename = "%")]
+    Percent,
+    #[serde(rename = "days")]
+    Days,
+    #[serde(rename = "hours")]
+    Hours,
+}
+
+impl Unit {
+    /// Every value as written in YAML.
+    pub const ALL: [(&'static str, Unit); 8] = [
+        ("TRY", Unit::Try),
+        ("USD", Unit::Usd),
+        ("EUR", Unit::Eur),
+        ("persons", Unit::Persons),
+        ("FTE", Unit::Fte),
+        ("%", Unit::Percent),
+        ("days", Unit::Days),
+        ("hours", Unit::Hours),
+    ];
+
+    /// As written in YAML and in exports (`TRY`, `%`).
+    pub fn as_str(self) -> &'static str {
+        Unit::ALL
+            .iter()
+            .find(|(_, u)| *u == self)
+            .map_or("", |(name, _)| name)
+    }
+
+    /// The end of its UI string key, `survey_unit_<key>`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Unit::Percent => "percent",
+            other => other.as_str(),
+        }
+    }
+}
+
 /// Who a survey is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -380,7 +431,7 @@ pub struct Question {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<Unit>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

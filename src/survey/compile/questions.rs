@@ -12,7 +12,6 @@ use crate::survey::expr::{self, Expr};
 use crate::survey::model::*;
 use crate::text::did_you_mean;
 
-const UNITS: [&str; 8] = ["TRY", "USD", "EUR", "persons", "FTE", "%", "days", "hours"];
 
 /// Pass 2: compiles questions once every id is known.
 pub(super) struct Builder<'a> {
@@ -63,7 +62,6 @@ impl Builder<'_> {
             .iter()
             .map(|inner| self.question(ctx, inner, section_refs))
             .collect();
-        check_unit(ctx, q);
         check_appearance(ctx, q, kind);
         Question {
             id,
@@ -80,7 +78,7 @@ impl Builder<'_> {
             max_length: q.max_length.as_ref().map(|m| m.value),
             pattern: q.pattern.as_ref().map(|p| p.value.clone()),
             default: q.default.clone(),
-            unit: q.unit.as_ref().map(|u| u.value.clone()),
+            unit: unit(ctx, q),
             list,
             filter,
             appearance: q.appearance.as_ref().map(|a| a.value.clone()),
@@ -411,16 +409,10 @@ fn check_parts(ctx: &mut Ctx<'_>, q: &RawQuestion, kind: QType, rows: &[Row], co
     }
 }
 
-fn check_unit(ctx: &mut Ctx<'_>, q: &RawQuestion) {
-    if let Some(u) = &q.unit
-        && !UNITS.contains(&u.value.as_str())
-    {
-        ctx.error(
-            &u.referenced,
-            format!("unknown unit `{}`", u.value),
-            format!("units: {}", UNITS.join(", ")),
-        );
-    }
+fn unit(ctx: &mut Ctx<'_>, q: &RawQuestion) -> Option<Unit> {
+    q.unit
+        .as_ref()
+        .and_then(|u| super::survey::one_value(ctx, "unit", u, &Unit::ALL))
 }
 
 fn check_appearance(ctx: &mut Ctx<'_>, q: &RawQuestion, kind: QType) {

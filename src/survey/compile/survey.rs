@@ -292,7 +292,7 @@ fn one_of(ctx: &mut Ctx<'_>, field: &str, v: &Spanned<String>, allowed: &[&str])
 
 /// The value of a field with a fixed set of values; an unknown one is an error with a
 /// suggestion.
-fn one_value<T: Copy>(
+pub(super) fn one_value<T: Copy>(
     ctx: &mut Ctx<'_>,
     field: &str,
     v: &Spanned<String>,
