@@ -221,6 +221,10 @@ impl Date {
         format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
     }
 
+    pub fn civil(self) -> jiff::civil::Date {
+        jiff::civil::date(self.year as i16, self.month as i8, self.day as i8)
+    }
+
     /// RFC 3339 timestamp at midnight UTC, as Atom and sitemaps want it.
     pub fn rfc3339(&self) -> String {
         format!("{}T00:00:00Z", self.iso())
@@ -300,6 +304,21 @@ pub fn escape_markup(s: &str) -> String {
         }
     }
     out
+}
+
+/// Written as `YYYY-MM-DD` (as in YAML, JSON and every page).
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.iso())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        Date::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a YYYY-MM-DD date")))
+    }
 }
 
 #[cfg(test)]

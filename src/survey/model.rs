@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use super::expr::Expr;
+use crate::text::Date;
 
 /// A human text in every language of the survey.
 pub type Text = BTreeMap<String, String>;
@@ -490,8 +491,8 @@ pub struct Survey {
     pub description: Option<Text>,
     pub audience: Audience,
     pub access: Access,
-    pub opens: String,
-    pub closes: String,
+    pub opens: Date,
+    pub closes: Date,
     /// Left out of schema.json when it is the default, so that the hash of a survey written
     /// before time zones existed stays the same.
     #[serde(
@@ -550,13 +551,12 @@ impl Survey {
             .or_else(|_| jiff::tz::db().get(DEFAULT_TIMEZONE))
             .unwrap_or(jiff::tz::TimeZone::UTC);
         let today = now.to_zoned_datetime(zone).date();
-        let day = |s: &str| s.parse::<jiff::civil::Date>().ok();
-        match (day(&self.opens), day(&self.closes)) {
-            (Some(opens), _) if today < opens => Period::NotYetOpen,
-            (_, Some(closes)) if today > closes => Period::Closed,
-            // Dates are checked when the survey is compiled; an unreadable one never opens it.
-            (Some(_), Some(_)) => Period::Open,
-            _ => Period::Closed,
+        if today < self.opens.civil() {
+            Period::NotYetOpen
+        } else if today > self.closes.civil() {
+            Period::Closed
+        } else {
+            Period::Open
         }
     }
 
@@ -590,8 +590,8 @@ mod tests {
             description: None,
             audience: Audience::Public,
             access: Access::Open,
-            opens: opens.into(),
-            closes: closes.into(),
+            opens: Date::parse(opens).unwrap(),
+            closes: Date::parse(closes).unwrap(),
             timezone: timezone.into(),
             layout: Layout::Single,
             privacy: None,

@@ -104,8 +104,8 @@ pub fn render(
                             .map(|d| first_sentence(d))
                             .unwrap_or_default(),
                         url: form_url(config, strings, lang, &s.survey.id)?,
-                        opens: s.survey.opens.clone(),
-                        closes: s.survey.closes.clone(),
+                        opens: s.survey.opens.iso(),
+                        closes: s.survey.closes.iso(),
                         access: s.survey.access,
                     })
                 })

@@ -72,8 +72,8 @@ pub(super) fn build(
         description: fields.description,
         audience: fields.audience,
         access: fields.access,
-        opens: raw.opens.value.clone(),
-        closes: raw.closes.value.clone(),
+        opens: fields.dates?.0,
+        closes: fields.dates?.1,
         timezone: fields.timezone,
         layout: fields.layout,
         privacy: fields.privacy,
@@ -132,6 +132,7 @@ fn check_languages(ctx: &mut Ctx<'_>, config: &Config, languages: &Spanned<Vec<S
 /// The survey's own fields, checked, with the defaults of those left out.
 struct Fields {
     audience: Audience,
+    dates: Option<(Date, Date)>,
     access: Access,
     layout: Layout,
     timezone: String,
@@ -150,7 +151,7 @@ fn fields(ctx: &mut Ctx<'_>, raw: &RawSurvey) -> Fields {
         .as_ref()
         .and_then(|l| one_value(ctx, "layout", l, &Layout::ALL))
         .unwrap_or(Layout::Single);
-    check_dates(ctx, raw);
+    let dates = dates(ctx, raw);
     let timezone = raw
         .timezone
         .as_ref()
@@ -171,6 +172,7 @@ fn fields(ctx: &mut Ctx<'_>, raw: &RawSurvey) -> Fields {
     }
     Fields {
         audience,
+        dates,
         access,
         layout,
         timezone,
@@ -186,7 +188,8 @@ fn fields(ctx: &mut Ctx<'_>, raw: &RawSurvey) -> Fields {
 }
 
 /// `opens` and `closes` are dates, in that order.
-fn check_dates(ctx: &mut Ctx<'_>, raw: &RawSurvey) {
+/// `opens` and `closes`, when both are dates and in order.
+fn dates(ctx: &mut Ctx<'_>, raw: &RawSurvey) -> Option<(Date, Date)> {
     let opens = date(ctx, "opens", &raw.opens);
     let closes = date(ctx, "closes", &raw.closes);
     if let (Some(o), Some(c)) = (opens, closes)
@@ -200,7 +203,9 @@ fn check_dates(ctx: &mut Ctx<'_>, raw: &RawSurvey) {
             ),
             "the survey must close on or after the day it opens",
         );
+        return None;
     }
+    opens.zip(closes)
 }
 
 /// Pass 1: the section ids, and every question id with its type, so that expressions can refer
