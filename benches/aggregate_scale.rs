@@ -113,7 +113,10 @@ fn main() {
     let rss_before = peak_rss_mib();
 
     let start = Instant::now();
-    let (snapshot, _) = kume::aggregate::aggregate(&project, &surveys, &db, 5).expect("aggregate");
+    use kume::collect::store::{ResponseStore, SqliteStore};
+    let store = SqliteStore::read_only(&db).expect("the database opens");
+    let read = |each: &mut dyn FnMut(_)| store.each_final(each);
+    let (snapshot, _) = kume::aggregate::aggregate(&project, &surveys, read, 5).expect("aggregate");
     let seconds = start.elapsed().as_secs_f64();
     println!(
         "{{\"responses\": {total}, \"clusters\": {}, \"waves\": {}, \"values\": {}, \"distributions\": {}, \"generate_s\": {generated:.1}, \"aggregate_s\": {seconds:.2}, \"peak_rss_mib_before\": {rss_before:.0}, \"peak_rss_mib\": {:.0}}}",

@@ -554,7 +554,19 @@ fn aggregate(db: &DbArgs, out: &std::path::Path, k: usize) -> ExitCode {
         print_diagnostics(&ds);
         return ExitCode::from(EXIT_SITE_ERRORS);
     }
-    match crate::aggregate::aggregate(&data, &surveys, &db.db_path(), k) {
+    let store = match crate::collect::store::SqliteStore::read_only(&db.db_path()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "error: cannot open the response database {}: {e}\n  help: pass the collector's database with --db PATH",
+                db.db_path().display()
+            );
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    use crate::collect::store::ResponseStore;
+    let read = |each: &mut dyn FnMut(_)| store.each_final(each);
+    match crate::aggregate::aggregate(&data, &surveys, read, k) {
         Ok((snapshot, warnings)) => {
             print_diagnostics(&warnings);
             let out = in_project(&db.root, out);

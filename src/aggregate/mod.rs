@@ -12,7 +12,6 @@ use crate::data::registry as model;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::data::ProjectData;
@@ -356,10 +355,10 @@ struct FirmValues {
 }
 
 /// Runs the aggregation over the database at `db`.
-pub fn aggregate(
+pub fn aggregate<E: std::fmt::Display>(
     project: &ProjectData,
     surveys: &[Compiled],
-    db: &Path,
+    responses: impl FnOnce(&mut dyn FnMut(StoredAnswer)) -> Result<(), E>,
     k: usize,
 ) -> Result<(Snapshot, Vec<Diagnostic>), Vec<Diagnostic>> {
     let data = &project.registry;
@@ -370,8 +369,34 @@ pub fn aggregate(
     {
         return Err(diags);
     }
-    let conn = open_read_only(db)?;
-    let collected = collect_values(&conn, db, data, &rules)?;
+    let known: BTreeSet<&str> = data.clusters.iter().map(|c| c.id.as_str()).collect();
+    let mut collected = Collected::default();
+    let mut needs_tally = NeedsTally::default();
+    let needs_spec = data.needs.as_ref();
+    responses(&mut |r: StoredAnswer| {
+        let serde_json::Value::Object(answers) = &r.answers else {
+            return;
+        };
+        if let Some(spec) = needs_spec.filter(|s| s.survey == r.survey) {
+            needs_tally.add(spec, r.wave, answers);
+        }
+        let Some(cluster) = &r.cluster else {
+            return;
+        };
+        if !known.contains(cluster.as_str()) {
+            collected.unknown_clusters.insert(cluster.clone());
+            return;
+        }
+        collected.waves.insert(r.wave);
+        collected.apply(&rules, &r.survey, cluster, r.wave, answers);
+    })
+    .map_err(|e| {
+        vec![
+            Diagnostic::error("responses", format!("cannot read the responses: {e}")).help(
+                "nothing was published; check the database (`kume backup` copies it safely) and run again",
+            ),
+        ]
+    })?;
     for c in &collected.unknown_clusters {
         diags.push(
             Diagnostic::warning(
@@ -386,15 +411,7 @@ pub fn aggregate(
     let groups = peer_groups(project);
     let distributions = distributions(data, &values, &waves, &groups);
     rank(data, &mut values, &distributions, &waves);
-    let needs = match &data.needs {
-        Some(spec) => needs(&conn, spec, k).map_err(|e| {
-            vec![Diagnostic::error(
-                db.display().to_string(),
-                format!("cannot read the needs assessment: {e}"),
-            )]
-        })?,
-        None => Vec::new(),
-    };
+    let needs = needs_tally.finish(k);
     let mut snapshot = Snapshot {
         k,
         waves,
@@ -413,19 +430,6 @@ pub fn aggregate(
     Ok((snapshot, diags))
 }
 
-/// Opens the collector's database for reading only.
-fn open_read_only(db: &Path) -> Result<Connection, Vec<Diagnostic>> {
-    Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| {
-        vec![
-            Diagnostic::error(
-                db.display().to_string(),
-                format!("cannot open the response database: {e}"),
-            )
-            .help("pass the collector's database with --db PATH"),
-        ]
-    })
-}
-
 /// What the read loop gathers, keyed by (indicator, cluster, wave): the latest manager value,
 /// or every firm's value.
 #[derive(Default)]
@@ -437,47 +441,13 @@ struct Collected {
     waves: BTreeSet<i64>,
 }
 
-/// Reads every final response that names a cluster, in the order received, and applies the
-/// rules of its survey. A read error fails the run: nothing partial is published.
-fn collect_values(
-    conn: &Connection,
-    db: &Path,
-    data: &Data,
-    rules: &[IndicatorRule],
-) -> Result<Collected, Vec<Diagnostic>> {
-    let known: BTreeSet<&str> = data.clusters.iter().map(|c| c.id.as_str()).collect();
-    let mut out = Collected::default();
-    let mut stmt = conn
-        .prepare("SELECT survey, wave, cluster, answers FROM responses WHERE status = 'final' AND cluster IS NOT NULL ORDER BY received_at, id")
-        .map_err(|e| vec![Diagnostic::error(db.display().to_string(), format!("cannot read responses: {e}"))])?;
-    let mut rows = stmt
-        .query([])
-        .map_err(|e| vec![Diagnostic::error(db.display().to_string(), e.to_string())])?;
-    let read_error = |e: rusqlite::Error| {
-        vec![
-            Diagnostic::error(
-                db.display().to_string(),
-                format!("cannot read the responses: {e}"),
-            )
-            .help("nothing was published; check the database (`kume backup` copies it safely) and run again"),
-        ]
-    };
-    while let Some(row) = rows.next().map_err(read_error)? {
-        let (survey, wave, cluster, answers): (String, i64, String, String) =
-            (|| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))().map_err(read_error)?;
-        if !known.contains(cluster.as_str()) {
-            out.unknown_clusters.insert(cluster);
-            continue;
-        }
-        let Ok(serde_json::Value::Object(answers)) =
-            serde_json::from_str::<serde_json::Value>(&answers)
-        else {
-            continue;
-        };
-        out.waves.insert(wave);
-        out.apply(rules, &survey, &cluster, wave, &answers);
-    }
-    Ok(out)
+/// A stored final answer, as the aggregation reads it (from the response store).
+#[derive(Debug, Clone)]
+pub struct StoredAnswer {
+    pub survey: String,
+    pub wave: i64,
+    pub cluster: Option<String>,
+    pub answers: serde_json::Value,
 }
 
 impl Collected {
@@ -561,28 +531,25 @@ fn cluster_values(
     values
 }
 
-/// Shares of respondents naming each option, per group and wave; groups under k withheld.
-fn needs(
-    conn: &Connection,
-    spec: &model::NeedsSpec,
-    k: usize,
-) -> rusqlite::Result<Vec<NeedsGroup>> {
-    #[derive(Default)]
-    struct Tally {
-        n: usize,
-        counts: BTreeMap<(String, String), usize>,
-    }
-    let mut groups: BTreeMap<(i64, String), Tally> = BTreeMap::new();
-    let mut stmt =
-        conn.prepare("SELECT wave, answers FROM responses WHERE survey = ?1 AND status = 'final'")?;
-    let mut rows = stmt.query([&spec.survey])?;
-    while let Some(row) = rows.next()? {
-        let wave: i64 = row.get(0)?;
-        let answers: String = row.get(1)?;
-        let Ok(serde_json::Value::Object(a)) = serde_json::from_str::<serde_json::Value>(&answers)
-        else {
-            continue;
-        };
+/// The needs-assessment answers counted per wave and group, as they stream past.
+#[derive(Default)]
+struct NeedsTally {
+    groups: BTreeMap<(i64, String), Tally>,
+}
+
+#[derive(Default)]
+struct Tally {
+    n: usize,
+    counts: BTreeMap<(String, String), usize>,
+}
+
+impl NeedsTally {
+    fn add(
+        &mut self,
+        spec: &model::NeedsSpec,
+        wave: i64,
+        a: &serde_json::Map<String, serde_json::Value>,
+    ) {
         let mut keys = vec!["all".to_string()];
         keys.extend(
             spec.group_by
@@ -590,7 +557,7 @@ fn needs(
                 .filter_map(|g| Some(format!("{g}:{}", a.get(g)?.as_str()?))),
         );
         for key in keys {
-            let tally = groups.entry((wave, key)).or_default();
+            let tally = self.groups.entry((wave, key)).or_default();
             tally.n += 1;
             for q in &spec.questions {
                 let picks: BTreeSet<&str> = a
@@ -609,28 +576,32 @@ fn needs(
             }
         }
     }
-    Ok(groups
-        .into_iter()
-        .map(|((wave, group), tally)| NeedsGroup {
-            wave,
-            group,
-            n: tally.n,
-            shares: if tally.n < k {
-                Vec::new()
-            } else {
-                tally
-                    .counts
-                    .into_iter()
-                    .map(|((question, code), count)| NeedShare {
-                        question,
-                        code,
-                        count,
-                        share: round_to(count as f64 / tally.n as f64 * 100.0, 1),
-                    })
-                    .collect()
-            },
-        })
-        .collect())
+
+    /// The groups with their shares; a group of fewer than `k` answers shows no shares.
+    fn finish(self, k: usize) -> Vec<NeedsGroup> {
+        self.groups
+            .into_iter()
+            .map(|((wave, group), tally)| NeedsGroup {
+                wave,
+                group,
+                n: tally.n,
+                shares: if tally.n < k {
+                    Vec::new()
+                } else {
+                    tally
+                        .counts
+                        .into_iter()
+                        .map(|((question, code), count)| NeedShare {
+                            question,
+                            code,
+                            count,
+                            share: round_to(count as f64 / tally.n as f64 * 100.0, 1),
+                        })
+                        .collect()
+                },
+            })
+            .collect()
+    }
 }
 
 fn number(v: &Value) -> Option<f64> {
@@ -845,6 +816,26 @@ pub fn indicator_csvs(snapshot: &Snapshot) -> std::io::Result<Vec<(String, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_error_fails_the_run_instead_of_publishing_part_of_it() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = crate::config::Config::load(root).unwrap();
+        let (data, surveys, _) = crate::survey::compile::load_project(&config);
+        let read = |each: &mut dyn FnMut(StoredAnswer)| {
+            each(StoredAnswer {
+                survey: "kume-yoneticisi".into(),
+                wave: 2026,
+                cluster: Some(data.registry.clusters[0].id.clone()),
+                answers: serde_json::json!({}),
+            });
+            Err("disk I/O error")
+        };
+        let Err(diags) = aggregate(&data, &surveys, read, 5) else {
+            panic!("a snapshot was made from part of the responses");
+        };
+        assert!(diags[0].message.contains("disk I/O error"), "{diags:?}");
+    }
 
     #[test]
     fn a_snapshot_with_any_sample_cluster_is_sample_data() {

@@ -293,7 +293,9 @@ pub fn refresh_aggregates(
     if !db.exists() || catalogue.data.registry.indicators.is_empty() {
         return None;
     }
-    match crate::aggregate::aggregate(&catalogue.data, &catalogue.surveys, db, 5) {
+    let store = api.store.clone();
+    let read = |each: &mut dyn FnMut(_)| store.each_final(each);
+    match crate::aggregate::aggregate(&catalogue.data, &catalogue.surveys, read, 5) {
         Ok((snapshot, _)) => {
             // The API hands out the real snapshot, even an empty one, never the sample results.
             let json = Bytes::from(crate::aggregate::snapshot_json(&snapshot));

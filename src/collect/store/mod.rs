@@ -18,6 +18,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+
+pub use crate::aggregate::StoredAnswer;
 use tokio::sync::oneshot;
 
 pub use self::schema::{SCHEMA_VERSION, open};
@@ -125,6 +127,9 @@ pub trait ResponseStore: Send + Sync {
     fn erase(&self, token: &str) -> Result<(usize, usize), StoreError>;
     /// The final responses of a survey, oldest first (for exports).
     fn final_responses(&self, survey: &str) -> Result<Vec<FinalResponse>, StoreError>;
+    /// Every final response, oldest first, handed to `each` one at a time (the aggregation
+    /// streams them); a read error ends the walk and is returned, never a partial success.
+    fn each_final(&self, each: &mut dyn FnMut(StoredAnswer)) -> Result<(), StoreError>;
     /// Every invitation of a survey's wave and where its response stands (for reminders).
     fn invitation_status(
         &self,
@@ -307,6 +312,27 @@ impl ResponseStore for SqliteStore {
         tx.commit()?;
         truncate_log(&conn)?;
         Ok((responses, invitations))
+    }
+
+    fn each_final(&self, each: &mut dyn FnMut(StoredAnswer)) -> Result<(), StoreError> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(
+            "SELECT survey, wave, cluster, answers FROM responses
+             WHERE status = 'final' ORDER BY received_at, id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let answers: String = row.get(3)?;
+            each(StoredAnswer {
+                survey: row.get(0)?,
+                wave: row.get(1)?,
+                cluster: row.get(2)?,
+                // Every stored answer was written as a JSON object; one that is not counts
+                // for nothing rather than stopping the run.
+                answers: serde_json::from_str(&answers).unwrap_or_default(),
+            });
+        }
+        Ok(())
     }
 
     fn final_responses(&self, survey: &str) -> Result<Vec<FinalResponse>, StoreError> {

@@ -12,7 +12,6 @@ use crate::survey::expr::{self, Expr};
 use crate::survey::model::*;
 use crate::text::did_you_mean;
 
-
 /// Pass 2: compiles questions once every id is known.
 pub(super) struct Builder<'a> {
     pub(super) env: &'a Env,

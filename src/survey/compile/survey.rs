@@ -18,7 +18,6 @@ use crate::survey::expr;
 use crate::survey::model::*;
 use crate::text::{Date, did_you_mean, is_slug};
 
-
 /// Compiles a parsed survey; `None` when anything in it is an error.
 pub(super) fn build(
     config: &Config,
