@@ -113,55 +113,6 @@ impl Collation {
     }
 }
 
-/// Formats a number for a language: Turkish `1.234,5`, English `1,234.5`.
-/// `decimals` is the number of digits after the separator (rounded).
-pub fn format_number(value: f64, decimals: usize, lang: &str) -> String {
-    let (group, point) = if lang == "tr" { ('.', ',') } else { (',', '.') };
-    if !value.is_finite() {
-        return value.to_string();
-    }
-    let fixed = format!("{:.*}", decimals, value.abs());
-    let (int_part, frac_part) = match fixed.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (fixed.as_str(), None),
-    };
-    let mut out = String::new();
-    if value < 0.0 && fixed.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        out.push('-');
-    }
-    let digits = int_part.len();
-    for (i, c) in int_part.chars().enumerate() {
-        if i > 0 && (digits - i) % 3 == 0 {
-            out.push(group);
-        }
-        out.push(c);
-    }
-    if let Some(frac) = frac_part {
-        out.push(point);
-        out.push_str(frac);
-    }
-    out
-}
-
-const MONTHS_TR: [&str; 12] = [
-    "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim",
-    "Kasım", "Aralık",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// A calendar date, as written in front matter (`2026-11-26`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
@@ -232,13 +183,7 @@ impl Date {
 
     /// `26 Kasım 2026` / `26 November 2026`
     pub fn long(&self, lang: &str) -> String {
-        let months = if lang == "tr" { &MONTHS_TR } else { &MONTHS_EN };
-        format!(
-            "{} {} {}",
-            self.day,
-            months[usize::from(self.month) - 1],
-            self.year
-        )
+        crate::locale::long_date(*self, lang)
     }
 }
 
@@ -365,15 +310,6 @@ mod tests {
                 "şeker", "ulus", "ücret", "zeytin"
             ]
         );
-    }
-
-    #[test]
-    fn numbers_use_language_separators() {
-        assert_eq!(format_number(1234.5, 1, "tr"), "1.234,5");
-        assert_eq!(format_number(1234.5, 1, "en"), "1,234.5");
-        assert_eq!(format_number(1234567.0, 0, "tr"), "1.234.567");
-        assert_eq!(format_number(-0.04, 1, "tr"), "0,0");
-        assert_eq!(format_number(-12.5, 2, "tr"), "-12,50");
     }
 
     #[test]

@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     };
     for value in fields.values().flatten() {
         for lang in ["tr", "en"] {
-            if let Some(n) = form_data::parse_number(value, lang) {
+            if let Some(n) = kume::locale::parse_number(value, lang) {
                 assert!(!n.is_nan(), "`{value}` read as NaN");
             }
         }

@@ -161,7 +161,7 @@ fn read_roster(path: &Path, survey: &Compiled) -> Result<Vec<RosterRow>, AdminEr
                 id => {
                     let q = questions[id];
                     let value = if q.kind.is_number() {
-                        super::form_data::parse_number(v, "en")
+                        crate::locale::parse_number(v, "en")
                             .map(serde_json::Value::from)
                             .ok_or_else(|| {
                                 AdminError::new(format!(

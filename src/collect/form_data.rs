@@ -67,30 +67,6 @@ fn hex(b: &u8) -> Option<u8> {
     (*b as char).to_digit(16).map(|d| d as u8)
 }
 
-/// A number as typed on a page in `lang`: `1.234,5` (tr) or `1,234.5` (en). Plain `1234.5`
-/// is accepted in both when it cannot be read otherwise.
-pub fn parse_number(text: &str, lang: &str) -> Option<f64> {
-    let t: String = text.trim().chars().filter(|c| !c.is_whitespace()).collect();
-    if t.is_empty() {
-        return None;
-    }
-    let (group, point) = if lang == "tr" { ('.', ',') } else { (',', '.') };
-    let normalized: String =
-        if t.contains(point) || t.matches(group).count() > 1 || group_shaped(&t, group) {
-            t.replace(group, "").replace(point, ".")
-        } else {
-            t.replace(point, ".")
-        };
-    let valid = normalized.strip_prefix('-').unwrap_or(&normalized);
-    if valid.is_empty()
-        || !valid.chars().all(|c| c.is_ascii_digit() || c == '.')
-        || valid.matches('.').count() > 1
-    {
-        return None;
-    }
-    normalized.parse().ok()
-}
-
 /// A number as stored: whole numbers as JSON integers (`4`, not `4.0`), so that exports and
 /// comparisons see what the respondent typed.
 pub fn number_json(n: f64) -> serde_json::Value {
@@ -100,14 +76,6 @@ pub fn number_json(n: f64) -> serde_json::Value {
     } else {
         serde_json::Value::from(n)
     }
-}
-
-/// `1.234` on a Turkish page is one thousand two hundred thirty-four: a group separator
-/// followed by exactly three digits.
-fn group_shaped(t: &str, group: char) -> bool {
-    t.split_once(group).is_some_and(|(a, b)| {
-        !a.is_empty() && b.len() == 3 && b.chars().all(|c| c.is_ascii_digit())
-    })
 }
 
 /// Typed answers keyed like the survey's expressions see them, and the problems of their shape
@@ -147,7 +115,7 @@ fn first<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
 fn scalar(kind: QType, text: &str, lang: &str) -> serde_json::Value {
     if kind.is_number() {
         // Unreadable numbers stay text, so the evaluator reports "enter a number".
-        return parse_number(text, lang).map_or_else(|| text.into(), number_json);
+        return crate::locale::parse_number(text, lang).map_or_else(|| text.into(), number_json);
     }
     match kind {
         QType::Consent => serde_json::Value::Bool(text == "yes"),
@@ -279,7 +247,7 @@ fn text_of(v: &serde_json::Value, numeric: bool, lang: &str) -> String {
             } else {
                 format!("{f}").split('.').nth(1).map_or(0, str::len).min(6)
             };
-            crate::text::format_number(f, decimals, lang)
+            crate::locale::format_number(f, decimals, lang)
         }
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -289,18 +257,6 @@ fn text_of(v: &serde_json::Value, numeric: bool, lang: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_follow_the_page_language() {
-        assert_eq!(parse_number("1.234,5", "tr"), Some(1234.5));
-        assert_eq!(parse_number("1.234", "tr"), Some(1234.0));
-        assert_eq!(parse_number("12,5", "tr"), Some(12.5));
-        assert_eq!(parse_number("1,234.5", "en"), Some(1234.5));
-        assert_eq!(parse_number("12.5", "en"), Some(12.5));
-        assert_eq!(parse_number("-3", "tr"), Some(-3.0));
-        assert_eq!(parse_number("12a", "tr"), None);
-        assert_eq!(parse_number("", "tr"), None);
-    }
 
     #[test]
     fn invalid_utf8_is_refused() {

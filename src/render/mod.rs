@@ -17,7 +17,8 @@ use walkdir::WalkDir;
 
 use crate::config::{Config, Strings, TEMPLATES_DIR};
 use crate::diagnostics::{Diagnostic, display_path};
-use crate::text::{Date, format_number, slugify, to_lower, to_upper};
+use crate::locale::format_number;
+use crate::text::{Date, slugify, to_lower, to_upper};
 
 /// The loaded template set.
 pub struct Templates {

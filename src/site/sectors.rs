@@ -15,9 +15,10 @@ use crate::config::{Config, Strings};
 use crate::content::Content;
 use crate::data::lists::Lists;
 use crate::diagnostics::Diagnostic;
+use crate::locale::format_number;
 use crate::render::views::{PageView, to_value};
 use crate::survey::model::Choice;
-use crate::text::{Collation, format_number, slugify};
+use crate::text::{Collation, slugify};
 
 /// The analysis (when the project has employment tables), the map and the labels.
 #[derive(Default)]

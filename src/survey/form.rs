@@ -13,7 +13,7 @@ use super::evaluate::{Outcome, Problem};
 use super::expr::{self, Value};
 use super::model::{Access, Choice, Layout, QType, Question, Rule, Survey, Text};
 use crate::config::Strings;
-use crate::text::format_number;
+use crate::locale::format_number;
 
 /// Where the form is shown and where it posts.
 pub struct FormContext<'a> {
@@ -383,21 +383,6 @@ fn messages(ctx: &FormContext<'_>, id: &str, warnings: bool) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Pattern for locale number input: `1.234,56` in Turkish, `1,234.56` in English.
-fn number_pattern(lang: &str, integer: bool) -> String {
-    let (group, point) = if lang == "tr" {
-        ("\\.", ",")
-    } else {
-        (",", "\\.")
-    };
-    let frac = if integer {
-        String::new()
-    } else {
-        format!("({point}[0-9]+)?")
-    };
-    format!("-?([0-9]{{1,3}}({group}[0-9]{{3}})+|[0-9]+){frac}")
-}
-
 fn limit_text(v: &Option<serde_json::Value>) -> Option<String> {
     v.as_ref().map(|x| match x {
         serde_json::Value::String(s) => s.clone(),
@@ -531,8 +516,16 @@ fn question_view(
 /// The input's `type`, `inputmode` and `pattern` for a question's kind.
 fn input_attrs(q: &Question, lang: &str) -> (&'static str, &'static str, Option<String>) {
     let attrs = match q.kind {
-        QType::Integer => ("text", "numeric", Some(number_pattern(lang, true))),
-        QType::Decimal | QType::Percent => ("text", "decimal", Some(number_pattern(lang, false))),
+        QType::Integer => (
+            "text",
+            "numeric",
+            Some(crate::locale::number_pattern(lang, true)),
+        ),
+        QType::Decimal | QType::Percent => (
+            "text",
+            "decimal",
+            Some(crate::locale::number_pattern(lang, false)),
+        ),
         QType::Year => ("number", "numeric", None),
         QType::Date => ("date", "", None),
         QType::Email => ("email", "email", None),

@@ -7,10 +7,10 @@ use super::model::Bench;
 use super::urls::data_url;
 use crate::aggregate::Stats;
 use crate::diagnostics::Diagnostic;
+use crate::locale::format_number;
 use crate::render::views::{PageView, to_value};
 use crate::site::Site;
 use crate::survey::model::Text;
-use crate::text::format_number;
 
 /// A page ready for its template: the template's name, the page's URL path and the context.
 pub(super) type Rendered = (&'static str, String, Value);
