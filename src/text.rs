@@ -8,45 +8,68 @@ use std::cmp::Ordering;
 use icu_collator::options::CollatorOptions;
 use icu_collator::{Collator, CollatorBorrowed};
 
-/// Turns any text into a URL slug: Turkish letters transliterated (ç→c, ğ→g, ı→i, İ→i, ö→o,
-/// ş→s, ü→u), ASCII letters lower-cased, every other run of characters a single `-`.
+/// The one transliteration table: a letter with a mark (lower case) and the plain letter it
+/// stands for, in slugs and in search. The browser's search gets its copy from the search
+/// index, so the two never differ.
+pub const PLAIN_LETTERS: [(char, char); 24] = [
+    ('ç', 'c'),
+    ('ğ', 'g'),
+    ('ı', 'i'),
+    ('î', 'i'),
+    ('í', 'i'),
+    ('ì', 'i'),
+    ('ï', 'i'),
+    ('ö', 'o'),
+    ('ô', 'o'),
+    ('ó', 'o'),
+    ('ò', 'o'),
+    ('ş', 's'),
+    ('ü', 'u'),
+    ('û', 'u'),
+    ('ú', 'u'),
+    ('ù', 'u'),
+    ('â', 'a'),
+    ('á', 'a'),
+    ('à', 'a'),
+    ('ä', 'a'),
+    ('é', 'e'),
+    ('è', 'e'),
+    ('ê', 'e'),
+    ('ë', 'e'),
+];
+
+/// The plain letter a lower-case letter with a mark stands for (`ş` → `s`).
+pub fn plain_letter(c: char) -> Option<char> {
+    PLAIN_LETTERS
+        .iter()
+        .find(|(marked, _)| *marked == c)
+        .map(|&(_, plain)| plain)
+}
+
+/// Turns any text into a URL slug: letters with marks made plain ([`PLAIN_LETTERS`]; `I` and
+/// `İ` are `i`), ASCII letters lower-cased, apostrophes dropped, every other run of
+/// characters a single `-`.
 ///
 /// The mapping is fixed so that a URL never changes between builds or versions.
 pub fn slugify(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());
     let mut pending_dash = false;
     for c in text.chars() {
-        let mapped: &str = match c {
-            'ç' | 'Ç' => "c",
-            'ğ' | 'Ğ' => "g",
-            'ı' | 'I' | 'İ' | 'i' => "i",
-            'ö' | 'Ö' => "o",
-            'ş' | 'Ş' => "s",
-            'ü' | 'Ü' => "u",
-            'â' | 'Â' | 'à' | 'á' | 'ä' => "a",
-            'î' | 'Î' => "i",
-            'û' | 'Û' => "u",
-            'é' | 'è' | 'ê' | 'ë' => "e",
-            '\'' | '’' => "",
-            c if c.is_ascii_alphanumeric() => {
+        let mapped = match c {
+            '\'' | '’' => continue,
+            'I' | 'İ' => Some('i'),
+            c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+            c => c.to_lowercase().next().and_then(plain_letter),
+        };
+        match mapped {
+            Some(m) => {
                 if pending_dash && !slug.is_empty() {
                     slug.push('-');
                 }
                 pending_dash = false;
-                slug.push(c.to_ascii_lowercase());
-                continue;
+                slug.push(m);
             }
-            _ => {
-                pending_dash = true;
-                continue;
-            }
-        };
-        if !mapped.is_empty() {
-            if pending_dash && !slug.is_empty() {
-                slug.push('-');
-            }
-            pending_dash = false;
-            slug.push_str(mapped);
+            None => pending_dash = true,
         }
     }
     slug
