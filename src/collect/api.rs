@@ -329,7 +329,7 @@ async fn health(state: &ApiState) -> Reply {
         Ok(Err(reason)) => {
             let mut r = json(
                 StatusCode::SERVICE_UNAVAILABLE,
-                serde_json::json!({"status": "unavailable", "reason": reason}),
+                serde_json::json!({"status": "unavailable", "reason": reason.to_string()}),
             );
             r.headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));

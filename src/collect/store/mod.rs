@@ -90,6 +90,10 @@ pub enum StoreError {
     Database(#[from] rusqlite::Error),
     #[error("the database was opened for reading only")]
     ReadOnly,
+    #[error("the writer is not taking work")]
+    WriterBusy,
+    #[error("the writer has stopped")]
+    WriterStopped,
     #[error(
         "the data is erased, but the write-ahead log stayed in use for 5 s, so older copies of it may remain there until the collector's next checkpoint; run the same `kume erase` again later (it empties the log, then says there is nothing left to erase)"
     )]
@@ -99,7 +103,7 @@ pub enum StoreError {
 /// A submission on its way to the disk; resolves once it is committed or refused.
 pub type Pending<'a> = Pin<Box<dyn Future<Output = Stored> + Send + 'a>>;
 /// A health check's round trip through the writer.
-pub type Ping<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+pub type Ping<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
 
 /// Where responses and invitations live. The collector and the respondent-facing commands
 /// reach the data only through this trait, so that another database (PostgreSQL, for several
@@ -249,10 +253,9 @@ impl ResponseStore for SqliteStore {
             .is_some_and(|tx| tx.try_send(Job::Ping(reply)).is_ok());
         Box::pin(async move {
             if !sent {
-                return Err("the writer is not taking work".to_string());
+                return Err(StoreError::WriterBusy);
             }
-            rx.await
-                .unwrap_or_else(|_| Err("the writer has stopped".to_string()))
+            rx.await.unwrap_or(Err(StoreError::WriterStopped))
         })
     }
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
-use super::{FATAL_FAILURES, MAX_BATCH, NewResponse, Stats, Stored, new_id};
+use super::{FATAL_FAILURES, MAX_BATCH, NewResponse, Stats, StoreError, Stored, new_id};
 
 /// A request to the writer thread.
 pub(super) enum Job {
@@ -17,7 +17,7 @@ pub(super) enum Job {
         reply: oneshot::Sender<Stored>,
     },
     /// A round trip through the writer and the database, for the health check.
-    Ping(oneshot::Sender<Result<(), String>>),
+    Ping(oneshot::Sender<Result<(), StoreError>>),
     /// Commit what is queued before this, then stop (graceful shutdown).
     Stop(oneshot::Sender<()>),
 }
@@ -35,7 +35,7 @@ pub(super) fn writer(mut conn: Connection, rx: mpsc::Receiver<Job>, stats: &Stat
                 Job::Ping(reply) => {
                     let alive = conn
                         .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
-                        .map_err(|e| e.to_string());
+                        .map_err(StoreError::from);
                     let _ = reply.send(alive);
                 }
                 Job::Stop(reply) => {
