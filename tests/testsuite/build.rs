@@ -678,3 +678,23 @@ fn an_esca_label_without_its_year_is_an_error() {
         .assert_code(1)
         .assert_stderr_has("site/data/clusters/etiketli.yaml: error: the ESCA label has no year");
 }
+
+/// A few whole pages as a reader gets them — a guidebook page, a survey form and the 404 page —
+/// pinned as snapshots, so that no change to templates, strings or rendering passes unseen.
+/// Asset hashes are masked: a style change alone should not need a review of every page.
+#[test]
+fn whole_pages_are_pinned() {
+    let site = TestSite::fixture("features");
+    let survey = std::fs::read_to_string(repo().join("tests/fixtures/surveys/deneme.yaml"));
+    site.write("surveys/deneme.yaml", &survey.unwrap());
+    site.build();
+    let hash = regex::Regex::new(r"\?h=[0-9a-f]{10}").unwrap();
+    for (name, path) in [
+        ("guide_page", "public/rehber/giris/index.html"),
+        ("survey_form", "public/anket/deneme/index.html"),
+        ("not_found", "public/404.html"),
+    ] {
+        let html = std::fs::read_to_string(site.root.join(path)).unwrap();
+        insta::assert_snapshot!(format!("page__{name}"), hash.replace_all(&html, "?h=[hash]"));
+    }
+}
