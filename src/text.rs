@@ -59,6 +59,10 @@ pub fn is_slug(s: &str) -> bool {
 
 /// Lower-cases with Turkish rules (`I`→`ı`, `İ`→`i`) for Turkish, plain Unicode otherwise.
 pub fn to_lower(text: &str, lang: &str) -> String {
+    // ASCII lower-cases byte by byte, except the Turkish `I`.
+    if text.is_ascii() && (lang != "tr" || !text.contains('I')) {
+        return text.to_ascii_lowercase();
+    }
     if lang != "tr" {
         return text.to_lowercase();
     }
@@ -73,6 +77,10 @@ pub fn to_lower(text: &str, lang: &str) -> String {
 
 /// Upper-cases with Turkish rules (`i`→`İ`, `ı`→`I`) for Turkish, plain Unicode otherwise.
 pub fn to_upper(text: &str, lang: &str) -> String {
+    // ASCII upper-cases byte by byte, except the Turkish `i`.
+    if text.is_ascii() && (lang != "tr" || !text.contains('i')) {
+        return text.to_ascii_uppercase();
+    }
     if lang != "tr" {
         return text.to_uppercase();
     }
@@ -313,6 +321,12 @@ mod tests {
         assert_eq!(to_upper("istanbul ılık", "tr"), "İSTANBUL ILIK");
         assert_eq!(to_lower("ISPARTA İZMİR", "tr"), "ısparta izmir");
         assert_eq!(to_upper("istanbul", "en"), "ISTANBUL");
+        // The ASCII fast paths keep the Turkish rules.
+        assert_eq!(to_lower("IZMIR Kent", "tr"), "ızmır kent");
+        assert_eq!(to_lower("IZMIR Kent", "en"), "izmir kent");
+        assert_eq!(to_lower("KENT", "tr"), "kent");
+        assert_eq!(to_upper("kent", "tr"), "KENT");
+        assert_eq!(to_upper("izmir", "tr"), "İZMİR");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! matches every query word as a prefix of the indexed words, which also covers Turkish suffixes
 //! ("kümelenmenin" is found by "kümelenme").
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use minijinja::context;
 use serde::Serialize;
@@ -31,6 +32,54 @@ pub struct PageText {
     pub title: String,
     pub excerpt: String,
     pub text: String,
+}
+
+/// One page as the index holds it: what the browser shows, and the page's folded words
+/// (each once, `\n`-separated) with their weights, in the same order. Made while the pages
+/// render, in parallel, so that only the merge is left for the end; the page's text is dropped.
+#[derive(Debug, Clone)]
+pub struct IndexedPage {
+    pub url: String,
+    title: String,
+    excerpt: String,
+    words: String,
+    weights: Vec<u32>,
+}
+
+impl IndexedPage {
+    fn words(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.words
+            .split('\n')
+            .filter(|w| !w.is_empty())
+            .zip(self.weights.iter().copied())
+    }
+}
+
+/// A page's words with their weights: each word counts at most `MAX_COUNT` times in the text,
+/// and `TITLE_WEIGHT` more for every time it is in the title.
+pub fn index_page(page: PageText, lang: &str) -> IndexedPage {
+    let mut counts: HashMap<Cow<'_, str>, u32> = HashMap::new();
+    for w in words(&page.text, lang) {
+        let count = counts.entry(w).or_default();
+        *count = (*count + 1).min(MAX_COUNT);
+    }
+    for w in words(&page.title, lang) {
+        *counts.entry(w).or_default() += TITLE_WEIGHT;
+    }
+    let mut words = String::with_capacity(counts.keys().map(|w| w.len() + 1).sum());
+    let mut weights = Vec::with_capacity(counts.len());
+    for (w, n) in counts {
+        words.push_str(&w);
+        words.push('\n');
+        weights.push(n);
+    }
+    IndexedPage {
+        url: page.url,
+        title: page.title,
+        excerpt: page.excerpt,
+        words,
+        weights,
+    }
 }
 
 /// `/ara/` (Turkish) or `/en/search/`.
@@ -91,19 +140,21 @@ pub fn extract(url: &str, html: &str) -> Option<PageText> {
     let mut text = String::with_capacity(main.len() / 2);
     let mut title = String::new();
     let mut excerpt = String::new();
-    let mut skip_depth: Option<(String, usize)> = None;
+    let mut excerpt_chars = 0;
+    let mut skip_depth: Option<(Cow<'_, str>, usize)> = None;
     let mut in_h1 = false;
     let mut in_p = false;
     let mut rest = main;
     while let Some(lt) = rest.find('<') {
-        let chunk = decode_entities(&rest[..lt]);
-        if skip_depth.is_none() {
+        if skip_depth.is_none() && lt > 0 {
+            let chunk = decode_entities(&rest[..lt]);
             text.push_str(&chunk);
             if in_h1 {
                 title.push_str(&chunk);
             }
-            if in_p && excerpt.chars().count() < EXCERPT_CHARS {
+            if in_p && excerpt_chars < EXCERPT_CHARS {
                 excerpt.push_str(&chunk);
+                excerpt_chars += chunk.chars().count();
             }
         }
         let Some(gt) = rest[lt..].find('>') else {
@@ -112,12 +163,16 @@ pub fn extract(url: &str, html: &str) -> Option<PageText> {
         let tag = &rest[lt + 1..lt + gt];
         rest = &rest[lt + gt + 1..];
         let closing = tag.starts_with('/');
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
+        let bare = tag.trim_start_matches('/');
+        let name_end = bare
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(bare.len());
+        let name = &bare[..name_end];
+        let name: Cow<'_, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
         if let Some((skip, depth)) = &mut skip_depth {
             if *skip == name {
                 if closing {
@@ -131,7 +186,7 @@ pub fn extract(url: &str, html: &str) -> Option<PageText> {
             }
             continue;
         }
-        match (name.as_str(), closing) {
+        match (name.as_ref(), closing) {
             (
                 "script" | "style" | "svg" | "nav" | "select" | "datalist" | "template" | "thead",
                 false,
@@ -159,8 +214,18 @@ pub fn extract(url: &str, html: &str) -> Option<PageText> {
 
 /// Lower-cases with the language's rules, then folds accented letters to ASCII, so that a
 /// query typed without Turkish letters matches text written with them.
-pub fn fold(word: &str, lang: &str) -> String {
-    crate::text::to_lower(word, lang)
+///
+/// A word that is already folded is not copied. ASCII folds alike in every language: the
+/// Turkish `I` lower-cases to `ı`, which folds back to `i`.
+pub fn fold<'a>(word: &'a str, lang: &str) -> Cow<'a, str> {
+    if word.is_ascii() {
+        return if word.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(word.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(word)
+        };
+    }
+    let folded: String = crate::text::to_lower(word, lang)
         .chars()
         .filter_map(|c| match c {
             'ç' => Some('c'),
@@ -175,14 +240,21 @@ pub fn fold(word: &str, lang: &str) -> String {
             '\u{0300}'..='\u{036f}' => None,
             c => Some(c),
         })
-        .collect()
+        .collect();
+    Cow::Owned(folded)
 }
 
 /// The words of a text, folded; one-letter words are dropped.
-pub fn words<'a>(text: &'a str, lang: &'a str) -> impl Iterator<Item = String> + 'a {
-    text.split(|c: char| !c.is_alphanumeric() && c != '\u{0307}')
-        .filter(|w| w.chars().count() > 1)
-        .map(move |w| fold(w, lang))
+pub fn words<'a>(text: &'a str, lang: &'a str) -> impl Iterator<Item = Cow<'a, str>> + 'a {
+    text.split(|c: char| {
+        if c.is_ascii() {
+            !c.is_ascii_alphanumeric()
+        } else {
+            !c.is_alphanumeric() && c != '\u{0307}'
+        }
+    })
+    .filter(|w| w.chars().nth(1).is_some())
+    .map(move |w| fold(w, lang))
 }
 
 #[derive(Serialize)]
@@ -200,22 +272,20 @@ struct IndexFile<'a> {
     docs: Vec<IndexDoc<'a>>,
     /// Sorted by word, so the browser finds every word with a prefix by binary search;
     /// each posting list is flat `[doc, weight, doc, weight…]`.
-    words: Vec<(String, Vec<u32>)>,
+    words: Vec<(&'a str, Vec<u32>)>,
 }
 
-/// The inverted index of one language as JSON.
-pub fn build_index(pages: &[PageText], lang: &str) -> String {
-    let mut postings: BTreeMap<String, BTreeMap<u32, u32>> = BTreeMap::new();
+/// The inverted index of one language as JSON. Documents are numbered in the order given.
+pub fn build_index(pages: &[IndexedPage], lang: &str) -> String {
+    let mut postings: HashMap<&str, Vec<u32>> = HashMap::new();
     for (doc, page) in pages.iter().enumerate() {
         let doc = doc as u32;
-        for w in words(&page.text, lang) {
-            let count = postings.entry(w).or_default().entry(doc).or_default();
-            *count = (*count + 1).min(MAX_COUNT);
-        }
-        for w in words(&page.title, lang) {
-            *postings.entry(w).or_default().entry(doc).or_default() += TITLE_WEIGHT;
+        for (w, n) in page.words() {
+            postings.entry(w).or_default().extend([doc, n]);
         }
     }
+    let mut words: Vec<(&str, Vec<u32>)> = postings.into_iter().collect();
+    words.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let file = IndexFile {
         v: 1,
         lang,
@@ -227,10 +297,7 @@ pub fn build_index(pages: &[PageText], lang: &str) -> String {
                 e: &p.excerpt,
             })
             .collect(),
-        words: postings
-            .into_iter()
-            .map(|(w, docs)| (w, docs.into_iter().flat_map(|(d, n)| [d, n]).collect()))
-            .collect(),
+        words,
     };
     serde_json::to_string(&file).unwrap_or_default()
 }
@@ -252,18 +319,20 @@ fn cut(s: &str, max: usize) -> String {
 }
 
 /// The entities our templates and comrak produce; anything else stays as written.
-fn decode_entities(s: &str) -> String {
+fn decode_entities(s: &str) -> Cow<'_, str> {
     if !s.contains('&') {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
-    s.replace("&lt;", "<")
+    Cow::Owned(
+        s.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&#x27;", "'")
         .replace("&#x2f;", "/")
         .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
+            .replace("&amp;", "&"),
+    )
 }
 
 #[cfg(test)]
@@ -291,7 +360,7 @@ mod tests {
         let p = extract("/x/", html).unwrap();
         assert_eq!(p.title, "Kümelenme & Destek");
         assert_eq!(p.excerpt, "İlk paragraf burada.");
-        let w: Vec<String> = words(&p.text, "tr").collect();
+        let w: Vec<String> = words(&p.text, "tr").map(Cow::into_owned).collect();
         assert_eq!(
             w,
             [
@@ -322,6 +391,7 @@ mod tests {
                 text: "Destek programı".into(),
             },
         ];
+        let pages: Vec<IndexedPage> = pages.into_iter().map(|p| index_page(p, "tr")).collect();
         let json: serde_json::Value = serde_json::from_str(&build_index(&pages, "tr")).unwrap();
         let words = json["words"].as_array().unwrap();
         let destek = words.iter().find(|w| w[0] == "destek").unwrap();
