@@ -336,9 +336,9 @@ impl Site {
             };
             // `/a/b/` is the folder `a/b` (for `a/b/index.html`); `/a/b.html` is in `a`.
             let mut folder = url.trim_start_matches('/');
-            folder = folder.strip_suffix('/').unwrap_or_else(|| {
-                folder.rsplit_once('/').map_or("", |(parent, _)| parent)
-            });
+            folder = folder
+                .strip_suffix('/')
+                .unwrap_or_else(|| folder.rsplit_once('/').map_or("", |(parent, _)| parent));
             while !folder.is_empty() && folders.insert(folder) {
                 folder = folder.rsplit_once('/').map_or("", |(parent, _)| parent);
             }

@@ -325,12 +325,12 @@ fn decode_entities(s: &str) -> Cow<'_, str> {
     }
     Cow::Owned(
         s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&#x2f;", "/")
-        .replace("&nbsp;", " ")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&#x2f;", "/")
+            .replace("&nbsp;", " ")
             .replace("&amp;", "&"),
     )
 }
