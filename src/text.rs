@@ -66,13 +66,15 @@ pub fn to_lower(text: &str, lang: &str) -> String {
     if lang != "tr" {
         return text.to_lowercase();
     }
-    text.chars()
-        .map(|c| match c {
-            'I' => 'ı'.to_string(),
-            'İ' => 'i'.to_string(),
-            c => c.to_lowercase().collect(),
-        })
-        .collect()
+    let mut lower = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            'I' => lower.push('ı'),
+            'İ' => lower.push('i'),
+            c => lower.extend(c.to_lowercase()),
+        }
+    }
+    lower
 }
 
 /// Upper-cases with Turkish rules (`i`→`İ`, `ı`→`I`) for Turkish, plain Unicode otherwise.
@@ -84,13 +86,15 @@ pub fn to_upper(text: &str, lang: &str) -> String {
     if lang != "tr" {
         return text.to_uppercase();
     }
-    text.chars()
-        .map(|c| match c {
-            'i' => 'İ'.to_string(),
-            'ı' => 'I'.to_string(),
-            c => c.to_uppercase().collect(),
-        })
-        .collect()
+    let mut upper = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            'i' => upper.push('İ'),
+            'ı' => upper.push('I'),
+            c => upper.extend(c.to_uppercase()),
+        }
+    }
+    upper
 }
 
 /// Compares strings in the alphabetical order of a language (Turkish: ç after c, ğ after g,

@@ -18,6 +18,30 @@ use crate::config::{Config, Strings};
 use crate::diagnostics::Diagnostic;
 use crate::render::views::to_value;
 
+/// FNV-1a for the word maps: words are short, and SipHash's protection against chosen keys is
+/// not needed for a site's own text.
+#[derive(Default, Clone, Copy)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let start = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        self.0 = bytes.iter().fold(start, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type WordMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
+
 /// Index entries longer than this are cut: an excerpt, not the page.
 const EXCERPT_CHARS: usize = 180;
 /// A word counts at most this often per page, so that long tables do not drown prose.
@@ -58,7 +82,7 @@ impl IndexedPage {
 /// A page's words with their weights: each word counts at most `MAX_COUNT` times in the text,
 /// and `TITLE_WEIGHT` more for every time it is in the title.
 pub fn index_page(page: PageText, lang: &str) -> IndexedPage {
-    let mut counts: HashMap<Cow<'_, str>, u32> = HashMap::new();
+    let mut counts: WordMap<Cow<'_, str>, u32> = WordMap::default();
     for w in words(&page.text, lang) {
         let count = counts.entry(w).or_default();
         *count = (*count + 1).min(MAX_COUNT);
@@ -225,23 +249,41 @@ pub fn fold<'a>(word: &'a str, lang: &str) -> Cow<'a, str> {
             Cow::Borrowed(word)
         };
     }
-    let folded: String = crate::text::to_lower(word, lang)
-        .chars()
-        .filter_map(|c| match c {
-            'ç' => Some('c'),
-            'ğ' => Some('g'),
-            'ı' | 'î' | 'í' | 'ì' | 'ï' => Some('i'),
-            'ö' | 'ô' | 'ó' | 'ò' => Some('o'),
-            'ş' => Some('s'),
-            'ü' | 'û' | 'ú' | 'ù' => Some('u'),
-            'â' | 'á' | 'à' | 'ä' => Some('a'),
-            'é' | 'è' | 'ê' | 'ë' => Some('e'),
-            // Combining marks left by decomposed input ("i̇" from a plain to_lowercase of İ).
-            '\u{0300}'..='\u{036f}' => None,
-            c => Some(c),
-        })
-        .collect();
+    let mut folded = String::with_capacity(word.len());
+    let mut push = |c: char| {
+        if let Some(f) = fold_letter(c) {
+            folded.push(f);
+        }
+    };
+    if lang == "tr" {
+        // Turkish lower case: `I` is `ı` (folded to `i`), `İ` is `i`.
+        for c in word.chars() {
+            match c {
+                'I' | 'İ' => push('i'),
+                c => c.to_lowercase().for_each(&mut push),
+            }
+        }
+    } else {
+        word.to_lowercase().chars().for_each(push);
+    }
     Cow::Owned(folded)
+}
+
+/// A lower-case letter without its accent; None for the combining marks that decomposed input
+/// leaves ("i̇" from a plain lower case of `İ`).
+fn fold_letter(c: char) -> Option<char> {
+    match c {
+        'ç' => Some('c'),
+        'ğ' => Some('g'),
+        'ı' | 'î' | 'í' | 'ì' | 'ï' => Some('i'),
+        'ö' | 'ô' | 'ó' | 'ò' => Some('o'),
+        'ş' => Some('s'),
+        'ü' | 'û' | 'ú' | 'ù' => Some('u'),
+        'â' | 'á' | 'à' | 'ä' => Some('a'),
+        'é' | 'è' | 'ê' | 'ë' => Some('e'),
+        '\u{0300}'..='\u{036f}' => None,
+        c => Some(c),
+    }
 }
 
 /// The words of a text, folded; one-letter words are dropped.
@@ -277,7 +319,7 @@ struct IndexFile<'a> {
 
 /// The inverted index of one language as JSON. Documents are numbered in the order given.
 pub fn build_index(pages: &[IndexedPage], lang: &str) -> String {
-    let mut postings: HashMap<&str, Vec<u32>> = HashMap::new();
+    let mut postings: WordMap<&str, Vec<u32>> = WordMap::default();
     for (doc, page) in pages.iter().enumerate() {
         let doc = doc as u32;
         for (w, n) in page.words() {
