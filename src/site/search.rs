@@ -82,7 +82,8 @@ impl IndexedPage {
 /// A page's words with their weights: each word counts at most `MAX_COUNT` times in the text,
 /// and `TITLE_WEIGHT` more for every time it is in the title.
 pub fn index_page(page: PageText, lang: &str) -> IndexedPage {
-    let mut counts: WordMap<Cow<'_, str>, u32> = WordMap::default();
+    let mut counts: WordMap<Cow<'_, str>, u32> =
+        WordMap::with_capacity_and_hasher(page.text.len() / 16, Default::default());
     for w in words(&page.text, lang) {
         let count = counts.entry(w).or_default();
         *count = (*count + 1).min(MAX_COUNT);
@@ -260,6 +261,13 @@ pub fn fold<'a>(word: &'a str, lang: &str) -> Cow<'a, str> {
         for c in word.chars() {
             match c {
                 'I' | 'İ' => push('i'),
+                c if c.is_ascii() => push(c.to_ascii_lowercase()),
+                // The Turkish capitals, without a trip through the Unicode tables.
+                'Ç' => push('c'),
+                'Ğ' => push('g'),
+                'Ö' => push('o'),
+                'Ş' => push('s'),
+                'Ü' => push('u'),
                 c => c.to_lowercase().for_each(&mut push),
             }
         }
