@@ -238,7 +238,11 @@ impl Site {
         let folders = self.output_folders(&jobs);
         let (mut errors, per_lang) = std::thread::scope(|scope| {
             let writer = Writer::start(scope, output, folders);
-            let (mut errors, per_lang, indexed) = self.render_pages(&jobs, &writer, progress);
+            let PagesDone {
+                mut errors,
+                per_lang,
+                indexed,
+            } = self.render_pages(&jobs, &writer, progress);
             let indexes: Vec<(String, String)> = indexed
                 .into_par_iter()
                 .filter_map(|(lang, mut pages)| {
@@ -277,18 +281,13 @@ impl Site {
         })
     }
 
-    /// Renders every job in parallel and hands the HTML to the writer; returns the errors, the
-    /// number of pages per language and the searchable pages per language.
+    /// Renders every job in parallel and hands the HTML to the writer.
     fn render_pages(
         &self,
         jobs: &[pages::Job],
         writer: &Writer,
         progress: &indicatif::ProgressBar,
-    ) -> (
-        Vec<Diagnostic>,
-        HashMap<String, usize>,
-        HashMap<String, Vec<search::IndexedPage>>,
-    ) {
+    ) -> PagesDone {
         type Done<'a> = (&'a str, Option<search::IndexedPage>);
         let results: Vec<Result<Done<'_>, Diagnostic>> = jobs
             .par_iter()
@@ -320,7 +319,11 @@ impl Site {
                 Err(d) => errors.push(d),
             }
         }
-        (errors, per_lang, indexed)
+        PagesDone {
+            errors,
+            per_lang,
+            indexed,
+        }
     }
 
     /// The output folders of the pages whose address is known before rendering (documents,
@@ -578,6 +581,15 @@ fn write_output(output: Output<'_>, url_path: &str, bytes: &[u8]) -> Result<(), 
         std::fs::write(&path, bytes)
     };
     write().map_err(|e| write_error(&path, &e))
+}
+
+/// What rendering the pages leaves besides the files.
+struct PagesDone {
+    errors: Vec<Diagnostic>,
+    /// Pages per language code.
+    per_lang: HashMap<String, usize>,
+    /// The searchable pages of each language.
+    indexed: HashMap<String, Vec<search::IndexedPage>>,
 }
 
 /// Files waiting for the writer; a bound keeps rendered pages from piling up in memory.
