@@ -398,6 +398,12 @@ mod tests {
         // English rules: a plain I is i, and the dotted İ loses its dot.
         assert_eq!(fold("İstanbul", "en"), "istanbul");
         assert_eq!(fold("Işık", "en"), "isik");
+        // ASCII words fold by bytes in both languages (the Turkish I ends as i too).
+        assert_eq!(fold("ISPARTA", "tr"), "isparta");
+        assert_eq!(fold("Kent", "en"), "kent");
+        assert!(matches!(fold("kent", "tr"), Cow::Borrowed("kent")));
+        // Turkish capitals next to other letters.
+        assert_eq!(fold("ÇĞÖŞÜ Ñ", "tr"), "cgosu ñ");
     }
 
     #[test]
