@@ -248,7 +248,7 @@ impl Site {
                 .filter_map(|(lang, mut pages)| {
                     let url = search::index_url(&self.config, &self.strings, &lang)?;
                     pages.sort_by(|a, b| a.url.cmp(&b.url));
-                    Some((url, search::build_index(&pages, &lang)))
+                    Some((url, search::build_index(pages, &lang)))
                 })
                 .collect();
             for (url, index) in indexes {

@@ -322,34 +322,49 @@ struct IndexFile<'a> {
     docs: Vec<IndexDoc<'a>>,
     /// Sorted by word, so the browser finds every word with a prefix by binary search;
     /// each posting list is flat `[doc, weight, doc, weight…]`.
-    words: Vec<(&'a str, Vec<u32>)>,
+    words: Vec<(String, Vec<u32>)>,
 }
 
-/// The inverted index of one language as JSON. Documents are numbered in the order given.
-pub fn build_index(pages: &[IndexedPage], lang: &str) -> String {
-    let mut postings: WordMap<&str, Vec<u32>> = WordMap::default();
-    for (doc, page) in pages.iter().enumerate() {
+/// The inverted index of one language as JSON. Documents are numbered in the order given;
+/// each page's words are freed as soon as they are merged, and the JSON is written into a
+/// buffer sized beforehand, which keeps the end of a large build from raising its peak memory.
+pub fn build_index(pages: Vec<IndexedPage>, lang: &str) -> String {
+    let mut postings: WordMap<String, Vec<u32>> = WordMap::default();
+    let mut docs = Vec::with_capacity(pages.len());
+    for (doc, page) in pages.into_iter().enumerate() {
         let doc = doc as u32;
         for (w, n) in page.words() {
-            postings.entry(w).or_default().extend([doc, n]);
+            match postings.get_mut(w) {
+                Some(list) => list.extend([doc, n]),
+                None => {
+                    postings.insert(w.to_string(), vec![doc, n]);
+                }
+            }
         }
+        docs.push((page.url, page.title, page.excerpt));
     }
-    let mut words: Vec<(&str, Vec<u32>)> = postings.into_iter().collect();
-    words.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut words: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
+    words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // About 4 bytes per number ("123,"), the words and the documents' texts with their keys.
+    let size = words
+        .iter()
+        .map(|(w, p)| w.len() + 8 + 4 * p.len())
+        .sum::<usize>()
+        + docs
+            .iter()
+            .map(|(u, t, e)| u.len() + t.len() + e.len() + 24)
+            .sum::<usize>();
     let file = IndexFile {
         v: 1,
         lang,
-        docs: pages
-            .iter()
-            .map(|p| IndexDoc {
-                u: &p.url,
-                t: &p.title,
-                e: &p.excerpt,
-            })
-            .collect(),
+        docs: docs.iter().map(|(u, t, e)| IndexDoc { u, t, e }).collect(),
         words,
     };
-    serde_json::to_string(&file).unwrap_or_default()
+    let mut json = Vec::with_capacity(size + 64);
+    match serde_json::to_writer(&mut json, &file) {
+        Ok(()) => String::from_utf8(json).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
 }
 
 fn squash(s: &str) -> String {
@@ -448,7 +463,7 @@ mod tests {
             },
         ];
         let pages: Vec<IndexedPage> = pages.into_iter().map(|p| index_page(p, "tr")).collect();
-        let json: serde_json::Value = serde_json::from_str(&build_index(&pages, "tr")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&build_index(pages, "tr")).unwrap();
         let words = json["words"].as_array().unwrap();
         let destek = words.iter().find(|w| w[0] == "destek").unwrap();
         assert_eq!(destek[1], serde_json::json!([0, 30, 1, 1]));
