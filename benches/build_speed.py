@@ -13,10 +13,12 @@ Method
    the corpus, and a GFM table on every 10th page.
 
    The corpus is written twice, byte-identical except for the link targets:
-     * as a Kume site (R/site/config.yaml, R/site/content/..., plus the
-       repository's templates/, site/i18n/ and site/static/ copied in so that
-       Kume renders with its real theme); links are relative source paths
-       such as ``../sec03/page-0042.md``;
+     * into a copy of the repository's own site (R/site/: content, data, UI
+       strings and static files; R/templates/ and R/surveys/), as 20 more
+       sections of its content, with the site's config (title and base_url
+       overridden); Kume so builds the corpus plus the repository's pages, as
+       the issue's targets state; links are relative source paths such as
+       ``../sec03/page-0042.md``;
      * as a Hugo site (H/hugo.toml, H/content/..., a minimal theme in
        H/layouts/ with the same page elements: head with title, description
        and canonical link, a nav of the sections, the content, and list
@@ -24,16 +26,18 @@ Method
        ``../../sec03/page-0042/``.
 
 2. Builds.  ``kume build --root R --out R/public`` and
-   ``hugo --quiet -d public`` (cwd H) are each run --runs times.  Before
-   every run the output directory is deleted and os.sync() called (both
-   untimed), so no build pays for the previous one's disk writeback; when
-   runs > 1 the first run is a discarded warm-up.  Each build process is
-   spawned by a tiny launcher interpreter and reaped with os.wait4(), which
-   gives that process's own resource usage: wall time (perf_counter around
-   spawn..reap), user+system CPU time and peak RSS (ru_maxrss; see
-   run_measured for why a launcher).  A build that exits non-zero, or whose
-   output holds fewer than N index.html files, aborts the benchmark with
-   its stderr.
+   ``hugo --quiet -d public`` (cwd H) run alternately: --warmup discarded
+   rounds, then --runs measured rounds, the tools' order reversed every
+   round.  Before every build the output folder is deleted and os.sync()
+   called (both untimed), so every build is a full build into an empty
+   folder and none pays for the previous one's disk writeback.  Each build
+   process is spawned by a tiny launcher interpreter and reaped with
+   os.wait4(), which gives that process's own resource usage: wall time
+   (perf_counter around spawn..reap), user+system CPU time and peak RSS
+   (ru_maxrss; see run_measured for why a launcher).  A build that exits
+   non-zero, or whose output holds fewer than N index.html files, aborts
+   the benchmark with its stderr.  The report gives medians and the
+   Kume/Hugo ratio of the medians.
 
 3. Edit latency.  At the largest N, ``kume serve --root R --addr
    127.0.0.1:PORT --out R/serve-public`` is started; once GET / answers 200
@@ -45,10 +49,10 @@ Method
    starts to the first response that contains the marker.  The server is
    always stopped at the end and the page restored.
 
-Everything is generated in a temp dir under /dev/shm (tmpfs) when it
-exists, so the figures measure the generators rather than the disk's
-metadata costs (on a VM disk creating 10,000 folders and files can cost
-more kernel time than the whole build); --on-disk or --workdir change that.
+Everything is generated in a temp dir on disk by default (the system temp
+dir, or the repository's target/ when that is in memory); --tmpfs puts it
+under /dev/shm instead, so that the figures leave out the disk's metadata
+costs.  The JSON records the filesystem type of the work dir.
 
 Only the Python standard library is used.  Nothing is installed.
 """
@@ -299,10 +303,14 @@ def index_markdown(title: str, description: str, body: str) -> str:
 
 
 def write_content(corpus: Corpus, content_dir: Path, link: LinkFormatter) -> None:
+    """The corpus's sections and pages; the home page too unless the site has one."""
     content_dir.mkdir(parents=True, exist_ok=True)
-    (content_dir / "_index.md").write_text(index_markdown(
-        "Bench", "Kume build-speed benchmark corpus",
-        "Bu site bir **kıyaslama** derlemidir. This site is a benchmark corpus."), encoding="utf-8")
+    home = content_dir / "_index.md"
+    if not home.exists():
+        home.write_text(index_markdown(
+            "Bench", "Kume build-speed benchmark corpus",
+            "Bu site bir **kıyaslama** derlemidir. This site is a benchmark corpus."),
+            encoding="utf-8")
     for s in range(corpus.sections):
         name = corpus.section_of(s)
         (content_dir / name).mkdir(exist_ok=True)
@@ -368,18 +376,30 @@ def copy_tree_if_present(src: Path, dst: Path) -> bool:
     return True
 
 
+# What the Kume site takes from the repository: its whole site (content, data such as the
+# sample results the config names, UI strings, static files), templates and surveys.
+KUME_REPO_TREES = ("site", "templates", "surveys")
+
+
 def write_kume_site(corpus: Corpus, root: Path) -> dict:
+    """The repository's own site with the corpus's sections added to its content."""
+    root.mkdir(parents=True)
+    copied = {name: copy_tree_if_present(REPO_ROOT / name, root / name)
+              for name in KUME_REPO_TREES}
     site = root / "site"
-    site.mkdir(parents=True)
+    site.mkdir(exist_ok=True)
     config, config_source = kume_config()
     (site / "config.yaml").write_text(config, encoding="utf-8")
-    write_content(corpus, site / "content", kume_link)
-    copied = {
-        "templates": copy_tree_if_present(REPO_ROOT / "templates", root / "templates"),
-        "site/i18n": copy_tree_if_present(REPO_ROOT / "site" / "i18n", site / "i18n"),
-        "site/static": copy_tree_if_present(REPO_ROOT / "site" / "static", site / "static"),
-    }
-    return {"config": config_source, "copied_from_repo": copied}
+    content = site / "content"
+    clashes = [corpus.section_of(s) for s in range(corpus.sections)
+               if (content / corpus.section_of(s)).exists()]
+    if clashes:
+        raise BenchError(f"the repository's site/content already has {clashes[0]}/: "
+                         f"the corpus's sections would mix with it")
+    repo_docs = sum(1 for _ in content.rglob("*.md")) if content.is_dir() else 0
+    write_content(corpus, content, kume_link)
+    return {"config": config_source, "copied_from_repo": copied,
+            "repo_markdown_files": repo_docs}
 
 
 HUGO_CONFIG = """\
@@ -473,7 +493,7 @@ def make_corpus(corpus: Corpus, workdir: Path) -> dict:
     t0 = time.perf_counter()
     kume_info = write_kume_site(corpus, base / "kume")
     hugo_info = write_hugo_site(corpus, base / "hugo")
-    content = base / "kume" / "site" / "content"
+    content = base / "hugo" / "content"  # the corpus alone (Kume's also has the repo's pages)
     size = sum(p.stat().st_size for p in content.rglob("*.md"))
     return {
         "pages": corpus.pages,
@@ -566,40 +586,64 @@ def tail(text: str, lines: int = 60) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def benchmark_build(tool: str, cmd: list[str], cwd: Path, out_dir: Path,
-                    runs: int, min_pages: int) -> dict:
-    """Run a build `runs` times (first discarded if runs > 1) and summarize."""
-    measured = []
-    for n in range(runs):
-        shutil.rmtree(out_dir, ignore_errors=True)
-        os.sync()  # flush the previous run's writes so they are not billed to this one
-        result = run_measured(cmd, cwd)
-        label = "warm-up" if runs > 1 and n == 0 else f"run {n}"
-        print(f"    {tool} {label}: {result.wall_s:.3f} s, "
-              f"{result.peak_rss_mib:.0f} MiB, exit {result.returncode}", flush=True)
-        if result.returncode != 0:
-            raise BenchError(
-                f"{tool} build failed (exit {result.returncode}): {' '.join(cmd)}\n"
-                f"--- stderr ---\n{tail(result.stderr)}\n--- stdout ---\n{tail(result.stdout, 20)}")
-        pages = count_index_html(out_dir)
-        if pages < min_pages:
-            raise BenchError(
-                f"{tool} output incomplete: {pages} index.html files in {out_dir}, "
-                f"expected at least {min_pages}\n--- stderr ---\n{tail(result.stderr)}")
-        if not (runs > 1 and n == 0):
-            measured.append(result)
+@dataclass
+class Build:
+    """One tool's build of one corpus."""
+    tool: str
+    cmd: list[str]
+    cwd: Path
+    out_dir: Path
+
+
+def run_once(build: Build, label: str, min_pages: int) -> RunResult:
+    """An emptied output folder and `sync` (both untimed), then one measured build."""
+    shutil.rmtree(build.out_dir, ignore_errors=True)
+    os.sync()  # flush earlier writes so that they are not billed to this build
+    result = run_measured(build.cmd, build.cwd)
+    print(f"    {build.tool} {label}: {result.wall_s:.3f} s, cpu {result.cpu_s:.2f} s, "
+          f"{result.peak_rss_mib:.0f} MiB, exit {result.returncode}", flush=True)
+    if result.returncode != 0:
+        raise BenchError(
+            f"{build.tool} build failed (exit {result.returncode}): {' '.join(build.cmd)}\n"
+            f"--- stderr ---\n{tail(result.stderr)}\n--- stdout ---\n{tail(result.stdout, 20)}")
+    pages = count_index_html(build.out_dir)
+    if pages < min_pages:
+        raise BenchError(
+            f"{build.tool} output incomplete: {pages} index.html files in {build.out_dir}, "
+            f"expected at least {min_pages}\n--- stderr ---\n{tail(result.stderr)}")
+    return result
+
+
+def benchmark_builds(builds: list[Build], runs: int, warmup: int, min_pages: int) -> dict:
+    """Runs the tools' builds alternately: `warmup` discarded rounds, then `runs` measured
+    rounds, the order of the tools reversed every round (A B, B A, A B, ...) so that no tool
+    always follows the same one."""
+    measured: dict[str, list[RunResult]] = {b.tool: [] for b in builds}
+    for n in range(warmup + runs):
+        order = builds if n % 2 == 0 else builds[::-1]
+        label = f"warm-up {n + 1}" if n < warmup else f"run {n - warmup + 1}"
+        for build in order:
+            result = run_once(build, label, min_pages)
+            if n >= warmup:
+                measured[build.tool].append(result)
+    return {b.tool: summarize(b, measured[b.tool]) for b in builds}
+
+
+def summarize(build: Build, measured: list[RunResult]) -> dict:
     walls = [r.wall_s for r in measured]
     return {
-        "command": cmd,
+        "command": build.cmd,
         "runs_measured": len(measured),
         "wall_s": [round(w, 4) for w in walls],
+        "cpu_s": [round(r.cpu_s, 3) for r in measured],
+        "peak_rss_mib_runs": [round(r.peak_rss_mib, 1) for r in measured],
         "min_s": round(min(walls), 4),
         "median_s": round(statistics.median(walls), 4),
         "cpu_s_median": round(statistics.median(r.cpu_s for r in measured), 3),
         "peak_rss_mib": round(max(r.peak_rss_mib for r in measured), 1),
         "rss_floor_mib": round(max(r.rss_floor_mib for r in measured), 1),
-        "index_html": count_index_html(out_dir),
-        "output": dir_stats(out_dir),
+        "index_html": count_index_html(build.out_dir),
+        "output": dir_stats(build.out_dir),
         "stderr_tail": tail(measured[-1].stderr, 10),
     }
 
@@ -836,7 +880,9 @@ def binary_fingerprint(path: Path) -> dict:
 
 
 def print_build_table(results: list[dict]) -> None:
-    print("\nBuild time (wall clock; min / median of measured runs, warm-up discarded)")
+    fs = results[0]["filesystem"] if results else "unknown"
+    print(f"\nBuild time on {fs} (wall clock; min / median of the measured runs, "
+          f"alternating, warm-up discarded)")
     header = f"{'pages':>7}  {'tool':<5}  {'min s':>8}  {'median s':>8}  {'cpu s':>7}  {'peak RSS':>9}  {'index.html':>10}"
     print(header)
     print("-" * len(header))
@@ -850,7 +896,7 @@ def print_build_table(results: list[dict]) -> None:
                       f"{r['cpu_s_median']:>7.2f}  {rss:>9}  {r['index_html']:>10}")
         if "ratio_kume_over_hugo" in res:
             ratio = res["ratio_kume_over_hugo"]
-            print(f"{res['pages']:>7}  kume/hugo: {ratio['median']:.2f}x median, "
+            print(f"{res['pages']:>7}  kume/hugo on {res['filesystem']}: {ratio['median']:.2f}x median, "
                   f"{ratio['min']:.2f}x min, {ratio['peak_rss']:.2f}x peak RSS")
 
 
@@ -878,19 +924,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--kume", default="target/release/kume", help="path to the kume binary")
     p.add_argument("--hugo", default="hugo", help="hugo executable (default: from PATH)")
     p.add_argument("--pages", type=int, nargs="+", default=[1000, 10000], help="corpus sizes")
-    p.add_argument("--runs", type=int, default=3, help="builds per tool and size (first is warm-up if > 1)")
+    p.add_argument("--runs", type=int, default=3,
+                   help="measured builds per tool and size, alternating between the tools (default 3)")
+    p.add_argument("--warmup", type=int, default=1,
+                   help="discarded builds per tool before the measured ones (default 1)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="corpus seed")
     p.add_argument("--json", type=Path, help="write all figures to this JSON file")
     p.add_argument("--workdir", type=Path,
                    help="generate into this empty dir and keep it (default: a temp dir, removed)")
-    p.add_argument("--on-disk", action="store_true",
-                   help="put the temp dir in the system temp dir instead of /dev/shm (tmpfs)")
+    p.add_argument("--tmpfs", action="store_true",
+                   help="work in a temp dir under /dev/shm (tmpfs) instead of on disk")
     p.add_argument("--skip-kume", action="store_true", help="do not run kume (corpus/Hugo only)")
     p.add_argument("--skip-hugo", action="store_true", help="do not run hugo")
     p.add_argument("--skip-serve", action="store_true", help="skip the dev-server edit-latency test")
     args = p.parse_args(argv)
-    if args.runs < 1 or any(n < 1 for n in args.pages):
-        p.error("--runs and --pages must be positive")
+    if args.runs < 1 or args.warmup < 0 or any(n < 1 for n in args.pages):
+        p.error("--runs and --pages must be positive, --warmup not negative")
+    if args.tmpfs and args.workdir:
+        p.error("--tmpfs and --workdir exclude each other (put --workdir on a tmpfs instead)")
     return args
 
 
@@ -909,12 +960,24 @@ def resolve_hugo(arg: str) -> str:
     return found
 
 
-def temp_parent(on_disk: bool) -> str | None:
-    """/dev/shm when usable: keeps the disk's metadata costs out of the figures."""
-    shm = "/dev/shm"
-    if not on_disk and os.path.isdir(shm) and os.access(shm, os.W_OK):
+MEMORY_FILESYSTEMS = {"tmpfs", "ramfs"}
+
+
+def temp_parent(tmpfs: bool) -> Path:
+    """Where the temp work dir goes: /dev/shm with --tmpfs, else a folder on disk (the
+    system temp dir, or the repository's target/ when the temp dir is itself in memory)."""
+    if tmpfs:
+        shm = Path("/dev/shm")
+        if not (shm.is_dir() and os.access(shm, os.W_OK)
+                and filesystem_of(shm) in MEMORY_FILESYSTEMS):
+            raise BenchError("--tmpfs needs a writable tmpfs at /dev/shm")
         return shm
-    return None
+    system = Path(tempfile.gettempdir())
+    if filesystem_of(system) not in MEMORY_FILESYSTEMS:
+        return system
+    fallback = REPO_ROOT / "target"
+    fallback.mkdir(exist_ok=True)
+    return fallback
 
 
 def filesystem_of(path: Path) -> str:
@@ -938,12 +1001,13 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         "versions": {"kume": version_of([str(kume), "--version"]) if kume else None,
                      "hugo": version_of([hugo, "version"]) if hugo else None},
         "kume_binary": binary_fingerprint(kume) if kume else None,
-        "settings": {"pages": args.pages, "runs": args.runs, "seed": args.seed},
+        "settings": {"pages": args.pages, "runs": args.runs, "warmup": args.warmup,
+                     "seed": args.seed, "tmpfs": args.tmpfs},
         "workdir": {"path": str(workdir), "filesystem": filesystem_of(workdir)},
         "builds": [],
     }
     print(f"machine: {report['machine']['nproc']} CPUs, {report['machine']['cpu_model']}")
-    print(f"workdir: {workdir} ({report['workdir']['filesystem']})")
+    print(f"workdir: {workdir} (filesystem: {report['workdir']['filesystem']})")
     print(f"kume: {report['versions']['kume']}\nhugo: {report['versions']['hugo']}")
     corpora = {}
     for n in args.pages:
@@ -952,15 +1016,15 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         corpora[n] = (corpus, info)
         print(f"\n[{n} pages] corpus: {info['markdown_bytes'] / 1e6:.1f} MB Markdown in "
               f"{info['generation_s']:.1f} s; kume site: {info['kume_site']}", flush=True)
-        res: dict = {"pages": n, "corpus": info}
+        res: dict = {"pages": n, "filesystem": report["workdir"]["filesystem"], "corpus": info}
+        builds = []
         if kume:
             root = Path(info["kume_root"])
-            res["kume"] = benchmark_build("kume", kume_build_cmd(kume, root), root,
-                                          root / "public", args.runs, n)
+            builds.append(Build("kume", kume_build_cmd(kume, root), root, root / "public"))
         if hugo:
             root = Path(info["hugo_root"])
-            res["hugo"] = benchmark_build("hugo", hugo_build_cmd(hugo), root,
-                                          root / "public", args.runs, n)
+            builds.append(Build("hugo", hugo_build_cmd(hugo), root, root / "public"))
+        res.update(benchmark_builds(builds, args.runs, args.warmup, n))
         if kume and hugo:
             k, h = res["kume"], res["hugo"]
             res["ratio_kume_over_hugo"] = {
@@ -991,7 +1055,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         workdir, cleanup = args.workdir.resolve(), None
     else:
-        cleanup = tempfile.TemporaryDirectory(prefix="kume-bench-", dir=temp_parent(args.on_disk))
+        try:
+            parent = temp_parent(args.tmpfs)
+        except BenchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        cleanup = tempfile.TemporaryDirectory(prefix="kume-bench-", dir=parent)
         workdir = Path(cleanup.name)
     try:
         report = run(args, workdir)

@@ -82,30 +82,42 @@ pub fn is_slug(s: &str) -> bool {
 
 /// Lower-cases with Turkish rules (`I`→`ı`, `İ`→`i`) for Turkish, plain Unicode otherwise.
 pub fn to_lower(text: &str, lang: &str) -> String {
+    // ASCII lower-cases byte by byte, except the Turkish `I`.
+    if text.is_ascii() && (lang != "tr" || !text.contains('I')) {
+        return text.to_ascii_lowercase();
+    }
     if lang != "tr" {
         return text.to_lowercase();
     }
-    text.chars()
-        .map(|c| match c {
-            'I' => 'ı'.to_string(),
-            'İ' => 'i'.to_string(),
-            c => c.to_lowercase().collect(),
-        })
-        .collect()
+    let mut lower = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            'I' => lower.push('ı'),
+            'İ' => lower.push('i'),
+            c => lower.extend(c.to_lowercase()),
+        }
+    }
+    lower
 }
 
 /// Upper-cases with Turkish rules (`i`→`İ`, `ı`→`I`) for Turkish, plain Unicode otherwise.
 pub fn to_upper(text: &str, lang: &str) -> String {
+    // ASCII upper-cases byte by byte, except the Turkish `i`.
+    if text.is_ascii() && (lang != "tr" || !text.contains('i')) {
+        return text.to_ascii_uppercase();
+    }
     if lang != "tr" {
         return text.to_uppercase();
     }
-    text.chars()
-        .map(|c| match c {
-            'i' => 'İ'.to_string(),
-            'ı' => 'I'.to_string(),
-            c => c.to_uppercase().collect(),
-        })
-        .collect()
+    let mut upper = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            'i' => upper.push('İ'),
+            'ı' => upper.push('I'),
+            c => upper.extend(c.to_uppercase()),
+        }
+    }
+    upper
 }
 
 /// Compares strings in the alphabetical order of a language (Turkish: ç after c, ğ after g,
@@ -316,6 +328,12 @@ mod tests {
         assert_eq!(to_upper("istanbul ılık", "tr"), "İSTANBUL ILIK");
         assert_eq!(to_lower("ISPARTA İZMİR", "tr"), "ısparta izmir");
         assert_eq!(to_upper("istanbul", "en"), "ISTANBUL");
+        // The ASCII fast paths keep the Turkish rules.
+        assert_eq!(to_lower("IZMIR Kent", "tr"), "ızmır kent");
+        assert_eq!(to_lower("IZMIR Kent", "en"), "izmir kent");
+        assert_eq!(to_lower("KENT", "tr"), "kent");
+        assert_eq!(to_upper("kent", "tr"), "KENT");
+        assert_eq!(to_upper("izmir", "tr"), "İZMİR");
     }
 
     #[test]

@@ -265,6 +265,11 @@ impl Site {
     }
 
     /// Renders every output file; writes them when `output` is a folder.
+    ///
+    /// Pages render in parallel; one writer thread first creates the folders of all pages
+    /// whose address is known in advance, in order, then writes every file it is handed, so
+    /// that threads never contend for the same folder. The search index of each language is
+    /// merged from words collected while the pages rendered.
     pub fn render(
         &self,
         output: Output<'_>,
@@ -276,57 +281,39 @@ impl Site {
         }
         let jobs = pages::jobs(self);
         progress.set_length(jobs.len() as u64);
-        type Done = (String, Option<search::PageText>);
-        let results: Vec<Result<Done, Diagnostic>> = jobs
-            .par_iter()
-            .map(|job| {
-                let r = pages::render_job(self, job).and_then(|(url_path, html)| {
-                    let text = job
-                        .searchable(self)
-                        .then(|| search::extract(&url_path, &html))
-                        .flatten();
-                    write_output(output, &url_path, html.as_bytes())
-                        .map(|_| (job.lang(self).to_string(), text))
-                });
-                progress.inc(1);
-                r
-            })
-            .collect();
-        let mut errors = Vec::new();
-        let mut per_lang: HashMap<String, usize> = HashMap::new();
-        let mut texts: HashMap<String, Vec<search::PageText>> = HashMap::new();
-        for r in results {
-            match r {
-                Ok((lang, text)) => {
-                    *per_lang.entry(lang.clone()).or_default() += 1;
-                    texts.entry(lang).or_default().extend(text);
+        let folders = self.output_folders(&jobs);
+        let (mut errors, per_lang) = std::thread::scope(|scope| {
+            let writer = Writer::start(scope, output, folders);
+            let PagesDone {
+                mut errors,
+                per_lang,
+                indexed,
+            } = self.render_pages(&jobs, &writer, progress);
+            let indexes: Vec<(String, String)> = indexed
+                .into_par_iter()
+                .filter_map(|(lang, mut pages)| {
+                    let url = search::index_url(&self.config, &self.strings, &lang)?;
+                    pages.sort_by(|a, b| a.url.cmp(&b.url));
+                    Some((url, search::build_index(pages, &lang)))
+                })
+                .collect();
+            for (url, index) in indexes {
+                writer.write(url, index.into_bytes());
+            }
+            match feeds::generated(self) {
+                Ok(files) => {
+                    for (path, body) in files {
+                        writer.write(path, body.into_bytes());
+                    }
                 }
                 Err(d) => errors.push(d),
             }
-        }
-        for (lang, pages) in &mut texts {
-            if let Some(url) = search::index_url(&self.config, &self.strings, lang) {
-                pages.sort_by(|a, b| a.url.cmp(&b.url));
-                let index = search::build_index(pages, lang);
-                if let Err(d) = write_output(output, &url, index.as_bytes()) {
-                    errors.push(d);
-                }
+            for (path, bytes) in &self.template_files {
+                writer.write(path.clone(), bytes.clone());
             }
-        }
-        let files = feeds::generated(self).unwrap_or_else(|d| {
-            errors.push(d);
-            Vec::new()
+            errors.extend(writer.finish());
+            (errors, per_lang)
         });
-        for (path, body) in files {
-            if let Err(d) = write_output(output, &path, body.as_bytes()) {
-                errors.push(d);
-            }
-        }
-        for (path, bytes) in &self.template_files {
-            if let Err(d) = write_output(output, path, bytes) {
-                errors.push(d);
-            }
-        }
         errors.extend(self.copy_static(output));
         if !errors.is_empty() {
             return Err(errors);
@@ -343,6 +330,74 @@ impl Site {
             static_files: self.statics.len(),
             elapsed: start.elapsed(),
         })
+    }
+
+    /// Renders every job in parallel and hands the HTML to the writer.
+    fn render_pages(
+        &self,
+        jobs: &[pages::Job],
+        writer: &Writer,
+        progress: &indicatif::ProgressBar,
+    ) -> PagesDone {
+        type Done<'a> = (&'a str, Option<search::IndexedPage>);
+        let results: Vec<Result<Done<'_>, Diagnostic>> = jobs
+            .par_iter()
+            .map(|job| {
+                let r = pages::render_job(self, job).map(|(url_path, html)| {
+                    let lang = job.lang(self);
+                    let indexed = job
+                        .searchable(self)
+                        .then(|| search::extract(&url_path, &html))
+                        .flatten()
+                        .map(|text| search::index_page(text, lang));
+                    writer.write(url_path, html.into_bytes());
+                    (lang, indexed)
+                });
+                progress.inc(1);
+                r
+            })
+            .collect();
+        let mut errors = Vec::new();
+        let mut per_lang: HashMap<String, usize> = HashMap::new();
+        let mut indexed: HashMap<String, Vec<search::IndexedPage>> = HashMap::new();
+        for r in results {
+            match r {
+                Ok((lang, page)) => {
+                    *per_lang.entry(lang.to_string()).or_default() += 1;
+                    let pages = indexed.entry(lang.to_string()).or_default();
+                    pages.extend(page);
+                }
+                Err(d) => errors.push(d),
+            }
+        }
+        PagesDone {
+            errors,
+            per_lang,
+            indexed,
+        }
+    }
+
+    /// The output folders of the pages whose address is known before rendering (documents,
+    /// taxonomy and term pages), relative to the output folder, parents before children.
+    fn output_folders(&self, jobs: &[pages::Job]) -> Vec<PathBuf> {
+        let mut folders: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        for job in jobs {
+            let url = match job {
+                pages::Job::Doc(id) => &self.content.docs[*id].url,
+                pages::Job::Taxonomy(t) => &self.taxonomies.pages[*t].url,
+                pages::Job::Term(t, i) => &self.taxonomies.pages[*t].terms[*i].url,
+                _ => continue,
+            };
+            // `/a/b/` is the folder `a/b` (for `a/b/index.html`); `/a/b.html` is in `a`.
+            let mut folder = url.trim_start_matches('/');
+            folder = folder
+                .strip_suffix('/')
+                .unwrap_or_else(|| folder.rsplit_once('/').map_or("", |(parent, _)| parent));
+            while !folder.is_empty() && folders.insert(folder) {
+                folder = folder.rsplit_once('/').map_or("", |(parent, _)| parent);
+            }
+        }
+        folders.into_iter().map(PathBuf::from).collect()
     }
 
     fn copy_static(&self, output: Output<'_>) -> Vec<Diagnostic> {
@@ -586,16 +641,116 @@ fn write_output(output: Output<'_>, url_path: &str, bytes: &[u8]) -> Result<(), 
     let Output::Dir(dir) = output else {
         return Ok(());
     };
-    let mut rel = url_path.trim_start_matches('/').to_string();
-    if rel.is_empty() || rel.ends_with('/') {
-        rel.push_str("index.html");
-    }
-    let path = dir.join(&rel);
+    let path = output_path(dir, url_path);
     let write = || -> std::io::Result<()> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
         std::fs::write(&path, bytes)
     };
-    write().map_err(|e| Diagnostic::error(path.display().to_string(), format!("cannot write: {e}")))
+    write().map_err(|e| write_error(&path, &e))
+}
+
+/// What rendering the pages leaves besides the files.
+struct PagesDone {
+    errors: Vec<Diagnostic>,
+    /// Pages per language code.
+    per_lang: HashMap<String, usize>,
+    /// The searchable pages of each language.
+    indexed: HashMap<String, Vec<search::IndexedPage>>,
+}
+
+/// Files waiting for the writer; a bound keeps rendered pages from piling up in memory.
+const WRITE_QUEUE: usize = 256;
+
+/// The one thread that writes the output folder (see [`Site::render`]).
+struct Writer<'scope> {
+    sender: Option<std::sync::mpsc::SyncSender<(String, Vec<u8>)>>,
+    thread: Option<std::thread::ScopedJoinHandle<'scope, Vec<Diagnostic>>>,
+}
+
+impl<'scope> Writer<'scope> {
+    /// Starts the writer, which creates `folders` (relative, parents first) before writing.
+    /// With `Output::Discard` nothing is started and nothing is written.
+    fn start<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        output: Output<'env>,
+        folders: Vec<PathBuf>,
+    ) -> Writer<'scope> {
+        let Output::Dir(dir) = output else {
+            return Writer {
+                sender: None,
+                thread: None,
+            };
+        };
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<(String, Vec<u8>)>(WRITE_QUEUE);
+        let thread = scope.spawn(move || {
+            let mut errors = Vec::new();
+            let mut made: HashSet<PathBuf> = HashSet::with_capacity(folders.len() + 1);
+            made.insert(dir.to_path_buf());
+            for folder in folders {
+                let path = dir.join(folder);
+                match std::fs::create_dir(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => errors.push(write_error(&path, &e)),
+                }
+                made.insert(path);
+            }
+            for (url_path, bytes) in receiver {
+                let path = output_path(dir, &url_path);
+                let parent = path.parent().unwrap_or(dir);
+                let written = if made.contains(parent) {
+                    std::fs::write(&path, &bytes)
+                } else {
+                    std::fs::create_dir_all(parent).and_then(|()| {
+                        made.insert(parent.to_path_buf());
+                        std::fs::write(&path, &bytes)
+                    })
+                };
+                if let Err(e) = written {
+                    errors.push(write_error(&path, &e));
+                }
+            }
+            errors
+        });
+        Writer {
+            sender: Some(sender),
+            thread: Some(thread),
+        }
+    }
+
+    /// Queues one file at a URL path (`/rehber/` → `rehber/index.html`).
+    fn write(&self, url_path: String, bytes: Vec<u8>) {
+        if let Some(sender) = &self.sender {
+            // Fails only when the writer is gone, which `finish` reports.
+            let _ = sender.send((url_path, bytes));
+        }
+    }
+
+    /// Waits until every queued file is written; returns what could not be.
+    fn finish(mut self) -> Vec<Diagnostic> {
+        drop(self.sender.take());
+        match self.thread.take().map(std::thread::ScopedJoinHandle::join) {
+            None => Vec::new(),
+            Some(Ok(errors)) => errors,
+            Some(Err(_)) => vec![Diagnostic::error(
+                "output",
+                "the thread writing the output folder stopped",
+            )],
+        }
+    }
+}
+
+/// Where a URL path is written in the output folder (`/rehber/` → `rehber/index.html`).
+fn output_path(dir: &Path, url_path: &str) -> PathBuf {
+    let mut rel = url_path.trim_start_matches('/').to_string();
+    if rel.is_empty() || rel.ends_with('/') {
+        rel.push_str("index.html");
+    }
+    dir.join(rel)
+}
+
+fn write_error(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(path.display().to_string(), format!("cannot write: {e}"))
 }

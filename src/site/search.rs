@@ -7,7 +7,8 @@
 //! matches every query word as a prefix of the indexed words, which also covers Turkish suffixes
 //! ("kümelenmenin" is found by "kümelenme").
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use minijinja::context;
 use serde::Serialize;
@@ -17,6 +18,30 @@ use super::routes::{Route, RouteContext};
 use crate::config::{Config, Strings};
 use crate::diagnostics::Diagnostic;
 use crate::render::views::{PageView, to_value};
+
+/// FNV-1a for the word maps: words are short, and SipHash's protection against chosen keys is
+/// not needed for a site's own text.
+#[derive(Default, Clone, Copy)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let start = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        self.0 = bytes.iter().fold(start, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type WordMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
 
 /// Index entries longer than this are cut: an excerpt, not the page.
 const EXCERPT_CHARS: usize = 180;
@@ -32,6 +57,55 @@ pub struct PageText {
     pub title: String,
     pub excerpt: String,
     pub text: String,
+}
+
+/// One page as the index holds it: what the browser shows, and the page's folded words
+/// (each once, `\n`-separated) with their weights, in the same order. Made while the pages
+/// render, in parallel, so that only the merge is left for the end; the page's text is dropped.
+#[derive(Debug, Clone)]
+pub struct IndexedPage {
+    pub url: String,
+    title: String,
+    excerpt: String,
+    words: String,
+    weights: Vec<u32>,
+}
+
+impl IndexedPage {
+    fn words(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.words
+            .split('\n')
+            .filter(|w| !w.is_empty())
+            .zip(self.weights.iter().copied())
+    }
+}
+
+/// A page's words with their weights: each word counts at most `MAX_COUNT` times in the text,
+/// and `TITLE_WEIGHT` more for every time it is in the title.
+pub fn index_page(page: PageText, lang: &str) -> IndexedPage {
+    let mut counts: WordMap<Cow<'_, str>, u32> =
+        WordMap::with_capacity_and_hasher(page.text.len() / 16, Default::default());
+    for w in words(&page.text, lang) {
+        let count = counts.entry(w).or_default();
+        *count = (*count + 1).min(MAX_COUNT);
+    }
+    for w in words(&page.title, lang) {
+        *counts.entry(w).or_default() += TITLE_WEIGHT;
+    }
+    let mut words = String::with_capacity(counts.keys().map(|w| w.len() + 1).sum());
+    let mut weights = Vec::with_capacity(counts.len());
+    for (w, n) in counts {
+        words.push_str(&w);
+        words.push('\n');
+        weights.push(n);
+    }
+    IndexedPage {
+        url: page.url,
+        title: page.title,
+        excerpt: page.excerpt,
+        words,
+        weights,
+    }
 }
 
 /// `/ara/` (Turkish) or `/en/search/`.
@@ -97,19 +171,21 @@ pub fn extract(url: &str, html: &str) -> Option<PageText> {
     let mut text = String::with_capacity(main.len() / 2);
     let mut title = String::new();
     let mut excerpt = String::new();
-    let mut skip_depth: Option<(String, usize)> = None;
+    let mut excerpt_chars = 0;
+    let mut skip_depth: Option<(Cow<'_, str>, usize)> = None;
     let mut in_h1 = false;
     let mut in_p = false;
     let mut rest = main;
     while let Some(lt) = rest.find('<') {
-        let chunk = decode_entities(&rest[..lt]);
-        if skip_depth.is_none() {
+        if skip_depth.is_none() && lt > 0 {
+            let chunk = decode_entities(&rest[..lt]);
             text.push_str(&chunk);
             if in_h1 {
                 title.push_str(&chunk);
             }
-            if in_p && excerpt.chars().count() < EXCERPT_CHARS {
+            if in_p && excerpt_chars < EXCERPT_CHARS {
                 excerpt.push_str(&chunk);
+                excerpt_chars += chunk.chars().count();
             }
         }
         let Some(gt) = rest[lt..].find('>') else {
@@ -118,12 +194,16 @@ pub fn extract(url: &str, html: &str) -> Option<PageText> {
         let tag = &rest[lt + 1..lt + gt];
         rest = &rest[lt + gt + 1..];
         let closing = tag.starts_with('/');
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
+        let bare = tag.trim_start_matches('/');
+        let name_end = bare
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(bare.len());
+        let name = &bare[..name_end];
+        let name: Cow<'_, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
         if let Some((skip, depth)) = &mut skip_depth {
             if *skip == name {
                 if closing {
@@ -137,7 +217,7 @@ pub fn extract(url: &str, html: &str) -> Option<PageText> {
             }
             continue;
         }
-        match (name.as_str(), closing) {
+        match (name.as_ref(), closing) {
             (
                 "script" | "style" | "svg" | "nav" | "select" | "datalist" | "template" | "thead",
                 false,
@@ -165,30 +245,72 @@ pub fn extract(url: &str, html: &str) -> Option<PageText> {
 
 /// Lower-cases with the language's rules, then folds accented letters to ASCII, so that a
 /// query typed without Turkish letters matches text written with them.
-pub fn fold(word: &str, lang: &str) -> String {
-    crate::text::to_lower(word, lang)
-        .chars()
-        .filter_map(|c| match c {
-            'ç' => Some('c'),
-            'ğ' => Some('g'),
-            'ı' | 'î' | 'í' | 'ì' | 'ï' => Some('i'),
-            'ö' | 'ô' | 'ó' | 'ò' => Some('o'),
-            'ş' => Some('s'),
-            'ü' | 'û' | 'ú' | 'ù' => Some('u'),
-            'â' | 'á' | 'à' | 'ä' => Some('a'),
-            'é' | 'è' | 'ê' | 'ë' => Some('e'),
-            // Combining marks left by decomposed input ("i̇" from a plain to_lowercase of İ).
-            '\u{0300}'..='\u{036f}' => None,
-            c => Some(c),
-        })
-        .collect()
+///
+/// A word that is already folded is not copied. ASCII folds alike in every language: the
+/// Turkish `I` lower-cases to `ı`, which folds back to `i`.
+pub fn fold<'a>(word: &'a str, lang: &str) -> Cow<'a, str> {
+    if word.is_ascii() {
+        return if word.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(word.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(word)
+        };
+    }
+    let mut folded = String::with_capacity(word.len());
+    let mut push = |c: char| {
+        if let Some(f) = fold_letter(c) {
+            folded.push(f);
+        }
+    };
+    if lang == "tr" {
+        // Turkish lower case: `I` is `ı` (folded to `i`), `İ` is `i`.
+        for c in word.chars() {
+            match c {
+                'I' | 'İ' => push('i'),
+                c if c.is_ascii() => push(c.to_ascii_lowercase()),
+                // The Turkish capitals, without a trip through the Unicode tables.
+                'Ç' => push('c'),
+                'Ğ' => push('g'),
+                'Ö' => push('o'),
+                'Ş' => push('s'),
+                'Ü' => push('u'),
+                c => c.to_lowercase().for_each(&mut push),
+            }
+        }
+    } else {
+        word.to_lowercase().chars().for_each(push);
+    }
+    Cow::Owned(folded)
+}
+
+/// A lower-case letter without its accent; None for the combining marks that decomposed input
+/// leaves ("i̇" from a plain lower case of `İ`).
+fn fold_letter(c: char) -> Option<char> {
+    match c {
+        'ç' => Some('c'),
+        'ğ' => Some('g'),
+        'ı' | 'î' | 'í' | 'ì' | 'ï' => Some('i'),
+        'ö' | 'ô' | 'ó' | 'ò' => Some('o'),
+        'ş' => Some('s'),
+        'ü' | 'û' | 'ú' | 'ù' => Some('u'),
+        'â' | 'á' | 'à' | 'ä' => Some('a'),
+        'é' | 'è' | 'ê' | 'ë' => Some('e'),
+        '\u{0300}'..='\u{036f}' => None,
+        c => Some(c),
+    }
 }
 
 /// The words of a text, folded; one-letter words are dropped.
-pub fn words<'a>(text: &'a str, lang: &'a str) -> impl Iterator<Item = String> + 'a {
-    text.split(|c: char| !c.is_alphanumeric() && c != '\u{0307}')
-        .filter(|w| w.chars().count() > 1)
-        .map(move |w| fold(w, lang))
+pub fn words<'a>(text: &'a str, lang: &'a str) -> impl Iterator<Item = Cow<'a, str>> + 'a {
+    text.split(|c: char| {
+        if c.is_ascii() {
+            !c.is_ascii_alphanumeric()
+        } else {
+            !c.is_alphanumeric() && c != '\u{0307}'
+        }
+    })
+    .filter(|w| w.chars().nth(1).is_some())
+    .map(move |w| fold(w, lang))
 }
 
 #[derive(Serialize)]
@@ -209,36 +331,46 @@ struct IndexFile<'a> {
     words: Vec<(String, Vec<u32>)>,
 }
 
-/// The inverted index of one language as JSON.
-pub fn build_index(pages: &[PageText], lang: &str) -> String {
-    let mut postings: BTreeMap<String, BTreeMap<u32, u32>> = BTreeMap::new();
-    for (doc, page) in pages.iter().enumerate() {
+/// The inverted index of one language as JSON. Documents are numbered in the order given;
+/// each page's words are freed as soon as they are merged, and the JSON is written into a
+/// buffer sized beforehand, which keeps the end of a large build from raising its peak memory.
+pub fn build_index(pages: Vec<IndexedPage>, lang: &str) -> String {
+    let mut postings: WordMap<String, Vec<u32>> = WordMap::default();
+    let mut docs = Vec::with_capacity(pages.len());
+    for (doc, page) in pages.into_iter().enumerate() {
         let doc = doc as u32;
-        for w in words(&page.text, lang) {
-            let count = postings.entry(w).or_default().entry(doc).or_default();
-            *count = (*count + 1).min(MAX_COUNT);
+        for (w, n) in page.words() {
+            match postings.get_mut(w) {
+                Some(list) => list.extend([doc, n]),
+                None => {
+                    postings.insert(w.to_string(), vec![doc, n]);
+                }
+            }
         }
-        for w in words(&page.title, lang) {
-            *postings.entry(w).or_default().entry(doc).or_default() += TITLE_WEIGHT;
-        }
+        docs.push((page.url, page.title, page.excerpt));
     }
+    let mut words: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
+    words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // About 4 bytes per number ("123,"), the words and the documents' texts with their keys.
+    let size = words
+        .iter()
+        .map(|(w, p)| w.len() + 8 + 4 * p.len())
+        .sum::<usize>()
+        + docs
+            .iter()
+            .map(|(u, t, e)| u.len() + t.len() + e.len() + 24)
+            .sum::<usize>();
     let file = IndexFile {
         v: 1,
         lang,
-        docs: pages
-            .iter()
-            .map(|p| IndexDoc {
-                u: &p.url,
-                t: &p.title,
-                e: &p.excerpt,
-            })
-            .collect(),
-        words: postings
-            .into_iter()
-            .map(|(w, docs)| (w, docs.into_iter().flat_map(|(d, n)| [d, n]).collect()))
-            .collect(),
+        docs: docs.iter().map(|(u, t, e)| IndexDoc { u, t, e }).collect(),
+        words,
     };
-    serde_json::to_string(&file).unwrap_or_default()
+    let mut json = Vec::with_capacity(size + 64);
+    match serde_json::to_writer(&mut json, &file) {
+        Ok(()) => String::from_utf8(json).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
 }
 
 fn squash(s: &str) -> String {
@@ -258,18 +390,20 @@ fn cut(s: &str, max: usize) -> String {
 }
 
 /// The entities our templates and comrak produce; anything else stays as written.
-fn decode_entities(s: &str) -> String {
+fn decode_entities(s: &str) -> Cow<'_, str> {
     if !s.contains('&') {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&#x2f;", "/")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
+    Cow::Owned(
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&#x2f;", "/")
+            .replace("&nbsp;", " ")
+            .replace("&amp;", "&"),
+    )
 }
 
 #[cfg(test)]
@@ -285,6 +419,12 @@ mod tests {
         // English rules: a plain I is i, and the dotted İ loses its dot.
         assert_eq!(fold("İstanbul", "en"), "istanbul");
         assert_eq!(fold("Işık", "en"), "isik");
+        // ASCII words fold by bytes in both languages (the Turkish I ends as i too).
+        assert_eq!(fold("ISPARTA", "tr"), "isparta");
+        assert_eq!(fold("Kent", "en"), "kent");
+        assert!(matches!(fold("kent", "tr"), Cow::Borrowed("kent")));
+        // Turkish capitals next to other letters.
+        assert_eq!(fold("ÇĞÖŞÜ Ñ", "tr"), "cgosu ñ");
     }
 
     #[test]
@@ -297,7 +437,7 @@ mod tests {
         let p = extract("/x/", html).unwrap();
         assert_eq!(p.title, "Kümelenme & Destek");
         assert_eq!(p.excerpt, "İlk paragraf burada.");
-        let w: Vec<String> = words(&p.text, "tr").collect();
+        let w: Vec<String> = words(&p.text, "tr").map(Cow::into_owned).collect();
         assert_eq!(
             w,
             [
@@ -328,7 +468,8 @@ mod tests {
                 text: "Destek programı".into(),
             },
         ];
-        let json: serde_json::Value = serde_json::from_str(&build_index(&pages, "tr")).unwrap();
+        let pages: Vec<IndexedPage> = pages.into_iter().map(|p| index_page(p, "tr")).collect();
+        let json: serde_json::Value = serde_json::from_str(&build_index(pages, "tr")).unwrap();
         let words = json["words"].as_array().unwrap();
         let destek = words.iter().find(|w| w[0] == "destek").unwrap();
         assert_eq!(destek[1], serde_json::json!([0, 30, 1, 1]));

@@ -695,6 +695,9 @@ fn whole_pages_are_pinned() {
         ("not_found", "public/404.html"),
     ] {
         let html = std::fs::read_to_string(site.root.join(path)).unwrap();
-        insta::assert_snapshot!(format!("page__{name}"), hash.replace_all(&html, "?h=[hash]"));
+        insta::assert_snapshot!(
+            format!("page__{name}"),
+            hash.replace_all(&html, "?h=[hash]")
+        );
     }
 }
