@@ -8,7 +8,7 @@
 //! ("kümelenmenin" is found by "kümelenme").
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use minijinja::context;
 use serde::Serialize;
@@ -18,6 +18,7 @@ use super::routes::{Route, RouteContext};
 use crate::config::{Config, Strings};
 use crate::diagnostics::Diagnostic;
 use crate::render::views::{PageView, to_value};
+use crate::text::{PLAIN_LETTERS, plain_letter};
 
 /// FNV-1a for the word maps: words are short, and SipHash's protection against chosen keys is
 /// not needed for a site's own text.
@@ -283,20 +284,13 @@ pub fn fold<'a>(word: &'a str, lang: &str) -> Cow<'a, str> {
     Cow::Owned(folded)
 }
 
-/// A lower-case letter without its accent; None for the combining marks that decomposed input
-/// leaves ("i̇" from a plain lower case of `İ`).
+/// A lower-case letter made plain by the one transliteration table ([`PLAIN_LETTERS`]); None
+/// for the combining marks that decomposed input leaves ("i̇" from a plain lower case of `İ`).
 fn fold_letter(c: char) -> Option<char> {
     match c {
-        'ç' => Some('c'),
-        'ğ' => Some('g'),
-        'ı' | 'î' | 'í' | 'ì' | 'ï' => Some('i'),
-        'ö' | 'ô' | 'ó' | 'ò' => Some('o'),
-        'ş' => Some('s'),
-        'ü' | 'û' | 'ú' | 'ù' => Some('u'),
-        'â' | 'á' | 'à' | 'ä' => Some('a'),
-        'é' | 'è' | 'ê' | 'ë' => Some('e'),
         '\u{0300}'..='\u{036f}' => None,
-        c => Some(c),
+        c if c.is_ascii() => Some(c),
+        c => Some(plain_letter(c).unwrap_or(c)),
     }
 }
 
@@ -325,6 +319,9 @@ struct IndexDoc<'a> {
 struct IndexFile<'a> {
     v: u32,
     lang: &'a str,
+    /// The transliteration table the browser folds queries with, so that they meet the words
+    /// as this build folded them.
+    fold: BTreeMap<char, char>,
     docs: Vec<IndexDoc<'a>>,
     /// Sorted by word, so the browser finds every word with a prefix by binary search;
     /// each posting list is flat `[doc, weight, doc, weight…]`.
@@ -363,6 +360,7 @@ pub fn build_index(pages: Vec<IndexedPage>, lang: &str) -> String {
     let file = IndexFile {
         v: 1,
         lang,
+        fold: PLAIN_LETTERS.into_iter().collect(),
         docs: docs.iter().map(|(u, t, e)| IndexDoc { u, t, e }).collect(),
         words,
     };

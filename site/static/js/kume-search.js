@@ -14,14 +14,11 @@
   var loading = null;
   var MAX_RESULTS = 50;
 
-  var FOLD = {
-    "ç": "c", "ğ": "g", "ı": "i", "î": "i", "í": "i", "ì": "i", "ï": "i",
-    "ö": "o", "ô": "o", "ó": "o", "ò": "o", "ş": "s", "ü": "u", "û": "u", "ú": "u", "ù": "u",
-    "â": "a", "á": "a", "à": "a", "ä": "a", "é": "e", "è": "e", "ê": "e", "ë": "e"
-  };
-
-  // The same folding as `search::fold` in Rust: language-aware lower case, then plain letters.
+  // The same folding as `search::fold` in Rust: language-aware lower case, then plain letters
+  // from the index's `fold` table, which the build writes from Rust's one table
+  // (`text::PLAIN_LETTERS`), so the two sides never differ. Queries run once the index is in.
   function fold(word) {
+    var plain = (index && index.fold) || {};
     var lower = lang === "tr"
       ? word.replace(/I/g, "ı").replace(/İ/g, "i").toLowerCase()
       : word.toLowerCase();
@@ -30,7 +27,7 @@
       var c = lower.charAt(i);
       var code = c.charCodeAt(0);
       if (code >= 0x300 && code <= 0x36f) continue;
-      out += FOLD[c] || c;
+      out += plain[c] || c;
     }
     return out;
   }
