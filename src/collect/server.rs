@@ -116,7 +116,7 @@ pub struct Collector {
     client_addr: ClientAddrConfig,
     listen: Listen,
     /// Held for the collector's whole life: `kume restore` refuses while it is.
-    _db_lock: DbLock,
+    db_lock: DbLock,
 }
 
 impl Collector {
@@ -172,7 +172,7 @@ impl Collector {
                 metrics: opts.metrics_addr,
                 max_connections: opts.max_connections.max(1),
             },
-            _db_lock: db_lock,
+            db_lock,
         })
     }
 
@@ -189,7 +189,7 @@ impl Collector {
             pages,
         });
         let status = serve_until_stopped(&listen, shared);
-        drop(self._db_lock);
+        drop(self.db_lock);
         status
     }
 }
