@@ -121,6 +121,9 @@ pub struct Site {
     site_values: HashMap<String, Value>,
     book_tocs: HashMap<DocId, Value>,
     taxonomies: TaxonomyIndex,
+    /// `kume serve`: each language's searchable pages as last rendered, so that an edit
+    /// updates the search index without a full rebuild.
+    search_pages: std::sync::Mutex<HashMap<String, Vec<search::IndexedPage>>>,
 }
 
 /// The result of loading: a site when rendering is possible, and every problem found.
@@ -235,6 +238,7 @@ impl Site {
             catalogue: Arc::new(catalogue),
             book_tocs: HashMap::new(),
             taxonomies,
+            search_pages: std::sync::Mutex::default(),
         };
         site.prepare_views();
         Loaded {
@@ -289,13 +293,12 @@ impl Site {
                 per_lang,
                 indexed,
             } = self.render_pages(&jobs, &writer, progress);
+            if self.options.dev {
+                *self.search_pages.lock().unwrap_or_else(|e| e.into_inner()) = indexed.clone();
+            }
             let indexes: Vec<(String, String)> = indexed
                 .into_par_iter()
-                .filter_map(|(lang, mut pages)| {
-                    let url = search::index_url(&self.config, &self.strings, &lang)?;
-                    pages.sort_by(|a, b| a.url.cmp(&b.url));
-                    Some((url, search::build_index(pages, &lang)))
-                })
+                .filter_map(|(lang, pages)| self.search_index(&lang, pages))
                 .collect();
             for (url, index) in indexes {
                 writer.write(url, index.into_bytes());
@@ -449,14 +452,21 @@ impl Site {
             return Some(diags);
         }
         self.summaries[id] = pages::summary_value(self, id);
+        let mut searched = Vec::new();
         for job in pages::jobs_showing(self, id) {
-            match pages::render_job(self, &job)
-                .and_then(|(p, html)| write_output(Output::Dir(out), &p, html.as_bytes()))
-            {
-                Ok(()) => {}
+            match pages::render_job(self, &job).and_then(|(p, html)| {
+                write_output(Output::Dir(out), &p, html.as_bytes())?;
+                Ok((p, html))
+            }) {
+                Ok((p, html)) if job.searchable(self) => searched.extend(
+                    search::extract(&p, &html).map(|text| search::index_page(text, job.lang(self))),
+                ),
+                Ok(_) => {}
                 Err(d) => diags.push(d),
             }
         }
+        let lang = self.content.docs[id].lang.clone();
+        diags.extend(self.update_search(&lang, &searched, out));
         let files = feeds::generated(self).unwrap_or_else(|d| {
             diags.push(d);
             Vec::new()
@@ -467,6 +477,45 @@ impl Site {
             }
         }
         Some(diags)
+    }
+
+    /// The search index of `lang` from its pages (sorted by address) and where it goes.
+    fn search_index(
+        &self,
+        lang: &str,
+        mut pages: Vec<search::IndexedPage>,
+    ) -> Option<(String, String)> {
+        let url = search::index_url(&self.config, &self.strings, lang)?;
+        pages.sort_by(|a, b| a.url.cmp(&b.url));
+        Some((url, search::build_index(pages, lang)))
+    }
+
+    /// `kume serve`: puts the re-rendered pages into their language's search index and writes
+    /// that index again, so that search finds an edit without a full rebuild.
+    fn update_search(
+        &self,
+        lang: &str,
+        changed: &[search::IndexedPage],
+        out: &Path,
+    ) -> Vec<Diagnostic> {
+        if changed.is_empty() {
+            return Vec::new();
+        }
+        let mut all = self.search_pages.lock().unwrap_or_else(|e| e.into_inner());
+        let pages = all.entry(lang.to_string()).or_default();
+        for page in changed {
+            match pages.iter_mut().find(|p| p.url == page.url) {
+                Some(p) => *p = page.clone(),
+                None => pages.push(page.clone()),
+            }
+        }
+        let Some((url, index)) = self.search_index(lang, pages.clone()) else {
+            return Vec::new();
+        };
+        write_output(Output::Dir(out), &url, index.as_bytes())
+            .err()
+            .into_iter()
+            .collect()
     }
 
     pub fn docs_count(&self) -> usize {

@@ -165,3 +165,28 @@ fn a_full_rebuild_never_leaves_a_page_missing() {
     assert!(asked > 10, "the poller asked only {asked} times");
     assert_eq!(missing, 0, "{missing} of {asked} answers were not 200");
 }
+
+#[test]
+fn an_edit_reaches_the_search_index_without_a_full_rebuild() {
+    let site = TestSite::fixture("features");
+    let server = Server::start(&site, &[]);
+    let (status, index) = get(server.addr, "/ara/index.json");
+    assert_eq!(status, 200);
+    assert!(!index.contains("zebrakume"));
+    let log = edit_and_wait(&site, &server, "zebrakume");
+    assert!(
+        log.iter().any(|l| l.starts_with("Updated 1 page")),
+        "{}",
+        log.join("\n")
+    );
+    let (_, index) = wait_for(server.addr, "/ara/index.json", |_, b| b.contains("zebrakume"));
+    let json: serde_json::Value = serde_json::from_str(&index).unwrap();
+    assert!(
+        json["words"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w[0] == "zebrakume"),
+        "the new word is a word of the index"
+    );
+}
