@@ -179,7 +179,9 @@ fn an_edit_reaches_the_search_index_without_a_full_rebuild() {
         "{}",
         log.join("\n")
     );
-    let (_, index) = wait_for(server.addr, "/ara/index.json", |_, b| b.contains("zebrakume"));
+    let (_, index) = wait_for(server.addr, "/ara/index.json", |_, b| {
+        b.contains("zebrakume")
+    });
     let json: serde_json::Value = serde_json::from_str(&index).unwrap();
     assert!(
         json["words"]
