@@ -89,22 +89,46 @@ pub(super) fn to_json(expr: &Expr) -> Json {
     serde_json::to_value(expr).unwrap_or(Json::Null)
 }
 
+/// Why a syntax tree read from JSON was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TreeError {
+    #[error("expression tree deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+    #[error("node tag `t` is not text")]
+    TagNotText,
+    #[error("expression node without `{0}`")]
+    Missing(String),
+    /// A field of the wrong kind: (field, what it should be).
+    #[error("`{0}` is not {1}")]
+    NotA(String, &'static str),
+    #[error("unknown operator `{0}`")]
+    Operator(String),
+    #[error("unknown function `{0}`")]
+    Function(String),
+    #[error("{0}")]
+    Arity(String),
+    #[error("unknown node `{0}`")]
+    Node(String),
+    #[error("bad number in list")]
+    BadNumber,
+    #[error("lists hold only numbers and text")]
+    ListItem,
+}
+
 /// Reads a tree back, checking everything the parser guarantees (known operators and functions,
 /// arities, depth), so that a tree from JSON is as safe to evaluate as a parsed one.
-pub(super) fn from_json(value: &Json, depth: usize) -> Result<Expr, String> {
+pub(super) fn from_json(value: &Json, depth: usize) -> Result<Expr, TreeError> {
     if depth > MAX_DEPTH {
-        return Err(format!("expression tree deeper than {MAX_DEPTH} levels"));
+        return Err(TreeError::TooDeep);
     }
-    let tag = field(value, "t")?
-        .as_str()
-        .ok_or("node tag `t` is not text")?;
+    let tag = field(value, "t")?.as_str().ok_or(TreeError::TagNotText)?;
     let kind = match tag {
         "num" => Kind::Num(number_field(value)?),
         "str" => Kind::Str(text_field(value, "v")?.to_string()),
         "bool" => Kind::Bool(
             field(value, "v")?
                 .as_bool()
-                .ok_or("`v` is not true/false")?,
+                .ok_or(TreeError::NotA("v".into(), "true/false"))?,
         ),
         "list" => Kind::List(list_field(value)?),
         "ref" => Kind::Ref(text_field(value, "id")?.to_string()),
@@ -112,62 +136,61 @@ pub(super) fn from_json(value: &Json, depth: usize) -> Result<Expr, String> {
         "not" => Kind::Not(Box::new(from_json(field(value, "e")?, depth + 1)?)),
         "bin" => {
             let op = text_field(value, "op")?;
-            let op = BinOp::from_symbol(op).ok_or_else(|| format!("unknown operator `{op}`"))?;
+            let op = BinOp::from_symbol(op).ok_or_else(|| TreeError::Operator(op.to_string()))?;
             let l = from_json(field(value, "l")?, depth + 1)?;
             let r = from_json(field(value, "r")?, depth + 1)?;
             Kind::Bin(op, Box::new(l), Box::new(r))
         }
         "call" => call_from_json(value, depth)?,
-        other => return Err(format!("unknown node `{other}`")),
+        other => return Err(TreeError::Node(other.to_string())),
     };
     Ok(Expr::new(kind, Span::default()))
 }
 
-fn call_from_json(value: &Json, depth: usize) -> Result<Kind, String> {
+fn call_from_json(value: &Json, depth: usize) -> Result<Kind, TreeError> {
     let name = text_field(value, "f")?;
-    let f = Func::from_name(name).ok_or_else(|| format!("unknown function `{name}`"))?;
+    let f = Func::from_name(name).ok_or_else(|| TreeError::Function(name.to_string()))?;
     let args = field(value, "a")?
         .as_array()
-        .ok_or("`a` is not a list")?
+        .ok_or(TreeError::NotA("a".into(), "a list"))?
         .iter()
         .map(|a| from_json(a, depth + 2))
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(problem) = f.arity_error(args.len()) {
-        return Err(problem);
+        return Err(TreeError::Arity(problem));
     }
     Ok(Kind::Call(f, args))
 }
 
-fn field<'a>(value: &'a Json, name: &str) -> Result<&'a Json, String> {
+fn field<'a>(value: &'a Json, name: &str) -> Result<&'a Json, TreeError> {
     value
         .get(name)
-        .ok_or_else(|| format!("expression node without `{name}`"))
+        .ok_or_else(|| TreeError::Missing(name.to_string()))
 }
 
-fn text_field<'a>(value: &'a Json, name: &str) -> Result<&'a str, String> {
+fn text_field<'a>(value: &'a Json, name: &str) -> Result<&'a str, TreeError> {
     field(value, name)?
         .as_str()
-        .ok_or_else(|| format!("`{name}` is not text"))
+        .ok_or_else(|| TreeError::NotA(name.to_string(), "text"))
 }
 
-fn number_field(value: &Json) -> Result<f64, String> {
+fn number_field(value: &Json) -> Result<f64, TreeError> {
     field(value, "v")?
         .as_f64()
         .filter(|n| n.is_finite())
-        .ok_or_else(|| "`v` is not a number".to_string())
+        .ok_or(TreeError::NotA("v".into(), "a number"))
 }
 
-fn list_field(value: &Json) -> Result<Vec<Literal>, String> {
-    let items = field(value, "v")?.as_array().ok_or("`v` is not a list")?;
+fn list_field(value: &Json) -> Result<Vec<Literal>, TreeError> {
+    let items = field(value, "v")?
+        .as_array()
+        .ok_or(TreeError::NotA("v".into(), "a list"))?;
     items
         .iter()
         .map(|item| match item {
             Json::String(s) => Ok(Literal::Str(s.clone())),
-            Json::Number(n) => n
-                .as_f64()
-                .map(Literal::Num)
-                .ok_or_else(|| "bad number in list".to_string()),
-            _ => Err("lists hold only numbers and text".to_string()),
+            Json::Number(n) => n.as_f64().map(Literal::Num).ok_or(TreeError::BadNumber),
+            _ => Err(TreeError::ListItem),
         })
         .collect()
 }

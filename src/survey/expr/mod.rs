@@ -504,10 +504,29 @@ pub fn is_truthy(v: &Value) -> bool {
     matches!(v, Value::Bool(true))
 }
 
+/// Why a YAML map shorthand is not a condition.
+#[derive(Debug, thiserror::Error)]
+pub enum MapError {
+    #[error("the map is empty: write at least one `question: value`")]
+    Empty,
+    #[error("`{0}` is not a question id (lower-case ASCII letters, digits and `_`)")]
+    NotAnId(String),
+    #[error("`{0}: []` lists no values")]
+    EmptyList(String),
+    #[error("`{0}: ''` compares with blank, which is never true; write `blank({0})`")]
+    BlankText(String),
+    #[error("`{0}`: {1} is not a usable number")]
+    BadNumber(String, serde_json::Number),
+    #[error("`{0}` has no value; to test for an empty answer write `blank({0})`")]
+    NoValue(String),
+    #[error("`{0}` needs a value or a list of values, not {1}")]
+    NotAValue(String, &'static str),
+}
+
 /// The YAML map shorthand: `{q: evet}` → `q = 'evet'`, `{q: [a, b]}` → `q in ['a', 'b']`,
 /// several keys joined with `and` in the order given. Numbers and true/false stay numbers and
 /// booleans (`{q: 1}` → `q = 1`); the type check then asks for quotes if `q` is a choice.
-pub fn from_map(map: &[(String, serde_json::Value)]) -> Result<Expr, String> {
+pub fn from_map(map: &[(String, serde_json::Value)]) -> Result<Expr, MapError> {
     let mut joined: Option<Expr> = None;
     for (key, value) in map {
         let test = map_entry(key, value)?;
@@ -516,14 +535,12 @@ pub fn from_map(map: &[(String, serde_json::Value)]) -> Result<Expr, String> {
             Some(left) => bin(BinOp::And, left, test),
         });
     }
-    joined.ok_or_else(|| "the map is empty: write at least one `question: value`".to_string())
+    joined.ok_or(MapError::Empty)
 }
 
-fn map_entry(key: &str, value: &serde_json::Value) -> Result<Expr, String> {
+fn map_entry(key: &str, value: &serde_json::Value) -> Result<Expr, MapError> {
     if !is_valid_id(key) {
-        return Err(format!(
-            "`{key}` is not a question id (lower-case ASCII letters, digits and `_`)"
-        ));
+        return Err(MapError::NotAnId(key.to_string()));
     }
     let id = Expr::new(Kind::Ref(key.to_string()), Span::default());
     if let serde_json::Value::Array(items) = value {
@@ -532,7 +549,7 @@ fn map_entry(key: &str, value: &serde_json::Value) -> Result<Expr, String> {
             .map(|item| map_literal(key, item))
             .collect::<Result<Vec<_>, _>>()?;
         if list.is_empty() {
-            return Err(format!("`{key}: []` lists no values"));
+            return Err(MapError::EmptyList(key.to_string()));
         }
         let list = Expr::new(Kind::List(list), Span::default());
         return Ok(bin(BinOp::In, id, list));
@@ -548,24 +565,17 @@ fn map_entry(key: &str, value: &serde_json::Value) -> Result<Expr, String> {
     Ok(bin(BinOp::Eq, id, Expr::new(literal, Span::default())))
 }
 
-fn map_literal(key: &str, value: &serde_json::Value) -> Result<Literal, String> {
+fn map_literal(key: &str, value: &serde_json::Value) -> Result<Literal, MapError> {
     match value {
-        serde_json::Value::String(s) if s.is_empty() => Err(format!(
-            "`{key}: ''` compares with blank, which is never true; write `blank({key})`"
-        )),
+        serde_json::Value::String(s) if s.is_empty() => Err(MapError::BlankText(key.to_string())),
         serde_json::Value::String(s) => Ok(Literal::Str(s.clone())),
         serde_json::Value::Number(n) => n
             .as_f64()
             .filter(|f| f.is_finite())
             .map(Literal::Num)
-            .ok_or_else(|| format!("`{key}`: {n} is not a usable number")),
-        serde_json::Value::Null => Err(format!(
-            "`{key}` has no value; to test for an empty answer write `blank({key})`"
-        )),
-        _ => Err(format!(
-            "`{key}` needs a value or a list of values, not {}",
-            json_kind(value)
-        )),
+            .ok_or_else(|| MapError::BadNumber(key.to_string(), n.clone())),
+        serde_json::Value::Null => Err(MapError::NoValue(key.to_string())),
+        _ => Err(MapError::NotAValue(key.to_string(), json_kind(value))),
     }
 }
 

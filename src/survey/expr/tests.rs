@@ -553,7 +553,7 @@ fn map_shorthand() {
         (json!({"a": [true]}), "not true/false"),
     ] {
         let err = from_map(&pairs(bad.clone())).unwrap_err();
-        assert!(err.contains(why), "{bad}: {err}");
+        assert!(err.to_string().contains(why), "{bad}: {err}");
     }
 }
 
