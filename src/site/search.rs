@@ -109,14 +109,8 @@ pub fn index_page(page: PageText, lang: &str) -> IndexedPage {
     }
 }
 
-/// `/ara/` (Turkish) or `/en/search/`.
-pub fn url(config: &Config, strings: &Strings, lang: &str) -> Option<String> {
-    Some(format!(
-        "{}{}/",
-        config.language_prefix(lang),
-        strings.get(lang, "search_slug")?
-    ))
-}
+/// `/ara/` or `/en/search/`: the one address rule, shared with the collector's pages.
+pub use crate::survey::catalogue::search_url as url;
 
 pub fn index_url(config: &Config, strings: &Strings, lang: &str) -> Option<String> {
     url(config, strings, lang).map(|u| format!("{u}index.json"))
