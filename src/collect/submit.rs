@@ -266,6 +266,8 @@ struct Posted {
     key: Option<String>,
     consent_given: bool,
     draft: bool,
+    /// "Add another entry" pressed without JavaScript: show the form again, one entry longer.
+    adding: bool,
 }
 
 /// The body → answers in the survey's shape; `Err` is the reply that refuses them.
@@ -299,6 +301,7 @@ fn posted(survey: &Survey, body: Body, lang: &str) -> Result<Posted, NotPosted> 
                     .get("_consent")
                     .is_some_and(|v| v.iter().any(|x| x == "yes")),
                 draft: first(&fields, "_action").as_deref() == Some("draft"),
+                adding: first(&fields, "_action").is_some_and(|a| a.starts_with("add:")),
                 fields: Some(fields),
             })
         }
@@ -312,6 +315,7 @@ fn posted(survey: &Survey, body: Body, lang: &str) -> Result<Posted, NotPosted> 
                 key,
                 consent_given,
                 draft: false,
+                adding: false,
             })
         }
     }
@@ -363,6 +367,12 @@ fn prepare(cat: &Catalogue, state: &ApiState, index: usize, body: Body, sent: Se
             return Prepared::Reply(Box::new(page));
         }
     };
+    if posted.adding {
+        // Nothing is checked or stored: the respondent is still filling the form in.
+        let token = invited.as_ref().map(|i| i.token.as_str());
+        let page = form_again(cat, index, &lang, posted.fields.as_ref(), None, token);
+        return Prepared::Reply(Box::new(page));
+    }
     shape::drop_unchosen_other(survey, &mut posted.answers);
     if posted.draft && invited.is_none() {
         return invitation_needed(&lang);
@@ -516,19 +526,33 @@ fn invalid(
             serde_json::json!({"errors": errors}),
         );
     };
+    form_again(cat, index, lang, Some(fields), Some(outcome), token)
+}
+
+/// The form again with the answers as sent: `422` with the problems found, `200` without.
+fn form_again(
+    cat: &Catalogue,
+    index: usize,
+    lang: &str,
+    fields: Option<&Fields>,
+    outcome: Option<&Outcome>,
+    token: Option<&str>,
+) -> Reply {
+    let status = if outcome.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let empty = Fields::new();
     let submitted = pages::Submitted {
-        values: fields,
-        outcome: Some(outcome),
+        values: fields.unwrap_or(&empty),
+        outcome,
         token,
         notice: None,
         final_saved: false,
     };
     match pages::render(cat, pages::SurveyPage::Form(index), lang, Some(&submitted)) {
-        Ok((_, html)) => reply(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "text/html; charset=utf-8",
-            html,
-        ),
-        Err(d) => text(StatusCode::UNPROCESSABLE_ENTITY, &d.to_string()),
+        Ok((_, html)) => reply(status, "text/html; charset=utf-8", html),
+        Err(d) => text(status, &d.to_string()),
     }
 }

@@ -4,7 +4,7 @@
 
 use super::Site;
 use super::routes::{Route, RouteContext, pages_in};
-pub use crate::survey::catalogue::{base_url, form_url, print_url, thanks_url};
+pub use crate::survey::catalogue::{base_url, form_url, print_url, schema_url, thanks_url};
 use crate::survey::compile::Compiled;
 pub use crate::survey::pages::SurveyPage;
 
@@ -46,24 +46,21 @@ pub fn routes(ctx: &RouteContext<'_>, surveys: &[Compiled]) -> Vec<Route<SurveyP
             );
         }
         for l in &in_survey {
-            if let Some(u) = form_url(config, strings, l, id) {
-                out.push(Route::file(format!("{u}schema.json"), l));
+            if let Some(u) = schema_url(config, strings, l, id) {
+                out.push(Route::file(u, l));
             }
         }
     }
     out
 }
 
-/// `schema.json` of every survey in every language folder, as (URL path, body).
+/// `schema.json` of every survey in every language folder (in that language), as (URL path, body).
 pub fn schemas(site: &Site) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for s in &site.surveys {
-        let body =
-            serde_json::to_string_pretty(&serde_json::json!({"hash": s.hash, "survey": s.survey}))
-                .unwrap_or_default();
         for lang in &s.survey.languages {
-            if let Some(u) = form_url(&site.config, &site.strings, lang, &s.survey.id) {
-                out.push((format!("{u}schema.json"), body.clone()));
+            if let Some(u) = schema_url(&site.config, &site.strings, lang, &s.survey.id) {
+                out.push((u, s.schema_json(lang)));
             }
         }
     }

@@ -162,6 +162,14 @@ pub fn form_url(config: &Config, strings: &Strings, lang: &str, id: &str) -> Opt
     Some(format!("{}{id}/", base_url(config, strings, lang)?))
 }
 
+/// The compiled survey the form's script reads, beside the form (cacheable, not inline).
+pub fn schema_url(config: &Config, strings: &Strings, lang: &str, id: &str) -> Option<String> {
+    Some(format!(
+        "{}schema.json",
+        form_url(config, strings, lang, id)?
+    ))
+}
+
 pub fn thanks_url(config: &Config, strings: &Strings, lang: &str, id: &str) -> Option<String> {
     Some(format!(
         "{}{}/",

@@ -21,6 +21,8 @@ pub struct FormContext<'a> {
     pub strings: &'a Strings,
     /// The collector endpoint the form posts to.
     pub action: String,
+    /// Where the script fetches the compiled survey (`schema.json`).
+    pub schema_url: String,
     /// Submitted values as the respondent typed them (empty for a blank form).
     pub values: &'a BTreeMap<String, Vec<String>>,
     /// Errors and warnings of a failed submission.
@@ -52,8 +54,8 @@ pub struct FormView {
     pub sections: Vec<SectionView>,
     /// Links to every field with an error, for the summary at the top.
     pub error_summary: Vec<SummaryItem>,
-    /// The compiled survey as JSON, for the enhancing script.
-    pub schema_json: String,
+    /// Where the enhancing script fetches the compiled survey.
+    pub schema_url: String,
     /// The script's messages in the page's language, as JSON.
     pub messages_json: String,
 }
@@ -142,6 +144,8 @@ pub struct QuestionView {
     pub columns: Vec<String>,
     pub totals: bool,
     pub items: Vec<Vec<QuestionView>>,
+    /// A repeat's most entries: "add another" is offered while fewer are shown.
+    pub max_items: usize,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     pub calculated: String,
@@ -245,7 +249,7 @@ pub fn form_view(compiled: &Compiled, ctx: &FormContext<'_>) -> FormView {
         privacy,
         sections,
         error_summary: summary,
-        schema_json: schema_json(compiled),
+        schema_url: ctx.schema_url.clone(),
         messages_json: messages_json(ctx),
     }
 }
@@ -302,14 +306,6 @@ fn messages_json(ctx: &FormContext<'_>) -> String {
         m.insert(key.to_string(), ctx.strings.t(ctx.lang, ui));
     }
     serde_json::to_string(&m)
-        .unwrap_or_default()
-        .replace("</", "<\\/")
-}
-
-/// The compiled survey for the browser; `</` is escaped so it can sit in a `<script>` block.
-pub fn schema_json(compiled: &Compiled) -> String {
-    let json = serde_json::json!({ "hash": compiled.hash, "survey": compiled.survey });
-    serde_json::to_string(&json)
         .unwrap_or_default()
         .replace("</", "<\\/")
 }
@@ -502,6 +498,11 @@ fn question_view(
         columns: q.columns.iter().map(|c| pick(&c.label, lang)).collect(),
         totals: q.totals,
         items,
+        max_items: if q.kind == QType::Repeat {
+            repeat_max(q)
+        } else {
+            0
+        },
         errors,
         warnings: if prefix.is_empty() {
             messages(ctx, &q.id, true)
@@ -598,8 +599,7 @@ fn repeat_items(
     name: &str,
     summary: &mut Vec<SummaryItem>,
 ) -> Vec<Vec<QuestionView>> {
-    let slots = q.max_count.unwrap_or(5).clamp(1, 10) as usize;
-    (0..slots)
+    (0..repeat_slots(q, ctx, name))
         .map(|i| {
             q.questions
                 .iter()
@@ -616,6 +616,42 @@ fn repeat_items(
                 .collect()
         })
         .collect()
+}
+
+/// The most entries a repeat can hold in the form (its `max_count`).
+fn repeat_max(q: &Question) -> usize {
+    q.max_count.map_or(20, |m| m as usize).max(1)
+}
+
+/// How many entries of a repeat the form shows: those in use, those shown before the form was
+/// sent (`_slots.<name>`), at least `min_count` and one, and one more when "add another" was
+/// pressed without JavaScript (`_action=add:<name>`) — never more than the repeat can hold. A
+/// blank form shows one entry (or `min_count`), not every possible one.
+fn repeat_slots(q: &Question, ctx: &FormContext<'_>, name: &str) -> usize {
+    let prefix = format!("{name}[");
+    let used = ctx
+        .values
+        .iter()
+        .filter(|(_, v)| v.iter().any(|x| !x.is_empty()))
+        .filter_map(|(k, _)| {
+            k.strip_prefix(&prefix)?
+                .split(']')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
+        .map(|i| i + 1)
+        .max()
+        .unwrap_or(0);
+    let shown = values_of(ctx, &format!("_slots.{name}"))
+        .first()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let least = q.min_count.map_or(1, |m| m as usize).max(1);
+    let added = values_of(ctx, "_action")
+        .iter()
+        .any(|a| a.strip_prefix("add:") == Some(name));
+    (used.max(shown).max(least) + usize::from(added)).min(repeat_max(q))
 }
 
 /// A `default:` as the text values of its inputs.
@@ -674,6 +710,7 @@ mod tests {
             lang: "tr",
             strings: &strings,
             action: "/api".into(),
+            schema_url: String::new(),
             values: &typed,
             outcome: Some(&outcome),
             token: None,

@@ -7,6 +7,7 @@ mod benchmark;
 mod build;
 mod collect;
 mod errors;
+mod forms;
 mod hardening;
 mod hostile;
 mod html;

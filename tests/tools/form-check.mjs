@@ -134,13 +134,25 @@ await step('an exclusive choice clears the others', async () => {
   await page.check('#f-hizmetler-ihracat');
   expect(!(await page.isChecked('#f-hizmetler-yok')), 'a choice unticks "Hiçbiri"');
 });
+await step('"if other, please specify" shows only while "other" is ticked', async () => {
+  const box = '.other-specify[data-other-for="f-hizmetler-diger"]';
+  expect(await page.isHidden(box), 'hidden while "other" is not ticked');
+  await page.check('#f-hizmetler-diger');
+  expect(await page.isVisible(box), 'shown once "other" is ticked');
+  await page.uncheck('#f-hizmetler-diger');
+  expect(await page.isHidden(box), 'hidden again');
+});
 await step('repeat shows one entry and adds more on request', async () => {
   await page.click('.page-nav button:nth-child(3)');
-  const items = await page.$$('#q-projeler .repeat-item');
-  expect(items.length === 3, `${items.length} entries rendered`);
-  expect(await items[0].isVisible() && await items[1].isHidden(), 'one entry shown');
+  const count = () => page.$$eval('#q-projeler .repeat-item', (items) => items.length);
+  expect(await count() === 1, `${await count()} entries rendered, expected one`);
   await page.click('#q-projeler .repeat-add');
-  expect(await items[1].isVisible(), 'second entry after "add another"');
+  expect(await count() === 2, 'a second entry after "add another"');
+  const names = await page.$$eval('#q-projeler .repeat-item:nth-child(n) [name]', (els) => els.map((e) => e.name));
+  expect(names.some((n) => n.startsWith('projeler[1].')), `the copy is numbered for the collector: ${names.join(' ')}`);
+  const ids = await page.$$eval('#q-projeler [id]', (els) => els.map((e) => e.id));
+  expect(new Set(ids).size === ids.length, 'no id twice');
+  expect(await page.$eval('#q-projeler input[name="_slots.projeler"]', (e) => e.value) === '2', 'the entry count goes with the answers');
 });
 await step('the review page lists the answers before sending', async () => {
   await page.click('.page-nav button:nth-child(3)');

@@ -6,11 +6,16 @@
  * so the browser finds what the server would. No dependencies, no inline script (CSP-clean). */
 (function () {
   'use strict';
-  var form = document.querySelector('form.survey-form[data-survey]');
-  var schemaEl = document.getElementById('kume-survey');
+  var form = document.querySelector('form.survey-form[data-survey][data-schema]');
+  if (!form || !window.KumeExpr || !window.KumeRules || !window.fetch) return;
+  // The survey's logic comes from its published schema.json, which the browser caches; until
+  // it arrives (or if it never does) the form works as it does without a script.
+  fetch(form.getAttribute('data-schema'), { credentials: 'same-origin' })
+    .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error(String(r.status))); })
+    .then(enhance, function () { /* the plain form stays */ });
+
+  function enhance(schema) {
   var messagesEl = document.getElementById('kume-messages');
-  if (!form || !schemaEl || !window.KumeExpr || !window.KumeRules) return;
-  var schema = JSON.parse(schemaEl.textContent);
   var survey = schema.survey;
   var messages = messagesEl ? JSON.parse(messagesEl.textContent) : {};
   var lang = form.getAttribute('data-lang') || 'tr';
@@ -51,7 +56,16 @@
     return state;
   }
 
+  // "If other, please specify": with a script, shown only while "other" is chosen.
+  function syncOthers() {
+    form.querySelectorAll('.other-specify[data-other-for]').forEach(function (box) {
+      var choice = document.getElementById(box.getAttribute('data-other-for'));
+      box.hidden = !!choice && !choice.checked;
+    });
+  }
+
   function applyState() {
+    syncOthers();
     var state = currentState();
     survey.sections.forEach(function (s) {
       var el = document.getElementById('s-' + s.id);
@@ -236,6 +250,7 @@
     var data;
     try { data = JSON.parse(localStorage.getItem(draftKey) || 'null'); } catch (e) { data = null; }
     if (!data) return false;
+    growRepeats(Object.keys(data));
     Object.keys(data).forEach(function (name) {
       fields(name).forEach(function (el) {
         if (el.type === 'radio' || el.type === 'checkbox') el.checked = data[name].indexOf(el.value) >= 0;
@@ -278,32 +293,64 @@
     try { localStorage.removeItem(draftKey); } catch (err) { /* ignore */ }
   });
 
-  // Repeats: show the entries in use and one empty entry; "add another" reveals the next.
+  // Repeats: the page holds the entries in use (or the first one); "add another" copies the
+  // last entry here, numbered for the collector, instead of asking it for the form again.
+  var repeats = {};
   form.querySelectorAll('fieldset.repeat').forEach(function (group) {
-    var items = Array.prototype.slice.call(group.querySelectorAll('.repeat-item'));
-    var used = function (item) {
-      return Array.prototype.some.call(item.querySelectorAll('input, select, textarea'), function (el) {
-        return el.type === 'radio' || el.type === 'checkbox' ? el.checked : el.value !== '';
+    var slots = group.querySelector('input[name^="_slots."]');
+    var button = group.querySelector('button.repeat-add');
+    if (!slots || !button) return;
+    var name = slots.name.slice('_slots.'.length);
+    var max = Number(button.getAttribute('data-max')) || Infinity;
+    // `name[3].x` → `name[4].x` in names, `f-name-3--x` → `f-name-4--x` in ids and references.
+    var field = 'f-' + name.replace(/[\[\].]/g, '-') + '-';
+    function renumber(el, from, to) {
+      ['name', 'id', 'for', 'aria-describedby', 'data-other-for'].forEach(function (attr) {
+        var v = el.getAttribute(attr);
+        if (v === null) return;
+        el.setAttribute(attr, v.split(name + '[' + from + ']').join(name + '[' + to + ']')
+          .split(field + from + '-').join(field + to + '-'));
       });
-    };
-    var button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'repeat-add';
-    button.textContent = messages.add_item || '+';
-    var refresh = function () {
-      var lastUsed = -1;
-      items.forEach(function (item, i) { if (used(item)) lastUsed = i; });
-      items.forEach(function (item, i) { if (i > lastUsed + 1 && !item.hasAttribute('data-shown')) item.hidden = true; });
-      button.hidden = items.every(function (item) { return !item.hidden; });
-    };
-    button.addEventListener('click', function () {
-      var next = items.filter(function (item) { return item.hidden; })[0];
-      if (next) { next.hidden = false; next.setAttribute('data-shown', ''); var f = next.querySelector('input, select, textarea'); if (f) f.focus(); }
-      refresh();
+    }
+    function add() {
+      var items = group.querySelectorAll('.repeat-item');
+      var n = items.length;
+      if (n >= max) return null;
+      var copy = items[n - 1].cloneNode(true);
+      copy.setAttribute('data-repeat-item', String(n));
+      var legend = copy.querySelector('legend');
+      if (legend) legend.textContent = legend.textContent.replace(/\d+\s*$/, String(n + 1));
+      [copy].concat(Array.prototype.slice.call(copy.querySelectorAll('*'))).forEach(function (el) {
+        renumber(el, n - 1, n);
+        if (el.matches('input[type="radio"], input[type="checkbox"]')) el.checked = false;
+        else if (el.matches('input, textarea')) el.value = '';
+        else if (el.matches('select')) el.selectedIndex = 0;
+        if (el.matches('.field-error')) { el.hidden = true; el.textContent = ''; }
+        if (el.matches('[aria-invalid]')) el.removeAttribute('aria-invalid');
+      });
+      items[n - 1].after(copy);
+      slots.value = String(n + 1);
+      button.hidden = n + 1 >= max;
+      return copy;
+    }
+    repeats[name] = add;
+    button.addEventListener('click', function (e) {
+      e.preventDefault();
+      var copy = add();
+      var f = copy && copy.querySelector('input, select, textarea');
+      if (f) f.focus();
+      applyState();
     });
-    group.appendChild(button);
-    refresh();
   });
+  // A draft kept in this browser may hold more entries than the page shows.
+  function growRepeats(names) {
+    names.forEach(function (key) {
+      var m = /^(.+)\[(\d+)\]\./.exec(key);
+      if (!m || !repeats[m[1]]) return;
+      while (form.querySelectorAll('[name^="' + m[1] + '[' + m[2] + ']."]').length === 0 && repeats[m[1]]()) { /* add */ }
+    });
+  }
+
 
   // One section per page with a progress line, then a page to check the answers, when the
   // survey asks for it. Sections hidden by their conditions are skipped.
@@ -411,4 +458,5 @@
 
   restoreDraft();
   applyState();
+  }
 })();

@@ -42,6 +42,40 @@ pub struct Compiled {
     pub hash: String,
 }
 
+impl Compiled {
+    /// `schema.json` of the form in `lang`: the compiled survey and its hash, every translated
+    /// text in that language only. The form's script fetches it on every survey page, so it
+    /// carries one language, not all of them.
+    pub fn schema_json(&self, lang: &str) -> String {
+        let mut survey = serde_json::to_value(&self.survey).unwrap_or_default();
+        keep_language(&mut survey, lang, &self.survey.languages);
+        serde_json::to_string(&serde_json::json!({"hash": self.hash, "survey": survey}))
+            .unwrap_or_default()
+    }
+}
+
+/// Reduces every translated text (an object keyed by the survey's languages) to `lang`.
+fn keep_language(value: &mut serde_json::Value, lang: &str, languages: &[String]) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let translated = !map.is_empty()
+                && map
+                    .iter()
+                    .all(|(k, v)| v.is_string() && languages.contains(k));
+            if translated {
+                map.retain(|k, _| k == lang);
+            } else {
+                map.values_mut()
+                    .for_each(|v| keep_language(v, lang, languages));
+            }
+        }
+        serde_json::Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| keep_language(v, lang, languages)),
+        _ => {}
+    }
+}
+
 /// Loads, checks and compiles every survey under `surveys/`, with the project's built-in lists.
 pub fn load_all(config: &Config, builtins: &Lists) -> (Vec<Compiled>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
