@@ -33,6 +33,8 @@ pub struct FormContext<'a> {
     pub notice: Option<String>,
     /// A final answer is stored: no "save as draft" any more.
     pub final_saved: bool,
+    /// The printable questionnaire: every entry of a repeat is printed, blank.
+    pub paper: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -626,8 +628,12 @@ fn repeat_max(q: &Question) -> usize {
 /// How many entries of a repeat the form shows: those in use, those shown before the form was
 /// sent (`_slots.<name>`), at least `min_count` and one, and one more when "add another" was
 /// pressed without JavaScript (`_action=add:<name>`) — never more than the repeat can hold. A
-/// blank form shows one entry (or `min_count`), not every possible one.
+/// blank form shows one entry (or `min_count`), not every possible one; paper has room for up
+/// to ten.
 fn repeat_slots(q: &Question, ctx: &FormContext<'_>, name: &str) -> usize {
+    if ctx.paper {
+        return repeat_max(q).min(10);
+    }
     let prefix = format!("{name}[");
     let used = ctx
         .values
@@ -716,6 +722,7 @@ mod tests {
             token: None,
             notice: None,
             final_saved: false,
+            paper: false,
         };
         let view = form_view(&compiled, &ctx);
         assert_eq!(view.error_summary.len(), 1);

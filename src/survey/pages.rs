@@ -75,6 +75,7 @@ pub fn render(
         token: submitted.and_then(|s| s.token),
         notice: submitted.and_then(|s| s.notice.clone()),
         final_saved: submitted.is_some_and(|s| s.final_saved),
+        paper: matches!(page, SurveyPage::Print(_)),
     };
     let alternates =
         |url_for: &dyn Fn(&str) -> Option<String>, langs: &[String]| -> Vec<(String, String)> {
