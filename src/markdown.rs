@@ -196,17 +196,17 @@ pub fn render(
     }
 
     let ids: Vec<String> = out.headings.iter().map(|h| h.id.clone()).collect();
-    out.html = focusable_code(scrollable_tables(
+    out.html = bare_links(focusable_code(scrollable_tables(
         format(root, &options, ids, 0),
         table_label,
-    ));
+    )));
 
     if let Some(shift) = print_shift {
         relabel_for_print(root, &links, print_hrefs, resolver);
-        out.print_html = Some(focusable_code(scrollable_tables(
+        out.print_html = Some(bare_links(focusable_code(scrollable_tables(
             format(root, &options, print_ids, shift),
             table_label,
-        )));
+        ))));
     }
     out
 }
@@ -246,6 +246,31 @@ fn scrollable_tables(html: String, label: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A link whose text is its own address gets `class="url"`, so that print does not repeat the
+/// address after it in brackets.
+fn bare_links(html: String) -> String {
+    static LINK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"<a href="(https?://[^"]+)">([^<]+)</a>"#).expect("a valid pattern")
+    });
+    fn bare(address: &str) -> &str {
+        let a = address
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        a.trim_start_matches("www.").trim_end_matches('/')
+    }
+    if !html.contains("://") {
+        return html;
+    }
+    LINK.replace_all(&html, |c: &regex::Captures<'_>| {
+        if bare(&c[1]) == bare(&c[2]) {
+            format!("<a href=\"{}\" class=\"url\">{}</a>", &c[1], &c[2])
+        } else {
+            c[0].to_string()
+        }
+    })
+    .into_owned()
 }
 
 fn in_blockquote_or_list<'a>(node: &'a comrak::nodes::AstNode<'a>) -> bool {
@@ -364,6 +389,17 @@ mod tests {
     }
 
     #[test]
+    fn a_link_that_shows_its_address_is_marked_so_print_does_not_repeat_it() {
+        let html = bare_links(
+            "<a href=\"https://www.kosgeb.gov.tr/\">kosgeb.gov.tr</a> \
+             <a href=\"https://example.org/a\">KOSGEB</a>"
+                .into(),
+        );
+        assert!(html.contains("<a href=\"https://www.kosgeb.gov.tr/\" class=\"url\">"));
+        assert!(html.contains("<a href=\"https://example.org/a\">KOSGEB</a>"));
+    }
+
+    #[test]
     fn gfm_extensions_are_on() {
         let md = "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ https://example.org\n\n- [x] done\n\nNote[^1].\n\n[^1]: Source.\n";
         let r = render(md, 1, &Plain, None, "Tablo");
@@ -371,7 +407,10 @@ mod tests {
             "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Tablo 1\">\n<table>"
         ));
         assert!(r.html.contains("<del>old</del>"));
-        assert!(r.html.contains("<a href=\"https://example.org\">"));
+        assert!(
+            r.html
+                .contains("<a href=\"https://example.org\" class=\"url\">")
+        );
         assert!(r.html.contains("<li class=\"task-list-item\"><span class=\"task-box\" aria-hidden=\"true\">☑</span>"), "{}", r.html);
         assert!(!r.html.contains("<input"));
         assert!(r.html.contains("class=\"footnotes\""));

@@ -174,19 +174,20 @@ pub fn lq_bars_svg(bars: &[Bar], label: &str) -> String {
 }
 
 /// A horizontal bar from the national minimum to maximum: the P25–P75 band, the median and
-/// the cluster's own value. Text alternative in `label`.
-pub fn position_svg(s: &Stats, x: f64, label: &str) -> String {
+/// the cluster's own value, with the scale written on it (the ends below, the median above)
+/// by `number`. Text alternative in `label`.
+pub fn position_svg(s: &Stats, x: f64, label: &str, number: &dyn Fn(f64) -> String) -> String {
     let (lo, hi) = (s.min.min(x), s.max.max(x));
     let span = if hi > lo { hi - lo } else { 1.0 };
-    let px = |v: f64| 4.0 + (v - lo) / span * 152.0;
+    let px = |v: f64| 6.0 + (v - lo) / span * 188.0;
     let mut svg = String::new();
     let _ = write!(
         svg,
-        "<svg class=\"position\" viewBox=\"0 0 160 20\" width=\"160\" height=\"20\" role=\"img\" aria-label=\"{}\">\
-<line x1=\"4\" y1=\"10\" x2=\"156\" y2=\"10\" class=\"axis\"/>\
-<rect x=\"{:.1}\" y=\"4\" width=\"{:.1}\" height=\"12\" class=\"iqr\"/>\
-<line x1=\"{:.1}\" y1=\"2\" x2=\"{:.1}\" y2=\"18\" class=\"median\"/>\
-<circle cx=\"{:.1}\" cy=\"10\" r=\"4.5\" class=\"own\"/></svg>",
+        "<svg class=\"position\" viewBox=\"0 0 200 46\" width=\"200\" height=\"46\" role=\"img\" aria-label=\"{}\">\
+<line x1=\"6\" y1=\"23\" x2=\"194\" y2=\"23\" class=\"axis\"/>\
+<rect x=\"{:.1}\" y=\"16\" width=\"{:.1}\" height=\"14\" class=\"iqr\"/>\
+<line x1=\"{:.1}\" y1=\"13\" x2=\"{:.1}\" y2=\"33\" class=\"median\"/>\
+<circle cx=\"{:.1}\" cy=\"23\" r=\"5\" class=\"own\"/>",
         escape_markup(label),
         px(s.p25),
         (px(s.p75) - px(s.p25)).max(1.0),
@@ -194,16 +195,31 @@ pub fn position_svg(s: &Stats, x: f64, label: &str) -> String {
         px(s.median),
         px(x)
     );
+    scale_text(
+        &mut svg,
+        200.0,
+        (11.0, 44.0),
+        px(s.median),
+        [lo, s.median, hi],
+        number,
+    );
+    svg.push_str("</svg>");
     svg
 }
 
-/// Every cluster's value as a dot on one axis, the P25–P75 band shaded and the median marked.
-pub fn distribution_svg(values: &[f64], s: &Stats, label: &str) -> String {
+/// Every cluster's value as a dot on one axis, the P25–P75 band shaded and the median marked,
+/// with the scale written on it by `number`.
+pub fn distribution_svg(
+    values: &[f64],
+    s: &Stats,
+    label: &str,
+    number: &dyn Fn(f64) -> String,
+) -> String {
     let (lo, hi) = (s.min, s.max);
     let span = if hi > lo { hi - lo } else { 1.0 };
-    let px = |v: f64| 10.0 + (v - lo) / span * 580.0;
+    let px = |v: f64| 10.0 + (v - lo) / span * 380.0;
     let mut svg = format!(
-        "<svg class=\"distribution\" viewBox=\"0 0 600 60\" role=\"img\" aria-label=\"{}\"><rect x=\"{:.1}\" y=\"10\" width=\"{:.1}\" height=\"30\" class=\"iqr\"/><line x1=\"10\" y1=\"25\" x2=\"590\" y2=\"25\" class=\"axis\"/>",
+        "<svg class=\"distribution\" viewBox=\"0 0 400 78\" role=\"img\" aria-label=\"{}\"><rect x=\"{:.1}\" y=\"22\" width=\"{:.1}\" height=\"28\" class=\"iqr\"/><line x1=\"10\" y1=\"36\" x2=\"390\" y2=\"36\" class=\"axis\"/>",
         escape_markup(label),
         px(s.p25),
         (px(s.p75) - px(s.p25)).max(1.0)
@@ -211,16 +227,54 @@ pub fn distribution_svg(values: &[f64], s: &Stats, label: &str) -> String {
     for v in values {
         let _ = write!(
             svg,
-            "<circle cx=\"{:.1}\" cy=\"25\" r=\"5\" class=\"dot\"/>",
+            "<circle cx=\"{:.1}\" cy=\"36\" r=\"5\" class=\"dot\"/>",
             px(*v)
         );
     }
     let _ = write!(
         svg,
-        "<line x1=\"{0:.1}\" y1=\"5\" x2=\"{0:.1}\" y2=\"45\" class=\"median\"/></svg>",
+        "<line x1=\"{0:.1}\" y1=\"18\" x2=\"{0:.1}\" y2=\"54\" class=\"median\"/>",
         px(s.median)
     );
+    scale_text(
+        &mut svg,
+        400.0,
+        (14.0, 72.0),
+        px(s.median),
+        [lo, s.median, hi],
+        number,
+    );
+    svg.push_str("</svg>");
     svg
+}
+
+/// The scale of a one-axis chart `width` wide: the lowest and highest values at the ends
+/// (baseline `y.1`), the median above the axis at `median_x` (baseline `y.0`), kept inside the
+/// chart. Hidden from assistive technology: the chart's label says the same.
+fn scale_text(
+    svg: &mut String,
+    width: f64,
+    y: (f64, f64),
+    median_x: f64,
+    [lo, median, hi]: [f64; 3],
+    number: &dyn Fn(f64) -> String,
+) {
+    let size = if width > 300.0 { 14 } else { 11 };
+    let median_x = median_x.clamp(width * 0.12, width * 0.88);
+    let _ = write!(
+        svg,
+        "<g class=\"scale\" font-size=\"{size}\" aria-hidden=\"true\">\
+<text x=\"{median_x:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>\
+<text x=\"2\" y=\"{}\">{}</text>\
+<text x=\"{:.1}\" y=\"{}\" text-anchor=\"end\">{}</text></g>",
+        y.0,
+        escape_markup(&number(median)),
+        y.1,
+        escape_markup(&number(lo)),
+        width - 2.0,
+        y.1,
+        escape_markup(&number(hi)),
+    );
 }
 
 /// A small line of the cluster's value over the waves, scaled to its own range. Hidden from

@@ -152,7 +152,7 @@ fn distribution_chart(site: &Site, s: &Snapshot, ind: &Indicator, lang: &str) ->
         number(st.median, ind.decimals, lang),
         number(st.p75, ind.decimals, lang)
     );
-    distribution_svg(&values, st, &label)
+    distribution_svg(&values, st, &label, &|v| number(v, ind.decimals, lang))
 }
 
 /// The indicator's references (verified or not), for the template.

@@ -174,6 +174,7 @@ fn indicator_row(site: &Site, c: &Cluster, ind: &Indicator, lang: &str) -> Indic
                     site.strings.t(lang, "national_median"),
                     number(s.median, ind.decimals, lang)
                 ),
+                &|v| number(v, ind.decimals, lang),
             ),
             _ => String::new(),
         },
