@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 // No GPU, no network chatter of Chromium's own: the checks must not depend on the machine.
@@ -91,18 +92,22 @@ const TYPES = {
  * Serves a built site from 127.0.0.1 as the static host does: files by path (`/x/` is
  * `/x/index.html`), the given `headers` on every answer, and with `api` (an origin such as
  * `http://127.0.0.1:8081`) every `/api/` request passed to the collector, as netlify.toml does.
- * `port` 0 takes any free port.
+ * `port` 0 takes any free port; `gzip` compresses text as the static host does.
  * Resolves to `{ base, close }`.
  */
-export async function serveSite(dir, { api = null, headers = {}, port = 0 } = {}) {
+export async function serveSite(dir, { api = null, headers = {}, port = 0, gzip = false } = {}) {
   const server = createServer(async (req, res) => {
     if (api && req.url.startsWith('/api/')) return forward(req, res, api);
     let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (path.includes('..')) { res.writeHead(400); return res.end(); }
     if (path.endsWith('/')) path += 'index.html';
     try {
-      const body = await readFile(join(dir, path));
-      res.writeHead(200, { ...headers, 'content-type': TYPES[extname(path)] || 'application/octet-stream' });
+      let body = await readFile(join(dir, path));
+      const type = TYPES[extname(path)] || 'application/octet-stream';
+      // As the static host does: text compressed for clients that accept it.
+      const compress = gzip && /gzip/.test(req.headers['accept-encoding'] || '') && /text|json|xml|svg|javascript/.test(type);
+      if (compress) body = gzipSync(body);
+      res.writeHead(200, { ...headers, 'content-type': type, ...(compress ? { 'content-encoding': 'gzip', vary: 'Accept-Encoding' } : {}) });
       res.end(body);
     } catch {
       res.writeHead(404, headers); res.end();

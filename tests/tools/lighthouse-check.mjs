@@ -1,0 +1,81 @@
+// Lighthouse (mobile settings: a mid-range phone on a slow 4G connection, simulated) in Debian's
+// headless Chromium on the pages a visitor and a respondent meet first, served from 127.0.0.1
+// compressed, with the site's security headers, as the static host serves them. Prints every
+// category's score per page; exits 1 when a category is below 0.95 or accessibility below 1.
+// Also weighs the heaviest survey page with everything it loads (uncompressed) and its HTML
+// compressed.
+//
+//   node tests/tools/lighthouse-check.mjs SITE_DIR
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import lighthouse from 'lighthouse';
+import * as chromeLauncher from 'chrome-launcher';
+import { CHROMIUM_ARGS, launchBrowser, serveSite } from './browser.mjs';
+
+const root = process.argv[2];
+if (!root) {
+  console.error('usage: node tests/tools/lighthouse-check.mjs SITE_DIR');
+  process.exit(2);
+}
+
+// The home page, a profile with results, the heaviest survey, the benchmark overview and a
+// guidebook tool page.
+const PAGES = [
+  '/',
+  '/kumeler/ornek-corum-makina/',
+  '/anket/paydas-ihtiyac/',
+  '/kiyaslama/',
+  '/rehber/kume-analizi/istatistiksel-kume-esleme/',
+];
+const HEAVIEST_SURVEY = '/anket/paydas-ihtiyac/';
+const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'];
+
+// The Content-Security-Policy and the other headers of netlify.toml's `/*` block.
+const netlify = await readFile(new URL('../../netlify.toml', import.meta.url), 'utf8');
+const block = netlify.split('[[headers]]').find((b) => /for = "\/\*"/.test(b)) || '';
+const headers = Object.fromEntries([...block.matchAll(/^\s+([A-Za-z-]+) = "(.*)"$/gm)].map((m) => [m[1], m[2]]));
+
+const server = await serveSite(root, { headers, gzip: true });
+let failed = 0;
+
+// The survey's weight: every response the page loads, as bytes before compression.
+{
+  const browser = await launchBrowser();
+  const page = await browser.newPage();
+  let total = 0;
+  const parts = [];
+  page.on('response', async (r) => {
+    if (!r.url().startsWith(server.base)) return;
+    const body = await r.body().catch(() => Buffer.alloc(0));
+    total += body.length;
+    parts.push(`${new URL(r.url()).pathname.split('/').pop() || 'index.html'} ${(body.length / 1024).toFixed(1)}`);
+  });
+  await page.goto(server.base + HEAVIEST_SURVEY, { waitUntil: 'networkidle' });
+  await browser.close();
+  const html = await readFile(join(root, HEAVIEST_SURVEY, 'index.html'));
+  const gz = gzipSync(html).length;
+  console.log(`${HEAVIEST_SURVEY}: ${(total / 1024).toFixed(1)} KiB with everything it loads (${parts.join(', ')} KiB); HTML ${(html.length / 1024).toFixed(1)} KiB, ${(gz / 1000).toFixed(1)} KB gzip`);
+  if (gz > 35000) { console.log(`FAIL the survey's HTML is over 35 KB gzip`); failed += 1; }
+}
+
+const chrome = await chromeLauncher.launch({ chromePath: process.env.CHROMIUM || '/usr/bin/chromium', chromeFlags: CHROMIUM_ARGS });
+try {
+  for (const path of PAGES) {
+    const result = await lighthouse(server.base + path, { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: CATEGORIES });
+    const lhr = result.lhr;
+    const scores = CATEGORIES.map((c) => [c, lhr.categories[c].score]);
+    const low = scores.filter(([c, s]) => s === null || s < (c === 'accessibility' ? 1 : 0.95));
+    console.log(`${low.length ? 'FAIL' : 'ok  '} ${path}: ${scores.map(([c, s]) => `${c} ${s === null ? '?' : s.toFixed(2)}`).join(', ')}`);
+    for (const [c] of low) {
+      const audits = lhr.categories[c].auditRefs.map((r) => lhr.audits[r.id]).filter((a) => a.score !== null && a.score < 1 && a.scoreDisplayMode !== 'informative' && a.scoreDisplayMode !== 'manual');
+      for (const a of audits.slice(0, 6)) console.log(`       ${c}: ${a.id} ${a.displayValue || ''} (${a.score})`);
+    }
+    failed += low.length ? 1 : 0;
+  }
+} finally {
+  await chrome.kill();
+  server.close();
+}
+console.log(`lighthouse: ${PAGES.length + 1 - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
