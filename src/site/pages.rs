@@ -459,8 +459,8 @@ fn data_menu(site: &Site, lang: &str) -> Vec<Link> {
             "benchmark_menu",
         ),
         (
-            site.sectors.analysis.is_some(),
-            super::sectors::overview_url(config, strings, lang),
+            site.sectors.any(),
+            super::sectors::entry_url(site, lang),
             "sector_analysis_title",
         ),
     ];
