@@ -423,7 +423,13 @@ impl Table<'_> {
             self.diags.push(
                 Diagnostic::error(
                     file,
-                    format!("a second row for {year}, {province}, activity {sector}: the first is at {first}"),
+                    format!(
+                        "a second row for {year}, {province}, {} {sector}: the first is at {first}",
+                        match ActivityLevel::of(&sector) {
+                            ActivityLevel::Division => "division",
+                            _ => "activity",
+                        }
+                    ),
                 )
                 .at(line, 1)
                 .help("keep one row per year, area and activity; delete or correct one of them"),

@@ -460,7 +460,7 @@ fn data_menu(site: &Site, lang: &str) -> Vec<Link> {
         ),
         (
             site.sectors.any(),
-            super::sectors::entry_url(site, lang),
+            super::sectors::overview_url(config, strings, lang),
             "sector_analysis_title",
         ),
     ];

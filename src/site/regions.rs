@@ -12,7 +12,8 @@ use serde_json::json;
 use super::Site;
 use super::charts::{self, Area, Bar};
 use super::sectors::{
-    OPEN_DATA_DIR, Page, growth_text, method_view, min_max, num, opt_num, percent, shift_text,
+    OPEN_DATA_DIR, Page, SectorData, growth_text, method_view, min_max, num, opt_num, percent,
+    shift_text,
 };
 use crate::analyse::{Analysis, CellResult, Suppression};
 use crate::config::{Config, Strings};
@@ -20,7 +21,8 @@ use crate::diagnostics::Diagnostic;
 use crate::render::views::{PageView, to_value};
 use crate::text::Collation;
 
-pub fn overview_url(config: &Config, strings: &Strings, lang: &str) -> Option<String> {
+/// `/bolgeler/`: the folder of the region pages.
+fn regions_url(config: &Config, strings: &Strings, lang: &str) -> Option<String> {
     Some(format!(
         "{}{}/",
         config.language_prefix(lang),
@@ -28,10 +30,25 @@ pub fn overview_url(config: &Config, strings: &Strings, lang: &str) -> Option<St
     ))
 }
 
+/// The region overview: `/bolgeler/` beside the province overview, or the sector analysis'
+/// own address when the region table is the only one (the guidebook links there).
+pub fn overview_url(
+    config: &Config,
+    strings: &Strings,
+    data: &SectorData,
+    lang: &str,
+) -> Option<String> {
+    if data.analysis.is_some() {
+        regions_url(config, strings, lang)
+    } else {
+        super::sectors::overview_url(config, strings, lang)
+    }
+}
+
 pub fn region_url(config: &Config, strings: &Strings, lang: &str, code: &str) -> Option<String> {
     Some(format!(
         "{}{}/",
-        overview_url(config, strings, lang)?,
+        regions_url(config, strings, lang)?,
         code.to_lowercase()
     ))
 }
@@ -55,7 +72,7 @@ pub fn table_switch(site: &Site, lang: &str, regions_current: bool) -> Option<se
     };
     Some(json!([
         {"label": label("table_provinces", p), "url": super::sectors::overview_url(config, strings, lang), "current": !regions_current},
-        {"label": label("table_regions", r), "url": overview_url(config, strings, lang), "current": regions_current},
+        {"label": label("table_regions", r), "url": overview_url(config, strings, data, lang), "current": regions_current},
     ]))
 }
 
@@ -161,7 +178,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             .filter_map(|l| Some((l.clone(), f(l)?)))
             .collect()
     };
-    let overview = overview_url(config, strings, lang).ok_or_else(missing)?;
+    let overview = overview_url(config, strings, &site.sectors, lang).ok_or_else(missing)?;
     let (template, url, title, alts, view) = match page {
         Page::Region(code) => (
             "sectors/region.html",
@@ -176,7 +193,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             "sectors/regions.html",
             overview.clone(),
             site.strings.t(lang, "regions_title"),
-            alternates(&|l| overview_url(config, strings, l)),
+            alternates(&|l| overview_url(config, strings, &site.sectors, l)),
             overview_view(site, a, lang),
         ),
     };
@@ -428,7 +445,7 @@ fn region_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
         "map": map,
         "reading": reading(site, a, code, &name, lang),
         "flags": flag_legend(site, &used, lang),
-        "overview_url": overview_url(config, strings, lang),
+        "overview_url": overview_url(config, strings, &site.sectors, lang),
     })
 }
 

@@ -116,17 +116,6 @@ pub enum Page {
     Region(String),
 }
 
-/// The first sector-analysis page: the province overview, or the region overview when there
-/// is only a region table.
-pub fn entry_url(site: &Site, lang: &str) -> Option<String> {
-    let (config, strings) = (&site.config, &site.strings);
-    if site.sectors.analysis.is_some() {
-        overview_url(config, strings, lang)
-    } else {
-        super::regions::overview_url(config, strings, lang)
-    }
-}
-
 pub fn overview_url(config: &Config, strings: &Strings, lang: &str) -> Option<String> {
     Some(format!(
         "{}{}/",
@@ -170,7 +159,11 @@ pub fn routes(ctx: &RouteContext<'_>, data: &SectorData) -> Vec<Route<Page>> {
         pages.extend(a.sectors.iter().map(|s| Page::Sector(s.code.clone())));
     }
     if let Some(a) = &data.regions {
-        pages.push(Page::Regions);
+        if data.analysis.is_none() {
+            pages.push(Page::Overview);
+        } else {
+            pages.push(Page::Regions);
+        }
         pages.extend(a.provinces.iter().map(|p| Page::Region(p.code.clone())));
     }
     let (config, strings) = (ctx.config, ctx.strings);
@@ -178,7 +171,7 @@ pub fn routes(ctx: &RouteContext<'_>, data: &SectorData) -> Vec<Route<Page>> {
         Page::Overview => overview_url(config, strings, lang),
         Page::Province(code) => province_url(config, strings, data, lang, code),
         Page::Sector(code) => sector_url(config, strings, lang, code),
-        Page::Regions => super::regions::overview_url(config, strings, lang),
+        Page::Regions => super::regions::overview_url(config, strings, data, lang),
         Page::Region(code) => super::regions::region_url(config, strings, lang, code),
     });
     let lang = config.default_language();
@@ -239,7 +232,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             ),
         )
     };
-    if let Page::Regions | Page::Region(_) = page {
+    if matches!(page, Page::Regions | Page::Region(_)) || data.analysis.is_none() {
         return super::regions::render(site, page, lang);
     }
     let Some(a) = &data.analysis else {
