@@ -771,4 +771,66 @@ mod tests {
         // The withheld cell is left out of the totals: the nation now has 700 jobs.
         assert_eq!(a.national_employees, 700);
     }
+
+    fn flagged(year: i32, area: &str, activity: &str, e: u64, flags: &str) -> Record {
+        Record {
+            workplaces: None,
+            flags: flags.into(),
+            ..row(year, area, activity, Count::Known(e), 0)
+        }
+    }
+
+    /// Two İBBS-2 regions × two sections, with the table's own totals that exceed the sums
+    /// (activities the table leaves out):
+    ///
+    /// | 2015 | B-E | F   | TOTAL |      | 2014 | B-E | F   | TOTAL |
+    /// | TR41 | 300 | 100 | 500   |      | TR41 | 200 | 100 | 400   |
+    /// | TR42 | 100 | 100 | 300   |      | TR42 | 100 | 100 | 300   |
+    /// | TR   | 400 | 200 | 1000  |      | TR   | 300 | 200 | 800   |
+    #[test]
+    fn a_region_table_uses_its_own_totals_and_leaves_out_the_stars() {
+        let mut rows = Vec::new();
+        for (y, f) in [(2015, "b"), (2014, "")] {
+            let (b41, t41, t_be, t) = if y == 2015 {
+                (300, 500, 400, 1000)
+            } else {
+                (200, 400, 300, 800)
+            };
+            rows.push(flagged(y, "TR41", "B-E", b41, f));
+            rows.push(flagged(y, "TR41", "F", 100, "u"));
+            rows.push(flagged(y, "TR42", "B-E", 100, ""));
+            rows.push(flagged(y, "TR42", "F", 100, ""));
+            rows.push(flagged(y, "TR41", "TOTAL", t41, ""));
+            rows.push(flagged(y, "TR42", "TOTAL", 300, ""));
+            rows.push(flagged(y, "TR", "B-E", t_be, ""));
+            rows.push(flagged(y, "TR", "F", 200, ""));
+            rows.push(flagged(y, "TR", "TOTAL", t, "p"));
+        }
+        let levels = analyse_levels(&rows, Settings::default());
+        assert_eq!(
+            levels.len(),
+            1,
+            "country and TOTAL rows are reference totals, not cells"
+        );
+        let a = &levels[0];
+        assert_eq!(a.level_key(), "ibbs2-section");
+        assert!(!a.stars_apply);
+        assert_eq!(
+            (a.national_employees, a.national_flags.as_str()),
+            (1000, "p")
+        );
+        let c = cell(a, "TR41", "B-E");
+        // (300 / 500) / (400 / 1000) = 1.5, from the table's totals (the sums would give 1.2).
+        close(c.lq.unwrap(), 1.5);
+        assert_eq!((c.stars, c.strong), (None, None));
+        assert_eq!((c.flags.as_str(), c.series_break), ("b", Some(2015)));
+        assert_eq!(cell(a, "TR41", "F").flags, "u");
+        // g_N = 1000/800 − 1 = 0.25, g_iN = 400/300 − 1, g_ir = 300/200 − 1 = 0.5.
+        let ss = c.shift_share.unwrap();
+        close(ss.national, 50.0);
+        close(ss.industry_mix, 200.0 * (1.0 / 3.0 - 0.25));
+        close(ss.regional, 200.0 * (0.5 - 1.0 / 3.0));
+        let tr41 = a.provinces.iter().find(|p| p.code == "TR41").unwrap();
+        assert_eq!(tr41.employees, 500);
+    }
 }
