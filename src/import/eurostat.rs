@@ -44,7 +44,9 @@ pub struct Summary {
 }
 
 const HEADER: &str = "year,region,activity,employees,flags,source,source_table,retrieved_on,note";
-const DIMENSIONS: [&str; 5] = ["unit", "nace_r2", "age", "sex", "geo"];
+/// The dimensions Kume filters on. `freq` and `sex` come with Eurostat's current API download
+/// (`freq,unit,nace_r2,age,sex,geo\TIME_PERIOD`); the older bulk files lack them.
+const DIMENSIONS: [&str; 6] = ["freq", "unit", "nace_r2", "age", "sex", "geo"];
 
 /// The scale of a unit to persons: the number of decimals a figure may have.
 fn unit_decimals(unit: &str) -> Option<u32> {
@@ -129,6 +131,7 @@ pub fn convert(
                 .insert(k.trim().to_string());
         }
         let wanted = key("unit") == Some(opts.unit.as_str())
+            && key("freq").is_none_or(|f| f == "A")
             && key("age").is_none_or(|a| a == opts.age)
             && key("sex").is_none_or(|s| s == opts.sex)
             && key("geo").is_some_and(|g| g.starts_with(&opts.country));
@@ -275,7 +278,7 @@ impl Layout {
                 .help("this is not Eurostat's bulk TSV layout (e.g. `unit,nace_r2,age,geo\\time`); download the table as TSV from the bulk download facility")]);
         };
         let mut diags = Vec::new();
-        if time.trim() != "time" {
+        if !time.trim().eq_ignore_ascii_case("time") && time.trim() != "TIME_PERIOD" {
             diags.push(
                 Diagnostic::error(
                     file,
@@ -438,6 +441,16 @@ THS,F,Y_GE15,AT11\t1.0 \t1.0 \n";
             (s.rows, s.missing, s.confidential, s.no_response, s.flagged),
             (3, 1, 1, 1, 3)
         );
+    }
+
+    #[test]
+    fn the_current_api_layout_with_freq_and_sex_is_read() {
+        let text = "freq,unit,nace_r2,age,sex,geo\\TIME_PERIOD\t2014 \t2015 \n\
+A,THS,F,Y_GE15,T,TR41\t12.0 \t13.0 b\n\
+A,THS,F,Y_GE15,M,TR41\t9.0 \t9.0 \n";
+        let (csv, s) = convert(text, "t.tsv", &opts()).unwrap();
+        assert_eq!(s.rows, 2);
+        assert!(csv.contains("2015,TR41,F,13000,b,Eurostat,"), "{csv}");
     }
 
     #[test]
