@@ -212,6 +212,54 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
     Ok((url, html))
 }
 
+/// One region on the region map: its provinces' outlines, its class and its tooltip.
+struct RegionArea<'a> {
+    title: String,
+    class: Option<usize>,
+    paths: Vec<&'a str>,
+}
+
+/// The map of the regions from the province outlines. Each region is drawn twice, in turn:
+/// its provinces with a wide dark outline, then its provinces again with an outline in their
+/// own fill (which also closes the slivers between neighbouring outlines). The second pass
+/// covers the dark lines between the region's own provinces and the inner part of its border;
+/// the outer part stays on top of the regions drawn before, so every region border is dark
+/// and the provinces inside a region merge.
+fn region_map_svg(geo: &charts::Geo, regions: &[RegionArea<'_>], label: &str) -> String {
+    use std::fmt::Write as _;
+    let mut svg = format!(
+        "<svg class=\"province-map\" viewBox=\"{}\" role=\"img\" aria-label=\"{}\">\
+<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">\
+<rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#8a949c\" stroke-width=\"2\"/></pattern></defs>",
+        crate::text::escape_markup(geo.view_box()),
+        crate::text::escape_markup(label)
+    );
+    for r in regions {
+        let fill = r
+            .class
+            .and_then(|c| charts::CLASS_FILLS.get(c))
+            .map_or("url(#hatch)".to_string(), |f| f.to_string());
+        let _ = write!(
+            svg,
+            "<g><title>{}</title><g fill=\"{fill}\" stroke=\"#1d2327\" stroke-width=\"3.6\" stroke-linejoin=\"round\">",
+            crate::text::escape_markup(&r.title)
+        );
+        for p in &r.paths {
+            let _ = write!(svg, "<path d=\"{p}\"/>");
+        }
+        let _ = write!(
+            svg,
+            "</g><g fill=\"{fill}\" stroke=\"{fill}\" stroke-width=\"1.4\" stroke-linejoin=\"round\">"
+        );
+        for p in &r.paths {
+            let _ = write!(svg, "<path d=\"{p}\"/>");
+        }
+        svg.push_str("</g></g>");
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 /// The provinces of a region, by the `ibbs2` attribute of the `iller` list.
 fn provinces_of<'a>(site: &'a Site, region: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     site.sectors
@@ -294,28 +342,23 @@ fn overview_view(site: &Site, a: &Analysis, lang: &str) -> serde_json::Value {
     let values: Vec<f64> = a.provinces.iter().filter_map(|p| p.krugman).collect();
     let (lo, hi) = min_max(&values);
     let map = site.sectors.geo.as_ref().map(|geo| {
-        let areas: Vec<Area<'_>> = a
+        let regions: Vec<RegionArea> = a
             .provinces
             .iter()
-            .flat_map(|p| {
-                let title = format!(
+            .map(|p| RegionArea {
+                title: format!(
                     "{}: {} {}",
                     region_name(site, &p.code, lang),
                     site.strings.t(lang, "col_krugman"),
                     opt_num(p.krugman, 3, lang).unwrap_or_else(|| "–".into())
-                );
-                provinces_of(site, &p.code)
-                    .filter_map(|province| site.sectors.plate(province))
-                    .map(move |plate| Area {
-                        plate,
-                        class: p.krugman.map(|k| charts::class_of(k, lo, hi)),
-                        title: title.clone(),
-                        marked: false,
-                    })
-                    .collect::<Vec<_>>()
+                ),
+                class: p.krugman.map(|k| charts::class_of(k, lo, hi)),
+                paths: provinces_of(site, &p.code)
+                    .filter_map(|province| geo.path(site.sectors.plate(province)?))
+                    .collect(),
             })
             .collect();
-        charts::map_svg(geo, &areas, &site.strings.t(lang, "regions_map_alt"))
+        region_map_svg(geo, &regions, &site.strings.t(lang, "regions_map_alt"))
     });
     let mut by_krugman: Vec<_> = a.provinces.iter().filter(|p| p.krugman.is_some()).collect();
     by_krugman.sort_by(|x, y| {
