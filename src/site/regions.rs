@@ -511,9 +511,7 @@ fn reading(site: &Site, a: &Analysis, code: &str, name: &str, lang: &str) -> Vec
         .replace("{lq}", &num(lq, 2, lang))
         .replace(
             "{focus}",
-            &percent(top.focus.unwrap_or(0.0), lang)
-                .trim_start_matches('+')
-                .to_string(),
+            percent(top.focus.unwrap_or(0.0), lang).trim_start_matches('+'),
         ),
     ];
     if let (Some(g), Some(ss), Some(base)) = (top.growth, top.shift_share, a.base_year) {
