@@ -53,6 +53,16 @@ pub fn region_url(config: &Config, strings: &Strings, lang: &str, code: &str) ->
     ))
 }
 
+/// `/bolgeler/faaliyet/b-e/`: one activity across the regions.
+pub fn activity_url(config: &Config, strings: &Strings, lang: &str, code: &str) -> Option<String> {
+    Some(format!(
+        "{}{}/{}/",
+        regions_url(config, strings, lang)?,
+        strings.get(lang, "activity_slug")?,
+        code.to_lowercase()
+    ))
+}
+
 /// Links between the province table and the region table when the site has both: the
 /// reader switches between them without JavaScript.
 pub fn table_switch(site: &Site, lang: &str, regions_current: bool) -> Option<serde_json::Value> {
@@ -180,6 +190,15 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
     };
     let overview = overview_url(config, strings, &site.sectors, lang).ok_or_else(missing)?;
     let (template, url, title, alts, view) = match page {
+        Page::RegionActivity(code) => (
+            "sectors/region_activity.html",
+            activity_url(config, strings, lang, code).ok_or_else(missing)?,
+            site.strings
+                .t(lang, "region_activity_title")
+                .replace("{activity}", &activity_name(site, code, lang)),
+            alternates(&|l| activity_url(config, strings, l, code)),
+            activity_view(site, a, code, lang),
+        ),
         Page::Region(code) => (
             "sectors/region.html",
             region_url(config, strings, lang, code).ok_or_else(missing)?,
@@ -333,6 +352,7 @@ fn overview_view(site: &Site, a: &Analysis, lang: &str) -> serde_json::Value {
             used.extend(s.flags.chars());
             json!({
                 "name": activity_name(site, &s.code, lang),
+                "url": activity_url(config, strings, lang, &s.code),
                 "employees": figure(site, Some(s.employees), &s.flags, lang),
                 "hhi": opt_num(s.hhi_normalised, 3, lang),
                 "growth": s.growth.map(|g| percent(g, lang)),
@@ -412,6 +432,7 @@ fn region_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
             };
             json!({
                 "activity": activity_name(site, &c.sector, lang),
+                "activity_url": activity_url(config, strings, lang, &c.sector),
                 "code": c.sector,
                 "employees": figure(site, c.employees, &c.flags, lang),
                 "base": figure(site, c.base_employees, &c.base_flags, lang),
@@ -473,9 +494,11 @@ fn region_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
                 .replace("{region}", &name),
         )
     });
-    let provinces: Vec<String> = provinces_of(site, code)
+    let mut provinces: Vec<String> = provinces_of(site, code)
         .map(|c| site.sectors.province_name(c, lang))
         .collect();
+    let collation = Collation::for_language(lang);
+    provinces.sort_by(|x, y| collation.compare(x, y));
     json!({
         "name": name,
         "total": site.strings.t(lang, "region_total")
@@ -489,6 +512,95 @@ fn region_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
         "reading": reading(site, a, code, &name, lang),
         "flags": flag_legend(site, &used, lang),
         "overview_url": overview_url(config, strings, &site.sectors, lang),
+    })
+}
+
+/// One activity across the regions: a map of its location quotient in classes, the regions
+/// ranked, its national figures.
+fn activity_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json::Value {
+    let (config, strings) = (&site.config, &site.strings);
+    let mut cells: Vec<&CellResult> = a.cells.iter().filter(|c| c.sector == code).collect();
+    cells.sort_by(|x, y| {
+        y.lq.unwrap_or(-1.0)
+            .total_cmp(&x.lq.unwrap_or(-1.0))
+            .then(x.province.cmp(&y.province))
+    });
+    let s = a.sectors.iter().find(|s| s.code == code);
+    let mut used: BTreeSet<char> = s.map(|s| s.flags.chars().collect()).unwrap_or_default();
+    let n = a.provinces.len();
+    let rows: Vec<serde_json::Value> = cells
+        .iter()
+        .map(|c| {
+            used.extend(c.flags.chars());
+            used.extend(c.base_flags.chars());
+            json!({
+                "region": region_name(site, &c.province, lang),
+                "url": region_url(config, strings, lang, &c.province),
+                "employees": figure(site, c.employees, &c.flags, lang),
+                "withheld": match c.suppressed {
+                    Some(Suppression::Confidential) => Some(site.strings.t(lang, "withheld_confidential")),
+                    Some(Suppression::BelowFloor) => Some(site.strings.t(lang, "withheld_below_floor")),
+                    None => None,
+                },
+                "focus": c.focus.map(|f| percent(f, lang).trim_start_matches('+').to_string()),
+                "lq": opt_num(c.lq, 2, lang),
+                "rank": c.size_rank.map(|r| format!("{r} / {n}")),
+                "growth": growth_text(c, lang),
+                "series_break": c.series_break.map(|y| site.strings.t(lang, "series_break").replace("{year}", &y.to_string())),
+            })
+        })
+        .collect();
+    let name = activity_name(site, code, lang);
+    let map = site.sectors.geo.as_ref().map(|geo| {
+        let regions: Vec<RegionArea> = a
+            .provinces
+            .iter()
+            .map(|p| {
+                let c = cells.iter().find(|c| c.province == p.code);
+                let lq = c.and_then(|c| c.lq);
+                RegionArea {
+                    title: format!(
+                        "{}: LQ {}",
+                        region_name(site, &p.code, lang),
+                        opt_num(lq, 2, lang).unwrap_or_else(|| "–".into())
+                    ),
+                    class: lq.map(|lq| match lq {
+                        x if x < 1.0 => 1,
+                        x if x < 2.0 => 2,
+                        _ => 4,
+                    }),
+                    paths: provinces_of(site, &p.code)
+                        .filter_map(|province| geo.path(site.sectors.plate(province)?))
+                        .collect(),
+                }
+            })
+            .collect();
+        region_map_svg(
+            geo,
+            &regions,
+            &site
+                .strings
+                .t(lang, "region_activity_map_alt")
+                .replace("{activity}", &name),
+        )
+    });
+    let legend: Vec<serde_json::Value> = [
+        (1, "legend_lq_low"),
+        (2, "legend_lq_mid"),
+        (4, "legend_lq_high"),
+    ]
+    .iter()
+    .map(|(i, k)| json!({"fill": charts::CLASS_FILLS[*i], "text": site.strings.t(lang, k)}))
+    .collect();
+    json!({
+        "name": name,
+        "national": figure(site, s.map(|s| s.employees), s.map_or("", |s| s.flags.as_str()), lang),
+        "hhi": opt_num(s.and_then(|s| s.hhi_normalised), 3, lang),
+        "growth": s.and_then(|s| s.growth).map(|g| percent(g, lang)),
+        "rows": rows,
+        "map": map,
+        "legend": legend,
+        "flags": flag_legend(site, &used, lang),
     })
 }
 

@@ -114,6 +114,8 @@ pub enum Page {
     /// The overview of the region table.
     Regions,
     Region(String),
+    /// One activity of the region table across the regions.
+    RegionActivity(String),
 }
 
 pub fn overview_url(config: &Config, strings: &Strings, lang: &str) -> Option<String> {
@@ -165,6 +167,11 @@ pub fn routes(ctx: &RouteContext<'_>, data: &SectorData) -> Vec<Route<Page>> {
             pages.push(Page::Regions);
         }
         pages.extend(a.provinces.iter().map(|p| Page::Region(p.code.clone())));
+        pages.extend(
+            a.sectors
+                .iter()
+                .map(|s| Page::RegionActivity(s.code.clone())),
+        );
     }
     let (config, strings) = (ctx.config, ctx.strings);
     let mut out = pages_in(ctx, &pages, |p, lang| match p {
@@ -173,6 +180,7 @@ pub fn routes(ctx: &RouteContext<'_>, data: &SectorData) -> Vec<Route<Page>> {
         Page::Sector(code) => sector_url(config, strings, lang, code),
         Page::Regions => super::regions::overview_url(config, strings, data, lang),
         Page::Region(code) => super::regions::region_url(config, strings, lang, code),
+        Page::RegionActivity(code) => super::regions::activity_url(config, strings, lang, code),
     });
     let lang = config.default_language();
     for a in &data.levels {
@@ -232,7 +240,11 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             ),
         )
     };
-    if matches!(page, Page::Regions | Page::Region(_)) || data.analysis.is_none() {
+    if matches!(
+        page,
+        Page::Regions | Page::Region(_) | Page::RegionActivity(_)
+    ) || data.analysis.is_none()
+    {
         return super::regions::render(site, page, lang);
     }
     let Some(a) = &data.analysis else {
@@ -263,7 +275,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             alternates(&|l| province_url(config, strings, data, l, code)),
             province_view(site, a, code, lang),
         ),
-        Page::Regions | Page::Region(_) => return Err(missing()),
+        Page::Regions | Page::Region(_) | Page::RegionActivity(_) => return Err(missing()),
         Page::Sector(code) => (
             "sectors/sector.html",
             sector_url(config, strings, lang, code).ok_or_else(missing)?,
