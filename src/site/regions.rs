@@ -141,6 +141,19 @@ fn flag_legend(site: &Site, used: &BTreeSet<char>, lang: &str) -> Vec<serde_json
         .collect()
 }
 
+/// Why a cell's figures are not shown, in words; None when they are.
+fn withheld(site: &Site, c: &CellResult, lang: &str) -> Option<String> {
+    c.suppressed.map(|s| {
+        site.strings.t(
+            lang,
+            match s {
+                Suppression::Confidential => "withheld_confidential",
+                Suppression::BelowFloor => "withheld_below_floor",
+            },
+        )
+    })
+}
+
 /// Eurostat's page for a dataset code.
 fn dataset_url(source: &str, table: &str) -> Option<String> {
     (source.eq_ignore_ascii_case("eurostat") && !table.is_empty()).then(|| {
@@ -425,18 +438,13 @@ fn region_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
         .map(|c| {
             used.extend(c.flags.chars());
             used.extend(c.base_flags.chars());
-            let withheld = match c.suppressed {
-                Some(Suppression::Confidential) => Some(site.strings.t(lang, "withheld_confidential")),
-                Some(Suppression::BelowFloor) => Some(site.strings.t(lang, "withheld_below_floor")),
-                None => None,
-            };
             json!({
                 "activity": activity_name(site, &c.sector, lang),
                 "activity_url": activity_url(config, strings, lang, &c.sector),
                 "code": c.sector,
                 "employees": figure(site, c.employees, &c.flags, lang),
                 "base": figure(site, c.base_employees, &c.base_flags, lang),
-                "withheld": withheld,
+                "withheld": withheld(site, c, lang),
                 "focus": c.focus.map(|f| percent(f, lang).trim_start_matches('+').to_string()),
                 "lq": opt_num(c.lq, 2, lang),
                 "rank": c.size_rank.map(|r| format!("{r} / {n}")),
@@ -537,11 +545,7 @@ fn activity_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_jso
                 "region": region_name(site, &c.province, lang),
                 "url": region_url(config, strings, lang, &c.province),
                 "employees": figure(site, c.employees, &c.flags, lang),
-                "withheld": match c.suppressed {
-                    Some(Suppression::Confidential) => Some(site.strings.t(lang, "withheld_confidential")),
-                    Some(Suppression::BelowFloor) => Some(site.strings.t(lang, "withheld_below_floor")),
-                    None => None,
-                },
+                "withheld": withheld(site, c, lang),
                 "focus": c.focus.map(|f| percent(f, lang).trim_start_matches('+').to_string()),
                 "lq": opt_num(c.lq, 2, lang),
                 "rank": c.size_rank.map(|r| format!("{r} / {n}")),
