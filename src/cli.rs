@@ -24,6 +24,37 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The publishers whose tables `kume import` reads.
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// A Eurostat bulk TSV of employment by region × NACE activity (e.g. lfst_r_lfe2en2.tsv).
+    Eurostat {
+        /// The downloaded table (tab-separated, as Eurostat's bulk download gives it).
+        file: PathBuf,
+        /// The employment table to write (e.g. site/data/employment/eurostat.csv).
+        #[arg(long)]
+        out: PathBuf,
+        /// Take this country's regions (every code that starts with it).
+        #[arg(long, default_value = "TR")]
+        country: String,
+        /// The age group to take.
+        #[arg(long, default_value = "Y_GE15")]
+        age: String,
+        /// The unit to take: THS (thousands of persons, converted to persons) or NR.
+        #[arg(long, default_value = "THS")]
+        unit: String,
+        /// The sex to take, when the table has a sex dimension.
+        #[arg(long, default_value = "T")]
+        sex: String,
+        /// The dataset code for `source_table` (default: the file name without extension).
+        #[arg(long)]
+        table: Option<String>,
+        /// The date the file was downloaded, YYYY-MM-DD (default: the file's modification date).
+        #[arg(long)]
+        retrieved: Option<String>,
+    },
+}
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct SiteArgs {
     /// The project folder (holds site/ and templates/).
@@ -176,6 +207,12 @@ pub enum Command {
         /// Folder for the snapshot (relative paths are inside the project folder).
         #[arg(long, default_value = "data/sectors")]
         out: PathBuf,
+    },
+    /// Convert an official statistics table into an employment table (site/data/employment/).
+    #[command(after_help = EXIT_CODES)]
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
     },
     /// Copy the response database safely while the collector runs (SQLite online backup).
     #[command(after_help = EXIT_CODES)]
@@ -493,8 +530,101 @@ pub fn admin(command: Command) -> ExitCode {
         }
         Command::Aggregate { db, out, k } => aggregate(&db, &out, k),
         Command::Analyse { root, out } => analyse(&root, &out),
+        Command::Import { source } => import(source),
         _ => ExitCode::from(2),
     }
+}
+
+fn import(source: ImportSource) -> ExitCode {
+    let ImportSource::Eurostat {
+        file,
+        out,
+        country,
+        age,
+        unit,
+        sex,
+        table,
+        retrieved,
+    } = source;
+    let shown = file.display().to_string();
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!(
+                "error: {shown}: cannot read the table: {e}\n  help: pass the path of the downloaded .tsv file"
+            );
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let retrieved_on = match retrieved {
+        Some(r) if crate::text::Date::parse(&r).is_some() => r,
+        Some(r) => {
+            eprintln!(
+                "error: --retrieved `{r}` is not a date\n  help: write the download date as YYYY-MM-DD"
+            );
+            return ExitCode::from(2);
+        }
+        None => std::fs::metadata(&file)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| crate::text::Date::from_days((d.as_secs() / 86_400) as i64).iso())
+            .unwrap_or_else(|| crate::text::Date::today().iso()),
+    };
+    let table = table.unwrap_or_else(|| {
+        file.file_stem()
+            .map(|s| s.to_string_lossy().trim_end_matches(".tsv").to_string())
+            .unwrap_or_default()
+    });
+    let opts = crate::import::eurostat::Options {
+        country,
+        age,
+        unit,
+        sex,
+        table,
+        retrieved_on,
+    };
+    let (csv, summary) = match crate::import::eurostat::convert(&text, &shown, &opts) {
+        Ok(r) => r,
+        Err(diags) => {
+            print_diagnostics(&diags);
+            return ExitCode::from(EXIT_SITE_ERRORS);
+        }
+    };
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("error: cannot create {}: {e}", dir.display());
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    if let Err(e) = std::fs::write(&out, csv) {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    let years = |y: Option<&i32>| y.map(|y| y.to_string()).unwrap_or_default();
+    eprintln!(
+        "Imported {} rows of Eurostat {} ({} regions × {} activities, {}–{}; unit {}{}, retrieved {}) → {}\n\
+         {} figures carry flags, {} are confidential (C), {} missing (`:`) and {} no-response (NRP) rows were left out",
+        summary.rows,
+        opts.table,
+        summary.regions.len(),
+        summary.activities.len(),
+        years(summary.years.first()),
+        years(summary.years.last()),
+        opts.unit,
+        if opts.unit == "THS" {
+            ", converted to persons: thousands × 1000"
+        } else {
+            ""
+        },
+        opts.retrieved_on,
+        out.display(),
+        summary.flagged,
+        summary.confidential,
+        summary.missing,
+        summary.no_response,
+    );
+    ExitCode::SUCCESS
 }
 
 fn analyse(root: &std::path::Path, out: &std::path::Path) -> ExitCode {
@@ -507,36 +637,40 @@ fn analyse(root: &std::path::Path, out: &std::path::Path) -> ExitCode {
         }
     };
     let (data, mut diags) = crate::data::ProjectData::load(&config);
-    let (analysis, ds) = crate::analyse::load(&config, &data.lists);
+    let (analyses, ds) = crate::analyse::load(&config, &data.lists);
     diags.extend(ds);
     if has_errors(&diags) {
         print_diagnostics(&diags);
         return ExitCode::from(EXIT_SITE_ERRORS);
     }
-    let Some(analysis) = analysis else {
+    if analyses.is_empty() {
         eprintln!(
             "error: no employment table in {}\nhelp: add site/data/employment/<name>.csv (see docs/sectors.md)",
             crate::analyse::input::EMPLOYMENT_DIR
         );
         return ExitCode::from(EXIT_SITE_ERRORS);
-    };
+    }
     let out = in_project(root, out);
-    if let Err(e) = crate::analyse::write_snapshot(&analysis, &out) {
+    if let Err(e) = crate::analyse::write_snapshot(&analyses, &out) {
         eprintln!("error: cannot write {}: {e}", out.display());
         return ExitCode::from(EXIT_FAILURE);
     }
-    eprintln!(
-        "Analysed {} provinces × {} sectors ({}{}) in {:.2} s → {}",
-        analysis.provinces.len(),
-        analysis.sectors.len(),
-        analysis.year,
-        analysis
-            .base_year
-            .map(|b| format!(", from {b}"))
-            .unwrap_or_default(),
-        start.elapsed().as_secs_f64(),
-        out.join("sectors.json").display()
-    );
+    for analysis in &analyses {
+        eprintln!(
+            "Analysed {} areas × {} activities ({}; {}{}) → {}",
+            analysis.provinces.len(),
+            analysis.sectors.len(),
+            analysis.level_key(),
+            analysis.year,
+            analysis
+                .base_year
+                .map(|b| format!(", from {b}"))
+                .unwrap_or_default(),
+            out.join(format!("{}.json", crate::analyse::snapshot_stem(analysis)))
+                .display()
+        );
+    }
+    eprintln!("in {:.2} s", start.elapsed().as_secs_f64());
     ExitCode::SUCCESS
 }
 

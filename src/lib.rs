@@ -13,6 +13,7 @@ pub mod config;
 pub mod content;
 pub mod data;
 pub mod diagnostics;
+pub mod import;
 pub mod locale;
 pub mod markdown;
 pub mod render;

@@ -1,6 +1,10 @@
 //! Reading the employment tables (`site/data/employment/*.csv`) and the analysis settings
 //! (`site/data/employment/analysis.yaml`), with every problem reported at its file, line and
 //! column. The format is described in docs/sectors.md.
+//!
+//! A table gives its geography either as `ibbs3` (provinces) or as `region` (the country `TR`,
+//! or an İBBS-1, İBBS-2 or İBBS-3 code), and its activity either as `nace2` (divisions) or as
+//! `activity` (`TOTAL`, a NACE section, one of Eurostat's section groups, or a division).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -15,11 +19,14 @@ pub const EMPLOYMENT_DIR: &str = "site/data/employment";
 pub const SETTINGS_FILE: &str = "site/data/employment/analysis.yaml";
 /// The source written in every row of a made-up table.
 pub const SAMPLE_SOURCE: &str = "sample";
-const COLUMNS: [&str; 9] = [
+const COLUMNS: [&str; 12] = [
     "year",
     "ibbs3",
+    "region",
     "nace2",
+    "activity",
     "employees",
+    "flags",
     "workplaces",
     "source",
     "source_table",
@@ -28,6 +35,76 @@ const COLUMNS: [&str; 9] = [
 ];
 /// Written in `employees` or `workplaces` for a cell the publisher withheld.
 const CONFIDENTIAL: &str = "C";
+/// The code of the whole country, as a region.
+pub const COUNTRY: &str = "TR";
+/// The code of all activities together, as an activity.
+pub const TOTAL: &str = "TOTAL";
+/// Eurostat's groups of NACE sections in its regional labour-force tables.
+pub const SECTION_GROUPS: [&str; 5] = ["B-E", "G-I", "M_N", "O-Q", "R-U"];
+/// Eurostat's flags, as they may follow a figure (`b` break in series, `c` confidential,
+/// `d` definition differs, `e` estimated, `f` forecast, `n` not significant, `p` provisional,
+/// `r` revised, `s` Eurostat estimate, `u` low reliability, `z` not applicable).
+pub const FLAGS: &str = "bcdefnprsuz";
+
+/// How fine a table's geography is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AreaLevel {
+    Country,
+    Ibbs1,
+    Ibbs2,
+    Ibbs3,
+}
+
+impl AreaLevel {
+    /// The level of a Turkish region code by its length (`TR`, `TR4`, `TR41`, `TR411`).
+    pub fn of(code: &str) -> AreaLevel {
+        match code.len() {
+            0..=2 => AreaLevel::Country,
+            3 => AreaLevel::Ibbs1,
+            4 => AreaLevel::Ibbs2,
+            _ => AreaLevel::Ibbs3,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            AreaLevel::Country => "country",
+            AreaLevel::Ibbs1 => "ibbs1",
+            AreaLevel::Ibbs2 => "ibbs2",
+            AreaLevel::Ibbs3 => "ibbs3",
+        }
+    }
+}
+
+/// How fine a table's activities are: NACE divisions, or sections and groups of sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityLevel {
+    Total,
+    Section,
+    Division,
+}
+
+impl ActivityLevel {
+    pub fn of(code: &str) -> ActivityLevel {
+        if code == TOTAL {
+            ActivityLevel::Total
+        } else if code.len() == 2 && code.bytes().all(|b| b.is_ascii_digit()) {
+            ActivityLevel::Division
+        } else {
+            ActivityLevel::Section
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ActivityLevel::Total => "total",
+            ActivityLevel::Section => "section",
+            ActivityLevel::Division => "division",
+        }
+    }
+}
 
 /// A count as published: a number, or withheld.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,16 +122,19 @@ impl Count {
     }
 }
 
-/// One row: employment in one NACE division of one province in one year.
+/// One row: employment in one activity of one area in one year.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub year: i32,
-    /// İBBS-3 code (`TR510`).
+    /// The area: an İBBS-3 province code (`TR510`), or any region code (`TR`, `TR5`, `TR51`).
     pub province: String,
-    /// Two-digit NACE Rev. 2 division (`10`).
+    /// The activity: a two-digit NACE Rev. 2 division (`10`), a section (`C`), a group of
+    /// sections (`B-E`) or `TOTAL`.
     pub sector: String,
     pub employees: Count,
     pub workplaces: Option<Count>,
+    /// The publisher's flags on the figure (`b`, `u`, …), in its order.
+    pub flags: String,
     pub source: Source,
 }
 
@@ -105,6 +185,10 @@ pub struct Codes {
     /// Province name slug → code, to suggest the code when a name was written.
     province_names: HashMap<String, String>,
     sectors: HashSet<String>,
+    /// İBBS-1 and İBBS-2 codes (`ibbs_bolgeler`).
+    regions: HashSet<String>,
+    /// NACE sections (`nace_bolumler`).
+    sections: HashSet<String>,
 }
 
 impl Codes {
@@ -117,6 +201,14 @@ impl Codes {
                 .flat_map(|c| c.label.values().map(|l| (slugify(l), c.code.clone())))
                 .collect(),
             sectors: list("nace_bolumleri")
+                .iter()
+                .map(|c| c.code.clone())
+                .collect(),
+            regions: list("ibbs_bolgeler")
+                .iter()
+                .map(|c| c.code.clone())
+                .collect(),
+            sections: list("nace_bolumler")
                 .iter()
                 .map(|c| c.code.clone())
                 .collect(),
@@ -254,13 +346,36 @@ impl Table<'_> {
                 self.diags.push(d);
             }
         }
-        for required in ["year", "ibbs3", "nace2", "employees", "source"] {
-            if !fields.iter().any(|f| f.text == required) {
+        let has = |name: &str| fields.iter().any(|f| f.text == name);
+        for (a, b) in [("ibbs3", "region"), ("nace2", "activity")] {
+            if has(a) && has(b) {
                 ok = false;
                 self.diags.push(
-                    Diagnostic::error(file, format!("the column `{required}` is missing"))
+                    Diagnostic::error(file, format!("the table has both `{a}` and `{b}`"))
                         .at(1, 1)
-                        .help(format!("the header line is: {}", COLUMNS.join(","))),
+                        .help(format!("keep one of them: `{a}` for provinces or divisions only, `{b}` for any level (see docs/sectors.md)")),
+                );
+            }
+        }
+        for required in [
+            "year",
+            "ibbs3|region",
+            "nace2|activity",
+            "employees",
+            "source",
+        ] {
+            if !required.split('|').any(has) {
+                ok = false;
+                self.diags.push(
+                    Diagnostic::error(
+                        file,
+                        format!(
+                            "the column `{}` is missing",
+                            required.replace('|', "` or `")
+                        ),
+                    )
+                    .at(1, 1)
+                    .help(format!("the header line is: {}", COLUMNS.join(","))),
                 );
             }
         }
@@ -275,8 +390,15 @@ impl Table<'_> {
         let get = |name: &str| row.get(name).copied().unwrap_or(&empty);
         let before = self.diags.len();
         let year = self.year(get("year"), file, line);
-        let province = self.province(get("ibbs3"), file, line);
-        let sector = self.sector(get("nace2"), file, line);
+        let province = match row.get("region") {
+            Some(f) => self.region(f, file, line),
+            None => self.province(get("ibbs3"), file, line),
+        };
+        let sector = match row.get("activity") {
+            Some(f) => self.activity(f, file, line),
+            None => self.sector(get("nace2"), file, line),
+        };
+        let flags = self.flags(get("flags"), file, line);
         let employees = self.count(get("employees"), "employees", file, line);
         let workplaces = match get("workplaces").text.trim() {
             "" => None,
@@ -301,10 +423,16 @@ impl Table<'_> {
             self.diags.push(
                 Diagnostic::error(
                     file,
-                    format!("a second row for {year}, {province}, division {sector}: the first is at {first}"),
+                    format!(
+                        "a second row for {year}, {province}, {} {sector}: the first is at {first}",
+                        match ActivityLevel::of(&sector) {
+                            ActivityLevel::Division => "division",
+                            _ => "activity",
+                        }
+                    ),
                 )
                 .at(line, 1)
-                .help("keep one row per year, province and division; delete or correct one of them"),
+                .help("keep one row per year, area and activity; delete or correct one of them"),
             );
             return;
         }
@@ -315,6 +443,7 @@ impl Table<'_> {
             sector,
             employees,
             workplaces,
+            flags,
             source: Source {
                 source,
                 table: get("source_table").text.trim().to_string(),
@@ -369,6 +498,66 @@ impl Table<'_> {
             );
         }
         code
+    }
+
+    /// A code of the `region` column: the country, an İBBS-1, İBBS-2 or İBBS-3 code.
+    fn region(&mut self, f: &Field, file: &str, line: usize) -> String {
+        let code = f.text.trim().to_string();
+        match AreaLevel::of(&code) {
+            AreaLevel::Country if code == COUNTRY => code,
+            AreaLevel::Ibbs3 => self.province(f, file, line),
+            AreaLevel::Ibbs1 | AreaLevel::Ibbs2 if self.codes.regions.contains(&code) => code,
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(file, format!("unknown region `{code}`"))
+                        .at(line, f.column)
+                        .help("write `TR` for the country, or an İBBS code: TR4 (İBBS-1), TR41 (İBBS-2, as in surveys/lists/ibbs_bolgeler.yaml) or TR411 (İBBS-3, surveys/lists/iller.yaml)"),
+                );
+                code
+            }
+        }
+    }
+
+    /// A code of the `activity` column: `TOTAL`, a section, a group of sections or a division.
+    fn activity(&mut self, f: &Field, file: &str, line: usize) -> String {
+        let code = f.text.trim().to_string();
+        let known = code == TOTAL
+            || self.codes.sections.contains(&code)
+            || SECTION_GROUPS.contains(&code.as_str());
+        if known {
+            return code;
+        }
+        if code.bytes().all(|b| b.is_ascii_digit()) {
+            return self.sector(f, file, line);
+        }
+        self.diags.push(
+            Diagnostic::error(file, format!("unknown activity `{code}`"))
+                .at(line, f.column)
+                .help(format!(
+                    "write `{TOTAL}`, a NACE Rev. 2 section (A … U), one of Eurostat's groups ({}) or a two-digit division",
+                    SECTION_GROUPS.join(", ")
+                )),
+        );
+        code
+    }
+
+    fn flags(&mut self, f: &Field, file: &str, line: usize) -> String {
+        let flags = f.text.trim().to_string();
+        if let Some((i, c)) = flags.char_indices().find(|(_, c)| !FLAGS.contains(*c)) {
+            self.diags.push(
+                Diagnostic::error(file, format!("unknown flag `{c}` in `{flags}`"))
+                    .at(line, f.column + i)
+                    .help(format!(
+                        "flags are Eurostat's letters, written together: {} (see docs/sectors.md)",
+                        FLAGS
+                            .chars()
+                            .map(String::from)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+            );
+        }
+        flags
     }
 
     fn count(&mut self, f: &Field, column: &str, file: &str, line: usize) -> Option<Count> {

@@ -1,5 +1,10 @@
 //! Sector analysis: the prominent sectors of each province from employment by province ×
-//! NACE division (docs/sectors.md).
+//! NACE division, or of each region from employment by region × activity at whatever level a
+//! table has (docs/sectors.md).
+//!
+//! The rows are split by level (İBBS-1/2/3 × sections or divisions) and each level is analysed
+//! on its own. Rows for the whole country (`TR`) and for all activities (`TOTAL`) are not cells
+//! but the reference totals of the same table: when present they are E_N, E_iN and E_r.
 //!
 //! Steps: read the tables and the settings ([`input`]) → national, provincial and sectoral
 //! totals per year → per province × sector: focus, location quotient, size rank, the European
@@ -15,7 +20,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-pub use input::{Count, Record, Settings, Source};
+pub use input::{ActivityLevel, AreaLevel, Count, Record, Settings, Source};
 use maths::ShiftShare;
 
 use crate::config::Config;
@@ -24,6 +29,13 @@ use crate::diagnostics::Diagnostic;
 /// Everything `kume analyse` computes; the JSON snapshot.
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
+    /// The geography of the cells: İBBS-3 provinces, İBBS-2 or İBBS-1 regions.
+    pub area_level: AreaLevel,
+    /// The activities of the cells: divisions, or sections and groups of sections.
+    pub activity_level: ActivityLevel,
+    /// Whether the stars and the strong flag are computed: their definitions are made for fine
+    /// industries (divisions), not for sections.
+    pub stars_apply: bool,
     /// True when any row is made-up sample data: every page that shows it must say so.
     pub sample: bool,
     pub year: i32,
@@ -32,6 +44,8 @@ pub struct Analysis {
     pub settings: Settings,
     pub sources: Vec<Source>,
     pub national_employees: u64,
+    /// The publisher's flags on the national total, when the table has a `TR`, `TOTAL` row.
+    pub national_flags: String,
     pub provinces: Vec<ProvinceResult>,
     pub sectors: Vec<SectorResult>,
     /// Province × sector, ordered by province code then sector code.
@@ -42,6 +56,8 @@ pub struct Analysis {
 pub struct ProvinceResult {
     pub code: String,
     pub employees: u64,
+    /// The flags on the area's `TOTAL` row, when the table has one.
+    pub flags: String,
     pub krugman: Option<f64>,
     pub strong_sectors: usize,
     pub starred_sectors: usize,
@@ -51,6 +67,8 @@ pub struct ProvinceResult {
 pub struct SectorResult {
     pub code: String,
     pub employees: u64,
+    /// The flags on the country's row for the activity, when the table has one.
+    pub flags: String,
     /// Provinces with employment in the sector (the n of ranks and percentiles).
     pub provinces: usize,
     pub hhi: Option<f64>,
@@ -90,6 +108,13 @@ pub struct CellResult {
     pub sector: String,
     pub employees: Option<u64>,
     pub workplaces: Option<u64>,
+    /// The publisher's flags on `employees` (`u` low reliability, `b` break in series, …).
+    pub flags: String,
+    /// The publisher's flags on `base_employees`.
+    pub base_flags: String,
+    /// The first year after the base year up to this year whose figure the publisher marks as
+    /// a break in series (`b`): growth and shift-share then span a change of method.
+    pub series_break: Option<i32>,
     /// Why the figures below are withheld; None when they are published.
     pub suppressed: Option<Suppression>,
     pub focus: Option<f64>,
@@ -114,13 +139,14 @@ impl CellResult {
     }
 }
 
-/// Reads the tables and computes the analysis; None (with no error) when there are no tables.
+/// Reads the tables and computes one analysis per level the tables have (provinces ×
+/// divisions first); empty (with no error) when there are no tables.
 pub fn load(
     config: &Config,
     lists: &BTreeMap<String, Vec<crate::survey::model::Choice>>,
-) -> (Option<Analysis>, Vec<Diagnostic>) {
+) -> (Vec<Analysis>, Vec<Diagnostic>) {
     if !input::present(config) {
-        return (None, Vec::new());
+        return (Vec::new(), Vec::new());
     }
     let mut diags = Vec::new();
     let settings = input::load_settings(config)
@@ -129,9 +155,42 @@ pub fn load(
     let (records, ds) = input::load_tables(config, &input::Codes::from_lists(lists));
     diags.extend(ds);
     if !diags.is_empty() {
-        return (None, diags);
+        return (Vec::new(), diags);
     }
-    (analyse(&records, settings), diags)
+    (analyse_levels(&records, settings), diags)
+}
+
+/// One analysis per (area level, activity level) of the cells, the finest first; the country
+/// and `TOTAL` rows serve every level as reference totals.
+pub fn analyse_levels(records: &[Record], settings: Settings) -> Vec<Analysis> {
+    let (reference, cells): (Vec<&Record>, Vec<&Record>) =
+        records.iter().partition(|r| is_reference(r));
+    let mut levels: BTreeMap<(AreaLevel, ActivityLevel), Vec<Record>> = BTreeMap::new();
+    for r in cells {
+        levels
+            .entry((AreaLevel::of(&r.province), ActivityLevel::of(&r.sector)))
+            .or_default()
+            .push(r.clone());
+    }
+    let reference: Vec<Record> = reference.into_iter().cloned().collect();
+    let mut out: Vec<Analysis> = levels
+        .into_values()
+        .filter_map(|rs| analyse_with(&rs, &reference, settings))
+        .collect();
+    out.sort_by_key(|a| std::cmp::Reverse((a.area_level, a.activity_level)));
+    out
+}
+
+fn is_reference(r: &Record) -> bool {
+    AreaLevel::of(&r.province) == AreaLevel::Country
+        || ActivityLevel::of(&r.sector) == ActivityLevel::Total
+}
+
+impl Analysis {
+    /// `ibbs3-division`, `ibbs2-section`: names the level in file names and page data.
+    pub fn level_key(&self) -> String {
+        format!("{}-{}", self.area_level.key(), self.activity_level.key())
+    }
 }
 
 /// Sums of the known counts of one year.
@@ -142,7 +201,36 @@ struct Totals<'a> {
     nation: f64,
 }
 
-fn totals(records: &[Record], year: i32) -> Totals<'_> {
+/// The sums of the cells, replaced by the table's own totals where it has them: the area's
+/// `TOTAL` row (E_r), the country's row for the activity (E_iN) and the country's `TOTAL` (E_N).
+fn totals<'a>(records: &'a [Record], reference: &'a [Record], year: i32) -> Totals<'a> {
+    let mut t = sums(records, year);
+    for r in reference.iter().filter(|r| r.year == year) {
+        let Some(e) = r.employees.known() else {
+            continue;
+        };
+        let e = e as f64;
+        match (
+            AreaLevel::of(&r.province) == AreaLevel::Country,
+            ActivityLevel::of(&r.sector) == ActivityLevel::Total,
+        ) {
+            (true, true) => t.nation = e,
+            (true, false) => {
+                if let Some(v) = t.sector.get_mut(r.sector.as_str()) {
+                    *v = e;
+                }
+            }
+            (false, _) => {
+                if let Some(v) = t.province.get_mut(r.province.as_str()) {
+                    *v = e;
+                }
+            }
+        }
+    }
+    t
+}
+
+fn sums(records: &[Record], year: i32) -> Totals<'_> {
     let mut t = Totals::default();
     for r in records.iter().filter(|r| r.year == year) {
         let Some(e) = r.employees.known() else {
@@ -212,13 +300,30 @@ fn lq(r: &Record, t: &Totals<'_>) -> Option<f64> {
     )
 }
 
-/// Computes every figure from the rows; None when there are none.
+/// Computes every figure from the rows of one level; None when there are none.
 pub fn analyse(records: &[Record], settings: Settings) -> Option<Analysis> {
+    analyse_with(records, &[], settings)
+}
+
+/// [`analyse`] with the table's own totals (`reference`: country and `TOTAL` rows).
+pub fn analyse_with(
+    records: &[Record],
+    reference: &[Record],
+    settings: Settings,
+) -> Option<Analysis> {
+    let first = records.first()?;
+    let (area_level, activity_level) = (
+        AreaLevel::of(&first.province),
+        ActivityLevel::of(&first.sector),
+    );
+    let stars_apply = activity_level == ActivityLevel::Division;
     let years: BTreeSet<i32> = records.iter().map(|r| r.year).collect();
     let year = *years.last()?;
     let base_year = years.first().copied().filter(|b| *b != year);
-    let now = totals(records, year);
-    let base = base_year.map(|b| totals(records, b)).unwrap_or_default();
+    let now = totals(records, reference, year);
+    let base = base_year
+        .map(|b| totals(records, reference, b))
+        .unwrap_or_default();
     let current: Vec<&Record> = records.iter().filter(|r| r.year == year).collect();
     let base_cells: HashMap<(&str, &str), &Record> = records
         .iter()
@@ -237,6 +342,9 @@ pub fn analyse(records: &[Record], settings: Settings) -> Option<Analysis> {
         .iter()
         .map(|r| {
             let mut c = cell(r, &now, spread.get(&*r.sector), settings);
+            if !stars_apply {
+                (c.stars, c.strong) = (None, None);
+            }
             if let (Some(g), Some(b)) = (&growth_ctx, base_cells.get(&(&*r.province, &*r.sector))) {
                 g.apply(&mut c, b);
             }
@@ -245,15 +353,55 @@ pub fn analyse(records: &[Record], settings: Settings) -> Option<Analysis> {
         .collect();
     cells.sort_by(|a, b| (&a.province, &a.sector).cmp(&(&b.province, &b.sector)));
     let sources: BTreeSet<Source> = records.iter().map(|r| r.source.clone()).collect();
+    let total_flags = |area: &str| {
+        reference
+            .iter()
+            .find(|r| r.year == year && r.province == area && r.sector == input::TOTAL)
+            .map(|r| r.flags.clone())
+            .unwrap_or_default()
+    };
+    let mut provinces = province_results(&now, &cells);
+    for p in &mut provinces {
+        p.flags = total_flags(&p.code);
+    }
+    let mut sectors = sector_results(&now, &base, base_year.is_some(), &spread);
+    for s in &mut sectors {
+        s.flags = reference
+            .iter()
+            .find(|r| r.year == year && r.province == input::COUNTRY && r.sector == s.code)
+            .map(|r| r.flags.clone())
+            .unwrap_or_default();
+    }
+    if let Some(b) = base_year {
+        let breaks: BTreeMap<(&str, &str), i32> = records
+            .iter()
+            .filter(|r| r.year > b && r.year <= year && r.flags.contains('b'))
+            .fold(BTreeMap::new(), |mut m, r| {
+                let first = m
+                    .entry((r.province.as_str(), r.sector.as_str()))
+                    .or_insert(r.year);
+                *first = (*first).min(r.year);
+                m
+            });
+        for c in cells.iter_mut().filter(|c| c.growth.is_some()) {
+            c.series_break = breaks
+                .get(&(c.province.as_str(), c.sector.as_str()))
+                .copied();
+        }
+    }
     Some(Analysis {
+        area_level,
+        activity_level,
+        stars_apply,
         sample: sources.iter().any(Source::is_sample),
         year,
         base_year,
         settings,
         sources: sources.into_iter().collect(),
         national_employees: now.nation as u64,
-        provinces: province_results(&now, &cells),
-        sectors: sector_results(&now, &base, base_year.is_some(), &spread),
+        national_flags: total_flags(input::COUNTRY),
+        provinces,
+        sectors,
         cells,
     })
 }
@@ -265,6 +413,9 @@ fn cell(r: &Record, t: &Totals<'_>, spread: Option<&SectorSpread>, s: Settings) 
         sector: r.sector.clone(),
         employees: r.employees.known(),
         workplaces,
+        flags: r.flags.clone(),
+        base_flags: String::new(),
+        series_break: None,
         suppressed: None,
         focus: None,
         lq: None,
@@ -330,6 +481,7 @@ impl Growth<'_> {
         }
         let (f0, f1) = (e0 as f64, e1 as f64);
         c.base_employees = Some(e0);
+        c.base_flags = base.flags.clone();
         c.change = Some(e1 as i64 - e0 as i64);
         c.growth = maths::growth(f0, f1);
         c.cagr = maths::cagr(f0, f1, self.years);
@@ -363,6 +515,7 @@ fn province_results(now: &Totals<'_>, cells: &[CellResult]) -> Vec<ProvinceResul
             ProvinceResult {
                 code: code.to_string(),
                 employees: e_r as u64,
+                flags: String::new(),
                 krugman: maths::krugman(&pairs, e_r, now.nation),
                 strong_sectors: cs.iter().filter(|c| c.strong == Some(true)).count(),
                 starred_sectors: cs.iter().filter(|c| c.star_count() > 0).count(),
@@ -390,6 +543,7 @@ fn sector_results(
             SectorResult {
                 code: code.to_string(),
                 employees: *e as u64,
+                flags: String::new(),
                 provinces: parts.len(),
                 hhi: h.map(|h| h.0),
                 hhi_normalised: h.map(|h| h.1),
@@ -403,22 +557,41 @@ fn sector_results(
     out
 }
 
-/// Writes `sectors.json` (everything) and `sectors.csv` (one row per province × sector).
-pub fn write_snapshot(analysis: &Analysis, dir: &Path) -> std::io::Result<()> {
+/// The file name stem of one level's snapshot: `sectors` for provinces × divisions (the
+/// original table), `sectors-ibbs2-section` and so on for the others.
+pub fn snapshot_stem(analysis: &Analysis) -> String {
+    if (analysis.area_level, analysis.activity_level) == (AreaLevel::Ibbs3, ActivityLevel::Division)
+    {
+        "sectors".to_string()
+    } else {
+        format!("sectors-{}", analysis.level_key())
+    }
+}
+
+/// Writes `<stem>.json` (everything) and `<stem>.csv` (one row per area × activity) for each
+/// level.
+pub fn write_snapshot(analyses: &[Analysis], dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let json = serde_json::to_string_pretty(analysis).map_err(std::io::Error::other)?;
-    std::fs::write(dir.join("sectors.json"), json + "\n")?;
-    std::fs::write(dir.join("sectors.csv"), cells_csv(analysis)?)
+    for analysis in analyses {
+        let stem = snapshot_stem(analysis);
+        let json = serde_json::to_string_pretty(analysis).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join(format!("{stem}.json")), json + "\n")?;
+        std::fs::write(dir.join(format!("{stem}.csv")), cells_csv(analysis)?)?;
+    }
+    Ok(())
 }
 
 /// The cells as CSV, numbers unrounded, empty where withheld.
 pub fn cells_csv(analysis: &Analysis) -> std::io::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
+    let divisions = analysis.activity_level == ActivityLevel::Division;
+    let provinces = analysis.area_level == AreaLevel::Ibbs3;
     w.write_record([
         "year",
-        "ibbs3",
-        "nace2",
+        if provinces { "ibbs3" } else { "region" },
+        if divisions { "nace2" } else { "activity" },
         "employees",
+        "flags",
         "workplaces",
         "suppressed",
         "focus",
@@ -447,6 +620,7 @@ pub fn cells_csv(analysis: &Analysis) -> std::io::Result<String> {
             c.province.clone(),
             c.sector.clone(),
             opt(c.employees.map(|x| x.to_string())),
+            c.flags.clone(),
             opt(c.workplaces.map(|x| x.to_string())),
             opt(c.suppressed.map(|s| match s {
                 Suppression::Confidential => "confidential".into(),
@@ -487,6 +661,7 @@ mod tests {
             sector: sector.into(),
             employees: e,
             workplaces: Some(Count::Known(w)),
+            flags: String::new(),
             source: Source {
                 source: "sample".into(),
                 table: String::new(),
@@ -595,5 +770,67 @@ mod tests {
         assert_eq!((c10.lq, c10.stars, c10.strong), (None, None, None));
         // The withheld cell is left out of the totals: the nation now has 700 jobs.
         assert_eq!(a.national_employees, 700);
+    }
+
+    fn flagged(year: i32, area: &str, activity: &str, e: u64, flags: &str) -> Record {
+        Record {
+            workplaces: None,
+            flags: flags.into(),
+            ..row(year, area, activity, Count::Known(e), 0)
+        }
+    }
+
+    /// Two İBBS-2 regions × two sections, with the table's own totals that exceed the sums
+    /// (activities the table leaves out):
+    ///
+    /// | 2015 | B-E | F   | TOTAL |      | 2014 | B-E | F   | TOTAL |
+    /// | TR41 | 300 | 100 | 500   |      | TR41 | 200 | 100 | 400   |
+    /// | TR42 | 100 | 100 | 300   |      | TR42 | 100 | 100 | 300   |
+    /// | TR   | 400 | 200 | 1000  |      | TR   | 300 | 200 | 800   |
+    #[test]
+    fn a_region_table_uses_its_own_totals_and_leaves_out_the_stars() {
+        let mut rows = Vec::new();
+        for (y, f) in [(2015, "b"), (2014, "")] {
+            let (b41, t41, t_be, t) = if y == 2015 {
+                (300, 500, 400, 1000)
+            } else {
+                (200, 400, 300, 800)
+            };
+            rows.push(flagged(y, "TR41", "B-E", b41, f));
+            rows.push(flagged(y, "TR41", "F", 100, "u"));
+            rows.push(flagged(y, "TR42", "B-E", 100, ""));
+            rows.push(flagged(y, "TR42", "F", 100, ""));
+            rows.push(flagged(y, "TR41", "TOTAL", t41, ""));
+            rows.push(flagged(y, "TR42", "TOTAL", 300, ""));
+            rows.push(flagged(y, "TR", "B-E", t_be, ""));
+            rows.push(flagged(y, "TR", "F", 200, ""));
+            rows.push(flagged(y, "TR", "TOTAL", t, "p"));
+        }
+        let levels = analyse_levels(&rows, Settings::default());
+        assert_eq!(
+            levels.len(),
+            1,
+            "country and TOTAL rows are reference totals, not cells"
+        );
+        let a = &levels[0];
+        assert_eq!(a.level_key(), "ibbs2-section");
+        assert!(!a.stars_apply);
+        assert_eq!(
+            (a.national_employees, a.national_flags.as_str()),
+            (1000, "p")
+        );
+        let c = cell(a, "TR41", "B-E");
+        // (300 / 500) / (400 / 1000) = 1.5, from the table's totals (the sums would give 1.2).
+        close(c.lq.unwrap(), 1.5);
+        assert_eq!((c.stars, c.strong), (None, None));
+        assert_eq!((c.flags.as_str(), c.series_break), ("b", Some(2015)));
+        assert_eq!(cell(a, "TR41", "F").flags, "u");
+        // g_N = 1000/800 − 1 = 0.25, g_iN = 400/300 − 1, g_ir = 300/200 − 1 = 0.5.
+        let ss = c.shift_share.unwrap();
+        close(ss.national, 50.0);
+        close(ss.industry_mix, 200.0 * (1.0 / 3.0 - 0.25));
+        close(ss.regional, 200.0 * (0.5 - 1.0 / 3.0));
+        let tr41 = a.provinces.iter().find(|p| p.code == "TR41").unwrap();
+        assert_eq!(tr41.employees, 500);
     }
 }

@@ -49,6 +49,18 @@ impl Geo {
     }
 }
 
+impl Geo {
+    /// The view box of the map, for maps drawn elsewhere from the same outlines.
+    pub fn view_box(&self) -> &str {
+        &self.view_box
+    }
+
+    /// The SVG path of the province with this licence-plate number.
+    pub fn path(&self, plate: &str) -> Option<&str> {
+        self.provinces.get(plate).map(String::as_str)
+    }
+}
+
 /// One province on a map.
 pub struct Area<'a> {
     pub plate: &'a str,

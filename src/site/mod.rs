@@ -15,6 +15,7 @@ mod guide_templates;
 pub mod ims;
 mod links;
 mod pages;
+mod regions;
 mod routes;
 mod search;
 mod sectors;

@@ -459,7 +459,7 @@ fn data_menu(site: &Site, lang: &str) -> Vec<Link> {
             "benchmark_menu",
         ),
         (
-            site.sectors.analysis.is_some(),
+            site.sectors.any(),
             super::sectors::overview_url(config, strings, lang),
             "sector_analysis_title",
         ),

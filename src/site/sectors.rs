@@ -1,6 +1,8 @@
 //! The sector-analysis pages: the national overview with a province map, one page per
 //! province (`/iller/<il>/sektorler/`, beside the `province` taxonomy's term page
-//! `/iller/<il>/`) and one per NACE division, plus the open-data copy of the analysis.
+//! `/iller/<il>/`) and one per NACE division, plus the open-data copy of the analysis. A
+//! region table (İBBS-2 × activity, e.g. imported from Eurostat) adds the region overview and
+//! one page per region ([`super::regions`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -23,8 +25,13 @@ use crate::text::{Collation, slugify};
 /// The analysis (when the project has employment tables), the map and the labels.
 #[derive(Default)]
 pub struct SectorData {
+    /// The province × division analysis.
     pub analysis: Option<Analysis>,
-    geo: Option<Geo>,
+    /// The İBBS-2 region analysis (any activity level).
+    pub regions: Option<Analysis>,
+    /// Every level the tables have, for the open data.
+    pub levels: Vec<Analysis>,
+    pub(super) geo: Option<Geo>,
     lists: BTreeMap<String, Vec<Choice>>,
 }
 
@@ -32,9 +39,20 @@ impl SectorData {
     pub fn load(config: &Config, lists: &Lists) -> (SectorData, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let lists = lists.clone();
-        let (analysis, ds) = analyse::load(config, &lists);
+        let (levels, ds) = analyse::load(config, &lists);
         diags.extend(ds);
-        let (geo, ds) = if analysis.is_some() {
+        let find = |area: analyse::AreaLevel, activity: Option<analyse::ActivityLevel>| {
+            levels
+                .iter()
+                .find(|a| a.area_level == area && activity.is_none_or(|l| l == a.activity_level))
+                .cloned()
+        };
+        let analysis = find(
+            analyse::AreaLevel::Ibbs3,
+            Some(analyse::ActivityLevel::Division),
+        );
+        let regions = find(analyse::AreaLevel::Ibbs2, None);
+        let (geo, ds) = if !levels.is_empty() {
             Geo::load(config)
         } else {
             (None, Vec::new())
@@ -43,6 +61,8 @@ impl SectorData {
         (
             SectorData {
                 analysis,
+                regions,
+                levels,
                 geo,
                 lists,
             },
@@ -50,25 +70,34 @@ impl SectorData {
         )
     }
 
-    fn choice(&self, list: &str, code: &str) -> Option<&Choice> {
+    /// Whether the site has any sector-analysis page.
+    pub fn any(&self) -> bool {
+        self.analysis.is_some() || self.regions.is_some()
+    }
+
+    pub(super) fn choice(&self, list: &str, code: &str) -> Option<&Choice> {
         self.lists.get(list)?.iter().find(|c| c.code == code)
     }
 
-    fn province_name(&self, code: &str, lang: &str) -> String {
+    pub(super) fn province_name(&self, code: &str, lang: &str) -> String {
         self.choice("iller", code)
             .and_then(|c| c.label.get(lang))
             .cloned()
             .unwrap_or_else(|| code.to_string())
     }
 
-    fn sector_name(&self, code: &str, lang: &str) -> String {
+    pub(super) fn list(&self, name: &str) -> &[Choice] {
+        self.lists.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    pub(super) fn sector_name(&self, code: &str, lang: &str) -> String {
         self.choice("nace_bolumleri", code)
             .and_then(|c| c.label.get(lang))
             .cloned()
             .unwrap_or_else(|| code.to_string())
     }
 
-    fn plate(&self, code: &str) -> Option<&str> {
+    pub(super) fn plate(&self, code: &str) -> Option<&str> {
         self.choice("iller", code)?
             .attrs
             .get("plate")
@@ -82,6 +111,11 @@ pub enum Page {
     Overview,
     Province(String),
     Sector(String),
+    /// The overview of the region table.
+    Regions,
+    Region(String),
+    /// One activity of the region table across the regions.
+    RegionActivity(String),
 }
 
 pub fn overview_url(config: &Config, strings: &Strings, lang: &str) -> Option<String> {
@@ -116,26 +150,45 @@ fn province_url(
     ))
 }
 
-const OPEN_DATA_DIR: &str = "/veri/sektorler/";
+pub(super) const OPEN_DATA_DIR: &str = "/veri/sektorler/";
 
 /// Every sector-analysis page in every language, and the open-data files.
 pub fn routes(ctx: &RouteContext<'_>, data: &SectorData) -> Vec<Route<Page>> {
-    let Some(a) = &data.analysis else {
-        return Vec::new();
-    };
-    let mut pages = vec![Page::Overview];
-    pages.extend(a.provinces.iter().map(|p| Page::Province(p.code.clone())));
-    pages.extend(a.sectors.iter().map(|s| Page::Sector(s.code.clone())));
+    let mut pages = Vec::new();
+    if let Some(a) = &data.analysis {
+        pages.push(Page::Overview);
+        pages.extend(a.provinces.iter().map(|p| Page::Province(p.code.clone())));
+        pages.extend(a.sectors.iter().map(|s| Page::Sector(s.code.clone())));
+    }
+    if let Some(a) = &data.regions {
+        if data.analysis.is_none() {
+            pages.push(Page::Overview);
+        } else {
+            pages.push(Page::Regions);
+        }
+        pages.extend(a.provinces.iter().map(|p| Page::Region(p.code.clone())));
+        pages.extend(
+            a.sectors
+                .iter()
+                .map(|s| Page::RegionActivity(s.code.clone())),
+        );
+    }
     let (config, strings) = (ctx.config, ctx.strings);
     let mut out = pages_in(ctx, &pages, |p, lang| match p {
         Page::Overview => overview_url(config, strings, lang),
         Page::Province(code) => province_url(config, strings, data, lang, code),
         Page::Sector(code) => sector_url(config, strings, lang, code),
+        Page::Regions => super::regions::overview_url(config, strings, data, lang),
+        Page::Region(code) => super::regions::region_url(config, strings, lang, code),
+        Page::RegionActivity(code) => super::regions::activity_url(config, strings, lang, code),
     });
     let lang = config.default_language();
-    out.extend(
-        ["sectors.json", "sectors.csv"].map(|f| Route::file(format!("{OPEN_DATA_DIR}{f}"), lang)),
-    );
+    for a in &data.levels {
+        let stem = analyse::snapshot_stem(a);
+        out.extend(
+            ["json", "csv"].map(|ext| Route::file(format!("{OPEN_DATA_DIR}{stem}.{ext}"), lang)),
+        );
+    }
     out
 }
 
@@ -159,21 +212,21 @@ pub fn check_collisions(content: &Content, routes: &[Route<Page>]) -> Vec<Diagno
 
 /// The analysis as open data, as (URL path, body).
 pub fn open_data(site: &Site) -> Result<Vec<(String, String)>, Diagnostic> {
-    let Some(a) = &site.sectors.analysis else {
-        return Ok(Vec::new());
-    };
     let failed = |e: &dyn std::fmt::Display| {
         Diagnostic::error(
             OPEN_DATA_DIR,
             format!("cannot make the sector analysis' open data: {e}"),
         )
     };
-    let json = serde_json::to_string(a).map_err(|e| failed(&e))?;
-    let csv = analyse::cells_csv(a).map_err(|e| failed(&e))?;
-    Ok(vec![
-        (format!("{OPEN_DATA_DIR}sectors.json"), json),
-        (format!("{OPEN_DATA_DIR}sectors.csv"), csv),
-    ])
+    let mut out = Vec::new();
+    for a in &site.sectors.levels {
+        let stem = analyse::snapshot_stem(a);
+        let json = serde_json::to_string(a).map_err(|e| failed(&e))?;
+        let csv = analyse::cells_csv(a).map_err(|e| failed(&e))?;
+        out.push((format!("{OPEN_DATA_DIR}{stem}.json"), json));
+        out.push((format!("{OPEN_DATA_DIR}{stem}.csv"), csv));
+    }
+    Ok(out)
 }
 
 /// Renders one page: its URL path and HTML.
@@ -187,6 +240,13 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             ),
         )
     };
+    if matches!(
+        page,
+        Page::Regions | Page::Region(_) | Page::RegionActivity(_)
+    ) || data.analysis.is_none()
+    {
+        return super::regions::render(site, page, lang);
+    }
     let Some(a) = &data.analysis else {
         return Err(missing());
     };
@@ -215,6 +275,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             alternates(&|l| province_url(config, strings, data, l, code)),
             province_view(site, a, code, lang),
         ),
+        Page::Regions | Page::Region(_) | Page::RegionActivity(_) => return Err(missing()),
         Page::Sector(code) => (
             "sectors/sector.html",
             sector_url(config, strings, lang, code).ok_or_else(missing)?,
@@ -231,22 +292,22 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
         site => site_value, page => to_value(&view), lang => lang,
         overview => overview, sample => a.sample, year => a.year, base_year => a.base_year,
         method => to_value(&method_view(site, a, lang)), data_dir => OPEN_DATA_DIR,
-        view => to_value(&extra),
+        view => to_value(&extra), tables => to_value(&super::regions::table_switch(site, lang, false)),
     };
     let html = site.templates.render(template, ctx, None)?;
     Ok((url, html))
 }
 
-fn num(x: f64, decimals: usize, lang: &str) -> String {
+pub(super) fn num(x: f64, decimals: usize, lang: &str) -> String {
     format_number(x, decimals, lang)
 }
 
-fn opt_num(x: Option<f64>, decimals: usize, lang: &str) -> Option<String> {
+pub(super) fn opt_num(x: Option<f64>, decimals: usize, lang: &str) -> Option<String> {
     x.map(|x| num(x, decimals, lang))
 }
 
 /// `+12,5 %` / `+12.5%`.
-fn percent(x: f64, lang: &str) -> String {
+pub(super) fn percent(x: f64, lang: &str) -> String {
     let sign = if x > 0.0 {
         "+"
     } else if x < 0.0 {
@@ -291,7 +352,7 @@ fn strong_text(site: &Site, c: &CellResult, lang: &str) -> String {
     }
 }
 
-fn growth_text(c: &CellResult, lang: &str) -> Option<String> {
+pub(super) fn growth_text(c: &CellResult, lang: &str) -> Option<String> {
     let g = c.growth?;
     let change = c.change.unwrap_or(0);
     let sign = if change > 0 { "+" } else { "" };
@@ -302,7 +363,7 @@ fn growth_text(c: &CellResult, lang: &str) -> Option<String> {
     ))
 }
 
-fn shift_text(c: &CellResult, lang: &str) -> Option<String> {
+pub(super) fn shift_text(c: &CellResult, lang: &str) -> Option<String> {
     let s = c.shift_share?;
     Some(format!(
         "{} / {} / {}",
@@ -441,14 +502,14 @@ fn overview_view(site: &Site, a: &Analysis, lang: &str) -> serde_json::Value {
     })
 }
 
-fn min_max(values: &[f64]) -> (f64, f64) {
+pub(super) fn min_max(values: &[f64]) -> (f64, f64) {
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if lo.is_finite() { (lo, hi) } else { (0.0, 0.0) }
 }
 
 /// The legend of equal-width classes of whole counts: fill and the range in words.
-fn count_legend(lo: f64, hi: f64) -> Vec<serde_json::Value> {
+pub(super) fn count_legend(lo: f64, hi: f64) -> Vec<serde_json::Value> {
     let n = charts::CLASS_FILLS.len();
     let width = (hi - lo) / n as f64;
     (0..n)
@@ -596,7 +657,7 @@ fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
 }
 
 /// The method section's sentences with the floors filled in, and the data sources.
-fn method_view(site: &Site, a: &Analysis, lang: &str) -> serde_json::Value {
+pub(super) fn method_view(site: &Site, a: &Analysis, lang: &str) -> serde_json::Value {
     let sources: Vec<serde_json::Value> = a
         .sources
         .iter()

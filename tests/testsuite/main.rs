@@ -15,6 +15,7 @@ mod ims;
 mod integrity;
 mod production;
 mod proxies;
+mod regions;
 mod search;
 mod sectors;
 mod serve;

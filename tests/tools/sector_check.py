@@ -9,6 +9,14 @@ difference larger than a rounding error.
     kume analyse --out data/sectors
     python3 tests/tools/sector_check.py --root . --json data/sectors/sectors.json
 
+With --eurostat it reads instead Eurostat's raw bulk TSV (lfst_r_lfe2en2.tsv: thousands of
+persons, `:` missing, flags after a space) and checks the İBBS-2 × activity analysis that
+`kume analyse` wrote after `kume import eurostat` (sectors-ibbs2-section.json): every location
+quotient and shift-share of the latest year, from the country's own rows as reference totals.
+--print writes the figures of B-E in TR41 as JSON (for the Rust test to compare).
+
+    python3 tests/tools/sector_check.py --eurostat lfst_r_lfe2en2.tsv --json data/sectors/sectors-ibbs2-section.json
+
 (The PyPI package `shiftshare` is not installable from the package index this project's CI
 uses, so this script is the second implementation.)
 """
@@ -39,7 +47,10 @@ def read_rows(root: Path) -> list[dict]:
     rows = []
     for path in sorted((root / "site/data/employment").glob("*.csv")):
         with path.open(encoding="utf-8-sig", newline="") as f:
-            for r in csv.DictReader(f):
+            reader = csv.DictReader(f)
+            if "ibbs3" not in (reader.fieldnames or []):
+                continue  # a region table (region, activity): checked with --eurostat
+            for r in reader:
                 count = lambda v: None if v in (None, "", "C") else int(v)
                 rows.append({
                     "year": int(r["year"]),
@@ -138,11 +149,97 @@ def compute(rows, min_emp, min_est):
     return {"year": year, "base": base, "nation": nation, "cells": cells, "hhi": hhi, "krugman": krugman}
 
 
+def read_eurostat(path: Path, unit="THS", age="Y_GE15", country="TR") -> dict:
+    """{(year, geo, nace): thousands} from the raw TSV; `:` cells are left out."""
+    values = {}
+    with path.open(encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        dims = header[0].split("\\")[0].split(",")
+        years = [int(y) for y in header[1:]]
+        for line in f:
+            cells = line.rstrip("\n").split("\t")
+            key = dict(zip(dims, cells[0].split(",")))
+            if key["unit"] != unit or key.get("age", age) != age or not key["geo"].startswith(country):
+                continue
+            for year, cell in zip(years, cells[1:]):
+                figure = cell.strip().split(" ")[0]
+                if figure != ":":
+                    values[(year, key["geo"], key["nace_r2"])] = float(figure)
+    return values
+
+
+def eurostat_figures(values: dict, country="TR") -> dict:
+    """LQ and shift-share of every İBBS-2 region × activity (not TOTAL, not NRP) in the
+    latest year, from the first year with activity figures; the country's rows are the
+    reference totals. Figures in persons."""
+    cells = {k for k in values if len(k[1]) == 4 and k[2] not in ("TOTAL", "NRP")}
+    years = sorted({k[0] for k in cells})
+    year, base = years[-1], years[0]
+    v = lambda y, geo, nace: values.get((y, geo, nace))
+    out = {}
+    g_n = v(year, country, "TOTAL") / v(base, country, "TOTAL") - 1
+    for (y, geo, nace) in sorted(cells):
+        if y != year:
+            continue
+        e = v(year, geo, nace)
+        lq = (e / v(year, geo, "TOTAL")) / (v(year, country, nace) / v(year, country, "TOTAL"))
+        fig = {"lq": lq, "shift_share": None}
+        e0 = v(base, geo, nace)
+        if e0:
+            g_in = v(year, country, nace) / v(base, country, nace) - 1
+            g_ir = e / e0 - 1
+            p0 = e0 * 1000
+            fig["shift_share"] = {"national": p0 * g_n, "industry_mix": p0 * (g_in - g_n), "regional": p0 * (g_ir - g_in)}
+        out[(geo, nace)] = fig
+    return {"year": year, "base": base, "cells": out}
+
+
+def check_eurostat(tsv: Path, kume_json: Path | None, show: bool) -> int:
+    ours = eurostat_figures(read_eurostat(tsv))
+    if show:
+        print(json.dumps({"year": ours["year"], "base_year": ours["base"], "TR41 B-E": ours["cells"][("TR41", "B-E")]}))
+    if kume_json is None:
+        return 0
+    kume = json.loads(kume_json.read_text(encoding="utf-8"))
+    problems = []
+    if (kume["year"], kume["base_year"]) != (ours["year"], ours["base"]):
+        problems.append(f'years: kume {kume["year"]}/{kume["base_year"]}, independent {ours["year"]}/{ours["base"]}')
+    close = lambda a, b: a is not None and b is not None and abs(a - b) <= TOLERANCE * max(1.0, abs(b))
+    for c in kume["cells"]:
+        mine = ours["cells"].get((c["province"], c["sector"]))
+        where = f'{c["province"]} {c["sector"]}'
+        if mine is None:
+            problems.append(f"{where}: not in the raw table")
+            continue
+        if not close(c["lq"], mine["lq"]):
+            problems.append(f'{where} lq: kume {c["lq"]!r}, independent {mine["lq"]!r}')
+        for name in ("national", "industry_mix", "regional"):
+            a = (c["shift_share"] or {}).get(name)
+            b = (mine["shift_share"] or {}).get(name)
+            if (a is None) != (b is None) or (a is not None and not close(a, b)):
+                problems.append(f"{where} shift {name}: kume {a!r}, independent {b!r}")
+    if len(kume["cells"]) != len(ours["cells"]):
+        problems.append(f'{len(kume["cells"])} cells from kume, {len(ours["cells"])} independent')
+    for p in problems[:30]:
+        print(p, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} differences", file=sys.stderr)
+        return 1
+    print(f"Eurostat region analysis: {len(kume['cells'])} location quotients and shift-shares ({ours['base']}–{ours['year']}) agree with the independent computation from the raw table", file=sys.stderr)
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="Check kume analyse against an independent implementation.")
     ap.add_argument("--root", type=Path, default=Path("."))
-    ap.add_argument("--json", type=Path, required=True, help="sectors.json written by kume analyse")
+    ap.add_argument("--json", type=Path, help="sectors.json (or sectors-ibbs2-section.json) written by kume analyse")
+    ap.add_argument("--eurostat", type=Path, help="Eurostat's raw bulk TSV (lfst_r_lfe2en2.tsv)")
+    ap.add_argument("--print", action="store_true", help="with --eurostat: print the figures of B-E in TR41 as JSON")
     args = ap.parse_args()
+    if args.eurostat:
+        return check_eurostat(args.eurostat, args.json, args.print)
+    if args.json is None:
+        ap.error("--json is required")
     ours = compute(read_rows(args.root), *read_floors(args.root))
     kume = json.loads(args.json.read_text(encoding="utf-8"))
     problems = []
