@@ -17,4 +17,5 @@ mod proxies;
 mod search;
 mod sectors;
 mod serve;
+mod store;
 mod surveys;

@@ -331,7 +331,7 @@ impl ResponseStore for PostgresStore {
             "SELECT i.firm, i.cluster, i.email, coalesce(r.status, 'none'), {}
              FROM invitations i LEFT JOIN responses r ON r.token_hash = i.token_hash AND r.survey = i.survey
              WHERE i.survey = $1 AND i.wave = $2
-             ORDER BY 4 COLLATE \"C\", i.firm COLLATE \"C\" NULLS FIRST, i.cluster COLLATE \"C\" NULLS FIRST",
+             ORDER BY coalesce(r.status, 'none') COLLATE \"C\", i.firm COLLATE \"C\" NULLS FIRST, i.cluster COLLATE \"C\" NULLS FIRST",
             iso("r.received_at")
         );
         self.with_client(|c| {
