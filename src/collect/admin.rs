@@ -89,6 +89,7 @@ pub fn migrate_store(from: &StoreAddress, to: &StoreAddress) -> Result<store::Mo
     store::transfer(from, to).map_err(|e| {
         let help = match e {
             StoreError::NotEmpty { .. } => "move into a new, empty database (createdb kume), or export what the target holds first".to_string(),
+            StoreError::Unsupported(_) => "give two different databases".to_string(),
             _ => format!("nothing was written to {to}; {}", to.help()),
         };
         AdminError::new(format!("cannot move {from} to {to}: {e}")).help(help)

@@ -312,10 +312,21 @@ impl ResponseStore for PostgresStore {
             Ok::<(), StoreError>(())
         };
         // The callback is not `Send`: the walk runs on this thread, out of any runtime.
+        use tokio::runtime::{Handle, RuntimeFlavor};
         let mut client = off_runtime(|| connect(&self.config, true))?;
-        let result = match tokio::runtime::Handle::try_current() {
-            Ok(_) => tokio::task::block_in_place(|| walk(&mut client, each)),
+        let result = match Handle::try_current().map(|h| h.runtime_flavor()) {
             Err(_) => walk(&mut client, each),
+            Ok(RuntimeFlavor::MultiThread) => {
+                tokio::task::block_in_place(|| walk(&mut client, each))
+            }
+            // A single-threaded runtime cannot lend its thread: the rows are read on another
+            // one first, then handed over.
+            Ok(_) => {
+                let mut rows = Vec::new();
+                let read = off_runtime(|| walk(&mut client, &mut |row| rows.push(row)));
+                rows.into_iter().for_each(&mut *each);
+                read
+            }
         };
         off_runtime(move || drop(client));
         result
@@ -532,6 +543,15 @@ impl ResponseStore for PostgresStore {
             tx.commit()?;
             Ok(())
         })
+    }
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        // Closing a connection talks to the server through the client's own runtime.
+        let idle: Vec<Client> =
+            std::mem::take(&mut *self.readers.lock().unwrap_or_else(|e| e.into_inner()));
+        off_runtime(move || drop(idle));
     }
 }
 
