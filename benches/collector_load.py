@@ -33,12 +33,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 WRK_SCRIPT = r"""
--- Every request has its own idempotency key: "<thread>-<n>" (the prefix is set per thread).
+-- Every request has its own idempotency key: "<wrk>-<thread>-<n>" (the prefix is set per
+-- thread; BASE tells apart the wrk processes of a run with several collectors).
 local threads = 0
 local counter = 0
 function setup(thread)
   threads = threads + 1
-  thread:set("prefix", "t" .. threads .. "-" .. os.time())
+  thread:set("prefix", "BASE-t" .. threads .. "-" .. os.time())
 end
 request = function()
   counter = counter + 1
@@ -113,8 +114,10 @@ def sibling(url: str, name: str) -> str:
 
 def run_load(kume: str, root: Path, db: str, collectors: int, args) -> dict:
     """Starts `collectors` collectors on `db`, drives them at once, and merges what wrk saw."""
-    script = root / "post.lua"
-    script.write_text(WRK_SCRIPT)
+    scripts = []
+    for n in range(collectors):
+        scripts.append(root / f"post-{n}.lua")
+        scripts[-1].write_text(WRK_SCRIPT.replace("BASE", f"w{n}"))
     servers = [start_server(kume, root, db) for _ in range(collectors)]
     try:
         loads = [
@@ -123,7 +126,7 @@ def run_load(kume: str, root: Path, db: str, collectors: int, args) -> dict:
                  f"-d{args.seconds}s", "--latency", "-s", str(script),
                  f"http://{addr}/api/v1/surveys/deneme/responses"],
                 stdout=subprocess.PIPE, text=True)
-            for _, addr in servers
+            for (_, addr), script in zip(servers, scripts)
         ]
         outs = [load.communicate()[0] for load in loads]
         rss = [peak_rss_mib(proc.pid) for proc, _ in servers]
