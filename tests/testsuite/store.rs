@@ -372,7 +372,7 @@ fn load_two(
                     sent += 1;
                     // Every tenth key goes to both collectors at the same moment: the two
                     // inserts race in the database.
-                    let targets: Vec<usize> = if i % 10 == 0 {
+                    let targets: Vec<usize> = if i.is_multiple_of(10) {
                         vec![first, 1 - first]
                     } else {
                         vec![first]
