@@ -29,7 +29,7 @@ pub use crate::aggregate::StoredAnswer;
 
 pub use self::address::StoreAddress;
 pub use self::postgres::PostgresStore;
-pub use self::schema::{SCHEMA_VERSION, open};
+pub use self::schema::{FileCheck, SCHEMA_VERSION, check_file, migrate_file, open};
 pub use self::transfer::{Moved, transfer};
 use self::writer::{Queue, SqliteCommitter};
 

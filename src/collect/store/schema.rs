@@ -282,3 +282,41 @@ pub(super) fn load(conn: &Connection, dump: &super::Dump) -> rusqlite::Result<()
     }
     Ok(())
 }
+
+/// What an SQLite file holds, as `kume restore` checks it before using it as a backup.
+#[derive(Debug)]
+pub struct FileCheck {
+    /// `PRAGMA integrity_check`'s findings: `["ok"]` for an intact file.
+    pub problems: Vec<String>,
+    /// `user_version`: the schema version the file was written with.
+    pub schema: i64,
+    /// Whether it has Kume's `responses` table.
+    pub has_responses: bool,
+}
+
+/// Checks the SQLite file at `path` without writing to it.
+pub fn check_file(path: &Path) -> rusqlite::Result<FileCheck> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let problems = conn
+        .prepare("PRAGMA integrity_check")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let schema = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let has_responses = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'responses'",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(FileCheck {
+        problems,
+        schema,
+        has_responses,
+    })
+}
+
+/// Opens the file at `path`, bringing an older schema up to date, and counts its responses
+/// and invitations.
+pub fn migrate_file(path: &Path) -> rusqlite::Result<(i64, i64)> {
+    let held = counts(&open(path)?)?;
+    Ok((held.responses, held.invitations))
+}
