@@ -681,3 +681,56 @@ fn an_unreachable_postgresql_gets_503_with_retry_after_and_no_false_acknowledgem
         .collect();
     assert_eq!(members, [1, 2, 3], "each answer once, none lost");
 }
+
+/// The CA the test server's certificate is signed by (`.ci/test` makes both).
+fn test_ca() -> Option<String> {
+    match std::env::var("KUME_TEST_POSTGRES_CA") {
+        Ok(path) if !path.trim().is_empty() => Some(path),
+        _ if matches!(std::env::var("CI").as_deref(), Ok("true" | "1")) => {
+            panic!(
+                "KUME_TEST_POSTGRES_CA is not set: on CI, .ci/test starts the PostgreSQL server with TLS and sets it"
+            )
+        }
+        _ => {
+            eprintln!(
+                "skipped: the TLS test needs KUME_TEST_POSTGRES_CA (the CA of a test server with ssl=on; .ci/test makes one)"
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn postgresql_over_tls_checks_the_server_certificate_when_asked() {
+    let Some(pg) = PgDb::create() else { return };
+    let Some(ca) = test_ca() else { return };
+    let site = TestSite::with_surveys(&["deneme"]);
+    let verified = format!("{}?sslmode=verify-full&sslrootcert={ca}", pg.url);
+    let server = collector(&site, &verified);
+    assert_eq!(post_json(server.addr, &answer("tls", 4)).0, 201);
+    let encrypted = pg.count(
+        "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+         WHERE a.application_name = 'kume' AND a.datname = current_database() AND s.ssl",
+    );
+    assert!(encrypted >= 1, "the collector's connections use TLS");
+    drop(server);
+    assert_eq!(exported(&site.root, &verified).len(), 1);
+    // Encrypted without a check, as libpq's `require`.
+    let required = format!("{}?sslmode=require", pg.url);
+    assert_eq!(exported(&site.root, &required).len(), 1);
+    // The test CA is not one of the system's: a check against those refuses the server.
+    let root = site.root.to_str().unwrap();
+    let system = format!("{}?sslmode=verify-full", pg.url);
+    let (ok, _, err) = kume(&[
+        "export", "--root", root, "--db", &system, "--survey", "deneme", "--out", "-",
+    ]);
+    assert!(!ok && err.contains("certificate"), "{err}");
+    let missing = format!("{}?sslmode=verify-full&sslrootcert=/no/such/ca.pem", pg.url);
+    let (ok, _, err) = kume(&[
+        "export", "--root", root, "--db", &missing, "--survey", "deneme", "--out", "-",
+    ]);
+    assert!(
+        !ok && err.contains("sslrootcert=/no/such/ca.pem: cannot read"),
+        "{err}"
+    );
+}

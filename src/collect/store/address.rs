@@ -25,7 +25,8 @@ impl FromStr for StoreAddress {
             return Err("the database address is empty; give a file path (data/kume.sqlite) or postgresql://user@host:5432/db".into());
         }
         if text.starts_with("postgresql://") || text.starts_with("postgres://") {
-            return match ::postgres::Config::from_str(text) {
+            let (rest, _) = super::postgres_tls::split(text)?;
+            return match ::postgres::Config::from_str(&rest) {
                 Ok(_) => Ok(StoreAddress::Postgres(text.to_string())),
                 Err(e) => Err(format!(
                     "`{}` is not a PostgreSQL address: {e}; write it as postgresql://user@host:5432/db",
@@ -121,7 +122,7 @@ impl StoreAddress {
                 "pass the collector's database with --db PATH (or set KUME_DATABASE_URL)"
             }
             StoreAddress::Postgres(_) => {
-                "check that the server is up and the address, user, password and database in --db (or KUME_DATABASE_URL) are right; try `psql` with the same address"
+                "check that the server is up and the address, user, password and database in --db (or KUME_DATABASE_URL) are right; try `psql` with the same address. For a certificate error: add sslrootcert=CA.pem (your provider's CA bundle) to the address, or use sslmode=require to encrypt without checking"
             }
         }
     }

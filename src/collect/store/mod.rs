@@ -13,6 +13,7 @@
 mod address;
 mod postgres;
 mod postgres_schema;
+mod postgres_tls;
 mod schema;
 mod transfer;
 mod writer;

@@ -16,8 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use postgres::{Client, Config, NoTls, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::postgres_schema::{self, iso};
+use super::postgres_tls::{self, SslMode};
 use super::writer::{Committer, Existing, Queue, outcome_for};
 use super::{
     Counts, Dump, FinalResponse, HistoryRow, Invitation, InvitationRow, InvitationStatus,
@@ -56,23 +58,39 @@ pub fn describe_error(e: &postgres::Error) -> String {
 /// The PostgreSQL store.
 pub struct PostgresStore {
     queue: Queue,
-    config: Config,
+    config: Settings,
     label: String,
     read_only: bool,
     readers: Mutex<Vec<Client>>,
     stats: Arc<Stats>,
 }
 
-fn config(url: &str) -> Result<Config, StoreError> {
-    let mut config = Config::from_str(url)?;
+/// How to reach the database: the client's settings and, unless TLS is off, the connector.
+#[derive(Clone)]
+struct Settings {
+    config: Config,
+    tls: Option<MakeRustlsConnect>,
+}
+
+fn config(url: &str) -> Result<Settings, StoreError> {
+    let (url, tls) = postgres_tls::split(url).map_err(StoreError::Unsupported)?;
+    let mut config = Config::from_str(&url)?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
-    Ok(config)
+    config.ssl_mode(tls.client_mode());
+    let tls = match tls.mode {
+        SslMode::Disable => None,
+        _ => Some(tls.connector().map_err(StoreError::Unsupported)?),
+    };
+    Ok(Settings { config, tls })
 }
 
-fn connect(config: &Config, read_only: bool) -> Result<Client, postgres::Error> {
-    let mut client = config.connect(NoTls)?;
+fn connect(settings: &Settings, read_only: bool) -> Result<Client, postgres::Error> {
+    let mut client = match &settings.tls {
+        Some(tls) => settings.config.connect(tls.clone())?,
+        None => settings.config.connect(NoTls)?,
+    };
     postgres_schema::configure(&mut client)?;
     if read_only {
         client.batch_execute("SET default_transaction_read_only = on")?;
@@ -597,7 +615,7 @@ impl Conn {
 
 /// The writer thread's side: one connection, opened again after it is lost.
 struct PgCommitter {
-    config: Config,
+    config: Settings,
     conn: Option<Conn>,
 }
 
