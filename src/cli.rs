@@ -185,8 +185,7 @@ pub enum Command {
         #[arg(long, default_value = "data/sectors")]
         out: PathBuf,
     },
-    /// Copy the response database safely while the collector runs (SQLite online backup;
-    /// PostgreSQL is backed up with its own tools, see docs/deploy.md).
+    /// Copy the response database safely while the collector runs (SQLite online backup).
     #[command(after_help = EXIT_CODES)]
     Backup {
         /// The response database.
