@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::collect::store::StoreAddress;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::site::{BuildOptions, BuildStats, Output, Site};
 
@@ -74,14 +75,21 @@ pub struct DbArgs {
     /// The project folder (holds site/, surveys/ and templates/).
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
-    /// The response database (relative paths are inside the project folder).
-    #[arg(long, default_value = "data/kume.sqlite")]
-    pub db: PathBuf,
+    /// The response database: a file (SQLite; relative paths are inside the project folder)
+    /// or postgresql://user@host:5432/db.
+    #[arg(
+        long,
+        env = "KUME_DATABASE_URL",
+        hide_env_values = true,
+        default_value = "data/kume.sqlite"
+    )]
+    pub db: StoreAddress,
 }
 
 impl DbArgs {
-    pub fn db_path(&self) -> PathBuf {
-        in_project(&self.root, &self.db)
+    /// The database, a relative SQLite path taken inside the project folder.
+    pub fn address(&self) -> StoreAddress {
+        self.db.clone().in_project(&self.root)
     }
 }
 
@@ -218,8 +226,13 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Backup {
         /// The response database.
-        #[arg(long, default_value = "data/kume.sqlite")]
-        db: PathBuf,
+        #[arg(
+            long,
+            env = "KUME_DATABASE_URL",
+            hide_env_values = true,
+            default_value = "data/kume.sqlite"
+        )]
+        db: StoreAddress,
         /// Where to write the copy.
         #[arg(long)]
         to: PathBuf,
@@ -232,11 +245,27 @@ pub enum Command {
         #[arg(long)]
         from: PathBuf,
         /// The response database to restore into.
-        #[arg(long, default_value = "data/kume.sqlite")]
-        db: PathBuf,
+        #[arg(
+            long,
+            env = "KUME_DATABASE_URL",
+            hide_env_values = true,
+            default_value = "data/kume.sqlite"
+        )]
+        db: StoreAddress,
         /// Replace an existing database (stop the collector first).
         #[arg(long)]
         force: bool,
+    },
+    /// Move every response, draft, history row and invitation from one store into another,
+    /// empty one (e.g. from SQLite to PostgreSQL). Stop the collectors first.
+    #[command(after_help = EXIT_CODES)]
+    MigrateStore {
+        /// The store to read: a file or sqlite:PATH, or postgresql://…
+        #[arg(long)]
+        from: StoreAddress,
+        /// The store to fill (created and migrated if needed; it must hold nothing yet).
+        #[arg(long)]
+        to: StoreAddress,
     },
     /// Validate everything `build` validates; write nothing.
     #[command(after_help = EXIT_CODES)]
@@ -375,7 +404,13 @@ pub fn check(args: &SiteArgs, format: Format) -> ExitCode {
     }
 }
 
-pub fn backup(db: &std::path::Path, to: &std::path::Path) -> ExitCode {
+pub fn backup(db: &StoreAddress, to: &std::path::Path) -> ExitCode {
+    let Some(db) = db.sqlite_path() else {
+        eprintln!(
+            "error: kume backup copies SQLite files; {db} is PostgreSQL\n  help: back it up with PostgreSQL's own tools: `pg_dump --format=custom --file=kume.dump` with the same address, or your managed service's point-in-time recovery (docs/deploy.md, \"Backups\")"
+        );
+        return ExitCode::from(EXIT_FAILURE);
+    };
     if !db.exists() {
         eprintln!(
             "error: {}: no such database\n  help: pass the collector's database with --db PATH",
@@ -399,7 +434,13 @@ pub fn backup(db: &std::path::Path, to: &std::path::Path) -> ExitCode {
     }
 }
 
-pub fn restore(from: &std::path::Path, db: &std::path::Path, force: bool) -> ExitCode {
+pub fn restore(from: &std::path::Path, db: &StoreAddress, force: bool) -> ExitCode {
+    let Some(db) = db.sqlite_path() else {
+        eprintln!(
+            "error: kume restore puts back SQLite files; {db} is PostgreSQL\n  help: restore a `pg_dump` file with `pg_restore --dbname=DATABASE kume.dump` (or your managed service's point-in-time recovery); to move a `kume backup` file into PostgreSQL use `kume migrate-store --from sqlite:FILE --to postgresql://…` (docs/deploy.md)"
+        );
+        return ExitCode::from(EXIT_FAILURE);
+    };
     let result = crate::collect::restore::restore(from, db, force);
     admin_result(result, |r| {
         eprintln!(
@@ -462,7 +503,7 @@ pub fn admin(command: Command) -> ExitCode {
             };
             let result = admin::invite(
                 &db.root,
-                &db.db_path(),
+                &db.address(),
                 &survey,
                 cluster.as_deref(),
                 roster.as_deref(),
@@ -474,7 +515,7 @@ pub fn admin(command: Command) -> ExitCode {
             })
         }
         Command::Status { db, survey } => {
-            let result = admin::status(&db.root, &db.db_path(), &survey, &mut std::io::stdout());
+            let result = admin::status(&db.root, &db.address(), &survey, &mut std::io::stdout());
             admin_result(result, |(answered, all)| {
                 eprintln!("{answered} of {all} invitations answered")
             })
@@ -493,7 +534,7 @@ pub fn admin(command: Command) -> ExitCode {
                 lang: lang.as_deref(),
                 out: &out,
             };
-            let result = crate::collect::export::export(&db.root, &db.db_path(), &survey, &options);
+            let result = crate::collect::export::export(&db.root, &db.address(), &survey, &options);
             admin_result(result, |done| {
                 for w in &done.warnings {
                     eprintln!("warning: {w}");
@@ -520,7 +561,7 @@ pub fn admin(command: Command) -> ExitCode {
             token_file,
         } => {
             let result = admin::read_secret(token_file.as_deref())
-                .and_then(|token| admin::erase(&db.db_path(), &token));
+                .and_then(|token| admin::erase(&db.address(), &token));
             admin_result(result, |n| {
                 eprintln!(
                     "Erased {n} response{} and the invitation",
@@ -529,6 +570,12 @@ pub fn admin(command: Command) -> ExitCode {
             })
         }
         Command::Aggregate { db, out, k } => aggregate(&db, &out, k),
+        Command::MigrateStore { from, to } => admin_result(admin::migrate_store(&from, &to), |m| {
+            eprintln!(
+                "Moved {} responses ({} drafts), {} history rows and {} invitations from {from} to {to}",
+                m.counts.responses, m.counts.drafts, m.counts.history, m.counts.invitations
+            )
+        }),
         Command::Analyse { root, out } => analyse(&root, &out),
         Command::Import { source } => import(source),
         _ => ExitCode::from(2),
@@ -688,17 +735,17 @@ fn aggregate(db: &DbArgs, out: &std::path::Path, k: usize) -> ExitCode {
         print_diagnostics(&ds);
         return ExitCode::from(EXIT_SITE_ERRORS);
     }
-    let store = match crate::collect::store::SqliteStore::read_only(&db.db_path()) {
+    let address = db.address();
+    let store = match address.read_only() {
         Ok(s) => s,
         Err(e) => {
             eprintln!(
-                "error: cannot open the response database {}: {e}\n  help: pass the collector's database with --db PATH",
-                db.db_path().display()
+                "error: cannot open the response database {address}: {e}\n  help: {}",
+                address.help()
             );
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    use crate::collect::store::ResponseStore;
     let read = |each: &mut dyn FnMut(_)| store.each_final(each);
     match crate::aggregate::aggregate(&data, &surveys, read, k) {
         Ok((snapshot, warnings)) => {

@@ -16,7 +16,7 @@ fn main() -> ExitCode {
             api_only,
             mut collector,
         } => {
-            collector.db = cli::in_project(&site.root, &collector.db);
+            collector.db = collector.db.in_project(&site.root);
             let build = kume::site::BuildOptions {
                 root: site.root.clone(),
                 include_drafts: site.drafts,

@@ -110,7 +110,7 @@ pub fn run(options: BuildOptions, serve: ServeOptions) -> ExitCode {
         ..options
     };
     let snapshot_dir = out.with_file_name(format!("kume-serve-{port}-aggregates"));
-    let db = collector.db().to_path_buf();
+    let db = collector.db().clone();
     let loaded = Site::load(&options);
     if let Some(site) = &loaded.site {
         options.aggregates =

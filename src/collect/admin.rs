@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use super::store::{self, Invitation, ResponseStore, SqliteStore, StoreError};
+use std::sync::Arc;
+
+use super::store::{self, Invitation, ResponseStore, StoreAddress, StoreError};
 use crate::config::Config;
 use crate::survey::compile::{self, Compiled};
 use crate::survey::model::Question;
@@ -52,6 +54,46 @@ impl From<rusqlite::Error> for AdminError {
     fn from(e: rusqlite::Error) -> AdminError {
         AdminError::new(format!("database: {e}"))
     }
+}
+
+/// The store at `db`, opened for reading and writing (created and migrated if needed).
+pub fn open_store(db: &StoreAddress) -> Result<Arc<dyn ResponseStore>, AdminError> {
+    db.start().map_err(|e| cannot_open(db, &e))
+}
+
+/// The store at `db`, which must exist, opened for reading only.
+pub fn open_existing(db: &StoreAddress) -> Result<Arc<dyn ResponseStore>, AdminError> {
+    db.read_only().map_err(|e| cannot_open(db, &e))
+}
+
+fn cannot_open(db: &StoreAddress, e: &StoreError) -> AdminError {
+    AdminError::new(format!("cannot open the response database {db}: {e}")).help(db.help())
+}
+
+/// `kume migrate-store`: everything from one store into another, empty one.
+pub fn migrate_store(from: &StoreAddress, to: &StoreAddress) -> Result<store::Moved, AdminError> {
+    // A collector writing to an SQLite source would add answers the move does not carry.
+    let _lock = match from.sqlite_path() {
+        Some(path) if !path.exists() => {
+            return Err(AdminError::new(format!("{}: no such database", path.display()))
+                .help("give the collector's SQLite file with --from sqlite:PATH"));
+        }
+        Some(path) => Some(
+            super::db_lock::DbLock::acquire(path, "kume migrate-store").map_err(|e| {
+                AdminError::new(e.to_string())
+                    .help("stop the collector first: answers it takes during the move would not be carried")
+            })?,
+        ),
+        None => None,
+    };
+    store::transfer(from, to).map_err(|e| {
+        let help = match e {
+            StoreError::NotEmpty { .. } => "move into a new, empty database (createdb kume), or export what the target holds first".to_string(),
+            StoreError::Unsupported(_) => "give two different databases".to_string(),
+            _ => format!("nothing was written to {to}; {}", to.help()),
+        };
+        AdminError::new(format!("cannot move {from} to {to}: {e}")).help(help)
+    })
 }
 
 /// The compiled survey `id` of the project at `root`.
@@ -184,7 +226,7 @@ fn read_roster(path: &Path, survey: &Compiled) -> Result<Vec<RosterRow>, AdminEr
 /// `kume invite`: creates tokens and writes the personal links as CSV.
 pub fn invite(
     root: &Path,
-    db: &Path,
+    db: &StoreAddress,
     survey_id: &str,
     cluster: Option<&str>,
     roster: Option<&Path>,
@@ -206,8 +248,7 @@ pub fn invite(
             ));
         }
     };
-    let store =
-        SqliteStore::start(db).map_err(|e| AdminError::new(format!("{}: {e}", db.display())))?;
+    let store = open_store(db)?;
     let lang = &survey.survey.languages[0];
     let invitations: Vec<(String, Invitation)> = rows
         .iter()
@@ -247,12 +288,12 @@ pub fn invite(
 /// `kume status`: every invitation of the survey's wave and whether it has been answered.
 pub fn status(
     root: &Path,
-    db: &Path,
+    db: &StoreAddress,
     survey_id: &str,
     out: &mut dyn Write,
 ) -> Result<(usize, usize), AdminError> {
     let survey = find_survey(root, survey_id)?;
-    let store = SqliteStore::start(db)?;
+    let store = open_store(db)?;
     let rows: Vec<[String; 5]> = store
         .invitation_status(&survey.survey.id, survey.survey.wave)?
         .into_iter()
@@ -304,8 +345,8 @@ pub fn read_secret(file: Option<&Path>) -> Result<String, AdminError> {
 }
 
 /// `kume erase`: deletes one respondent's responses, their history and invitation.
-pub fn erase(db: &Path, token: &str) -> Result<usize, AdminError> {
-    let store = SqliteStore::start(db)?;
+pub fn erase(db: &StoreAddress, token: &str) -> Result<usize, AdminError> {
+    let store = open_store(db)?;
     let (responses, invitations) = store.erase(token)?;
     if responses + invitations == 0 {
         return Err(AdminError::new("no invitation or response has this token")

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::admin::{AdminError, find_survey};
-use super::store::{FinalResponse, ResponseStore, SqliteStore};
+use super::store::{FinalResponse, StoreAddress};
 use super::syntax;
 use crate::survey::compile::Compiled;
 use crate::survey::model::{QType, Question, Text, Unit};
@@ -578,7 +578,7 @@ fn beside(out: &Path, ext: &str) -> PathBuf {
 /// `kume export`: the final responses of a survey, written as `options` say.
 pub fn export(
     root: &Path,
-    db: &Path,
+    db: &StoreAddress,
     survey_id: &str,
     options: &ExportOptions<'_>,
 ) -> Result<Exported, AdminError> {
@@ -594,10 +594,7 @@ pub fn export(
         }
         None => survey.survey.languages[0].clone(),
     };
-    let store = SqliteStore::read_only(db).map_err(|e| {
-        AdminError::new(format!("{}: {e}", db.display()))
-            .help("pass the collector's database with --db PATH")
-    })?;
+    let store = super::admin::open_existing(db)?;
     let responses = store.final_responses(survey_id)?;
     let to_stdout = options.out == Path::new("-");
     let table = Table::new(&survey, &responses);

@@ -8,8 +8,6 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags};
-
 use super::admin::AdminError;
 use super::db_lock::{DbLock, LockError};
 use super::store::{self, SCHEMA_VERSION};
@@ -49,14 +47,12 @@ pub fn restore(backup: &Path, db: &Path, force: bool) -> Result<Restored, AdminE
     copy_database(backup, &staged)
         .map_err(|e| AdminError::new(format!("cannot write {}: {e}", staged.display())))?;
     // `open` applies the migrations a backup from an older version lacks.
-    let (responses, invitations) = store::open(&staged)
-        .and_then(|conn| counts(&conn))
-        .map_err(|e| {
-            AdminError::new(format!(
-                "{}: cannot bring the schema up to date: {e}",
-                backup.display()
-            ))
-        })?;
+    let (responses, invitations) = store::migrate_file(&staged).map_err(|e| {
+        AdminError::new(format!(
+            "{}: cannot bring the schema up to date: {e}",
+            backup.display()
+        ))
+    })?;
     let replaced = db.exists().then(|| sibling(db, "replaced"));
     if let Some(old) = &replaced {
         remove_database(old);
@@ -86,15 +82,11 @@ fn check_backup(backup: &Path) -> Result<i64, AdminError> {
         AdminError::new(format!("{file}: not a readable SQLite database ({e})"))
             .help("pass the file `kume backup --to FILE` wrote; if it was copied, copy it again")
     };
-    let conn = Connection::open_with_flags(backup, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(not_a_database)?;
-    let problems: Vec<String> = conn
-        .prepare("PRAGMA integrity_check")
-        .and_then(|mut stmt| {
-            stmt.query_map([], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })
-        .map_err(not_a_database)?;
+    let store::FileCheck {
+        problems,
+        schema,
+        has_responses,
+    } = store::check_file(backup).map_err(not_a_database)?;
     if problems != ["ok"] {
         return Err(AdminError::new(format!(
             "{file}: the backup is damaged: {}",
@@ -102,16 +94,6 @@ fn check_backup(backup: &Path) -> Result<i64, AdminError> {
         ))
         .help("restore an earlier backup; this one cannot be trusted"));
     }
-    let schema: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(not_a_database)?;
-    let has_responses: bool = conn
-        .query_row(
-            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'responses'",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(not_a_database)?;
     if schema < 1 || !has_responses {
         return Err(AdminError::new(format!(
             "{file}: this is not a Kume response database (no responses table)"
@@ -125,12 +107,6 @@ fn check_backup(backup: &Path) -> Result<i64, AdminError> {
         .help("restore it with the kume version that wrote it, or a newer one"));
     }
     Ok(schema)
-}
-
-fn counts(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
-    let count =
-        |table: &str| conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0));
-    Ok((count("responses")?, count("invitations")?))
 }
 
 /// A consistent copy through SQLite, never a byte copy of a file that may be in use.

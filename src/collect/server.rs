@@ -34,7 +34,7 @@ use super::client_addr::{self, ClientAddrConfig};
 use super::db_lock::DbLock;
 use super::limit::RateLimiter;
 use super::read_token::ReadToken;
-use super::store::SqliteStore;
+use super::store::StoreAddress;
 use crate::diagnostics::{EXIT_FAILURE, EXIT_SITE_ERRORS, Severity, print_diagnostics};
 use crate::survey::catalogue::Catalogue;
 
@@ -52,9 +52,15 @@ pub struct CollectorOptions {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    /// The response database (SQLite).
-    #[arg(long, default_value = "data/kume.sqlite")]
-    pub db: PathBuf,
+    /// The response database: a file (SQLite) or postgresql://user@host:5432/db, which
+    /// several collectors may share.
+    #[arg(
+        long,
+        env = "KUME_DATABASE_URL",
+        hide_env_values = true,
+        default_value = "data/kume.sqlite"
+    )]
+    pub db: StoreAddress,
     /// Largest accepted request body, in bytes.
     #[arg(long, default_value_t = 64 * 1024)]
     pub max_body: usize,
@@ -112,11 +118,12 @@ pub type PageFuture<'a> = Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + S
 /// A started collector: its store open, its database locked, its limits set.
 pub struct Collector {
     pub api: Arc<ApiState>,
-    db: PathBuf,
+    db: StoreAddress,
     client_addr: ClientAddrConfig,
     listen: Listen,
-    /// Held for the collector's whole life: `kume restore` refuses while it is.
-    db_lock: DbLock,
+    /// Held for the collector's whole life on an SQLite file: `kume restore` refuses while it
+    /// is. A PostgreSQL database is shared by design and has no such lock.
+    db_lock: Option<DbLock>,
 }
 
 impl Collector {
@@ -125,17 +132,26 @@ impl Collector {
     pub fn start(opts: CollectorOptions) -> Result<Collector, ExitCode> {
         let failed = || ExitCode::from(EXIT_FAILURE);
         let (read_token, build_hook) = production_settings(&opts).map_err(|()| failed())?;
-        let db_lock = DbLock::acquire(&opts.db, "kume serve").map_err(|e| {
-            eprintln!(
-                "error: {e}\n  help: one collector per database: stop the other one, or pass another --db PATH"
-            );
-            failed()
-        })?;
+        let db_lock = match opts.db.sqlite_path() {
+            Some(path) => Some(DbLock::acquire(path, "kume serve").map_err(|e| {
+                eprintln!(
+                    "error: {e}\n  help: one collector per SQLite file: stop the other one, or pass another --db PATH (several collectors share a PostgreSQL database: see docs/deploy.md)"
+                );
+                failed()
+            })?),
+            None => None,
+        };
         let client_addr = client_settings(&opts).map_err(|()| failed())?;
-        let store = SqliteStore::start(&opts.db).map_err(|e| {
+        let store = opts.db.start().map_err(|e| {
+            let help = match opts.db {
+                StoreAddress::Sqlite(_) => {
+                    "check the folder exists and is writable, or pass --db PATH"
+                }
+                StoreAddress::Postgres(_) => opts.db.help(),
+            };
             eprintln!(
-                "error: cannot open the response database {}: {e}\n  help: check the folder exists and is writable, or pass --db PATH",
-                opts.db.display()
+                "error: cannot open the response database {}: {e}\n  help: {help}",
+                opts.db
             );
             failed()
         })?;
@@ -143,7 +159,7 @@ impl Collector {
             max_body: opts.max_body,
             ..Limits::default()
         };
-        let mut api = ApiState::new(Arc::new(store), limits);
+        let mut api = ApiState::new(store, limits);
         api.allowed_origins = opts.site_origins;
         // A burst of ten: a person never needs more; a script soon waits.
         api.limiter = (opts.rate_limit > 0.0).then(|| RateLimiter::new(opts.rate_limit, 10.0));
@@ -176,7 +192,7 @@ impl Collector {
         })
     }
 
-    pub fn db(&self) -> &Path {
+    pub fn db(&self) -> &StoreAddress {
         &self.db
     }
 
@@ -219,7 +235,29 @@ pub fn run_api_only(root: &Path, opts: CollectorOptions) -> ExitCode {
             refresh_aggregates(&catalogue, &db, &api, None);
         }
     });
+    if collector.db.is_postgres() {
+        refresh_periodically(&collector.api);
+    }
     collector.serve(None)
+}
+
+/// How often a collector on a shared database aggregates again, for the answers that the other
+/// collectors took.
+const SHARED_REFRESH: Duration = Duration::from_secs(60);
+
+/// On a database shared with other collectors, this one does not hear of the final answers
+/// they take: its snapshot is aggregated again every minute as well.
+fn refresh_periodically(api: &Arc<ApiState>) {
+    let api = Arc::downgrade(api);
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(SHARED_REFRESH);
+            match api.upgrade() {
+                Some(api) => api.tell_new_final(),
+                None => return,
+            }
+        }
+    });
 }
 
 /// The read token and the build hook, from the options or the environment. A bad one is
@@ -286,11 +324,11 @@ fn init_logging() {
 /// writes it there for the build. Returns the snapshot file to render, if any.
 pub fn refresh_aggregates(
     catalogue: &Catalogue,
-    db: &Path,
+    db: &StoreAddress,
     api: &ApiState,
     dir: Option<&Path>,
 ) -> Option<PathBuf> {
-    if !db.exists() || catalogue.data.registry.indicators.is_empty() {
+    if !db.may_hold_data() || catalogue.data.registry.indicators.is_empty() {
         return None;
     }
     let store = api.store.clone();

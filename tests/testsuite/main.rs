@@ -19,4 +19,5 @@ mod regions;
 mod search;
 mod sectors;
 mod serve;
+mod store;
 mod surveys;

@@ -1,29 +1,38 @@
-//! The response store: the [`ResponseStore`] trait the collector speaks to, and its SQLite
-//! implementation ([`SqliteStore`]) in WAL mode behind one writer thread.
+//! The response store: the [`ResponseStore`] trait the collector speaks to, its SQLite
+//! implementation ([`SqliteStore`]) in WAL mode behind one writer thread, and its PostgreSQL
+//! implementation ([`PostgresStore`], in `postgres`) for several collectors on one database.
+//! [`StoreAddress`] says which one a `--db` names.
 //!
 //! Every submission goes through the writer, which commits whatever has queued up while the
 //! previous commit was being synced, in one transaction (group commit). A submission is
 //! acknowledged only after its transaction is durably committed (`synchronous = FULL`), so a
 //! 2xx always means a row on disk, and throughput grows with load instead of fsyncs per row.
-//! The writer thread lives in `writer`; the schema and its migrations in `schema`.
+//! The writer thread lives in `writer`; the schema and its migrations in `schema` (SQLite) and
+//! `postgres_schema`; moving everything from one store to another in `transfer`.
 
+mod address;
+mod postgres;
+mod postgres_schema;
+mod postgres_tls;
 mod schema;
+mod transfer;
 mod writer;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 pub use crate::aggregate::StoredAnswer;
-use tokio::sync::oneshot;
 
-pub use self::schema::{SCHEMA_VERSION, open};
-use self::writer::{Job, writer};
+pub use self::address::StoreAddress;
+pub use self::postgres::PostgresStore;
+pub use self::schema::{FileCheck, SCHEMA_VERSION, check_file, migrate_file, open};
+pub use self::transfer::{Moved, transfer};
+use self::writer::{Queue, SqliteCommitter};
 
 /// Most submissions committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -88,6 +97,33 @@ pub enum StoreError {
     /// SQLite refused or failed; the source says how.
     #[error("{0}")]
     Database(#[from] rusqlite::Error),
+    /// PostgreSQL refused or failed, or could not be reached; the source says how.
+    #[error("{}", postgres::describe_error(.0))]
+    Postgres(#[from] ::postgres::Error),
+    /// The database holds a schema newer than this binary writes.
+    #[error(
+        "the database has schema version {found}, newer than this kume ({supported}); upgrade kume"
+    )]
+    NewerSchema { found: i64, supported: i64 },
+    /// The database has no Kume tables (nothing was ever stored there).
+    #[error("the database holds no Kume data (no schema); start a collector on it first")]
+    NoSchema,
+    /// A move into a store that already holds data.
+    #[error(
+        "the target already holds {responses} responses and {invitations} invitations; a move goes into an empty store only"
+    )]
+    NotEmpty { responses: i64, invitations: i64 },
+    /// A stored row that cannot be read back as it was written.
+    #[error("{0}")]
+    BadRow(String),
+    /// The erasure was committed but the table files were not vacuumed.
+    #[error(
+        "the data is erased, but the tables could not be vacuumed, so the deleted rows may stay readable in the table files until autovacuum runs: {0}; run `VACUUM response_history, responses, invitations` as the tables' owner"
+    )]
+    Vacuum(String),
+    /// What this database does not do here, and what to use instead.
+    #[error("{0}")]
+    Unsupported(String),
     #[error("the database was opened for reading only")]
     ReadOnly,
     #[error("the writer is not taking work")]
@@ -144,6 +180,81 @@ pub trait ResponseStore: Send + Sync {
     fn backup(&self, to: &Path) -> Result<(), StoreError>;
     /// Counters for the metrics endpoint.
     fn stats(&self) -> &Stats;
+    /// Where the store is, for messages (never with a password).
+    fn describe(&self) -> String;
+    /// How many responses, history rows and invitations are stored.
+    fn counts(&self) -> Result<Counts, StoreError>;
+    /// Every row as stored, from one consistent snapshot (for `kume migrate-store`).
+    fn dump(&self) -> Result<Dump, StoreError>;
+    /// Writes `dump` as it is (ids, times and history kept), all of it or nothing, into a
+    /// store that holds nothing yet.
+    fn load(&self, dump: &Dump) -> Result<(), StoreError>;
+}
+
+/// How much a store holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub responses: i64,
+    pub drafts: i64,
+    pub history: i64,
+    pub invitations: i64,
+}
+
+/// Everything a store holds, row for row (times as ISO 8601 UTC text, answers as JSON).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dump {
+    pub invitations: Vec<InvitationRow>,
+    pub responses: Vec<ResponseRow>,
+    pub history: Vec<HistoryRow>,
+}
+
+/// One stored invitation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvitationRow {
+    pub token_hash: String,
+    pub survey: String,
+    pub wave: i64,
+    pub cluster: Option<String>,
+    pub firm: Option<String>,
+    pub email: Option<String>,
+    pub prefill: serde_json::Value,
+    pub created_at: String,
+}
+
+/// One stored response (draft or final).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseRow {
+    pub id: String,
+    pub survey: String,
+    pub hash: String,
+    pub wave: i64,
+    pub idem_key: String,
+    pub payload_hash: String,
+    pub status: String,
+    pub lang: String,
+    pub token_hash: Option<String>,
+    pub cluster: Option<String>,
+    pub firm: Option<String>,
+    pub consent: Option<serde_json::Value>,
+    pub answers: serde_json::Value,
+    pub received_at: String,
+}
+
+/// One replaced version of a response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRow {
+    pub response_id: String,
+    pub status: String,
+    pub answers: serde_json::Value,
+    pub payload_hash: String,
+    pub received_at: String,
+    pub replaced_at: String,
+}
+
+/// A stored JSON text read back; `what` names the row for the error.
+fn parse_json(text: &str, what: impl FnOnce() -> String) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::BadRow(format!("{}: the stored JSON does not parse: {e}", what())))
 }
 
 /// A final response as analysts get it.
@@ -173,8 +284,8 @@ pub struct InvitationStatus {
 /// The SQLite store: a handle to the writer thread, plus read-only connections for lookups.
 #[derive(Clone)]
 pub struct SqliteStore {
-    /// None when opened for reading only ([`SqliteStore::read_only`]).
-    tx: Option<mpsc::SyncSender<Job>>,
+    /// Closed when opened for reading only ([`SqliteStore::read_only`]).
+    queue: Queue,
     pub path: PathBuf,
     pub stats: std::sync::Arc<Stats>,
 }
@@ -183,15 +294,11 @@ impl SqliteStore {
     /// Starts the writer thread on the database at `path` (created and migrated if needed).
     pub fn start(path: &Path) -> rusqlite::Result<SqliteStore> {
         let conn = open(path)?;
-        let (tx, rx) = mpsc::sync_channel::<Job>(QUEUE_CAPACITY);
         let stats = std::sync::Arc::new(Stats::default());
-        let thread_stats = stats.clone();
-        std::thread::Builder::new()
-            .name("kume-writer".into())
-            .spawn(move || writer(conn, rx, &thread_stats))
+        let queue = Queue::start(SqliteCommitter(conn), stats.clone())
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         Ok(SqliteStore {
-            tx: Some(tx),
+            queue,
             path: path.to_path_buf(),
             stats,
         })
@@ -201,7 +308,7 @@ impl SqliteStore {
     pub fn read_only(path: &Path) -> Result<SqliteStore, StoreError> {
         Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         Ok(SqliteStore {
-            tx: None,
+            queue: Queue::closed(),
             path: path.to_path_buf(),
             stats: std::sync::Arc::default(),
         })
@@ -209,7 +316,7 @@ impl SqliteStore {
 
     /// A read-write connection, refused on a store opened with [`SqliteStore::read_only`].
     fn read_write(&self) -> Result<Connection, StoreError> {
-        if self.tx.is_none() {
+        if !self.queue.is_open() {
             return Err(StoreError::ReadOnly);
         }
         Ok(open(&self.path)?)
@@ -223,58 +330,15 @@ impl SqliteStore {
 
 impl ResponseStore for SqliteStore {
     fn insert(&self, response: NewResponse) -> Pending<'_> {
-        let (reply, rx) = oneshot::channel();
-        let Some(tx) = &self.tx else {
-            let refused = Stored::Unavailable("the database was opened for reading only".into());
-            return Box::pin(std::future::ready(refused));
-        };
-        let sent = match tx.try_send(Job::Insert {
-            response: Box::new(response),
-            reply,
-        }) {
-            Ok(()) => Ok(()),
-            Err(mpsc::TrySendError::Full(_)) => Err("the writer's queue is full"),
-            Err(mpsc::TrySendError::Disconnected(_)) => Err("the writer has stopped"),
-        };
-        Box::pin(async move {
-            if let Err(reason) = sent {
-                return Stored::Unavailable(reason.into());
-            }
-            rx.await
-                .unwrap_or(Stored::Unavailable("the writer has stopped".into()))
-        })
+        self.queue.insert(response)
     }
 
     fn ping(&self) -> Ping<'_> {
-        let (reply, rx) = oneshot::channel();
-        let sent = self
-            .tx
-            .as_ref()
-            .is_some_and(|tx| tx.try_send(Job::Ping(reply)).is_ok());
-        Box::pin(async move {
-            if !sent {
-                return Err(StoreError::WriterBusy);
-            }
-            rx.await.unwrap_or(Err(StoreError::WriterStopped))
-        })
+        self.queue.ping()
     }
 
     fn shutdown(&self) -> Ping<'_> {
-        let (reply, rx) = oneshot::channel();
-        // A blocking send: the stop waits behind a full queue rather than being lost.
-        let tx = self.tx.clone();
-        Box::pin(async move {
-            let Some(tx) = tx else {
-                return Ok(());
-            };
-            let sent = tokio::task::spawn_blocking(move || tx.send(Job::Stop(reply)).is_ok())
-                .await
-                .unwrap_or(false);
-            if sent {
-                let _ = rx.await;
-            }
-            Ok(())
-        })
+        self.queue.shutdown()
     }
 
     fn invitation(&self, token: &str) -> Result<Option<Invitation>, StoreError> {
@@ -389,6 +453,36 @@ impl ResponseStore for SqliteStore {
 
     fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn counts(&self) -> Result<Counts, StoreError> {
+        Ok(schema::counts(&self.reader()?)?)
+    }
+
+    fn dump(&self) -> Result<Dump, StoreError> {
+        let conn = self.reader()?;
+        // One read transaction: the three tables agree with each other.
+        let tx = conn.unchecked_transaction()?;
+        schema::dump(&tx)
+    }
+
+    fn load(&self, dump: &Dump) -> Result<(), StoreError> {
+        let conn = self.read_write()?;
+        let tx = conn.unchecked_transaction()?;
+        let held = schema::counts(&tx)?;
+        if held.responses + held.invitations > 0 {
+            return Err(StoreError::NotEmpty {
+                responses: held.responses,
+                invitations: held.invitations,
+            });
+        }
+        schema::load(&tx, dump)?;
+        tx.commit()?;
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! The writer thread: every submission goes through it, and it commits whatever has queued up
 //! while the previous commit was being synced in one transaction (group commit), answering each
-//! submission only once its transaction is durably committed.
+//! submission only once its transaction is durably committed. The loop is the same for every
+//! database; what one batch does in a database is its [`Committer`].
 
 use std::sync::mpsc;
 use std::time::Instant;
@@ -8,7 +9,105 @@ use std::time::Instant;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
-use super::{FATAL_FAILURES, MAX_BATCH, NewResponse, Stats, StoreError, Stored, new_id};
+use super::{
+    FATAL_FAILURES, MAX_BATCH, NewResponse, Pending, Ping, QUEUE_CAPACITY, Stats, StoreError,
+    Stored, new_id,
+};
+
+/// What the writer thread does in one database.
+pub(super) trait Committer {
+    /// A round trip to the database: it is alive and can store.
+    fn ping(&mut self) -> Result<(), StoreError>;
+    /// Commits the batch in one transaction; one result per submission, in order. The flag
+    /// says whether the failure was one that a restart of the process might cure (a failing
+    /// disk or file handle).
+    fn commit(&mut self, batch: &[&NewResponse]) -> (Vec<Stored>, bool);
+}
+
+/// The sending end of a writer thread's queue: how a store hands it work.
+#[derive(Clone)]
+pub(super) struct Queue {
+    /// None when the store was opened for reading only.
+    tx: Option<mpsc::SyncSender<Job>>,
+}
+
+impl Queue {
+    /// Starts the writer thread on `committer`.
+    pub(super) fn start(
+        committer: impl Committer + Send + 'static,
+        stats: std::sync::Arc<Stats>,
+    ) -> std::io::Result<Queue> {
+        let (tx, rx) = mpsc::sync_channel::<Job>(QUEUE_CAPACITY);
+        std::thread::Builder::new()
+            .name("kume-writer".into())
+            .spawn(move || writer(committer, rx, &stats))?;
+        Ok(Queue { tx: Some(tx) })
+    }
+
+    /// A queue that takes nothing (a store opened for reading only).
+    pub(super) fn closed() -> Queue {
+        Queue { tx: None }
+    }
+
+    pub(super) fn is_open(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    pub(super) fn insert(&self, response: NewResponse) -> Pending<'static> {
+        let (reply, rx) = oneshot::channel();
+        let Some(tx) = &self.tx else {
+            let refused = Stored::Unavailable("the database was opened for reading only".into());
+            return Box::pin(std::future::ready(refused));
+        };
+        let sent = match tx.try_send(Job::Insert {
+            response: Box::new(response),
+            reply,
+        }) {
+            Ok(()) => Ok(()),
+            Err(mpsc::TrySendError::Full(_)) => Err("the writer's queue is full"),
+            Err(mpsc::TrySendError::Disconnected(_)) => Err("the writer has stopped"),
+        };
+        Box::pin(async move {
+            if let Err(reason) = sent {
+                return Stored::Unavailable(reason.into());
+            }
+            rx.await
+                .unwrap_or(Stored::Unavailable("the writer has stopped".into()))
+        })
+    }
+
+    pub(super) fn ping(&self) -> Ping<'static> {
+        let (reply, rx) = oneshot::channel();
+        let sent = self
+            .tx
+            .as_ref()
+            .is_some_and(|tx| tx.try_send(Job::Ping(reply)).is_ok());
+        Box::pin(async move {
+            if !sent {
+                return Err(StoreError::WriterBusy);
+            }
+            rx.await.unwrap_or(Err(StoreError::WriterStopped))
+        })
+    }
+
+    pub(super) fn shutdown(&self) -> Ping<'static> {
+        let (reply, rx) = oneshot::channel();
+        // A blocking send: the stop waits behind a full queue rather than being lost.
+        let tx = self.tx.clone();
+        Box::pin(async move {
+            let Some(tx) = tx else {
+                return Ok(());
+            };
+            let sent = tokio::task::spawn_blocking(move || tx.send(Job::Stop(reply)).is_ok())
+                .await
+                .unwrap_or(false);
+            if sent {
+                let _ = rx.await;
+            }
+            Ok(())
+        })
+    }
+}
 
 /// A request to the writer thread.
 pub(super) enum Job {
@@ -22,7 +121,7 @@ pub(super) enum Job {
     Stop(oneshot::Sender<()>),
 }
 
-pub(super) fn writer(mut conn: Connection, rx: mpsc::Receiver<Job>, stats: &Stats) {
+fn writer(mut committer: impl Committer, rx: mpsc::Receiver<Job>, stats: &Stats) {
     use std::sync::atomic::Ordering::Relaxed;
     let mut failures = 0u32;
     let mut stopped = None;
@@ -33,10 +132,7 @@ pub(super) fn writer(mut conn: Connection, rx: mpsc::Receiver<Job>, stats: &Stat
             match job {
                 Job::Insert { response, reply } => batch.push((response, reply)),
                 Job::Ping(reply) => {
-                    let alive = conn
-                        .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
-                        .map_err(StoreError::from);
-                    let _ = reply.send(alive);
+                    let _ = reply.send(committer.ping());
                 }
                 Job::Stop(reply) => {
                     stopped = Some(reply);
@@ -56,7 +152,7 @@ pub(super) fn writer(mut conn: Connection, rx: mpsc::Receiver<Job>, stats: &Stat
         }
         let start = Instant::now();
         let responses: Vec<&NewResponse> = batch.iter().map(|(r, _)| r.as_ref()).collect();
-        let (results, io_error) = commit_batch(&mut conn, &responses);
+        let (results, io_error) = committer.commit(&responses);
         stats.batches.fetch_add(1, Relaxed);
         stats
             .commit_micros
@@ -86,6 +182,21 @@ pub(super) fn writer(mut conn: Connection, rx: mpsc::Receiver<Job>, stats: &Stat
 /// The exit status after persistent I/O errors (EX_IOERR).
 const EXIT_STORE_FAILED: i32 = 74;
 
+/// The SQLite writer's connection.
+pub(super) struct SqliteCommitter(pub(super) Connection);
+
+impl Committer for SqliteCommitter {
+    fn ping(&mut self) -> Result<(), StoreError> {
+        self.0
+            .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+            .map_err(StoreError::from)
+    }
+
+    fn commit(&mut self, batch: &[&NewResponse]) -> (Vec<Stored>, bool) {
+        commit_batch(&mut self.0, batch)
+    }
+}
+
 /// Whether an error means the disk or the file is failing, rather than the data or a lock.
 fn is_io_error(e: &rusqlite::Error) -> bool {
     use rusqlite::ErrorCode::{CannotOpen, DatabaseCorrupt, NotADatabase, SystemIoFailure};
@@ -96,17 +207,17 @@ fn is_io_error(e: &rusqlite::Error) -> bool {
 }
 
 /// A stored row an incoming submission meets (same survey and key).
-struct Existing {
-    id: String,
-    payload_hash: String,
-    status: String,
-    token_hash: Option<String>,
+pub(super) struct Existing {
+    pub(super) id: String,
+    pub(super) payload_hash: String,
+    pub(super) status: String,
+    pub(super) token_hash: Option<String>,
 }
 
 /// What happens to a submission whose key is taken: the same answers are a duplicate; an
 /// invitation's response may be replaced by the same invitation, but a draft never replaces a
 /// final answer; anything else is a conflict.
-fn outcome_for(existing: &Existing, r: &NewResponse) -> Option<Stored> {
+pub(super) fn outcome_for(existing: &Existing, r: &NewResponse) -> Option<Stored> {
     if existing.payload_hash == r.payload_hash {
         return Some(Stored::Duplicate(existing.id.clone()));
     }
