@@ -2,10 +2,10 @@
 // HTML page of a built site, served from 127.0.0.1. Exits 1 when any page has a violation.
 //
 //   node tests/tools/axe-check.mjs public/
-import { readFile, readdir, mkdtemp } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { DESKTOP, PHONE, axeViolations, keepLocal, launchPersistent, serveSite } from './browser.mjs';
+import { DESKTOP, PHONE, axeViolations, keepLocal, launchPersistent, serveSite, sitePages } from './browser.mjs';
 
 const root = process.argv[2];
 if (!root) {
@@ -16,23 +16,7 @@ if (!root) {
 const server = await serveSite(root);
 const base = server.base;
 
-async function htmlFiles(dir) {
-  const out = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...await htmlFiles(p));
-    else if (e.name.endsWith('.html')) out.push(p);
-  }
-  return out.sort();
-}
-
-const pages = [];
-for (const file of await htmlFiles(root)) {
-  const html = await readFile(file, 'utf8');
-  // Redirect pages jump straight to the published site; there is nothing to check on them.
-  if (html.includes('http-equiv="refresh"')) continue;
-  pages.push('/' + relative(root, file).replaceAll('\\', '/').replace(/index\.html$/, ''));
-}
+const pages = await sitePages(root);
 
 const context = await launchPersistent(await mkdtemp(join(tmpdir(), 'kume-axe-')), { viewport: DESKTOP });
 await keepLocal(context);

@@ -1,10 +1,10 @@
 // What the browser checks share: Debian's headless Chromium with the same flags everywhere,
 // requests kept on this machine, axe-core with the WCAG 2.2 AA rule tags, and the one-line
 // step report (ok / FAIL) with the exit code at the end.
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
-import { extname, join } from 'node:path';
+import { extname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
@@ -125,4 +125,28 @@ function forward(req, res, origin) {
   });
   upstream.on('error', () => { res.writeHead(502); res.end(); });
   req.pipe(upstream);
+}
+
+async function htmlFiles(dir) {
+  const out = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...await htmlFiles(p));
+    else if (e.name.endsWith('.html')) out.push(p);
+  }
+  return out.sort();
+}
+
+/**
+ * The address of every HTML page of a built site, sorted, but redirect pages (they jump straight
+ * to another page) and the pages for which `skip(html)` is true.
+ */
+export async function sitePages(root, skip = () => false) {
+  const pages = [];
+  for (const file of await htmlFiles(root)) {
+    const html = await readFile(file, 'utf8');
+    if (html.includes('http-equiv="refresh"') || skip(html)) continue;
+    pages.push('/' + relative(root, file).replaceAll('\\', '/').replace(/index\.html$/, ''));
+  }
+  return pages;
 }

@@ -4,10 +4,10 @@
 // Exits 1 when a page fails; prints the worst heading positions either way.
 //
 //   node tests/tools/phone-check.mjs public/
-import { readFile, readdir, mkdtemp } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { PHONE, keepLocal, launchPersistent, serveSite } from './browser.mjs';
+import { PHONE, keepLocal, launchPersistent, serveSite, sitePages } from './browser.mjs';
 
 const root = process.argv[2];
 if (!root) {
@@ -16,23 +16,8 @@ if (!root) {
 }
 const LIMIT = 0.25;
 
-async function htmlFiles(dir) {
-  const out = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...await htmlFiles(p));
-    else if (e.name.endsWith('.html')) out.push(p);
-  }
-  return out.sort();
-}
-
-const pages = [];
-for (const file of await htmlFiles(root)) {
-  const html = await readFile(file, 'utf8');
-  // Redirects and the printable book (a page made for paper) are not read on a phone screen.
-  if (html.includes('http-equiv="refresh"') || html.includes('class="book-print"')) continue;
-  pages.push('/' + relative(root, file).replaceAll('\\', '/').replace(/index\.html$/, ''));
-}
+// The printable book is a page made for paper, not read on a phone screen.
+const pages = await sitePages(root, (html) => html.includes('class="book-print"'));
 
 const server = await serveSite(root);
 const context = await launchPersistent(await mkdtemp(join(tmpdir(), 'kume-phone-')), { viewport: PHONE });
