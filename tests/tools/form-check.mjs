@@ -78,7 +78,7 @@ await step('calculated value updates', async () => {
 });
 await step('Turkish number input and range error in Turkish', async () => {
   await page.fill('#f-uye_sayisi', '1.234');
-  await page.click('main button[type="submit"]');
+  await page.click('main .form-actions button[type="submit"]');
   const text = await page.textContent('#q-uye_sayisi .field-error');
   expect(/En çok 1\.000 olabilir/.test(text), `error text was "${text}"`);
   expect(await page.isVisible('.error-summary'), 'error summary shown');
@@ -87,7 +87,7 @@ await step('Turkish number input and range error in Turkish', async () => {
 await step('cross-field check reports its own message', async () => {
   await page.fill('#f-uye_sayisi', '8');
   await page.fill('#f-aktif_uye', '9');
-  await page.click('main button[type="submit"]');
+  await page.click('main .form-actions button[type="submit"]');
   const text = await page.textContent('#q-aktif_uye .field-error');
   expect(/toplamı aşamaz/.test(text), `error text was "${text}"`);
   const summary = await page.textContent('.error-summary');
@@ -102,7 +102,7 @@ await step('draft survives a reload', async () => {
   expect(await page.isVisible('.draft-note'), 'the restore is announced');
 });
 await step('submission carries an idempotency key and is sent once', async () => {
-  await Promise.all([page.waitForNavigation(), page.click('main button[type="submit"]')]);
+  await Promise.all([page.waitForNavigation(), page.click('main .form-actions button[type="submit"]')]);
   expect(posts.length === 1, `sent ${posts.length} times`);
   const body = new URLSearchParams(posts[0]);
   expect((body.get('_key') || '').length >= 16, 'idempotency key');

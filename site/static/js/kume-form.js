@@ -288,7 +288,7 @@
     var key = form.querySelector('input[name="_key"]');
     if (key && !key.value) key.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
     sending = true;
-    var button = form.querySelector('button[type="submit"]');
+    var button = form.querySelector('.form-actions button[type="submit"]');
     if (button) { button.disabled = true; button.setAttribute('aria-disabled', 'true'); }
     try { localStorage.removeItem(draftKey); } catch (err) { /* ignore */ }
   });
