@@ -9,7 +9,7 @@ import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Report, expect, launchPersistent, serveSite } from './browser.mjs';
+import { Report, expect, launchPersistent, serveSite, surveyScriptReady } from './browser.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kume = process.argv[2] || join(repo, 'target/release/kume');
@@ -48,6 +48,7 @@ const report = new Report();
 const step = (name, fn) => report.step(name, fn);
 
 await page.goto(`${base}/anket/deneme/`);
+await surveyScriptReady(page);
 await step('keyboard only: Tab reaches the first choice and Space ticks it', async () => {
   for (let i = 0; i < 60; i += 1) {
     await page.keyboard.press('Tab');
@@ -58,6 +59,7 @@ await step('keyboard only: Tab reaches the first choice and Space ticks it', asy
   await page.reload();
   await page.evaluate(() => localStorage.clear());
   await page.reload();
+  await surveyScriptReady(page);
 });
 await step('at 200 % zoom (640 CSS pixels) nothing scrolls sideways', async () => {
   await page.setViewportSize({ width: 640, height: 800 });
@@ -97,6 +99,7 @@ await step('draft survives a reload', async () => {
   await page.fill('#f-aktif_uye', '2');
   await page.waitForTimeout(500);
   await page.reload();
+  await surveyScriptReady(page);
   expect((await page.inputValue('#f-uye_sayisi')) === '8', 'uye_sayisi restored');
   expect(await page.isChecked('#f-uye_mi-evet'), 'radio restored');
   expect(await page.isVisible('.draft-note'), 'the restore is announced');
@@ -109,6 +112,7 @@ await step('submission carries an idempotency key and is sent once', async () =>
   expect(body.get('uye_mi') === 'evet' && body.get('uye_sayisi') === '8', 'answers sent');
 });
 await page.goto(`${base}/anket/sayfali/`);
+await surveyScriptReady(page);
 await step('paged survey shows one section with its progress', async () => {
   expect(await page.isVisible('#s-kurum') && await page.isHidden('#s-hizmet'), 'only the first section');
   expect((await page.textContent('.page-nav .progress')).includes('1 / 3'), 'progress 1 / 3');

@@ -16,7 +16,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DESKTOP, PHONE, Report, axeViolations, expect, keepLocal, launchBrowser, serveSite } from './browser.mjs';
+import { DESKTOP, PHONE, Report, axeViolations, expect, keepLocal, launchBrowser, serveSite, surveyScriptReady } from './browser.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kume = resolve(process.argv[2] || join(repo, 'target/debug/kume'));
@@ -371,6 +371,7 @@ async function respondentWithScript({ page, step }) {
   const before = (await finalResponses(OPEN_SURVEY)).length;
   await step('survey form opens with its first section', async () => {
     await page.goto(`${base}${OPEN_FORM}`);
+    await surveyScriptReady(page);
     expect(await page.isVisible('.page-nav'), 'paged navigation');
     await record(page, 'survey-form');
   });
@@ -394,6 +395,7 @@ async function respondentWithScript({ page, step }) {
     await answerRest(page, '#s-kurum');
     await page.waitForTimeout(500);
     await page.reload();
+    await surveyScriptReady(page);
     expect(await page.isChecked('#f-kurum_turu-oda'), 'the institution type is restored');
     expect(await page.isVisible('#q-oda_turu'), 'and with it the conditional question');
     expect(await page.isVisible('.draft-note'), 'the restore is announced');
@@ -461,6 +463,7 @@ async function invitedRespondent({ page, step, browser, scriptErrors }) {
   let saved = [];
   await step('the first page is answered and saved for later', async () => {
     await page.goto(link);
+    await surveyScriptReady(page);
     const section = await currentSection(page);
     await answerRest(page, section);
     saved = await page.$$eval(`${section} input:checked`, (els) => els.map((e) => e.id));
@@ -476,6 +479,7 @@ async function invitedRespondent({ page, step, browser, scriptErrors }) {
   later.on('pageerror', (e) => scriptErrors.push(String(e)));
   await step('the link opens the saved answers in a fresh browser', async () => {
     await later.goto(link);
+    await surveyScriptReady(later);
     for (const id of saved) expect(await later.isChecked(`#${id}`), `${id} restored`);
   });
   await step('the invited respondent finishes and sends', async () => {
