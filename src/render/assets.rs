@@ -1,7 +1,7 @@
 //! The static folder: its files, and the cache-busting URLs templates link to.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
@@ -48,4 +48,43 @@ pub fn asset_urls(statics: &[(PathBuf, String)]) -> HashMap<String, String> {
             )
         })
         .collect()
+}
+
+/// Copies one static file into the output. Scripts and stylesheets are minified on the way:
+/// a survey page on a phone loads three scripts and the stylesheet, and their comments and
+/// indentation were a third of its weight. The sources in `site/static/` stay readable.
+pub fn publish(src: &Path, dest: &Path) -> std::io::Result<()> {
+    // A file the minifier cannot parse is published as it is: heavier, never broken.
+    let minified = match src.extension().and_then(|e| e.to_str()) {
+        Some("js") => minifier::js::minify(&std::fs::read_to_string(src)?)
+            .map(|m| m.to_string())
+            .ok(),
+        Some("css") => minifier::css::minify(&std::fs::read_to_string(src)?)
+            .map(|m| m.to_string())
+            .ok(),
+        _ => None,
+    };
+    match minified {
+        Some(text) => std::fs::write(dest, text),
+        None => std::fs::copy(src, dest).map(|_| ()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_and_stylesheets_lose_comments_and_indentation() {
+        let dir = tempfile::tempdir().unwrap();
+        let (js, css) = (dir.path().join("a.js"), dir.path().join("a.css"));
+        std::fs::write(&js, "// why\nfunction f(a) {\n  return a / 2; // half\n}\n").unwrap();
+        std::fs::write(&css, "/* why */\n.a {\n  color: red;\n}\n").unwrap();
+        publish(&js, &dir.path().join("out.js")).unwrap();
+        publish(&css, &dir.path().join("out.css")).unwrap();
+        let js = std::fs::read_to_string(dir.path().join("out.js")).unwrap();
+        let css = std::fs::read_to_string(dir.path().join("out.css")).unwrap();
+        assert_eq!(js, "function f(a){return a/2;}");
+        assert_eq!(css.trim(), ".a{color:red;}");
+    }
 }

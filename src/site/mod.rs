@@ -415,7 +415,7 @@ impl Site {
                 let r = dest
                     .parent()
                     .map_or(Ok(()), std::fs::create_dir_all)
-                    .and_then(|_| std::fs::copy(src, &dest));
+                    .and_then(|_| assets::publish(src, &dest));
                 r.err().map(|e| {
                     Diagnostic::error(
                         display_path(&self.config.root, src),

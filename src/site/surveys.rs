@@ -1,14 +1,16 @@
 //! Survey pages in the site: which pages the surveys get (rendered by
 //! [`crate::survey::pages`]), their addresses for link checking, and each survey's
-//! `schema.json`.
+//! `schema.json` and `logic.json`.
 
 use super::Site;
 use super::routes::{Route, RouteContext, pages_in};
-pub use crate::survey::catalogue::{base_url, form_url, print_url, schema_url, thanks_url};
+pub use crate::survey::catalogue::{
+    base_url, form_url, logic_url, print_url, schema_url, thanks_url,
+};
 use crate::survey::compile::Compiled;
 pub use crate::survey::pages::SurveyPage;
 
-/// Every survey page and `schema.json`: the index, and per survey its form, thank-you page
+/// Every survey page, `schema.json` and `logic.json`: the index, and per survey its form, thank-you page
 /// and printable questionnaire in each of its languages.
 pub fn routes(ctx: &RouteContext<'_>, surveys: &[Compiled]) -> Vec<Route<SurveyPage>> {
     let (config, strings) = (ctx.config, ctx.strings);
@@ -46,21 +48,28 @@ pub fn routes(ctx: &RouteContext<'_>, surveys: &[Compiled]) -> Vec<Route<SurveyP
             );
         }
         for l in &in_survey {
-            if let Some(u) = schema_url(config, strings, l, id) {
-                out.push(Route::file(u, l));
+            for url_of in [schema_url, logic_url] {
+                if let Some(u) = url_of(config, strings, l, id) {
+                    out.push(Route::file(u, l));
+                }
             }
         }
     }
     out
 }
 
-/// `schema.json` of every survey in every language folder (in that language), as (URL path, body).
+/// `schema.json` and `logic.json` of every survey in every language folder (in that language),
+/// as (URL path, body).
 pub fn schemas(site: &Site) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for s in &site.surveys {
         for lang in &s.survey.languages {
-            if let Some(u) = schema_url(&site.config, &site.strings, lang, &s.survey.id) {
+            let (config, strings, id) = (&site.config, &site.strings, &s.survey.id);
+            if let Some(u) = schema_url(config, strings, lang, id) {
                 out.push((u, s.schema_json(lang)));
+            }
+            if let Some(u) = logic_url(config, strings, lang, id) {
+                out.push((u, s.logic_json(lang)));
             }
         }
     }

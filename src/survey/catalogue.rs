@@ -162,10 +162,18 @@ pub fn form_url(config: &Config, strings: &Strings, lang: &str, id: &str) -> Opt
     Some(format!("{}{id}/", base_url(config, strings, lang)?))
 }
 
-/// The compiled survey the form's script reads, beside the form (cacheable, not inline).
+/// The compiled survey, published beside the form.
 pub fn schema_url(config: &Config, strings: &Strings, lang: &str, id: &str) -> Option<String> {
     Some(format!(
         "{}schema.json",
+        form_url(config, strings, lang, id)?
+    ))
+}
+
+/// What the form's script reads of the compiled survey, beside the form (cacheable, not inline).
+pub fn logic_url(config: &Config, strings: &Strings, lang: &str, id: &str) -> Option<String> {
+    Some(format!(
+        "{}logic.json",
         form_url(config, strings, lang, id)?
     ))
 }

@@ -21,8 +21,8 @@ pub struct FormContext<'a> {
     pub strings: &'a Strings,
     /// The collector endpoint the form posts to.
     pub action: String,
-    /// Where the script fetches the compiled survey (`schema.json`).
-    pub schema_url: String,
+    /// Where the script fetches the survey's logic (`logic.json`).
+    pub logic_url: String,
     /// Submitted values as the respondent typed them (empty for a blank form).
     pub values: &'a BTreeMap<String, Vec<String>>,
     /// Errors and warnings of a failed submission.
@@ -57,7 +57,7 @@ pub struct FormView {
     /// Links to every field with an error, for the summary at the top.
     pub error_summary: Vec<SummaryItem>,
     /// Where the enhancing script fetches the compiled survey.
-    pub schema_url: String,
+    pub logic_url: String,
     /// The script's messages in the page's language, as JSON.
     pub messages_json: String,
 }
@@ -251,7 +251,7 @@ pub fn form_view(compiled: &Compiled, ctx: &FormContext<'_>) -> FormView {
         privacy,
         sections,
         error_summary: summary,
-        schema_url: ctx.schema_url.clone(),
+        logic_url: ctx.logic_url.clone(),
         messages_json: messages_json(ctx),
     }
 }
@@ -388,11 +388,13 @@ fn limit_text(v: &Option<serde_json::Value>) -> Option<String> {
     })
 }
 
+/// The choices of a list. Each choice is labelled by the `<label>` around it, so only two carry
+/// an id: the first, with the group's own id (`anchor`, where the error summary links), and an
+/// "other" choice, which its "please specify" field names.
 fn choice_views(
     survey: &Survey,
     q: &Question,
-    name: &str,
-    field_base: &str,
+    anchor: &str,
     checked: &[String],
     lang: &str,
 ) -> Vec<ChoiceView> {
@@ -402,15 +404,19 @@ fn choice_views(
         .and_then(|l| survey.lists.get(l))
         .map(Vec::as_slice)
         .unwrap_or(&[]);
-    let _ = name;
     list.iter()
-        .map(|c| ChoiceView {
+        .enumerate()
+        .map(|(i, c)| ChoiceView {
             code: c.code.clone(),
             label: pick(&c.label, lang),
             checked: checked.contains(&c.code),
             exclusive: c.exclusive,
             other: c.other,
-            field: format!("{field_base}-{}", c.code.replace('.', "_")),
+            field: match (i, c.other) {
+                (0, _) => anchor.to_string(),
+                (_, true) => format!("{anchor}-{}", c.code.replace('.', "_")),
+                _ => String::new(),
+            },
         })
         .collect()
 }
@@ -490,7 +496,7 @@ fn question_view(
             first_value(ctx, &name)
         },
         choices: if matches!(q.kind, QType::SelectOne | QType::SelectMany) {
-            choice_views(survey, q, &name, &field, &checked, lang)
+            choice_views(survey, q, &field, &checked, lang)
         } else {
             Vec::new()
         },
@@ -555,21 +561,17 @@ fn row_views(
     let lang = ctx.lang;
     q.rows
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let row_name = format!("{name}.{}", r.id);
             let row_field = format!("{field}-{}", r.id);
+            // The first row's first choice is the question's anchor for the error summary.
+            let anchor = if i == 0 { field } else { &row_field };
             RowView {
                 id: r.id.clone(),
                 label: pick(&r.label, lang),
                 choices: if q.kind == QType::Likert {
-                    choice_views(
-                        survey,
-                        q,
-                        &row_name,
-                        &row_field,
-                        values_of(ctx, &row_name),
-                        lang,
-                    )
+                    choice_views(survey, q, anchor, values_of(ctx, &row_name), lang)
                 } else {
                     Vec::new()
                 },
@@ -716,7 +718,7 @@ mod tests {
             lang: "tr",
             strings: &strings,
             action: "/api".into(),
-            schema_url: String::new(),
+            logic_url: String::new(),
             values: &typed,
             outcome: Some(&outcome),
             token: None,

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use minijinja::{Value, context};
 use serde::Serialize;
 
-use super::catalogue::{Catalogue, action, base_url, form_url, print_url, schema_url, thanks_url};
+use super::catalogue::{Catalogue, action, base_url, form_url, logic_url, print_url, thanks_url};
 use super::evaluate::Outcome;
 use super::form::{FormContext, form_view};
 use super::model::Access;
@@ -69,7 +69,7 @@ pub fn render(
         lang,
         strings,
         action: action(config, id),
-        schema_url: schema_url(config, strings, lang, id).unwrap_or_default(),
+        logic_url: logic_url(config, strings, lang, id).unwrap_or_default(),
         values: submitted.map_or(&no_values, |s| s.values),
         outcome: submitted.and_then(|s| s.outcome),
         token: submitted.and_then(|s| s.token),

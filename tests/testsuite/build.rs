@@ -545,14 +545,20 @@ fn build_output_has_no_reload_script_or_inline_script() {
 }
 
 #[test]
-fn static_files_are_copied_as_is() {
+fn static_files_are_copied_and_stylesheets_minified() {
     let site = TestSite::fixture("features");
     site.build();
-    let css = std::fs::read(repo().join("site/static/css/kume.css")).unwrap();
+    let svg = std::fs::read(repo().join("site/static/favicon.svg")).unwrap();
     assert_eq!(
-        std::fs::read(site.root.join("public/css/kume.css")).unwrap(),
-        css
+        std::fs::read(site.root.join("public/favicon.svg")).unwrap(),
+        svg,
+        "other files as they are"
     );
+    let css = std::fs::read_to_string(repo().join("site/static/css/kume.css")).unwrap();
+    let published = std::fs::read_to_string(site.root.join("public/css/kume.css")).unwrap();
+    assert!(published.len() * 10 < css.len() * 9, "minified");
+    assert!(!published.contains("/*"), "no comments");
+    assert!(published.contains("@media print"), "rules kept");
 }
 
 #[test]

@@ -100,6 +100,14 @@ fn an_invalid_form_gets_the_form_again_with_answers_and_errors() {
         body.contains("This question is required."),
         "errors in the page's language"
     );
+    // Every line of the summary links to a field on the page, a choice question's first choice.
+    assert!(body.contains("<a href=\"#f-uye_mi\">"), "{body}");
+    for target in body.split("<a href=\"#").skip(1) {
+        let id = &target[..target.find('"').unwrap()];
+        if id.starts_with("f-") {
+            assert!(body.contains(&format!(" id=\"{id}\"")), "no field `{id}`");
+        }
+    }
 }
 
 #[test]

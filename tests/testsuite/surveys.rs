@@ -40,6 +40,35 @@ fn valid_survey_compiles_into_forms_per_language() {
         schema["survey"]["sections"][0]["questions"][1]["show_if"]["t"], "bin",
         "show_if ships as a syntax tree"
     );
+    assert_eq!(
+        schema["survey"]["lists"]["evet_hayir"][0]["label"]["tr"],
+        "Evet"
+    );
+
+    // The form's script reads logic.json: the same logic and hash, not the texts the page shows.
+    let html = site.read_output("anket/deneme/index.html");
+    assert!(html.contains("data-logic=\"/anket/deneme/logic.json\""));
+    let logic: serde_json::Value =
+        serde_json::from_str(&site.read_output("anket/deneme/logic.json")).unwrap();
+    assert_eq!(logic["hash"], schema["hash"]);
+    assert_eq!(logic["survey"]["id"], "deneme");
+    assert_eq!(
+        logic["survey"]["sections"][0]["questions"][1]["show_if"],
+        schema["survey"]["sections"][0]["questions"][1]["show_if"]
+    );
+    assert_eq!(logic["survey"]["lists"]["evet_hayir"][0]["code"], "evet");
+    assert!(
+        logic["survey"]["lists"]["evet_hayir"][0]
+            .get("label")
+            .is_none()
+    );
+    assert!(logic["survey"].get("privacy").is_none());
+    let en: serde_json::Value =
+        serde_json::from_str(&site.read_output("en/survey/deneme/logic.json")).unwrap();
+    assert_eq!(
+        en["survey"]["sections"][0]["questions"][0]["label"]["en"],
+        "Are you a member?"
+    );
 }
 
 #[test]
@@ -54,10 +83,14 @@ fn form_works_without_javascript_and_is_labelled() {
         html.contains("<legend>Üye misiniz? <span class=\"required\">(zorunlu)</span></legend>"),
         "radio groups are fieldsets"
     );
+    // Each choice is labelled by the label around it; the first carries the question's id,
+    // where the error summary links.
     assert!(html.contains(
-        "<input type=\"radio\" id=\"f-uye_mi-evet\" name=\"uye_mi\" value=\"evet\" required>"
+        "<label class=\"choice\"><input type=\"radio\" id=\"f-uye_mi\" name=\"uye_mi\" value=\"evet\" required> Evet</label>"
     ));
-    assert!(html.contains("<label for=\"f-uye_mi-evet\">Evet</label>"));
+    assert!(html.contains(
+        "<label class=\"choice\"><input type=\"radio\" name=\"uye_mi\" value=\"hayir\" required> Hayır</label>"
+    ));
     // A conditional question says when it applies, for readers without JavaScript.
     assert!(html.contains("class=\"condition\" id=\"f-uye_sayisi-cond\">Bu soru, şu sorulara verdiğiniz yanıtlara göre geçerlidir; geçerli değilse boş bırakın: «Üye misiniz?»"));
     assert!(html.contains("aria-describedby=\"f-uye_sayisi-cond\""));
@@ -219,7 +252,7 @@ fn the_cluster_registry_is_a_built_in_choice_list() {
     site.build();
     let form = site.read_output("anket/hangi/index.html");
     assert!(
-        form.contains("<label for=\"f-uye_mi-k1\">Deneme Kümesi 1 (örnek veri)</label>"),
+        form.contains("value=\"k1\" required> Deneme Kümesi 1 (örnek veri)</label>"),
         "{form}"
     );
 }

@@ -151,7 +151,7 @@ export async function sitePages(root, skip = () => false) {
   return pages;
 }
 
-/** Waits until the survey form's script has fetched schema.json and taken over the form. */
+/** Waits until the survey form's script has fetched logic.json and taken over the form. */
 export function surveyScriptReady(page) {
   return page.waitForSelector('form.survey-form.js', { state: 'attached', timeout: 15000 });
 }

@@ -2,15 +2,17 @@
 // (site/static/js/kume-expr.js). The Rust test `survey::expr::tests::expression_vectors` runs the
 // same file against the Rust parser and evaluator, so both sides agree case by case.
 //
-//   node tests/tools/expr-vectors.mjs
+//   node tests/tools/expr-vectors.mjs [SITE_DIR/js]
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
-const KumeExpr = require(join(root, 'site/static/js/kume-expr.js'));
+// The scripts' folder: the sources by default, or a built site's `js/` (minified as published).
+const scripts = process.argv[2] ? resolve(process.argv[2]) : join(root, 'site/static/js');
+const KumeExpr = require(join(scripts, 'kume-expr.js'));
 const vectors = JSON.parse(await readFile(join(root, 'tests/expr-vectors.json'), 'utf8'));
 
 function same(a, b) {

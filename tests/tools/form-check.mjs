@@ -52,10 +52,10 @@ await surveyScriptReady(page);
 await step('keyboard only: Tab reaches the first choice and Space ticks it', async () => {
   for (let i = 0; i < 60; i += 1) {
     await page.keyboard.press('Tab');
-    if (await page.evaluate(() => document.activeElement && document.activeElement.id === 'f-uye_mi-evet')) break;
+    if (await page.evaluate(() => document.activeElement && document.activeElement.id === 'f-uye_mi')) break;
   }
   await page.keyboard.press('Space');
-  expect(await page.isChecked('#f-uye_mi-evet'), 'reached and ticked by keyboard');
+  expect(await page.isChecked('[name="uye_mi"][value="evet"]'), 'reached and ticked by keyboard');
   await page.reload();
   await page.evaluate(() => localStorage.clear());
   await page.reload();
@@ -69,7 +69,7 @@ await step('at 200 % zoom (640 CSS pixels) nothing scrolls sideways', async () =
 });
 await step('conditional question is hidden until its condition holds', async () => {
   expect(await page.isHidden('#q-uye_sayisi'), 'uye_sayisi should start hidden');
-  await page.check('#f-uye_mi-evet');
+  await page.check('[name="uye_mi"][value="evet"]');
   expect(await page.isVisible('#q-uye_sayisi'), 'uye_sayisi should show after "Evet"');
 });
 await step('calculated value updates', async () => {
@@ -101,7 +101,7 @@ await step('draft survives a reload', async () => {
   await page.reload();
   await surveyScriptReady(page);
   expect((await page.inputValue('#f-uye_sayisi')) === '8', 'uye_sayisi restored');
-  expect(await page.isChecked('#f-uye_mi-evet'), 'radio restored');
+  expect(await page.isChecked('[name="uye_mi"][value="evet"]'), 'radio restored');
   expect(await page.isVisible('.draft-note'), 'the restore is announced');
 });
 await step('submission carries an idempotency key and is sent once', async () => {
@@ -119,9 +119,9 @@ await step('paged survey shows one section with its progress', async () => {
   expect(await page.isHidden('.form-actions'), 'no submit before the review');
 });
 await step('a choice filter offers only the matching choices', async () => {
-  expect(await page.isVisible('#f-il-TR611'), 'all provinces before a region is chosen');
-  await page.check('#f-bolge-karadeniz');
-  expect(await page.isVisible('#f-il-TR831') && await page.isHidden('#f-il-TR611'), 'Antalya hidden for Karadeniz');
+  expect(await page.isVisible('[name="il"][value="TR611"]'), 'all provinces before a region is chosen');
+  await page.check('[name="bolge"][value="karadeniz"]');
+  expect(await page.isVisible('[name="il"][value="TR831"]') && await page.isHidden('[name="il"][value="TR611"]'), 'Antalya hidden for Karadeniz');
 });
 await step('a section is checked before moving on', async () => {
   await page.click('.page-nav button:nth-child(3)');
@@ -132,18 +132,18 @@ await step('a section is checked before moving on', async () => {
   expect(await page.isVisible('#s-hizmet'), 'second section');
 });
 await step('an exclusive choice clears the others', async () => {
-  await page.check('#f-hizmetler-egitim');
-  await page.check('#f-hizmetler-yok');
-  expect(!(await page.isChecked('#f-hizmetler-egitim')), '"Hiçbiri" unticks "Eğitim"');
-  await page.check('#f-hizmetler-ihracat');
-  expect(!(await page.isChecked('#f-hizmetler-yok')), 'a choice unticks "Hiçbiri"');
+  await page.check('[name="hizmetler"][value="egitim"]');
+  await page.check('[name="hizmetler"][value="yok"]');
+  expect(!(await page.isChecked('[name="hizmetler"][value="egitim"]')), '"Hiçbiri" unticks "Eğitim"');
+  await page.check('[name="hizmetler"][value="ihracat"]');
+  expect(!(await page.isChecked('[name="hizmetler"][value="yok"]')), 'a choice unticks "Hiçbiri"');
 });
 await step('"if other, please specify" shows only while "other" is ticked', async () => {
   const box = '.other-specify[data-other-for="f-hizmetler-diger"]';
   expect(await page.isHidden(box), 'hidden while "other" is not ticked');
-  await page.check('#f-hizmetler-diger');
+  await page.check('[name="hizmetler"][value="diger"]');
   expect(await page.isVisible(box), 'shown once "other" is ticked');
-  await page.uncheck('#f-hizmetler-diger');
+  await page.uncheck('[name="hizmetler"][value="diger"]');
   expect(await page.isHidden(box), 'hidden again');
 });
 await step('repeat shows one entry and adds more on request', async () => {

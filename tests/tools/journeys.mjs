@@ -377,11 +377,11 @@ async function respondentWithScript({ page, step }) {
   });
   await step('skip logic shows a question when its condition holds and hides it again', async () => {
     expect(await page.isHidden('#q-oda_turu'), 'chamber type hidden at first');
-    await page.check('#f-kurum_turu-oda');
+    await page.check('[name="kurum_turu"][value="oda"]');
     expect(await page.isVisible('#q-oda_turu'), 'chamber type shown for "Oda veya borsa"');
-    await page.check('#f-kurum_turu-universite');
+    await page.check('[name="kurum_turu"][value="universite"]');
     expect(await page.isHidden('#q-oda_turu'), 'chamber type hidden again for a university');
-    await page.check('#f-kurum_turu-oda');
+    await page.check('[name="kurum_turu"][value="oda"]');
   });
   await step('an unanswered required question is caught inline', async () => {
     await page.click('.page-nav button:nth-child(3)');
@@ -396,7 +396,7 @@ async function respondentWithScript({ page, step }) {
     await page.waitForTimeout(500);
     await page.reload();
     await surveyScriptReady(page);
-    expect(await page.isChecked('#f-kurum_turu-oda'), 'the institution type is restored');
+    expect(await page.isChecked('[name="kurum_turu"][value="oda"]'), 'the institution type is restored');
     expect(await page.isVisible('#q-oda_turu'), 'and with it the conditional question');
     expect(await page.isVisible('.draft-note'), 'the restore is announced');
   });
@@ -430,14 +430,14 @@ async function respondentWithoutScript({ page, step }) {
     expect(await page.isVisible('.form-actions .button-primary'), `a send button on ${page.url()}`);
   });
   await step('an invalid submission comes back with its errors and the answers kept', async () => {
-    await page.check('#f-kurum_turu-oda');
+    await page.check('[name="kurum_turu"][value="oda"]');
     await answerRest(page, 'form.survey-form');
     await page.fill('#f-kume_personel_sayisi', '-3');
     const response = await Promise.all([page.waitForNavigation(), page.click('.form-actions .button-primary')]).then(([r]) => r);
     expect(response.status() === 422, `status ${response.status()}`);
     expect(await page.isVisible('.error-summary'), 'the error summary');
     expect(/En az 0/.test(await page.textContent('#q-kume_personel_sayisi .field-error')), 'the field error');
-    expect(await page.isChecked('#f-kurum_turu-oda'), 'a choice kept');
+    expect(await page.isChecked('[name="kurum_turu"][value="oda"]'), 'a choice kept');
     expect(await page.inputValue('#f-kume_personel_sayisi') === '-3', 'the wrong number kept to correct');
     await record(page, 'survey-errors-nojs');
   });

@@ -3,15 +3,17 @@
 // validation_vectors` runs the same file through the collector's evaluator, so the form and
 // the collector find the same problems case by case.
 //
-//   node tests/tools/validation-vectors.mjs
+//   node tests/tools/validation-vectors.mjs [SITE_DIR/js]
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
-const KumeRules = require(join(root, 'site/static/js/kume-rules.js'));
+// The scripts' folder: the sources by default, or a built site's `js/` (minified as published).
+const scripts = process.argv[2] ? resolve(process.argv[2]) : join(root, 'site/static/js');
+const KumeRules = require(join(scripts, 'kume-rules.js'));
 const vectors = JSON.parse(await readFile(join(root, 'tests/validation-vectors.json'), 'utf8'));
 
 // Numbers compare by value; objects key by key.

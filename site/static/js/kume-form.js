@@ -6,11 +6,12 @@
  * so the browser finds what the server would. No dependencies, no inline script (CSP-clean). */
 (function () {
   'use strict';
-  var form = document.querySelector('form.survey-form[data-survey][data-schema]');
+  var form = document.querySelector('form.survey-form[data-survey][data-logic]');
   if (!form || !window.KumeExpr || !window.KumeRules || !window.fetch) return;
-  // The survey's logic comes from its published schema.json, which the browser caches; until
-  // it arrives (or if it never does) the form works as it does without a script.
-  fetch(form.getAttribute('data-schema'), { credentials: 'same-origin' })
+  // The survey's logic comes from its published logic.json (schema.json without the texts the
+  // page shows), which the browser caches; until it arrives (or if it never does) the form
+  // works as it does without a script.
+  fetch(form.getAttribute('data-logic'), { credentials: 'same-origin' })
     .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error(String(r.status))); })
     .then(enhance, function () { /* the plain form stays */ });
 
@@ -360,7 +361,7 @@
     var parts = [];
     holder.querySelectorAll('input, select, textarea').forEach(function (el) {
       if (el.type === 'radio' || el.type === 'checkbox') {
-        if (el.checked) { var l = form.querySelector('label[for="' + el.id + '"]'); parts.push(l ? l.textContent.trim() : el.value); }
+        if (el.checked) { var l = el.labels && el.labels[0]; parts.push(l ? l.textContent.trim() : el.value); }
       } else if (el.tagName === 'SELECT') {
         if (el.value) parts.push(el.options[el.selectedIndex].textContent.trim());
       } else if (el.value) {

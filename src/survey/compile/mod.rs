@@ -52,6 +52,54 @@ impl Compiled {
         serde_json::to_string(&serde_json::json!({"hash": self.hash, "survey": survey}))
             .unwrap_or_default()
     }
+
+    /// `logic.json` of the form in `lang`: the part of `schema.json` the form's script reads
+    /// (the survey's id, its sections and lists) without the texts the page already shows —
+    /// list labels, hints and section introductions. A phone loads it with every survey
+    /// page; `schema.json` stays the complete published definition.
+    pub fn logic_json(&self, lang: &str) -> String {
+        let mut survey = serde_json::to_value(&self.survey).unwrap_or_default();
+        keep_language(&mut survey, lang, &self.survey.languages);
+        if let serde_json::Value::Object(map) = &mut survey {
+            map.retain(|k, _| matches!(k.as_str(), "id" | "sections" | "lists"));
+            if let Some(serde_json::Value::Object(lists)) = map.get_mut("lists") {
+                for choice in lists
+                    .values_mut()
+                    .filter_map(|l| l.as_array_mut())
+                    .flatten()
+                {
+                    if let Some(c) = choice.as_object_mut() {
+                        c.remove("label");
+                    }
+                }
+            }
+            for section in map
+                .get_mut("sections")
+                .and_then(|s| s.as_array_mut())
+                .into_iter()
+                .flatten()
+            {
+                if let Some(sec) = section.as_object_mut() {
+                    sec.remove("intro");
+                }
+                drop_hints(section);
+            }
+        }
+        serde_json::to_string(&serde_json::json!({"hash": self.hash, "survey": survey}))
+            .unwrap_or_default()
+    }
+}
+
+/// Removes every question's `hint`, inner questions' too.
+fn drop_hints(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.remove("hint");
+            map.values_mut().for_each(drop_hints);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_hints),
+        _ => {}
+    }
 }
 
 /// Reduces every translated text (an object keyed by the survey's languages) to `lang`.
