@@ -157,21 +157,47 @@ impl Site {
                 .ok()
         });
         let strings = strings.unwrap_or_default();
-        let (content, ds) = content::load(&config, options.include_drafts);
+        // The parts that do not need each other load side by side: on the repository's site
+        // the guidebook's workbooks and the sector analysis took as long as everything else.
+        let ((loaded_content, loaded_templates), (loaded_data, loaded_surveys, loaded_sectors)) =
+            rayon::join(
+                || {
+                    rayon::join(
+                        || content::load(&config, options.include_drafts),
+                        || guide_templates::generate(&config, &statics),
+                    )
+                },
+                || {
+                    let (data, ds) = ProjectData::load(&config);
+                    let (surveys, sectors) = rayon::join(
+                        || {
+                            let (surveys, ds) =
+                                crate::survey::compile::load_all(&config, &data.lists);
+                            let bench = benchmark::Bench::load(
+                                &config,
+                                &data,
+                                &surveys,
+                                options.aggregates.as_deref(),
+                            );
+                            ((surveys, ds), bench)
+                        },
+                        || sectors::SectorData::load(&config, &data.lists),
+                    );
+                    ((Arc::new(data), ds), surveys, sectors)
+                },
+            );
+        let (content, ds) = loaded_content;
         diags.extend(ds);
-        let (data, ds) = ProjectData::load(&config);
-        let data = Arc::new(data);
+        let (data, ds) = loaded_data;
         diags.extend(ds);
-        let (surveys, ds) = crate::survey::compile::load_all(&config, &data.lists);
+        let ((surveys, ds), (bench, ds_bench)) = loaded_surveys;
         diags.extend(ds);
-        let (bench, ds) =
-            benchmark::Bench::load(&config, &data, &surveys, options.aggregates.as_deref());
-        diags.extend(ds);
-        let (sector_data, ds) = sectors::SectorData::load(&config, &data.lists);
+        diags.extend(ds_bench);
+        let (sector_data, ds) = loaded_sectors;
         diags.extend(ds);
         let taxonomies = TaxonomyIndex::build(&config, &content);
         let mut files = generated_files(&config, &content, &strings, &statics, &taxonomies);
-        let (template_files, ds) = guide_templates::generate(&config, &statics);
+        let (template_files, ds) = loaded_templates;
         diags.extend(ds);
         files.extend(guide_templates::urls(&statics));
         let survey_ids: Vec<&str> = surveys.iter().map(|c| c.survey.id.as_str()).collect();
@@ -289,11 +315,18 @@ impl Site {
         let folders = self.output_folders(&jobs);
         let (mut errors, per_lang) = std::thread::scope(|scope| {
             let writer = Writer::start(scope, output, folders);
-            let PagesDone {
-                mut errors,
-                per_lang,
-                indexed,
-            } = self.render_pages(&jobs, &writer, progress);
+            // The feeds and the sitemap need no rendered page: made while the pages render.
+            let (
+                PagesDone {
+                    mut errors,
+                    per_lang,
+                    indexed,
+                },
+                feeds,
+            ) = rayon::join(
+                || self.render_pages(&jobs, &writer, progress),
+                || feeds::generated(self),
+            );
             if self.options.dev {
                 *self.search_pages.lock().unwrap_or_else(|e| e.into_inner()) = indexed.clone();
             }
@@ -304,7 +337,7 @@ impl Site {
             for (url, index) in indexes {
                 writer.write(url, index.into_bytes());
             }
-            match feeds::generated(self) {
+            match feeds {
                 Ok(files) => {
                     for (path, body) in files {
                         writer.write(path, body.into_bytes());
