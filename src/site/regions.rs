@@ -12,13 +12,13 @@ use serde_json::json;
 use super::Site;
 use super::charts::{self, Area, Bar};
 use super::sectors::{
-    OPEN_DATA_DIR, Page, SectorData, growth_text, method_view, min_max, num, opt_num, percent,
-    shift_text,
+    OPEN_DATA_DIR, Page, SectorData, growth_text, lq_class, lq_legend, method_view, min_max, num,
+    opt_num, percent, shift_text,
 };
 use crate::analyse::{Analysis, CellResult, Suppression};
 use crate::config::{Config, Strings};
 use crate::diagnostics::Diagnostic;
-use crate::render::views::{PageView, to_value};
+use crate::render::views::{Link, PageView, to_value};
 use crate::text::Collation;
 
 /// `/bolgeler/`: the folder of the region pages.
@@ -229,7 +229,13 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             overview_view(site, a, lang),
         ),
     };
-    let page_view = PageView::special(&site.config, "sectors", &title, &url, lang, alts);
+    let mut page_view = PageView::special(&site.config, "sectors", &title, &url, lang, alts);
+    if url != overview {
+        page_view.breadcrumbs = vec![Link {
+            title: site.strings.t(lang, "regions_title"),
+            url: overview.clone(),
+        }];
+    }
     let site_value = site.site_values.get(lang).cloned().unwrap_or_default();
     let ctx = context! {
         site => site_value, page => to_value(&page_view), lang => lang,
@@ -421,6 +427,39 @@ fn overview_view(site: &Site, a: &Analysis, lang: &str) -> serde_json::Value {
     })
 }
 
+/// The figures of one region and activity that a region's table and an activity's table both
+/// show; `n` is the number of regions ranked.
+fn cell_figures(
+    site: &Site,
+    c: &CellResult,
+    n: usize,
+    lang: &str,
+) -> serde_json::Map<String, serde_json::Value> {
+    let series_break = c.series_break.map(|y| {
+        site.strings
+            .t(lang, "series_break")
+            .replace("{year}", &y.to_string())
+    });
+    let focus = c
+        .focus
+        .map(|f| percent(f, lang).trim_start_matches('+').to_string());
+    [
+        (
+            "employees",
+            json!(figure(site, c.employees, &c.flags, lang)),
+        ),
+        ("withheld", json!(withheld(site, c, lang))),
+        ("focus", json!(focus)),
+        ("lq", json!(opt_num(c.lq, 2, lang))),
+        ("rank", json!(c.size_rank.map(|r| format!("{r} / {n}")))),
+        ("growth", json!(growth_text(c, lang))),
+        ("series_break", json!(series_break)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
 fn region_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json::Value {
     let (config, strings) = (&site.config, &site.strings);
     let name = region_name(site, code, lang);
@@ -438,20 +477,24 @@ fn region_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
         .map(|c| {
             used.extend(c.flags.chars());
             used.extend(c.base_flags.chars());
-            json!({
-                "activity": activity_name(site, &c.sector, lang),
-                "activity_url": activity_url(config, strings, lang, &c.sector),
-                "code": c.sector,
-                "employees": figure(site, c.employees, &c.flags, lang),
-                "base": figure(site, c.base_employees, &c.base_flags, lang),
-                "withheld": withheld(site, c, lang),
-                "focus": c.focus.map(|f| percent(f, lang).trim_start_matches('+').to_string()),
-                "lq": opt_num(c.lq, 2, lang),
-                "rank": c.size_rank.map(|r| format!("{r} / {n}")),
-                "growth": growth_text(c, lang),
-                "series_break": c.series_break.map(|y| site.strings.t(lang, "series_break").replace("{year}", &y.to_string())),
-                "shift": shift_text(c, lang),
-            })
+            let mut row = cell_figures(site, c, n, lang);
+            row.extend([
+                (
+                    "activity".into(),
+                    json!(activity_name(site, &c.sector, lang)),
+                ),
+                (
+                    "activity_url".into(),
+                    json!(activity_url(config, strings, lang, &c.sector)),
+                ),
+                ("code".into(), json!(c.sector)),
+                (
+                    "base".into(),
+                    json!(figure(site, c.base_employees, &c.base_flags, lang)),
+                ),
+                ("shift".into(), json!(shift_text(c, lang))),
+            ]);
+            serde_json::Value::Object(row)
         })
         .collect();
     let bars: Vec<Bar> = cells
@@ -541,17 +584,15 @@ fn activity_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_jso
         .map(|c| {
             used.extend(c.flags.chars());
             used.extend(c.base_flags.chars());
-            json!({
-                "region": region_name(site, &c.province, lang),
-                "url": region_url(config, strings, lang, &c.province),
-                "employees": figure(site, c.employees, &c.flags, lang),
-                "withheld": withheld(site, c, lang),
-                "focus": c.focus.map(|f| percent(f, lang).trim_start_matches('+').to_string()),
-                "lq": opt_num(c.lq, 2, lang),
-                "rank": c.size_rank.map(|r| format!("{r} / {n}")),
-                "growth": growth_text(c, lang),
-                "series_break": c.series_break.map(|y| site.strings.t(lang, "series_break").replace("{year}", &y.to_string())),
-            })
+            let mut row = cell_figures(site, c, n, lang);
+            row.extend([
+                ("region".into(), json!(region_name(site, &c.province, lang))),
+                (
+                    "url".into(),
+                    json!(region_url(config, strings, lang, &c.province)),
+                ),
+            ]);
+            serde_json::Value::Object(row)
         })
         .collect();
     let name = activity_name(site, code, lang);
@@ -568,11 +609,7 @@ fn activity_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_jso
                         region_name(site, &p.code, lang),
                         opt_num(lq, 2, lang).unwrap_or_else(|| "–".into())
                     ),
-                    class: lq.map(|lq| match lq {
-                        x if x < 1.0 => 1,
-                        x if x < 2.0 => 2,
-                        _ => 4,
-                    }),
+                    class: lq.map(lq_class),
                     paths: provinces_of(site, &p.code)
                         .filter_map(|province| geo.path(site.sectors.plate(province)?))
                         .collect(),
@@ -588,14 +625,7 @@ fn activity_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_jso
                 .replace("{activity}", &name),
         )
     });
-    let legend: Vec<serde_json::Value> = [
-        (1, "legend_lq_low"),
-        (2, "legend_lq_mid"),
-        (4, "legend_lq_high"),
-    ]
-    .iter()
-    .map(|(i, k)| json!({"fill": charts::CLASS_FILLS[*i], "text": site.strings.t(lang, k)}))
-    .collect();
+    let legend = lq_legend(site, lang);
     json!({
         "name": name,
         "national": figure(site, s.map(|s| s.employees), s.map_or("", |s| s.flags.as_str()), lang),

@@ -18,7 +18,7 @@ use crate::content::Content;
 use crate::data::lists::Lists;
 use crate::diagnostics::Diagnostic;
 use crate::locale::format_number;
-use crate::render::views::{PageView, to_value};
+use crate::render::views::{Link, PageView, to_value};
 use crate::survey::model::Choice;
 use crate::text::{Collation, slugify};
 
@@ -286,7 +286,13 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             sector_view(site, a, code, lang),
         ),
     };
-    let view = PageView::special(&site.config, "sectors", &title, &url, lang, alts);
+    let mut view = PageView::special(&site.config, "sectors", &title, &url, lang, alts);
+    if url != overview {
+        view.breadcrumbs = vec![Link {
+            title: site.strings.t(lang, "sector_analysis_title"),
+            url: overview.clone(),
+        }];
+    }
     let site_value = site.site_values.get(lang).cloned().unwrap_or_default();
     let ctx = context! {
         site => site_value, page => to_value(&view), lang => lang,
@@ -599,6 +605,27 @@ fn province_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_jso
     })
 }
 
+/// The map class of a location quotient: below 1 (less than the country), 1–2, 2 and more.
+pub(super) fn lq_class(lq: f64) -> usize {
+    match lq {
+        x if x < 1.0 => 1,
+        x if x < 2.0 => 2,
+        _ => 4,
+    }
+}
+
+/// The legend of [`lq_class`]'s colours.
+pub(super) fn lq_legend(site: &Site, lang: &str) -> Vec<serde_json::Value> {
+    [
+        (1, "legend_lq_low"),
+        (2, "legend_lq_mid"),
+        (4, "legend_lq_high"),
+    ]
+    .iter()
+    .map(|(i, k)| json!({"fill": charts::CLASS_FILLS[*i], "text": site.strings.t(lang, k)}))
+    .collect()
+}
+
 fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json::Value {
     let data = &site.sectors;
     let cells: Vec<&CellResult> = a.cells.iter().filter(|c| c.sector == code).collect();
@@ -610,11 +637,7 @@ fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
         let areas: Vec<Area<'_>> = cells
             .iter()
             .filter_map(|c| {
-                let class = c.lq.map(|lq| match lq {
-                    x if x < 1.0 => 1,
-                    x if x < 2.0 => 2,
-                    _ => 4,
-                });
+                let class = c.lq.map(lq_class);
                 let value = match (c.lq, c.suppressed) {
                     (Some(lq), _) => format!("LQ {}", num(lq, 2, lang)),
                     (None, Some(Suppression::Confidential)) => {
@@ -635,14 +658,7 @@ fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
             .collect();
         charts::map_svg(geo, &areas, &site.strings.t(lang, "sector_map_lq_alt"))
     });
-    let legend: Vec<serde_json::Value> = [
-        (1, "legend_lq_low"),
-        (2, "legend_lq_mid"),
-        (4, "legend_lq_high"),
-    ]
-    .iter()
-    .map(|(i, k)| json!({"fill": charts::CLASS_FILLS[*i], "text": site.strings.t(lang, k)}))
-    .collect();
+    let legend = lq_legend(site, lang);
     json!({
         "summary": site.strings.t(lang, "sector_summary")
             .replace("{year}", &a.year.to_string())
