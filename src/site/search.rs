@@ -87,14 +87,16 @@ pub fn index_page(page: PageText, lang: &str) -> IndexedPage {
     let mut counts: WordMap<Cow<'_, str>, u32> =
         WordMap::with_capacity_and_hasher(page.text.len() / 16, Default::default());
     let mut scratch = String::new();
-    for w in raw_words(&page.text) {
-        count_word(&mut counts, w, lang, &mut scratch, |n| {
+    for_each_word(&page.text, |w, plain| {
+        count_word(&mut counts, w, plain, lang, &mut scratch, |n| {
             (n + 1).min(MAX_COUNT)
         });
-    }
-    for w in raw_words(&page.title) {
-        count_word(&mut counts, w, lang, &mut scratch, |n| n + TITLE_WEIGHT);
-    }
+    });
+    for_each_word(&page.title, |w, plain| {
+        count_word(&mut counts, w, plain, lang, &mut scratch, |n| {
+            n + TITLE_WEIGHT
+        });
+    });
     let mut words = String::with_capacity(counts.keys().map(|w| w.len() + 1).sum());
     let mut weights = Vec::with_capacity(counts.len());
     for (w, n) in counts {
@@ -111,18 +113,19 @@ pub fn index_page(page: PageText, lang: &str) -> IndexedPage {
     }
 }
 
-/// Counts one occurrence of `word`, folded. The folded form is built in `scratch` and copied
-/// only the first time the page has it: most words of a page repeat, and a fresh string per
-/// occurrence was a good part of a large build's time.
+/// Counts one occurrence of `word`, folded (`plain` when it already is: ASCII without capitals).
+/// The folded form is built in `scratch` and copied only the first time the page has it: most
+/// words of a page repeat, and a fresh string per occurrence was a good part of a large
+/// build's time.
 fn count_word<'a>(
     counts: &mut WordMap<Cow<'a, str>, u32>,
     word: &'a str,
+    plain: bool,
     lang: &str,
     scratch: &mut String,
     add: impl Fn(u32) -> u32,
 ) {
-    let as_is = word.is_ascii() && !word.bytes().any(|b| b.is_ascii_uppercase());
-    let key = if as_is {
+    let key = if plain {
         word
     } else {
         scratch.clear();
@@ -133,7 +136,7 @@ fn count_word<'a>(
         *n = add(*n);
         return;
     }
-    let owned = if as_is {
+    let owned = if plain {
         Cow::Borrowed(word)
     } else {
         Cow::Owned(key.to_string())
@@ -310,20 +313,52 @@ fn fold_letter(c: char) -> Option<char> {
     }
 }
 
-/// The words of a text as written; one-letter words are dropped.
-fn raw_words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| {
-        if c.is_ascii() {
-            !c.is_ascii_alphanumeric()
-        } else if ('\u{c0}'..='\u{17f}').contains(&c) {
-            // Latin-1 and Latin Extended-A, where Turkish letters are: letters but for × and ÷,
-            // without a trip through the Unicode tables.
-            c == '×' || c == '÷'
+/// Calls `f` with every word of a text as written and whether it is plain (ASCII without
+/// capitals, so already folded); one-letter words are dropped. A word is a run of letters and
+/// digits (and the combining dot of a decomposed `İ`). The text is read byte by byte, and only
+/// bytes outside ASCII are decoded: a large build reads a few million words.
+fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str, bool)) {
+    let bytes = text.as_bytes();
+    let (mut i, mut start, mut chars, mut plain) = (0, None, 0, true);
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (in_word, len, ascii_lower) = if b.is_ascii() {
+            (b.is_ascii_alphanumeric(), 1, !b.is_ascii_uppercase())
         } else {
-            !c.is_alphanumeric() && c != '\u{0307}'
+            match text.get(i..).and_then(|rest| rest.chars().next()) {
+                Some(c) => (word_char(c), c.len_utf8(), false),
+                None => (false, 1, false),
+            }
+        };
+        if in_word {
+            if start.is_none() {
+                (start, chars, plain) = (Some(i), 0, true);
+            }
+            chars += 1;
+            plain &= ascii_lower;
+        } else if let Some(s) = start.take()
+            && chars > 1
+        {
+            f(&text[s..i], plain);
         }
-    })
-    .filter(|w| w.chars().nth(1).is_some())
+        i += len;
+    }
+    if let Some(s) = start
+        && chars > 1
+    {
+        f(&text[s..], plain);
+    }
+}
+
+/// A letter or digit outside ASCII, or the combining dot above.
+fn word_char(c: char) -> bool {
+    if ('\u{c0}'..='\u{17f}').contains(&c) {
+        // Latin-1 and Latin Extended-A, where Turkish letters are: letters but for × and ÷,
+        // without a trip through the Unicode tables.
+        c != '×' && c != '÷'
+    } else {
+        c.is_alphanumeric() || c == '\u{0307}'
+    }
 }
 
 #[derive(Serialize)]
@@ -427,6 +462,30 @@ fn decode_entities(s: &str) -> Cow<'_, str> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn words_are_runs_of_letters_and_digits() {
+        let text = "İstanbul'da 3D×4 a ÇĞ-öz i\u{0307}l x÷y naïve ₺20 ΑΒΓ e-posta KOBİ a1";
+        let mut got = Vec::new();
+        for_each_word(text, |w, plain| got.push((w, plain)));
+        assert_eq!(
+            got,
+            [
+                ("İstanbul", false),
+                ("da", true),
+                ("3D", false),
+                ("ÇĞ", false),
+                ("öz", false),
+                ("i\u{0307}l", false),
+                ("naïve", false),
+                ("20", true),
+                ("ΑΒΓ", false),
+                ("posta", true),
+                ("KOBİ", false),
+                ("a1", true),
+            ]
+        );
+    }
+
     fn fold(word: &str, lang: &str) -> String {
         let mut folded = String::new();
         fold_into(word, lang, &mut folded);
@@ -459,7 +518,8 @@ mod tests {
         let p = extract("/x/", html).unwrap();
         assert_eq!(p.title, "Kümelenme & Destek");
         assert_eq!(p.excerpt, "İlk paragraf burada.");
-        let w: Vec<String> = raw_words(&p.text).map(|w| fold(w, "tr")).collect();
+        let mut w: Vec<String> = Vec::new();
+        for_each_word(&p.text, |word, _| w.push(fold(word, "tr")));
         assert_eq!(
             w,
             [
