@@ -105,6 +105,14 @@ pub struct Content {
 }
 
 impl Content {
+    /// Frees every document's Markdown once it is rendered. `kume serve` reads an edited
+    /// file again before rendering it.
+    pub fn release_bodies(&mut self) {
+        for doc in &mut self.docs {
+            doc.body = String::new();
+        }
+    }
+
     /// The document in `lang` for translation key `key`.
     pub fn translation(&self, key: &str, lang: &str) -> Option<DocId> {
         self.by_key

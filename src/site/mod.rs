@@ -186,7 +186,7 @@ impl Site {
                     ((Arc::new(data), ds), surveys, sectors)
                 },
             );
-        let (content, ds) = loaded_content;
+        let (mut content, ds) = loaded_content;
         diags.extend(ds);
         let (data, ds) = loaded_data;
         diags.extend(ds);
@@ -226,6 +226,8 @@ impl Site {
         }
         diags.extend(pages::check_aliases(&content, &files));
         diags.extend(check_template_links(&config, &content, &statics, &files));
+        // From here on the pages need the HTML only: a large site's text is not held twice.
+        content.release_bodies();
 
         let Some(templates) = templates else {
             return Loaded {
