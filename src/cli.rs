@@ -329,7 +329,7 @@ fn load_and_render(
     };
     let loaded = Site::load(&options);
     let mut diags = loaded.diagnostics;
-    let Some(site) = loaded.site else {
+    let Some(mut site) = loaded.site else {
         return (diags, None);
     };
     if has_errors(&diags) {

@@ -230,9 +230,9 @@ fn full_build(options: &BuildOptions, dev: &Dev) -> Option<Site> {
     let start = Instant::now();
     let loaded = Site::load(options);
     let mut diags = loaded.diagnostics;
-    let site = loaded.site;
+    let mut site = loaded.site;
     let mut stats = None;
-    if let Some(site) = &site
+    if let Some(site) = &mut site
         && !diags.iter().any(|d| d.severity == Severity::Error)
     {
         // Written beside the live output, then swapped in: a page is never missing while

@@ -304,7 +304,7 @@ impl Site {
     /// that threads never contend for the same folder. The search index of each language is
     /// merged from words collected while the pages rendered.
     pub fn render(
-        &self,
+        &mut self,
         output: Output<'_>,
         progress: &indicatif::ProgressBar,
     ) -> Result<BuildStats, Vec<Diagnostic>> {
@@ -331,6 +331,10 @@ impl Site {
             );
             if self.options.dev {
                 *self.search_pages.lock().unwrap_or_else(|e| e.into_inner()) = indexed.clone();
+            } else {
+                // Every page is written: the pages' HTML makes room for the search index,
+                // the build's largest allocation. `kume serve` keeps it for its next edit.
+                self.rendered = Vec::new();
             }
             let indexes: Vec<(String, String)> = indexed
                 .into_par_iter()
