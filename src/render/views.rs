@@ -126,6 +126,15 @@ pub struct PageView {
 }
 
 impl PageView {
+    /// This page under `parent` in the breadcrumbs, unless it is that page itself (an
+    /// overview and its detail pages share one renderer).
+    pub fn under(mut self, parent: Link) -> PageView {
+        if parent.url != self.url {
+            self.breadcrumbs = vec![parent];
+        }
+        self
+    }
+
     /// A page that is not a document (a survey, print page, taxonomy, 404, redirect). The
     /// language switch lists `alternates` (language code, URL) in the configured order.
     pub fn special(

@@ -303,6 +303,9 @@ impl Site {
     /// whose address is known in advance, in order, then writes every file it is handed, so
     /// that threads never contend for the same folder. The search index of each language is
     /// merged from words collected while the pages rendered.
+    ///
+    /// Outside `kume serve` (`dev` off) a site renders once: the pages' HTML is freed before
+    /// the search index is merged.
     pub fn render(
         &mut self,
         output: Output<'_>,

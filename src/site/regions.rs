@@ -229,13 +229,11 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             overview_view(site, a, lang),
         ),
     };
-    let mut page_view = PageView::special(&site.config, "sectors", &title, &url, lang, alts);
-    if url != overview {
-        page_view.breadcrumbs = vec![Link {
+    let page_view =
+        PageView::special(&site.config, "sectors", &title, &url, lang, alts).under(Link {
             title: site.strings.t(lang, "regions_title"),
             url: overview.clone(),
-        }];
-    }
+        });
     let site_value = site.site_values.get(lang).cloned().unwrap_or_default();
     let ctx = context! {
         site => site_value, page => to_value(&page_view), lang => lang,

@@ -286,13 +286,10 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             sector_view(site, a, code, lang),
         ),
     };
-    let mut view = PageView::special(&site.config, "sectors", &title, &url, lang, alts);
-    if url != overview {
-        view.breadcrumbs = vec![Link {
-            title: site.strings.t(lang, "sector_analysis_title"),
-            url: overview.clone(),
-        }];
-    }
+    let view = PageView::special(&site.config, "sectors", &title, &url, lang, alts).under(Link {
+        title: site.strings.t(lang, "sector_analysis_title"),
+        url: overview.clone(),
+    });
     let site_value = site.site_values.get(lang).cloned().unwrap_or_default();
     let ctx = context! {
         site => site_value, page => to_value(&view), lang => lang,
