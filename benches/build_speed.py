@@ -28,9 +28,15 @@ Method
 2. Builds.  ``kume build --root R --out R/public`` and
    ``hugo --quiet -d public`` (cwd H) run alternately: --warmup discarded
    rounds, then --runs measured rounds, the tools' order reversed every
-   round.  Before every build the output folder is deleted and os.sync()
-   called (both untimed), so every build is a full build into an empty
-   folder and none pays for the previous one's disk writeback.  Each build
+   round.  Before every build the previous output folder is moved aside
+   (into W/spent, deleted when the benchmark ends) and os.sync() called
+   (both untimed), so every build is a full build into an empty folder and
+   none pays for the previous one's disk writeback.  Moved, not deleted:
+   ext4 does not reuse an inode freed in the last minute or more, so a
+   build that follows the deletion of 20,000 files spends seconds of
+   kernel time in the inode allocator skipping them (``recently_deleted``
+   in a kernel profile), a cost of the benchmark's loop that no build on a
+   fresh clone pays.  Each build
    process is spawned by a tiny launcher interpreter and reaped with
    os.wait4(), which gives that process's own resource usage: wall time
    (perf_counter around spawn..reap), user+system CPU time and peak RSS
@@ -593,11 +599,15 @@ class Build:
     cmd: list[str]
     cwd: Path
     out_dir: Path
+    # Where earlier outputs are moved before a build (see the module's notes).
+    spent: Path
 
 
 def run_once(build: Build, label: str, min_pages: int) -> RunResult:
-    """An emptied output folder and `sync` (both untimed), then one measured build."""
-    shutil.rmtree(build.out_dir, ignore_errors=True)
+    """An empty output folder and `sync` (both untimed), then one measured build."""
+    if build.out_dir.exists():
+        build.spent.mkdir(parents=True, exist_ok=True)
+        build.out_dir.rename(build.spent / f"{build.tool}-{time.time_ns()}")
     os.sync()  # flush earlier writes so that they are not billed to this build
     result = run_measured(build.cmd, build.cwd)
     print(f"    {build.tool} {label}: {result.wall_s:.3f} s, cpu {result.cpu_s:.2f} s, "
@@ -1020,10 +1030,12 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         builds = []
         if kume:
             root = Path(info["kume_root"])
-            builds.append(Build("kume", kume_build_cmd(kume, root), root, root / "public"))
+            builds.append(Build("kume", kume_build_cmd(kume, root), root, root / "public",
+                                workdir / "spent"))
         if hugo:
             root = Path(info["hugo_root"])
-            builds.append(Build("hugo", hugo_build_cmd(hugo), root, root / "public"))
+            builds.append(Build("hugo", hugo_build_cmd(hugo), root, root / "public",
+                                workdir / "spent"))
         res.update(benchmark_builds(builds, args.runs, args.warmup, n))
         if kume and hugo:
             k, h = res["kume"], res["hugo"]
@@ -1068,6 +1080,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nBENCHMARK FAILED: {exc}", file=sys.stderr)
         return 1
     finally:
+        shutil.rmtree(workdir / "spent", ignore_errors=True)
         if cleanup:
             cleanup.cleanup()
     print_build_table(report["builds"])
