@@ -393,9 +393,8 @@ impl Site {
                     let lang = job.lang(self);
                     let indexed = job
                         .searchable(self)
-                        .then(|| search::extract(&url_path, &html))
-                        .flatten()
-                        .map(|text| search::index_page(text, lang));
+                        .then(|| search::index_html(&url_path, &html, lang))
+                        .flatten();
                     writer.write(url_path, html.into_bytes());
                     (lang, indexed)
                 });
@@ -501,9 +500,9 @@ impl Site {
                 write_output(Output::Dir(out), &p, html.as_bytes())?;
                 Ok((p, html))
             }) {
-                Ok((p, html)) if job.searchable(self) => searched.extend(
-                    search::extract(&p, &html).map(|text| search::index_page(text, job.lang(self))),
-                ),
+                Ok((p, html)) if job.searchable(self) => {
+                    searched.extend(search::index_html(&p, &html, job.lang(self)))
+                }
                 Ok(_) => {}
                 Err(d) => diags.push(d),
             }

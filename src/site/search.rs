@@ -51,18 +51,9 @@ const MAX_COUNT: u32 = 20;
 /// A word in the page's title weighs as much as this many in its text.
 const TITLE_WEIGHT: u32 = 10;
 
-/// The searchable text of one rendered page.
-#[derive(Debug, Clone)]
-pub struct PageText {
-    pub url: String,
-    pub title: String,
-    pub excerpt: String,
-    pub text: String,
-}
-
 /// One page as the index holds it: what the browser shows, and the page's folded words
 /// (each once, `\n`-separated) with their weights, in the same order. Made while the pages
-/// render, in parallel, so that only the merge is left for the end; the page's text is dropped.
+/// render, in parallel, so that only the merge is left for the end.
 #[derive(Debug, Clone)]
 pub struct IndexedPage {
     pub url: String,
@@ -81,19 +72,33 @@ impl IndexedPage {
     }
 }
 
-/// A page's words with their weights: each word counts at most `MAX_COUNT` times in the text,
-/// and `TITLE_WEIGHT` more for every time it is in the title.
-pub fn index_page(page: PageText, lang: &str) -> IndexedPage {
+/// A page rendered by our templates, read for the index in one pass over its HTML: the title,
+/// a short excerpt and the words of its main text (see [`walk_main`]) with their weights. Each
+/// word counts at most `MAX_COUNT` times in the text, and `TITLE_WEIGHT` more for every time
+/// it is in the title.
+pub fn index_html(url: &str, html: &str, lang: &str) -> Option<IndexedPage> {
     let mut counts: WordMap<Cow<'_, str>, u32> =
-        WordMap::with_capacity_and_hasher(page.text.len() / 16, Default::default());
+        WordMap::with_capacity_and_hasher(html.len() / 64, Default::default());
     let mut scratch = String::new();
-    for_each_word(&page.text, |w, plain| {
-        count_word(&mut counts, w, plain, lang, &mut scratch, |n| {
-            (n + 1).min(MAX_COUNT)
-        });
-    });
-    for_each_word(&page.title, |w, plain| {
-        count_word(&mut counts, w, plain, lang, &mut scratch, |n| {
+    let text_count = |n: u32| (n + 1).min(MAX_COUNT);
+    let (title, excerpt) = walk_main(html, |chunk| match chunk {
+        Cow::Borrowed(text) => for_each_word(text, |w, plain| {
+            count_word(
+                &mut counts,
+                w,
+                Some(w),
+                plain,
+                lang,
+                &mut scratch,
+                text_count,
+            );
+        }),
+        Cow::Owned(text) => for_each_word(&text, |w, plain| {
+            count_word(&mut counts, w, None, plain, lang, &mut scratch, text_count);
+        }),
+    })?;
+    for_each_word(&title, |w, plain| {
+        count_word(&mut counts, w, Some(w), plain, lang, &mut scratch, |n| {
             n + TITLE_WEIGHT
         });
     });
@@ -104,22 +109,24 @@ pub fn index_page(page: PageText, lang: &str) -> IndexedPage {
         words.push('\n');
         weights.push(n);
     }
-    IndexedPage {
-        url: page.url,
-        title: page.title,
-        excerpt: page.excerpt,
+    Some(IndexedPage {
+        url: url.to_string(),
+        title,
+        excerpt,
         words,
         weights,
-    }
+    })
 }
 
 /// Counts one occurrence of `word`, folded (`plain` when it already is: ASCII without capitals).
 /// The folded form is built in `scratch` and copied only the first time the page has it: most
 /// words of a page repeat, and a fresh string per occurrence was a good part of a large
-/// build's time.
+/// build's time. `lasting` is the same word when it outlives the count (not a decoded copy):
+/// a plain word is then borrowed, not copied.
 fn count_word<'a>(
     counts: &mut WordMap<Cow<'a, str>, u32>,
-    word: &'a str,
+    word: &str,
+    lasting: Option<&'a str>,
     plain: bool,
     lang: &str,
     scratch: &mut String,
@@ -136,10 +143,9 @@ fn count_word<'a>(
         *n = add(*n);
         return;
     }
-    let owned = if plain {
-        Cow::Borrowed(word)
-    } else {
-        Cow::Owned(key.to_string())
+    let owned = match lasting {
+        Some(w) if plain => Cow::Borrowed(w),
+        _ => Cow::Owned(key.to_string()),
     };
     counts.insert(owned, add(0));
 }
@@ -190,15 +196,17 @@ pub fn render(site: &Site, lang: &str) -> Result<(String, String), Diagnostic> {
     Ok((page_url, html))
 }
 
-/// Pulls the title, a short excerpt and the words out of a page rendered by our templates:
-/// only what is inside `<main>`, without scripts, styles, charts' drawing, navigation, table
-/// headings, the option lists of form fields (81 provinces on every survey page are not its
-/// subject) and elements a template marks `data-nosearch` because many pages repeat them.
-pub fn extract(url: &str, html: &str) -> Option<PageText> {
+/// Reads a page rendered by our templates: hands every run of text inside `<main>` to `text`
+/// (entities decoded) and returns the page's title and a short excerpt. Skipped: scripts,
+/// styles, charts' drawing, navigation, table headings, the option lists of form fields (81
+/// provinces on every survey page are not its subject) and elements a template marks
+/// `data-nosearch` because many pages repeat them. Tags separate words: `<td>a</td><td>b</td>`
+/// is "a" and "b", not "ab".
+fn walk_main<'h>(html: &'h str, mut text: impl FnMut(Cow<'h, str>)) -> Option<(String, String)> {
     let start = html.find("<main")?;
-    let end = html[start..].find("</main>")? + start;
-    let main = &html[start..end];
-    let mut text = String::with_capacity(main.len() / 2);
+    // From the end: only the footer follows the main text, and a page can be long.
+    let end = html.rfind("</main>")?;
+    let main = html.get(start..end)?;
     let mut title = String::new();
     let mut excerpt = String::new();
     let mut excerpt_chars = 0;
@@ -209,7 +217,6 @@ pub fn extract(url: &str, html: &str) -> Option<PageText> {
     while let Some(lt) = rest.find('<') {
         if skip_depth.is_none() && lt > 0 {
             let chunk = decode_entities(&rest[..lt]);
-            text.push_str(&chunk);
             if in_h1 {
                 title.push_str(&chunk);
             }
@@ -217,6 +224,7 @@ pub fn extract(url: &str, html: &str) -> Option<PageText> {
                 excerpt.push_str(&chunk);
                 excerpt_chars += chunk.chars().count();
             }
+            text(chunk);
         }
         let Some(gt) = rest[lt..].find('>') else {
             break;
@@ -254,23 +262,17 @@ pub fn extract(url: &str, html: &str) -> Option<PageText> {
             ) => {
                 skip_depth = Some((name, 1));
             }
-            // Text a template repeats on many pages (method notes, how-to-read boxes).
-            (_, false) if tag.contains(" data-nosearch") => {
+            // Text a template repeats on many pages (method notes, how-to-read boxes). Most
+            // tags have no attributes: the cheap test first.
+            (_, false) if name_end < bare.len() && tag.contains(" data-nosearch") => {
                 skip_depth = Some((name, 1));
             }
             ("h1", c) => in_h1 = !c,
             ("p", c) => in_p = !c && excerpt.is_empty(),
             _ => {}
         }
-        // Tags separate words: `<td>a</td><td>b</td>` is "a b", not "ab".
-        text.push(' ');
     }
-    Some(PageText {
-        url: url.to_string(),
-        title: squash(&title),
-        excerpt: cut(&squash(&excerpt), EXCERPT_CHARS),
-        text,
-    })
+    Some((squash(&title), cut(&squash(&excerpt), EXCERPT_CHARS)))
 }
 
 /// Lower-cases `word` with the language's rules into `folded`, folding accented letters to
@@ -295,7 +297,11 @@ fn fold_into(word: &str, lang: &str, folded: &mut String) {
                 'Ö' => push('o'),
                 'Ş' => push('s'),
                 'Ü' => push('u'),
-                c => c.to_lowercase().for_each(&mut push),
+                // Lower-case letters with marks (ç, ğ, ı, ö, ş, ü…) straight to their plain form.
+                c => match plain_letter(c) {
+                    Some(p) => push(p),
+                    None => c.to_lowercase().for_each(&mut push),
+                },
             }
         }
     } else {
@@ -508,56 +514,54 @@ mod tests {
         assert_eq!(fold("ÇĞÖŞÜ Ñ", "tr"), "cgosu ñ");
     }
 
+    /// The words of a page's index entry with their weights, sorted.
+    fn indexed_words(page: &IndexedPage) -> Vec<(String, u32)> {
+        let mut w: Vec<(String, u32)> = page.words().map(|(w, n)| (w.to_string(), n)).collect();
+        w.sort();
+        w
+    }
+
     #[test]
-    fn extract_reads_main_only_and_skips_noise() {
+    fn the_index_reads_main_only_and_skips_noise() {
         let html = r#"<html><head><title>x</title></head><body><nav>Menü</nav>
 <main id="main"><h1>Kümelenme &amp; Destek</h1><p>İlk <em>paragraf</em> burada.</p>
 <svg><text>çizim</text></svg><select><option>Adana</option></select><script>var a;</script>
 <section data-nosearch><p>Yöntem <b>notu</b></p><section>iç</section></section>
 <table><thead><tr><th>Başlık</th></tr></thead><tr><td>a1</td><td>b2</td></tr></table></main><footer>alt</footer></body></html>"#;
-        let p = extract("/x/", html).unwrap();
+        let p = index_html("/x/", html, "tr").unwrap();
         assert_eq!(p.title, "Kümelenme & Destek");
         assert_eq!(p.excerpt, "İlk paragraf burada.");
-        let mut w: Vec<String> = Vec::new();
-        for_each_word(&p.text, |word, _| w.push(fold(word, "tr")));
+        let words: Vec<String> = indexed_words(&p).into_iter().map(|(w, _)| w).collect();
         assert_eq!(
-            w,
+            words,
             [
-                "kumelenme",
+                "a1",
+                "b2",
+                "burada",
                 "destek",
                 "ilk",
-                "paragraf",
-                "burada",
-                "a1",
-                "b2"
+                "kumelenme",
+                "paragraf"
             ]
         );
     }
 
+    fn page(url: &str, title: &str, text: &str) -> IndexedPage {
+        let html = format!("<main><h1>{title}</h1><p>{text}</p></main>");
+        index_html(url, &html, "tr").unwrap()
+    }
+
     #[test]
     fn index_weights_titles_and_caps_repeats() {
-        let pages = vec![
-            PageText {
-                url: "/a/".into(),
-                title: "Destek".into(),
-                excerpt: String::new(),
-                text: "destek ".repeat(50),
-            },
-            PageText {
-                url: "/b/".into(),
-                title: "Başka".into(),
-                excerpt: String::new(),
-                text: "Destek programı".into(),
-            },
-        ];
-        let pages: Vec<IndexedPage> = pages.into_iter().map(|p| index_page(p, "tr")).collect();
-        let json: serde_json::Value = serde_json::from_str(&build_index(pages, "tr")).unwrap();
+        let a = page("/a/", "Destek", &"destek ".repeat(50));
+        // The title is text too: 20 at most from the text, and 10 for the title.
+        assert_eq!(indexed_words(&a), [("destek".to_string(), 30)]);
+        let b = page("/b/", "Başka", "Destek &amp; programı");
+        let json: serde_json::Value = serde_json::from_str(&build_index(vec![a, b], "tr")).unwrap();
         let words = json["words"].as_array().unwrap();
         let destek = words.iter().find(|w| w[0] == "destek").unwrap();
         assert_eq!(destek[1], serde_json::json!([0, 30, 1, 1]));
         let keys: Vec<&str> = words.iter().map(|w| w[0].as_str().unwrap()).collect();
-        let mut sorted = keys.clone();
-        sorted.sort();
-        assert_eq!(keys, sorted);
+        assert_eq!(keys, ["baska", "destek", "programi"]);
     }
 }
