@@ -388,19 +388,22 @@ impl Site {
         type Done<'a> = (&'a str, Option<search::IndexedPage>);
         let results: Vec<Result<Done<'_>, Diagnostic>> = jobs
             .par_iter()
-            .map(|job| {
-                let r = pages::render_job(self, job).map(|(url_path, html)| {
-                    let lang = job.lang(self);
-                    let indexed = job
-                        .searchable(self)
-                        .then(|| search::index_html(&url_path, &html, lang))
-                        .flatten();
-                    writer.write(url_path, html.into_bytes());
-                    (lang, indexed)
-                });
-                progress.inc(1);
-                r
-            })
+            .map_init(
+                || writer.batch(),
+                |batch, job| {
+                    let r = pages::render_job(self, job).map(|(url_path, html)| {
+                        let lang = job.lang(self);
+                        let indexed = job
+                            .searchable(self)
+                            .then(|| search::index_html(&url_path, &html, lang))
+                            .flatten();
+                        batch.write(url_path, html.into_bytes());
+                        (lang, indexed)
+                    });
+                    progress.inc(1);
+                    r
+                },
+            )
             .collect();
         let mut errors = Vec::new();
         let mut per_lang: HashMap<String, usize> = HashMap::new();
@@ -751,12 +754,18 @@ struct PagesDone {
     indexed: HashMap<String, Vec<search::IndexedPage>>,
 }
 
-/// Files waiting for the writer; a bound keeps rendered pages from piling up in memory.
-const WRITE_QUEUE: usize = 256;
+/// Batches of files waiting for the writer; a bound keeps rendered pages from piling up in
+/// memory.
+const WRITE_QUEUE: usize = 8;
+/// Files per batch: a message per page woke the writer thread once per page, which cost more
+/// than writing the page on tmpfs.
+const WRITE_BATCH: usize = 16;
+
+type FileBatch = Vec<(String, Vec<u8>)>;
 
 /// The one thread that writes the output folder (see [`Site::render`]).
 struct Writer<'scope> {
-    sender: Option<std::sync::mpsc::SyncSender<(String, Vec<u8>)>>,
+    sender: Option<std::sync::mpsc::SyncSender<FileBatch>>,
     thread: Option<std::thread::ScopedJoinHandle<'scope, Vec<Diagnostic>>>,
 }
 
@@ -774,7 +783,7 @@ impl<'scope> Writer<'scope> {
                 thread: None,
             };
         };
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<(String, Vec<u8>)>(WRITE_QUEUE);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<FileBatch>(WRITE_QUEUE);
         let thread = scope.spawn(move || {
             let mut errors = Vec::new();
             let mut made: HashSet<PathBuf> = HashSet::with_capacity(folders.len() + 1);
@@ -788,7 +797,7 @@ impl<'scope> Writer<'scope> {
                 }
                 made.insert(path);
             }
-            for (url_path, bytes) in receiver {
+            for (url_path, bytes) in receiver.into_iter().flatten() {
                 let path = output_path(dir, &url_path);
                 let parent = path.parent().unwrap_or(dir);
                 let written = if made.contains(parent) {
@@ -813,9 +822,21 @@ impl<'scope> Writer<'scope> {
 
     /// Queues one file at a URL path (`/rehber/` → `rehber/index.html`).
     fn write(&self, url_path: String, bytes: Vec<u8>) {
+        self.send(vec![(url_path, bytes)]);
+    }
+
+    fn send(&self, batch: FileBatch) {
         if let Some(sender) = &self.sender {
             // Fails only when the writer is gone, which `finish` reports.
-            let _ = sender.send((url_path, bytes));
+            let _ = sender.send(batch);
+        }
+    }
+
+    /// A batch that one rendering thread fills; it is queued when full and when dropped.
+    fn batch(&self) -> WriteBatch<'_, 'scope> {
+        WriteBatch {
+            writer: self,
+            files: Vec::new(),
         }
     }
 
@@ -829,6 +850,28 @@ impl<'scope> Writer<'scope> {
                 "output",
                 "the thread writing the output folder stopped",
             )],
+        }
+    }
+}
+
+struct WriteBatch<'w, 'scope> {
+    writer: &'w Writer<'scope>,
+    files: FileBatch,
+}
+
+impl WriteBatch<'_, '_> {
+    fn write(&mut self, url_path: String, bytes: Vec<u8>) {
+        self.files.push((url_path, bytes));
+        if self.files.len() == WRITE_BATCH {
+            self.writer.send(std::mem::take(&mut self.files));
+        }
+    }
+}
+
+impl Drop for WriteBatch<'_, '_> {
+    fn drop(&mut self) {
+        if !self.files.is_empty() {
+            self.writer.send(std::mem::take(&mut self.files));
         }
     }
 }
