@@ -20,29 +20,9 @@ use crate::diagnostics::Diagnostic;
 use crate::render::views::{PageView, to_value};
 use crate::text::{PLAIN_LETTERS, plain_letter};
 
-/// FNV-1a for the word maps: words are short, and SipHash's protection against chosen keys is
-/// not needed for a site's own text.
-#[derive(Default, Clone, Copy)]
-struct WordHasher(u64);
-
-impl std::hash::Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let start = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        self.0 = bytes.iter().fold(start, |h, &b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type WordMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
+/// FxHash for the word maps: words are short, and SipHash's protection against chosen keys
+/// is not needed for a site's own text.
+type WordMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
 
 /// Index entries longer than this are cut: an excerpt, not the page.
 const EXCERPT_CHARS: usize = 180;
