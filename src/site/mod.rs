@@ -341,7 +341,7 @@ impl Site {
             }
             let indexes: Vec<(String, String)> = indexed
                 .into_par_iter()
-                .filter_map(|(lang, pages)| self.search_index(&lang, pages))
+                .flat_map(|(lang, pages)| self.search_index(&lang, pages))
                 .collect();
             for (url, index) in indexes {
                 writer.write(url, index.into_bytes());
@@ -524,15 +524,17 @@ impl Site {
         Some(diags)
     }
 
-    /// The search index of `lang` from its pages (sorted by address) and where it goes.
+    /// The search index files of `lang` from its pages (sorted by address), with their URLs.
     fn search_index(
         &self,
         lang: &str,
         mut pages: Vec<search::IndexedPage>,
-    ) -> Option<(String, String)> {
-        let url = search::index_url(&self.config, &self.strings, lang)?;
+    ) -> Vec<(String, String)> {
+        let Some(url) = search::index_url(&self.config, &self.strings, lang) else {
+            return Vec::new();
+        };
         pages.sort_by(|a, b| a.url.cmp(&b.url));
-        Some((url, search::build_index(pages, lang)))
+        search::build_index(pages, lang, &url)
     }
 
     /// `kume serve`: puts the re-rendered pages into their language's search index and writes
@@ -554,12 +556,9 @@ impl Site {
                 None => pages.push(page.clone()),
             }
         }
-        let Some((url, index)) = self.search_index(lang, pages.clone()) else {
-            return Vec::new();
-        };
-        write_output(Output::Dir(out), &url, index.as_bytes())
-            .err()
+        self.search_index(lang, pages.clone())
             .into_iter()
+            .filter_map(|(url, file)| write_output(Output::Dir(out), &url, file.as_bytes()).err())
             .collect()
     }
 

@@ -364,14 +364,40 @@ struct IndexFile<'a> {
     fold: BTreeMap<char, char>,
     docs: Vec<IndexDoc<'a>>,
     /// Sorted by word, so the browser finds every word with a prefix by binary search;
-    /// each posting list is flat `[doc, weight, doc, weight…]`.
-    words: Vec<(String, Vec<u32>)>,
+    /// each posting list is flat `[doc, weight, doc, weight…]`. Empty when the words are in
+    /// `parts`.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    words: &'a [(String, Vec<u32>)],
+    /// A large index keeps its words in one file per first letter (letter → file name beside
+    /// this one): a query loads only the files of its words' first letters.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    parts: BTreeMap<char, String>,
 }
 
-/// The inverted index of one language as JSON. Documents are numbered in the order given;
-/// each page's words are freed as soon as they are merged, and the JSON is written into a
-/// buffer sized beforehand, which keeps the end of a large build from raising its peak memory.
-pub fn build_index(pages: Vec<IndexedPage>, lang: &str) -> String {
+/// One part of a split index: the words that start with one letter, as in [`IndexFile`].
+#[derive(Serialize)]
+struct IndexPart<'a> {
+    v: u32,
+    words: &'a [(String, Vec<u32>)],
+}
+
+/// Above this many bytes of words (about) an index is split by first letter. The 10,000-page
+/// benchmark's Turkish index was 14 MB in one file, too much for a phone to load for one query.
+const SPLIT_ABOVE: usize = 256 * 1024;
+
+/// The inverted index of one language as JSON files with their URLs: the index at `url` first,
+/// then its parts when it is split. Documents are numbered in the order given; each page's
+/// words are freed as soon as they are merged.
+pub fn build_index(pages: Vec<IndexedPage>, lang: &str, url: &str) -> Vec<(String, String)> {
+    build_index_split_above(pages, lang, url, SPLIT_ABOVE)
+}
+
+fn build_index_split_above(
+    pages: Vec<IndexedPage>,
+    lang: &str,
+    url: &str,
+    split_above: usize,
+) -> Vec<(String, String)> {
     let mut postings: WordMap<String, Vec<u32>> = WordMap::default();
     let mut docs = Vec::with_capacity(pages.len());
     for (doc, page) in pages.into_iter().enumerate() {
@@ -388,24 +414,65 @@ pub fn build_index(pages: Vec<IndexedPage>, lang: &str) -> String {
     }
     let mut words: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
     words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    // About 4 bytes per number ("123,"), the words and the documents' texts with their keys.
-    let size = words
+    // About 4 bytes per number ("123,") and the word with its brackets and quotes.
+    let words_size = words
         .iter()
         .map(|(w, p)| w.len() + 8 + 4 * p.len())
-        .sum::<usize>()
-        + docs
-            .iter()
-            .map(|(u, t, e)| u.len() + t.len() + e.len() + 24)
-            .sum::<usize>();
+        .sum::<usize>();
+    let mut files = Vec::new();
+    let mut parts = BTreeMap::new();
+    let split = words_size > split_above;
+    if split {
+        // `/ara/index.json` → `/ara/` and `index`; a part is `/ara/index-k.json`.
+        let (folder, stem) = url
+            .strip_suffix(".json")
+            .and_then(|u| u.rsplit_once('/'))
+            .unwrap_or(("", "index"));
+        for group in words.chunk_by(|a, b| first_char(&a.0) == first_char(&b.0)) {
+            let letter = first_char(&group[0].0);
+            let name = format!("{stem}-{}.json", part_name(letter));
+            let size = group.iter().map(|(w, p)| w.len() + 8 + 4 * p.len()).sum();
+            let part = IndexPart { v: 1, words: group };
+            files.push((format!("{folder}/{name}"), to_json(&part, size)));
+            parts.insert(letter, name);
+        }
+    }
+    let docs_size = docs
+        .iter()
+        .map(|(u, t, e)| u.len() + t.len() + e.len() + 24)
+        .sum::<usize>();
     let file = IndexFile {
         v: 1,
         lang,
         fold: PLAIN_LETTERS.into_iter().collect(),
         docs: docs.iter().map(|(u, t, e)| IndexDoc { u, t, e }).collect(),
-        words,
+        words: if split { &[] } else { &words },
+        parts,
     };
+    let size = docs_size + if split { 0 } else { words_size };
+    files.insert(0, (url.to_string(), to_json(&file, size)));
+    files
+}
+
+fn first_char(word: &str) -> char {
+    word.chars().next().unwrap_or_default()
+}
+
+/// A part's file name for its letter: the letter itself when it is an ASCII letter or digit,
+/// else its code point (`u11f`), so that names stay plain ASCII.
+fn part_name(letter: char) -> String {
+    if letter.is_ascii_alphanumeric() {
+        letter.to_string()
+    } else {
+        format!("u{:x}", u32::from(letter))
+    }
+}
+
+/// JSON written into a buffer sized beforehand, which keeps the end of a large build from
+/// raising its peak memory.
+fn to_json(value: &impl Serialize, size: usize) -> String {
     let mut json = Vec::with_capacity(size + 64);
-    match serde_json::to_writer(&mut json, &file) {
+    match serde_json::to_writer(&mut json, value) {
         Ok(()) => String::from_utf8(json).unwrap_or_default(),
         Err(_) => String::new(),
     }
@@ -532,12 +599,45 @@ mod tests {
     }
 
     #[test]
+    fn a_large_index_is_split_by_first_letter() {
+        let pages = vec![
+            page("/a/", "Çiçek", "destek 1505 kümelenme"),
+            page("/b/", "Başka", "destek dağ"),
+        ];
+        let files = build_index_split_above(pages, "tr", "/ara/index.json", 0);
+        let urls: Vec<&str> = files.iter().map(|(u, _)| u.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "/ara/index.json",
+                "/ara/index-1.json",
+                "/ara/index-b.json",
+                "/ara/index-c.json",
+                "/ara/index-d.json",
+                "/ara/index-k.json"
+            ]
+        );
+        let index: serde_json::Value = serde_json::from_str(&files[0].1).unwrap();
+        assert!(index.get("words").is_none(), "the words are in the parts");
+        assert_eq!(index["parts"]["d"], "index-d.json");
+        assert_eq!(index["docs"][1]["u"], "/b/");
+        let d: serde_json::Value = serde_json::from_str(&files[4].1).unwrap();
+        assert_eq!(
+            d["words"],
+            serde_json::json!([["dag", [1, 1]], ["destek", [0, 1, 1, 1]]])
+        );
+        assert_eq!(part_name('ı'), "u131");
+    }
+
+    #[test]
     fn index_weights_titles_and_caps_repeats() {
         let a = page("/a/", "Destek", &"destek ".repeat(50));
         // The title is text too: 20 at most from the text, and 10 for the title.
         assert_eq!(indexed_words(&a), [("destek".to_string(), 30)]);
         let b = page("/b/", "Başka", "Destek &amp; programı");
-        let json: serde_json::Value = serde_json::from_str(&build_index(vec![a, b], "tr")).unwrap();
+        let files = build_index(vec![a, b], "tr", "/ara/index.json");
+        assert_eq!(files.len(), 1, "a small index is one file");
+        let json: serde_json::Value = serde_json::from_str(&files[0].1).unwrap();
         let words = json["words"].as_array().unwrap();
         let destek = words.iter().find(|w| w[0] == "destek").unwrap();
         assert_eq!(destek[1], serde_json::json!([0, 30, 1, 1]));

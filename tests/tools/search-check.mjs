@@ -63,6 +63,16 @@ for (const [path, query, want] of cases) {
   });
 }
 
+await step('the split index: a query loads only the parts of its words\' first letters', async () => {
+  const fetched = [];
+  const listen = (r) => { if (/\/index-[^/]+\.json$/.test(r.url())) fetched.push(new URL(r.url()).pathname); };
+  page.on('request', listen);
+  const found = await results('/ara/', 'kümelenme destek');
+  page.off('request', listen);
+  expect(found.includes('/rehber/kume-destekleri/'), `results: ${found.join(', ')}`);
+  expect(fetched.sort().join(' ') === '/ara/index-d.json /ara/index-k.json', `fetched: ${fetched.join(' ')}`);
+});
+
 await step('the header search box leads to the search page with the results', async () => {
   await page.goto(`${base}/`);
   await page.fill('#site-search-q', 'kumelenme');

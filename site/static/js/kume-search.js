@@ -1,7 +1,8 @@
 // Kume search: loads the page language's index (built by `kume build`, see src/site/search.rs)
 // and shows the pages containing every query word. Words are folded the same way as at build
 // time, so Turkish letters are optional, and each query word matches as the start of a word,
-// which also finds Turkish words with suffixes.
+// which also finds Turkish words with suffixes. A large index keeps its words in one file per
+// first letter (`parts`): a query loads only the files its words need.
 (function () {
   "use strict";
   var form = document.getElementById("search-form");
@@ -12,6 +13,7 @@
   var lang = document.documentElement.lang || "tr";
   var index = null;
   var loading = null;
+  var parts = {};
   var MAX_RESULTS = 50;
 
   // The same folding as `search::fold` in Rust: language-aware lower case, then plain letters
@@ -73,6 +75,37 @@
     return loading;
   }
 
+  function firstLetter(word) {
+    return String.fromCodePoint(word.codePointAt(0));
+  }
+
+  // The parts holding the query's words, fetched once each; a word's stem starts with the
+  // same letter.
+  function loadParts(q) {
+    if (!index.parts) return Promise.resolve();
+    return Promise.all(queryWords(q).map(function (w) {
+      var letter = firstLetter(w);
+      var file = index.parts[letter];
+      if (!file) return null;
+      if (!parts[letter]) {
+        parts[letter] = fetch(new URL(file, new URL(form.dataset.index, window.location.href)))
+          .then(function (r) {
+            if (!r.ok) throw new Error(r.status);
+            return r.json();
+          })
+          .then(function (json) { parts[letter] = json.words; return json.words; });
+      }
+      return parts[letter];
+    }));
+  }
+
+  // The sorted word list a prefix's words are in.
+  function wordList(prefix) {
+    if (!index.parts) return index.words;
+    var words = parts[firstLetter(prefix)];
+    return Array.isArray(words) ? words : [];
+  }
+
   // Every (doc → weight) for indexed words starting with `prefix`; the word list is sorted,
   // so the first candidate is found by binary search.
   function matches(word) {
@@ -87,7 +120,7 @@
   }
 
   function postings(prefix, factor) {
-    var words = index.words;
+    var words = wordList(prefix);
     var lo = 0, hi = words.length;
     while (lo < hi) {
       var mid = (lo + hi) >> 1;
@@ -156,8 +189,12 @@
     list.hidden = results.length === 0;
   }
 
+  // A slower, older query must not replace the results of the one typed after it.
+  var latest = 0;
   function run(q, push) {
-    load().then(function () {
+    var ticket = ++latest;
+    load().then(function () { return loadParts(q); }).then(function () {
+      if (ticket !== latest) return;
       show(q);
       if (push) {
         var url = new URL(window.location.href);
