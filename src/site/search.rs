@@ -626,7 +626,7 @@ mod tests {
             d["words"],
             serde_json::json!([["dag", [1, 1]], ["destek", [0, 1, 1, 1]]])
         );
-        assert_eq!(part_name('ı'), "u131");
+        assert_eq!(part_name('δ'), "u3b4");
     }
 
     #[test]
