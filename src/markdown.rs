@@ -166,7 +166,7 @@ pub fn render(
             NodeValue::Paragraph if out.summary.is_empty() && !in_blockquote_or_list(node) => {
                 out.summary = node.collect_text();
             }
-            NodeValue::Text(t) => out.word_count += t.split_whitespace().count(),
+            NodeValue::Text(t) => out.word_count += count_words(t),
             _ => {}
         }
     }
@@ -212,6 +212,27 @@ pub fn render(
         ))));
     }
     out
+}
+
+/// The words of a text as `split_whitespace` counts them; only bytes outside ASCII are decoded.
+fn count_words(text: &str) -> usize {
+    let mut rest = text;
+    let (mut words, mut in_word) = (0, false);
+    while let Some(&b) = rest.as_bytes().first() {
+        let (space, len) = if b.is_ascii() {
+            (matches!(b, b' ' | b'\t'..=b'\r'), 1)
+        } else {
+            rest.chars()
+                .next()
+                .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8()))
+        };
+        if !space && !in_word {
+            words += 1;
+        }
+        in_word = !space;
+        rest = &rest[len..];
+    }
+    words
 }
 
 /// Byte columns (what the parser reports) turned into character columns for messages.
@@ -382,6 +403,24 @@ fn relabel_for_print<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_counted_as_split_whitespace_counts_them() {
+        for text in [
+            "",
+            "  ",
+            "bir",
+            " Kümelenme  destek\tprogramı\n",
+            "a\u{a0}b\u{2003}c\u{b}d\u{c}e",
+            "İğdır’da  çalıştay ",
+        ] {
+            assert_eq!(
+                count_words(text),
+                text.split_whitespace().count(),
+                "{text:?}"
+            );
+        }
+    }
 
     struct Plain;
     impl LinkResolver for Plain {

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use minijinja::context;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::Site;
@@ -367,18 +368,21 @@ struct IndexFile<'a> {
     /// each posting list is flat `[doc, weight, doc, weight…]`. Empty when the words are in
     /// `parts`.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    words: &'a [(String, Vec<u32>)],
+    words: &'a [Posting],
     /// A large index keeps its words in one file per first letter (letter → file name beside
     /// this one): a query loads only the files of its words' first letters.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     parts: BTreeMap<char, String>,
 }
 
+/// A word and its flat posting list `[doc, weight, doc, weight…]`.
+type Posting = (String, Vec<u32>);
+
 /// One part of a split index: the words that start with one letter, as in [`IndexFile`].
 #[derive(Serialize)]
 struct IndexPart<'a> {
     v: u32,
-    words: &'a [(String, Vec<u32>)],
+    words: &'a [Posting],
 }
 
 /// Above this many bytes of words (about) an index is split by first letter. The 10,000-page
@@ -412,8 +416,8 @@ fn build_index_split_above(
         }
         docs.push((page.url, page.title, page.excerpt));
     }
-    let mut words: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
-    words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut words: Vec<Posting> = postings.into_iter().collect();
+    words.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     // About 4 bytes per number ("123,") and the word with its brackets and quotes.
     let words_size = words
         .iter()
@@ -428,14 +432,24 @@ fn build_index_split_above(
             .strip_suffix(".json")
             .and_then(|u| u.rsplit_once('/'))
             .unwrap_or(("", "index"));
-        for group in words.chunk_by(|a, b| first_char(&a.0) == first_char(&b.0)) {
-            let letter = first_char(&group[0].0);
-            let name = format!("{stem}-{}.json", part_name(letter));
-            let size = group.iter().map(|(w, p)| w.len() + 8 + 4 * p.len()).sum();
-            let part = IndexPart { v: 1, words: group };
-            files.push((format!("{folder}/{name}"), to_json(&part, size)));
-            parts.insert(letter, name);
-        }
+        let groups: Vec<(char, &[Posting])> = words
+            .chunk_by(|a, b| first_char(&a.0) == first_char(&b.0))
+            .map(|group| (first_char(&group[0].0), group))
+            .collect();
+        let name = |letter| format!("{stem}-{}.json", part_name(letter));
+        // Side by side: the end of a large build waits for the parts.
+        files = groups
+            .par_iter()
+            .map(|&(letter, group)| {
+                let size = group.iter().map(|(w, p)| w.len() + 8 + 4 * p.len()).sum();
+                let part = IndexPart { v: 1, words: group };
+                (format!("{folder}/{}", name(letter)), to_json(&part, size))
+            })
+            .collect();
+        parts = groups
+            .iter()
+            .map(|&(letter, _)| (letter, name(letter)))
+            .collect();
     }
     let docs_size = docs
         .iter()
