@@ -21,7 +21,7 @@ pub fn generated(site: &Site) -> Result<Vec<(String, String)>, Diagnostic> {
             files.push((feed_url(&d.url), atom(site, id)));
         }
     }
-    files.extend(super::surveys::schemas(site));
+    files.extend(super::surveys::definition_files(site));
     files.extend(super::benchmark::urls::open_data(site)?);
     files.extend(super::sectors::open_data(site)?);
     Ok(files)

@@ -157,48 +157,16 @@ impl Site {
                 .ok()
         });
         let strings = strings.unwrap_or_default();
-        // The parts that do not need each other load side by side: on the repository's site
-        // the guidebook's workbooks and the sector analysis took as long as everything else.
-        let ((loaded_content, loaded_templates), (loaded_data, loaded_surveys, loaded_sectors)) =
-            rayon::join(
-                || {
-                    rayon::join(
-                        || content::load(&config, options.include_drafts),
-                        || guide_templates::generate(&config, &statics),
-                    )
-                },
-                || {
-                    let (data, ds) = ProjectData::load(&config);
-                    let (surveys, sectors) = rayon::join(
-                        || {
-                            let (surveys, ds) =
-                                crate::survey::compile::load_all(&config, &data.lists);
-                            let bench = benchmark::Bench::load(
-                                &config,
-                                &data,
-                                &surveys,
-                                options.aggregates.as_deref(),
-                            );
-                            ((surveys, ds), bench)
-                        },
-                        || sectors::SectorData::load(&config, &data.lists),
-                    );
-                    ((Arc::new(data), ds), surveys, sectors)
-                },
-            );
-        let (mut content, ds) = loaded_content;
-        diags.extend(ds);
-        let (data, ds) = loaded_data;
-        diags.extend(ds);
-        let ((surveys, ds), (bench, ds_bench)) = loaded_surveys;
-        diags.extend(ds);
-        diags.extend(ds_bench);
-        let (sector_data, ds) = loaded_sectors;
-        diags.extend(ds);
+        let Parts {
+            mut content,
+            workbooks: template_files,
+            data,
+            surveys,
+            bench,
+            sectors: sector_data,
+        } = load_parts(&config, options, &statics, &mut diags);
         let taxonomies = TaxonomyIndex::build(&config, &content);
         let mut files = generated_files(&config, &content, &strings, &statics, &taxonomies);
-        let (template_files, ds) = loaded_templates;
-        diags.extend(ds);
         files.extend(guide_templates::urls(&statics));
         let survey_ids: Vec<&str> = surveys.iter().map(|c| c.survey.id.as_str()).collect();
         let (ims, ds) = ims::Ims::load(&config, &data, &content, &survey_ids);
@@ -572,6 +540,67 @@ impl Site {
 }
 
 /// The routes of every generated area, in one list.
+/// The parts of a site that do not need each other.
+struct Parts {
+    content: Content,
+    /// The guidebook's workbooks.
+    workbooks: Vec<guide_templates::Generated>,
+    data: Arc<ProjectData>,
+    surveys: Vec<crate::survey::compile::Compiled>,
+    bench: benchmark::Bench,
+    sectors: sectors::SectorData,
+}
+
+/// Loads the [`Parts`] side by side (the surveys and the sector analysis need the data first):
+/// on the repository's site the workbooks and the sector analysis took as long as everything
+/// else.
+fn load_parts(
+    config: &Config,
+    options: &BuildOptions,
+    statics: &[(PathBuf, String)],
+    diags: &mut Vec<Diagnostic>,
+) -> Parts {
+    let ((content, workbooks), (data, (surveys, bench), sectors)) = rayon::join(
+        || {
+            rayon::join(
+                || content::load(config, options.include_drafts),
+                || guide_templates::generate(config, statics),
+            )
+        },
+        || {
+            let data = ProjectData::load(config);
+            let (surveys_bench, sectors) = rayon::join(
+                || {
+                    let surveys = crate::survey::compile::load_all(config, &data.0.lists);
+                    let bench = benchmark::Bench::load(
+                        config,
+                        &data.0,
+                        &surveys.0,
+                        options.aggregates.as_deref(),
+                    );
+                    (surveys, bench)
+                },
+                || sectors::SectorData::load(config, &data.0.lists),
+            );
+            (data, surveys_bench, sectors)
+        },
+    );
+    Parts {
+        content: keep(diags, content),
+        workbooks: keep(diags, workbooks),
+        data: Arc::new(keep(diags, data)),
+        surveys: keep(diags, surveys),
+        bench: keep(diags, bench),
+        sectors: keep(diags, sectors),
+    }
+}
+
+/// A loaded value, its problems added to `diags`.
+fn keep<T>(diags: &mut Vec<Diagnostic>, (value, problems): (T, Vec<Diagnostic>)) -> T {
+    diags.extend(problems);
+    value
+}
+
 fn area_routes(
     ctx: &RouteContext<'_>,
     surveys: &[crate::survey::compile::Compiled],

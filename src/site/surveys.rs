@@ -58,9 +58,10 @@ pub fn routes(ctx: &RouteContext<'_>, surveys: &[Compiled]) -> Vec<Route<SurveyP
     out
 }
 
-/// `schema.json` and `logic.json` of every survey in every language folder (in that language),
+/// The published definition files of every survey, `schema.json` (all of it) and `logic.json`
+/// (what the form's script needs), in every language folder (in that language),
 /// as (URL path, body).
-pub fn schemas(site: &Site) -> Vec<(String, String)> {
+pub fn definition_files(site: &Site) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for s in &site.surveys {
         for lang in &s.survey.languages {
