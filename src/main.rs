@@ -6,7 +6,7 @@ use clap::Parser;
 use kume::cli::{self, Cli, Command};
 
 /// mimalloc: a build's many small strings and trees cost 12 % of its CPU time in glibc's
-/// allocator (10,000 pages: user time 2.4 → 1.95 s). Transparent huge pages stay off
+/// allocator (10,000 pages: user time 2.5 → 2.2 s). Transparent huge pages stay off
 /// (`no_thp`): with them the peak memory rose past 200 MiB.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

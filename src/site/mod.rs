@@ -539,7 +539,6 @@ impl Site {
     }
 }
 
-/// The routes of every generated area, in one list.
 /// The parts of a site that do not need each other.
 struct Parts {
     content: Content,
@@ -601,6 +600,7 @@ fn keep<T>(diags: &mut Vec<Diagnostic>, (value, problems): (T, Vec<Diagnostic>))
     value
 }
 
+/// The routes of every generated area, in one list.
 fn area_routes(
     ctx: &RouteContext<'_>,
     surveys: &[crate::survey::compile::Compiled],

@@ -3,9 +3,10 @@
 //! While the site renders, the main text of every searchable page is cut into words and folded
 //! (language-aware lower case, then Turkish and other accented letters to plain ASCII), so that
 //! "kumelenme", "Kümelenme" and "KÜMELENME" are one word. Each language gets one inverted index
-//! (`<search page>/index.json`); `site/static/js/kume-search.js` loads it on the search page and
-//! matches every query word as a prefix of the indexed words, which also covers Turkish suffixes
-//! ("kümelenmenin" is found by "kümelenme").
+//! (`<search page>/index.json`, its words split into one file per first letter when it is
+//! large); `site/static/js/kume-search.js` loads it on the search page and matches every query
+//! word as a prefix of the indexed words, which also covers Turkish suffixes ("kümelenmenin" is
+//! found by "kümelenme").
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -418,11 +419,7 @@ fn build_index_split_above(
     }
     let mut words: Vec<Posting> = postings.into_iter().collect();
     words.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    // About 4 bytes per number ("123,") and the word with its brackets and quotes.
-    let words_size = words
-        .iter()
-        .map(|(w, p)| w.len() + 8 + 4 * p.len())
-        .sum::<usize>();
+    let words_size = words.iter().map(json_size).sum::<usize>();
     let mut files = Vec::new();
     let mut parts = BTreeMap::new();
     let split = words_size > split_above;
@@ -441,8 +438,8 @@ fn build_index_split_above(
         files = groups
             .par_iter()
             .map(|&(letter, group)| {
-                let size = group.iter().map(|(w, p)| w.len() + 8 + 4 * p.len()).sum();
                 let part = IndexPart { v: 1, words: group };
+                let size = group.iter().map(json_size).sum();
                 (format!("{folder}/{}", name(letter)), to_json(&part, size))
             })
             .collect();
@@ -466,6 +463,11 @@ fn build_index_split_above(
     let size = docs_size + if split { 0 } else { words_size };
     files.insert(0, (url.to_string(), to_json(&file, size)));
     files
+}
+
+/// About the bytes of a word's JSON: 4 per number ("123,"), the word, brackets and quotes.
+fn json_size((word, list): &Posting) -> usize {
+    word.len() + 8 + 4 * list.len()
 }
 
 fn first_char(word: &str) -> char {

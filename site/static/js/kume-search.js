@@ -93,7 +93,8 @@
             if (!r.ok) throw new Error(r.status);
             return r.json();
           })
-          .then(function (json) { parts[letter] = json.words; return json.words; });
+          .then(function (json) { parts[letter] = json.words; return json.words; },
+            function (e) { delete parts[letter]; throw e; });
       }
       return parts[letter];
     }));
