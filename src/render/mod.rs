@@ -5,6 +5,7 @@
 //! [`views`] and handed over as `minijinja::Value`s.
 
 pub mod assets;
+mod nav;
 pub mod views;
 
 use std::collections::HashMap;
@@ -52,6 +53,10 @@ impl Templates {
             })
         });
         env.set_formatter(html_formatter);
+        let nav = Arc::new(nav::NavCache::default());
+        env.add_function("nav", move |state: &State, url: &str| {
+            nav.render(state, url)
+        });
 
         let dir = config.path(TEMPLATES_DIR);
         let mut errors = Vec::new();

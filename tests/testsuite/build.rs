@@ -354,6 +354,50 @@ fn pages_declare_language_alternates_and_switch_to_translations() {
     );
 }
 
+/// The main navigation is rendered once per language and current entry and then reused: each
+/// page must still get the variant that marks its own place, in its own language.
+#[test]
+fn the_main_navigation_marks_the_current_page_and_its_section() {
+    let site = TestSite::fixture("features");
+    site.build();
+    // The menu entries of a page, one `<li>` each, and whether `entry` is one of them.
+    let menu = |path: &str| -> Vec<String> {
+        let html = site.read_output(path);
+        let nav = &html[html.find("<nav class=\"main-nav\"").unwrap()..];
+        let nav = &nav[..nav.find("</nav>").unwrap()];
+        (nav.lines())
+            .filter(|l| l.contains("<li>"))
+            .map(|l| l.trim().to_string())
+            .collect()
+    };
+    let has = |menu: &[String], entry: &str| menu.iter().any(|l| l == entry);
+    let guide = r#"<li><a href="/rehber/">Rehber</a></li>"#;
+    let about = r#"<li><a href="/hakkinda/">Hakkında</a></li>"#;
+
+    let section = menu("rehber/index.html");
+    let entry = r#"<li><a href="/rehber/" aria-current="page">Rehber</a></li>"#;
+    assert!(has(&section, entry) && has(&section, about), "{section:?}");
+    // The two chapters share one variant: the second is served from the first.
+    for chapter in ["rehber/giris/index.html", "rehber/ikinci/index.html"] {
+        let under = menu(chapter);
+        let entry = r#"<li><a href="/rehber/" aria-current="true">Rehber</a></li>"#;
+        assert!(
+            has(&under, entry) && has(&under, about),
+            "{chapter}: {under:?}"
+        );
+    }
+    let other = menu("hakkinda/index.html");
+    let entry = r#"<li><a href="/hakkinda/" aria-current="page">Hakkında</a></li>"#;
+    assert!(has(&other, guide) && has(&other, entry), "{other:?}");
+    let home = menu("index.html");
+    assert!(!home.iter().any(|l| l.contains("aria-current")), "{home:?}");
+
+    let english = menu("en/guide/introduction/index.html");
+    let entry = r#"<li><a href="/en/guide/" aria-current="true">Guide</a></li>"#;
+    let about = r#"<li><a href="/en/about/">About</a></li>"#;
+    assert!(has(&english, entry) && has(&english, about), "{english:?}");
+}
+
 #[test]
 fn source_links_become_page_urls_in_the_page_language() {
     let site = TestSite::fixture("features");

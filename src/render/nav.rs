@@ -1,0 +1,88 @@
+//! The main navigation, rendered once per language and per set of menu entries that hold the
+//! current page instead of once per page: its loops over every menu entry, run for each of
+//! 10,000 pages, took a tenth of a large build's time.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use minijinja::value::Value;
+use minijinja::{Error, ErrorKind, State, context};
+
+/// What `nav(page.url)` renders. It receives `site`, `lang` and `current`: a menu entry's URL
+/// → `"page"` when it is the current page, `"true"` when the current page is under it.
+pub const NAV_TEMPLATE: &str = "nav.html";
+
+/// The rendered navigation of each language, by the menu entries that hold the page.
+#[derive(Default)]
+pub struct NavCache {
+    langs: Mutex<HashMap<String, LangNav>>,
+}
+
+struct LangNav {
+    /// Every menu entry's URL, in the order of the menus.
+    urls: Vec<String>,
+    /// (index in `urls`, whether it is the page itself) → the HTML.
+    html: HashMap<Vec<(usize, bool)>, Value>,
+}
+
+impl NavCache {
+    /// The navigation for a page at `url`, rendered on the first page that needs this variant.
+    pub fn render(&self, state: &State, url: &str) -> Result<Value, Error> {
+        let lang = super::current_lang(state);
+        let site = state.lookup("site").ok_or_else(|| {
+            Error::new(
+                ErrorKind::UndefinedError,
+                "nav() needs `site` in the context",
+            )
+        })?;
+        let (key, current) = {
+            let mut langs = self.langs.lock().unwrap_or_else(|e| e.into_inner());
+            let nav = match langs.entry(lang.clone()) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(LangNav {
+                    urls: menu_urls(&site)?,
+                    html: HashMap::new(),
+                }),
+            };
+            let key: Vec<(usize, bool)> = (nav.urls.iter().enumerate())
+                .filter(|(_, u)| url.starts_with(u.as_str()))
+                .map(|(i, u)| (i, u == url))
+                .collect();
+            if let Some(html) = nav.html.get(&key) {
+                return Ok(html.clone());
+            }
+            let current: BTreeMap<String, &str> = (key.iter())
+                .map(|&(i, exact)| (nav.urls[i].clone(), if exact { "page" } else { "true" }))
+                .collect();
+            (key, current)
+        };
+        // Rendered without the lock: a variant rendered twice by two threads is the same HTML.
+        let html = state
+            .env()
+            .get_template(NAV_TEMPLATE)?
+            .render(context! { site => site, lang => &lang, current => current })?;
+        let html = Value::from_safe_string(html);
+        let mut langs = self.langs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(nav) = langs.get_mut(&lang) {
+            nav.html.insert(key, html.clone());
+        }
+        Ok(html)
+    }
+}
+
+/// The URLs that `nav.html` marks as current: the entries of `site.menu`, `site.ims_menu` and
+/// `site.data_menu`, and `site.surveys_url`.
+fn menu_urls(site: &Value) -> Result<Vec<String>, Error> {
+    let mut urls = Vec::new();
+    for menu in ["menu", "ims_menu", "data_menu"] {
+        let entries = site.get_attr(menu)?;
+        if entries.is_undefined() || entries.is_none() {
+            continue;
+        }
+        for entry in entries.try_iter()? {
+            urls.extend(entry.get_attr("url")?.as_str().map(str::to_string));
+        }
+    }
+    urls.extend(site.get_attr("surveys_url")?.as_str().map(str::to_string));
+    Ok(urls)
+}
