@@ -10,6 +10,9 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+use memchr::{memchr, memmem};
 
 use minijinja::context;
 use rayon::prelude::*;
@@ -178,6 +181,12 @@ pub fn render(site: &Site, lang: &str) -> Result<(String, String), Diagnostic> {
     Ok((page_url, html))
 }
 
+/// The attribute that keeps an element out of the index, searched for in every tag that has
+/// attributes. The text between tags and the tags themselves are found with `memchr` (SIMD):
+/// the standard library's byte search is a word at a time.
+static NOSEARCH: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(" data-nosearch"));
+
 /// Reads a page rendered by our templates: hands every run of text inside `<main>` to `text`
 /// (entities decoded) and returns the page's title and a short excerpt. Skipped: scripts,
 /// styles, charts' drawing, navigation, table headings, the option lists of form fields (81
@@ -185,9 +194,9 @@ pub fn render(site: &Site, lang: &str) -> Result<(String, String), Diagnostic> {
 /// `data-nosearch` because many pages repeat them. Tags separate words: `<td>a</td><td>b</td>`
 /// is "a" and "b", not "ab".
 fn walk_main<'h>(html: &'h str, mut text: impl FnMut(Cow<'h, str>)) -> Option<(String, String)> {
-    let start = html.find("<main")?;
+    let start = memmem::find(html.as_bytes(), b"<main")?;
     // From the end: only the footer follows the main text, and a page can be long.
-    let end = html.rfind("</main>")?;
+    let end = memmem::rfind(html.as_bytes(), b"</main>")?;
     let main = html.get(start..end)?;
     let mut title = String::new();
     let mut excerpt = String::new();
@@ -196,7 +205,7 @@ fn walk_main<'h>(html: &'h str, mut text: impl FnMut(Cow<'h, str>)) -> Option<(S
     let mut in_h1 = false;
     let mut in_p = false;
     let mut rest = main;
-    while let Some(lt) = rest.find('<') {
+    while let Some(lt) = memchr(b'<', rest.as_bytes()) {
         if skip_depth.is_none() && lt > 0 {
             let chunk = decode_entities(&rest[..lt]);
             if in_h1 {
@@ -208,7 +217,7 @@ fn walk_main<'h>(html: &'h str, mut text: impl FnMut(Cow<'h, str>)) -> Option<(S
             }
             text(chunk);
         }
-        let Some(gt) = rest[lt..].find('>') else {
+        let Some(gt) = memchr(b'>', &rest.as_bytes()[lt..]) else {
             break;
         };
         let tag = &rest[lt + 1..lt + gt];
@@ -246,7 +255,7 @@ fn walk_main<'h>(html: &'h str, mut text: impl FnMut(Cow<'h, str>)) -> Option<(S
             }
             // Text a template repeats on many pages (method notes, how-to-read boxes). Most
             // tags have no attributes: the cheap test first.
-            (_, false) if name_end < bare.len() && tag.contains(" data-nosearch") => {
+            (_, false) if name_end < bare.len() && NOSEARCH.find(tag.as_bytes()).is_some() => {
                 skip_depth = Some((name, 1));
             }
             ("h1", c) => in_h1 = !c,
