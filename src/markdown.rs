@@ -214,23 +214,26 @@ pub fn render(
     out
 }
 
-/// The words of a text as `split_whitespace` counts them; only bytes outside ASCII are decoded.
+/// The words of a text as `split_whitespace` counts them. Only the lead bytes of the few
+/// characters outside ASCII that are white space (U+0085, U+00A0, U+1680, U+2000–U+205F,
+/// U+3000) are decoded; every other byte outside ASCII is part of a word.
 fn count_words(text: &str) -> usize {
-    let mut rest = text;
-    let (mut words, mut in_word) = (0, false);
-    while let Some(&b) = rest.as_bytes().first() {
-        let (space, len) = if b.is_ascii() {
-            (matches!(b, b' ' | b'\t'..=b'\r'), 1)
-        } else {
-            rest.chars()
-                .next()
-                .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8()))
+    let bytes = text.as_bytes();
+    let (mut words, mut in_word, mut i) = (0, false, 0);
+    while i < bytes.len() {
+        let (space, len) = match bytes[i] {
+            b @ 0..=0x7f => (matches!(b, b' ' | b'\t'..=b'\r'), 1),
+            0xc2 | 0xe1 | 0xe2 | 0xe3 => text
+                .get(i..)
+                .and_then(|rest| rest.chars().next())
+                .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8())),
+            _ => (false, 1),
         };
         if !space && !in_word {
             words += 1;
         }
         in_word = !space;
-        rest = &rest[len..];
+        i += len;
     }
     words
 }
@@ -413,6 +416,8 @@ mod tests {
             " Kümelenme  destek\tprogramı\n",
             "a\u{a0}b\u{2003}c\u{b}d\u{c}e",
             "İğdır’da  çalıştay ",
+            "a\u{85}b\u{1680}c\u{2028}d\u{202f}e\u{205f}f\u{3000}g",
+            "a—b … c\u{200b}d €5 日本",
         ] {
             assert_eq!(
                 count_words(text),

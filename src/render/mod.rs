@@ -232,20 +232,24 @@ fn html_formatter(
     let plain_html = matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe();
     match value.as_str() {
         Some(s) if plain_html => {
-            let mut escaped = String::with_capacity(s.len() + 8);
-            for c in s.chars() {
-                match c {
-                    '&' => escaped.push_str("&amp;"),
-                    '<' => escaped.push_str("&lt;"),
-                    '>' => escaped.push_str("&gt;"),
-                    '"' => escaped.push_str("&quot;"),
-                    '\'' => escaped.push_str("&#39;"),
-                    c => escaped.push(c),
-                }
+            // Written in runs between the characters to escape: no copy of the value.
+            let write_failed =
+                |e| Error::new(ErrorKind::WriteFailure, "cannot write output").with_source(e);
+            let mut from = 0;
+            for (i, b) in s.bytes().enumerate() {
+                let entity = match b {
+                    b'&' => "&amp;",
+                    b'<' => "&lt;",
+                    b'>' => "&gt;",
+                    b'"' => "&quot;",
+                    b'\'' => "&#39;",
+                    _ => continue,
+                };
+                out.write_str(&s[from..i]).map_err(write_failed)?;
+                out.write_str(entity).map_err(write_failed)?;
+                from = i + 1;
             }
-            out.write_str(&escaped).map_err(|e| {
-                Error::new(ErrorKind::WriteFailure, "cannot write output").with_source(e)
-            })
+            out.write_str(&s[from..]).map_err(write_failed)
         }
         _ => minijinja::escape_formatter(out, state, value),
     }
