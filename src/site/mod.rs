@@ -125,6 +125,9 @@ pub struct Site {
     /// `kume serve`: each language's searchable pages as last rendered, so that an edit
     /// updates the search index without a full rebuild.
     search_pages: std::sync::Mutex<HashMap<String, Vec<search::IndexedPage>>>,
+    /// `kume serve`: every search file as last written (URL → JSON), so that an edit rewrites
+    /// only the files it changed: one page changes a few of a large index's parts.
+    search_files: std::sync::Mutex<HashMap<String, String>>,
 }
 
 /// The result of loading: a site when rendering is possible, and every problem found.
@@ -236,6 +239,7 @@ impl Site {
             book_tocs: HashMap::new(),
             taxonomies,
             search_pages: std::sync::Mutex::default(),
+            search_files: std::sync::Mutex::default(),
         };
         site.prepare_views();
         Loaded {
@@ -311,6 +315,10 @@ impl Site {
                 .into_par_iter()
                 .flat_map(|(lang, pages)| self.search_index(&lang, pages))
                 .collect();
+            if self.options.dev {
+                *self.search_files.lock().unwrap_or_else(|e| e.into_inner()) =
+                    indexes.iter().cloned().collect();
+            }
             for (url, index) in indexes {
                 writer.write(url, index.into_bytes());
             }
@@ -509,7 +517,8 @@ impl Site {
     }
 
     /// `kume serve`: puts the re-rendered pages into their language's search index and writes
-    /// that index again, so that search finds an edit without a full rebuild.
+    /// the files of that index that changed, so that search finds an edit without a full
+    /// rebuild.
     fn update_search(
         &self,
         lang: &str,
@@ -527,10 +536,20 @@ impl Site {
                 None => pages.push(page.clone()),
             }
         }
-        self.search_index(lang, pages.clone())
-            .into_iter()
-            .filter_map(|(url, file)| write_output(Output::Dir(out), &url, file.as_bytes()).err())
-            .collect()
+        let mut written = self.search_files.lock().unwrap_or_else(|e| e.into_inner());
+        let mut diags = Vec::new();
+        for (url, file) in self.search_index(lang, pages.clone()) {
+            if written.get(&url) == Some(&file) {
+                continue;
+            }
+            match write_output(Output::Dir(out), &url, file.as_bytes()) {
+                Ok(()) => {
+                    written.insert(url, file);
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+        diags
     }
 
     pub fn docs_count(&self) -> usize {

@@ -186,7 +186,8 @@ pub struct Server {
     pub metrics: Option<SocketAddr>,
     /// What the server printed to standard error after it started listening.
     pub log: Arc<Mutex<Vec<String>>>,
-    _out: tempfile::TempDir,
+    /// The output folder the server writes and serves.
+    pub out: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -249,7 +250,7 @@ impl Server {
             addr,
             metrics,
             log,
-            _out: out,
+            out,
         }
     }
 }

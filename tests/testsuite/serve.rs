@@ -86,12 +86,17 @@ fn errors_show_in_the_browser_until_fixed() {
 
 /// Edits the body of a page and waits for it; returns what the server logged meanwhile.
 fn edit_and_wait(site: &TestSite, server: &Server, mark: &str) -> Vec<String> {
+    append_and_wait(site, server, &format!("Yeni paragraf: {mark}."), mark)
+}
+
+/// Adds a block of Markdown that holds `mark` to a page's body and waits for the page.
+fn append_and_wait(site: &TestSite, server: &Server, block: &str, mark: &str) -> Vec<String> {
     let page = site.root.join("site/content/rehber/giris.md");
     let text = std::fs::read_to_string(&page).unwrap();
     // Saved the way editors save: a whole new file moved over the old one, so the watcher
     // never sees the file half-written.
     let saved = page.with_file_name(".giris.md.tmp");
-    std::fs::write(&saved, format!("{text}\nYeni paragraf: {mark}.\n")).unwrap();
+    std::fs::write(&saved, format!("{text}\n{block}\n")).unwrap();
     std::fs::rename(&saved, &page).unwrap();
     wait_for(server.addr, "/rehber/giris/", |s, b| {
         s == 200 && b.contains(mark)
@@ -191,4 +196,33 @@ fn an_edit_reaches_the_search_index_without_a_full_rebuild() {
             .any(|w| w[0] == "zebrakume"),
         "the new word is a word of the index"
     );
+}
+
+/// An edit that leaves the page's words as they were leaves the search index's files as they
+/// were: `kume serve` rewrites only the index files that changed.
+#[test]
+fn an_edit_that_keeps_the_words_does_not_rewrite_the_search_index() {
+    let site = TestSite::fixture("features");
+    let server = Server::start(&site, &[]);
+    let index = server.out.path().join("ara/index.json");
+    let (status, before) = get(server.addr, "/ara/index.json");
+    assert_eq!(status, 200);
+    let written = || std::fs::metadata(&index).unwrap().modified().unwrap();
+    let first = written();
+    // A table heading is not indexed (`<thead>`): the page changes, its words do not.
+    let log = append_and_wait(&site, &server, "| işaret-başlık |\n|---|", "işaret-başlık");
+    assert!(
+        log.iter().any(|l| l.starts_with("Updated 1 page")),
+        "{}",
+        log.join("\n")
+    );
+    assert_eq!(written(), first, "the unchanged index was written again");
+    assert_eq!(get(server.addr, "/ara/index.json").1, before);
+    // A new word still reaches it.
+    edit_and_wait(&site, &server, "zebrakume");
+    let (_, after) = wait_for(server.addr, "/ara/index.json", |_, b| {
+        b.contains("zebrakume")
+    });
+    assert_ne!(after, before);
+    assert_ne!(written(), first);
 }
