@@ -378,7 +378,7 @@ struct IndexFile<'a> {
     /// each posting list is flat `[doc, weight, doc, weight…]`. Empty when the words are in
     /// `parts`.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    words: &'a [Posting],
+    words: &'a [Posting<'a>],
     /// A large index keeps its words in one file per first letter (letter → file name beside
     /// this one): a query loads only the files of its words' first letters.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -386,22 +386,23 @@ struct IndexFile<'a> {
 }
 
 /// A word and its flat posting list `[doc, weight, doc, weight…]`.
-type Posting = (String, Vec<u32>);
+type Posting<'a> = (&'a str, Vec<u32>);
 
 /// One part of a split index: the words that start with one letter, as in [`IndexFile`].
 #[derive(Serialize)]
 struct IndexPart<'a> {
     v: u32,
-    words: &'a [Posting],
+    words: &'a [Posting<'a>],
 }
 
 /// Above this many bytes of words (about) an index is split by first letter. The 10,000-page
 /// benchmark's Turkish index was 14 MB in one file, too much for a phone to load for one query.
 const SPLIT_ABOVE: usize = 256 * 1024;
+/// Pages per run of the parallel merge.
+const MERGE_RUN: usize = 1024;
 
 /// The inverted index of one language as JSON files with their URLs: the index at `url` first,
-/// then its parts when it is split. Documents are numbered in the order given; each page's
-/// words are freed as soon as they are merged.
+/// then its parts when it is split. Documents are numbered in the order given.
 pub fn build_index(pages: Vec<IndexedPage>, lang: &str, url: &str) -> Vec<(String, String)> {
     build_index_split_above(pages, lang, url, SPLIT_ABOVE)
 }
@@ -412,21 +413,35 @@ fn build_index_split_above(
     url: &str,
     split_above: usize,
 ) -> Vec<(String, String)> {
-    let mut postings: WordMap<String, Vec<u32>> = WordMap::default();
-    let mut docs = Vec::with_capacity(pages.len());
-    for (doc, page) in pages.into_iter().enumerate() {
-        let doc = doc as u32;
-        for (w, n) in page.words() {
-            match postings.get_mut(w) {
-                Some(list) => list.extend([doc, n]),
-                None => {
-                    postings.insert(w.to_string(), vec![doc, n]);
+    // Runs of pages are merged side by side, then joined in order: a run's documents all
+    // come after the previous run's, so joining appends their posting lists.
+    let postings = pages
+        .par_chunks(MERGE_RUN)
+        .enumerate()
+        .map(|(run, pages)| {
+            let mut postings: WordMap<&str, Vec<u32>> = WordMap::default();
+            for (i, page) in pages.iter().enumerate() {
+                let doc = (run * MERGE_RUN + i) as u32;
+                for (w, n) in page.words() {
+                    postings.entry(w).or_default().extend([doc, n]);
                 }
             }
-        }
-        docs.push((page.url, page.title, page.excerpt));
-    }
-    let mut words: Vec<Posting> = postings.into_iter().collect();
+            postings
+        })
+        .reduce(WordMap::default, |mut joined, next| {
+            for (w, list) in next {
+                joined.entry(w).or_default().extend(list);
+            }
+            joined
+        });
+    let docs: Vec<IndexDoc<'_>> = (pages.iter())
+        .map(|p| IndexDoc {
+            u: &p.url,
+            t: &p.title,
+            e: &p.excerpt,
+        })
+        .collect();
+    let mut words: Vec<Posting<'_>> = postings.into_iter().collect();
     words.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let words_size = words.iter().map(json_size).sum::<usize>();
     let mut files = Vec::new();
@@ -438,7 +453,7 @@ fn build_index_split_above(
             .strip_suffix(".json")
             .and_then(|u| u.rsplit_once('/'))
             .unwrap_or(("", "index"));
-        let groups: Vec<(char, &[Posting])> = words
+        let groups: Vec<(char, &[Posting<'_>])> = words
             .chunk_by(|a, b| first_char(&a.0) == first_char(&b.0))
             .map(|group| (first_char(&group[0].0), group))
             .collect();
@@ -457,15 +472,14 @@ fn build_index_split_above(
             .map(|&(letter, _)| (letter, name(letter)))
             .collect();
     }
-    let docs_size = docs
-        .iter()
-        .map(|(u, t, e)| u.len() + t.len() + e.len() + 24)
+    let docs_size = (docs.iter())
+        .map(|d| d.u.len() + d.t.len() + d.e.len() + 24)
         .sum::<usize>();
     let file = IndexFile {
         v: 1,
         lang,
         fold: PLAIN_LETTERS.into_iter().collect(),
-        docs: docs.iter().map(|(u, t, e)| IndexDoc { u, t, e }).collect(),
+        docs,
         words: if split { &[] } else { &words },
         parts,
     };
@@ -475,7 +489,7 @@ fn build_index_split_above(
 }
 
 /// About the bytes of a word's JSON: 4 per number ("123,"), the word, brackets and quotes.
-fn json_size((word, list): &Posting) -> usize {
+fn json_size((word, list): &Posting<'_>) -> usize {
     word.len() + 8 + 4 * list.len()
 }
 
