@@ -442,7 +442,7 @@ fn build_index_split_above(
         })
         .collect();
     let mut words: Vec<Posting<'_>> = postings.into_iter().collect();
-    words.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    words.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
     let words_size = words.iter().map(json_size).sum::<usize>();
     let mut files = Vec::new();
     let mut parts = BTreeMap::new();
