@@ -454,8 +454,8 @@ fn build_index_split_above(
             .and_then(|u| u.rsplit_once('/'))
             .unwrap_or(("", "index"));
         let groups: Vec<(char, &[Posting<'_>])> = words
-            .chunk_by(|a, b| first_char(&a.0) == first_char(&b.0))
-            .map(|group| (first_char(&group[0].0), group))
+            .chunk_by(|a, b| first_char(a.0) == first_char(b.0))
+            .map(|group| (first_char(group[0].0), group))
             .collect();
         let name = |letter| format!("{stem}-{}.json", part_name(letter));
         // Side by side: the end of a large build waits for the parts.
