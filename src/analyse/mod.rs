@@ -187,6 +187,13 @@ fn is_reference(r: &Record) -> bool {
 }
 
 impl Analysis {
+    /// The cells of one area: a run of `cells`, which are ordered by area first.
+    pub fn area_cells(&self, code: &str) -> &[CellResult] {
+        let start = self.cells.partition_point(|c| c.province.as_str() < code);
+        let len = self.cells[start..].partition_point(|c| c.province == code);
+        &self.cells[start..start + len]
+    }
+
     /// `ibbs3-division`, `ibbs2-section`: names the level in file names and page data.
     pub fn level_key(&self) -> String {
         format!("{}-{}", self.area_level.key(), self.activity_level.key())

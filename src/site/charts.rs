@@ -26,6 +26,10 @@ const STROKE: &str = "#4a5560";
 pub struct Geo {
     view_box: String,
     provinces: BTreeMap<String, String>,
+    /// The centre of each province's outline, where a map marks it: found once, not on each
+    /// of the 176 maps that may mark it.
+    #[serde(skip)]
+    centres: BTreeMap<String, (f64, f64)>,
 }
 
 impl Geo {
@@ -36,7 +40,12 @@ impl Geo {
             return (None, Vec::new());
         };
         match serde_json::from_str::<Geo>(&text) {
-            Ok(g) => (Some(g), Vec::new()),
+            Ok(mut g) => {
+                g.centres = (g.provinces.iter())
+                    .filter_map(|(plate, path)| Some((plate.clone(), centre(path)?)))
+                    .collect();
+                (Some(g), Vec::new())
+            }
             Err(e) => (
                 None,
                 vec![
@@ -96,7 +105,7 @@ pub fn map_svg(geo: &Geo, areas: &[Area<'_>], label: &str) -> String {
             escape_markup(&a.title)
         );
         if a.marked
-            && let Some((x, y)) = centre(path)
+            && let Some((x, y)) = geo.centres.get(a.plate)
         {
             let _ = write!(
                 marks,

@@ -463,7 +463,7 @@ fn region_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
     let name = region_name(site, code, lang);
     let p = a.provinces.iter().find(|p| p.code == code);
     let mut used: BTreeSet<char> = p.map(|p| p.flags.chars().collect()).unwrap_or_default();
-    let mut cells: Vec<&CellResult> = a.cells.iter().filter(|c| c.province == code).collect();
+    let mut cells: Vec<&CellResult> = a.area_cells(code).iter().collect();
     cells.sort_by(|x, y| {
         y.lq.unwrap_or(-1.0)
             .total_cmp(&x.lq.unwrap_or(-1.0))

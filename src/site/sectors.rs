@@ -537,7 +537,7 @@ pub(super) fn count_legend(lo: f64, hi: f64) -> Vec<serde_json::Value> {
 
 fn province_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json::Value {
     let data = &site.sectors;
-    let cells: Vec<&CellResult> = a.cells.iter().filter(|c| c.province == code).collect();
+    let cells: Vec<&CellResult> = a.area_cells(code).iter().collect();
     let mut prominent: Vec<&CellResult> =
         cells.iter().copied().filter(|c| is_prominent(c)).collect();
     prominent.sort_by(|x, y| prominence(x, y));
