@@ -174,13 +174,10 @@ pub fn load(config: &Config, include_drafts: bool) -> (Content, Vec<Diagnostic>)
     link_translations(&mut content);
     check_taxonomies(config, &content, &mut diags);
     number_books(&mut content);
-    for doc in &content.docs {
-        diags.extend(sources::footnote_warnings(
-            &doc.file,
-            &doc.body,
-            doc.body_line,
-        ));
-    }
+    let footnotes: Vec<Diagnostic> = (content.docs.par_iter())
+        .flat_map_iter(|doc| sources::footnote_warnings(&doc.file, &doc.body, doc.body_line))
+        .collect();
+    diags.extend(footnotes);
     (content, diags)
 }
 

@@ -33,6 +33,9 @@ pub struct SectorData {
     pub levels: Vec<Analysis>,
     pub(super) geo: Option<Geo>,
     lists: BTreeMap<String, Vec<Choice>>,
+    /// (list, code) → position in its list: the pages look a province or sector up for every
+    /// row and map area, about 75,000 times in a build.
+    positions: HashMap<String, HashMap<String, usize>>,
 }
 
 impl SectorData {
@@ -58,6 +61,16 @@ impl SectorData {
             (None, Vec::new())
         };
         diags.extend(ds);
+        let positions = (lists.iter())
+            .map(|(name, choices)| {
+                let mut at = HashMap::new();
+                for (i, c) in choices.iter().enumerate() {
+                    // The first of a repeated code, as a search from the start finds.
+                    at.entry(c.code.clone()).or_insert(i);
+                }
+                (name.clone(), at)
+            })
+            .collect();
         (
             SectorData {
                 analysis,
@@ -65,6 +78,7 @@ impl SectorData {
                 levels,
                 geo,
                 lists,
+                positions,
             },
             diags,
         )
@@ -76,7 +90,8 @@ impl SectorData {
     }
 
     pub(super) fn choice(&self, list: &str, code: &str) -> Option<&Choice> {
-        self.lists.get(list)?.iter().find(|c| c.code == code)
+        let i = *self.positions.get(list)?.get(code)?;
+        self.lists.get(list)?.get(i)
     }
 
     pub(super) fn province_name(&self, code: &str, lang: &str) -> String {
