@@ -535,7 +535,7 @@ fn cut(s: &str, max: usize) -> String {
 
 /// The entities our templates and comrak produce; anything else stays as written.
 fn decode_entities(s: &str) -> Cow<'_, str> {
-    if !s.contains('&') {
+    if memchr(b'&', s.as_bytes()).is_none() {
         return Cow::Borrowed(s);
     }
     Cow::Owned(
