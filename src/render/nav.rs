@@ -2,6 +2,7 @@
 //! current page instead of once per page: its loops over every menu entry, run for each of
 //! 10,000 pages, took a tenth of a large build's time.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
@@ -10,7 +11,7 @@ use minijinja::{Error, ErrorKind, State, context};
 
 /// What `nav(page.url)` renders. It receives `site`, `lang` and `current`: a menu entry's URL
 /// → `"page"` when it is the current page, `"true"` when the current page is under it.
-pub const NAV_TEMPLATE: &str = "nav.html";
+const NAV_TEMPLATE: &str = "nav.html";
 
 /// The rendered navigation of each language, by the menu entries that hold the page.
 #[derive(Default)]
@@ -38,8 +39,8 @@ impl NavCache {
         let (key, current) = {
             let mut langs = self.langs.lock().unwrap_or_else(|e| e.into_inner());
             let nav = match langs.entry(lang.clone()) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => e.insert(LangNav {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(LangNav {
                     urls: menu_urls(&site)?,
                     html: HashMap::new(),
                 }),
