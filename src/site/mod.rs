@@ -313,7 +313,7 @@ impl Site {
             }
             let indexes: Vec<(String, String)> = indexed
                 .into_par_iter()
-                .flat_map(|(lang, pages)| self.search_index(&lang, pages))
+                .flat_map(|(lang, mut pages)| self.search_index(&lang, &mut pages))
                 .collect();
             if self.options.dev {
                 *self.search_files.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -503,12 +503,9 @@ impl Site {
         Some(diags)
     }
 
-    /// The search index files of `lang` from its pages (sorted by address), with their URLs.
-    fn search_index(
-        &self,
-        lang: &str,
-        mut pages: Vec<search::IndexedPage>,
-    ) -> Vec<(String, String)> {
+    /// The search index files of `lang` from its pages (sorted by address, in place), with
+    /// their URLs.
+    fn search_index(&self, lang: &str, pages: &mut [search::IndexedPage]) -> Vec<(String, String)> {
         let Some(url) = search::index_url(&self.config, &self.strings, lang) else {
             return Vec::new();
         };
@@ -538,7 +535,7 @@ impl Site {
         }
         let mut written = self.search_files.lock().unwrap_or_else(|e| e.into_inner());
         let mut diags = Vec::new();
-        for (url, file) in self.search_index(lang, pages.clone()) {
+        for (url, file) in self.search_index(lang, pages) {
             if written.get(&url) == Some(&file) {
                 continue;
             }

@@ -403,12 +403,12 @@ const MERGE_RUN: usize = 1024;
 
 /// The inverted index of one language as JSON files with their URLs: the index at `url` first,
 /// then its parts when it is split. Documents are numbered in the order given.
-pub fn build_index(pages: Vec<IndexedPage>, lang: &str, url: &str) -> Vec<(String, String)> {
+pub fn build_index(pages: &[IndexedPage], lang: &str, url: &str) -> Vec<(String, String)> {
     build_index_split_above(pages, lang, url, SPLIT_ABOVE)
 }
 
 fn build_index_split_above(
-    pages: Vec<IndexedPage>,
+    pages: &[IndexedPage],
     lang: &str,
     url: &str,
     split_above: usize,
@@ -453,23 +453,25 @@ fn build_index_split_above(
             .strip_suffix(".json")
             .and_then(|u| u.rsplit_once('/'))
             .unwrap_or(("", "index"));
-        let groups: Vec<(char, &[Posting<'_>])> = words
+        let groups: Vec<(char, String, &[Posting<'_>])> = words
             .chunk_by(|a, b| first_char(a.0) == first_char(b.0))
-            .map(|group| (first_char(group[0].0), group))
+            .map(|group| {
+                let letter = first_char(group[0].0);
+                (letter, format!("{stem}-{}.json", part_name(letter)), group)
+            })
             .collect();
-        let name = |letter| format!("{stem}-{}.json", part_name(letter));
         // Side by side: the end of a large build waits for the parts.
         files = groups
             .par_iter()
-            .map(|&(letter, group)| {
+            .map(|(_, name, group)| {
                 let part = IndexPart { v: 1, words: group };
                 let size = group.iter().map(json_size).sum();
-                (format!("{folder}/{}", name(letter)), to_json(&part, size))
+                (format!("{folder}/{name}"), to_json(&part, size))
             })
             .collect();
         parts = groups
-            .iter()
-            .map(|&(letter, _)| (letter, name(letter)))
+            .into_iter()
+            .map(|(letter, name, _)| (letter, name))
             .collect();
     }
     let docs_size = (docs.iter())
@@ -643,7 +645,7 @@ mod tests {
             page("/a/", "Çiçek", "destek 1505 kümelenme"),
             page("/b/", "Başka", "destek dağ"),
         ];
-        let files = build_index_split_above(pages, "tr", "/ara/index.json", 0);
+        let files = build_index_split_above(&pages, "tr", "/ara/index.json", 0);
         let urls: Vec<&str> = files.iter().map(|(u, _)| u.as_str()).collect();
         assert_eq!(
             urls,
@@ -674,7 +676,7 @@ mod tests {
         // The title is text too: 20 at most from the text, and 10 for the title.
         assert_eq!(indexed_words(&a), [("destek".to_string(), 30)]);
         let b = page("/b/", "Başka", "Destek &amp; programı");
-        let files = build_index(vec![a, b], "tr", "/ara/index.json");
+        let files = build_index(&[a, b], "tr", "/ara/index.json");
         assert_eq!(files.len(), 1, "a small index is one file");
         let json: serde_json::Value = serde_json::from_str(&files[0].1).unwrap();
         let words = json["words"].as_array().unwrap();
