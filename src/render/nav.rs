@@ -87,3 +87,59 @@ fn menu_urls(site: &Value) -> Result<Vec<String>, Error> {
     urls.extend(site.get_attr("surveys_url")?.as_str().map(str::to_string));
     Ok(urls)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use minijinja::{Environment, context};
+
+    use super::NavCache;
+
+    fn env() -> Environment<'static> {
+        let mut env = Environment::new();
+        // Plain text: the assertions read URLs, not escaped HTML.
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        let nav = Arc::new(NavCache::default());
+        env.add_function("nav", move |state: &minijinja::State, url: &str| {
+            nav.render(state, url)
+        });
+        env.add_template(
+            "nav.html",
+            "{% for item in site.menu %}[{{ item.url }}{% if current[item.url] %} {{ current[item.url] }}{% endif %}]{% endfor %}",
+        )
+        .unwrap();
+        env.add_template("page.html", "{{ nav(url) }}").unwrap();
+        env
+    }
+
+    #[test]
+    fn each_page_gets_the_variant_of_its_place_in_the_menu() {
+        let env = env();
+        let site = context! { menu => vec![context! { url => "/a/" }, context! { url => "/b/" }] };
+        let page = env.get_template("page.html").unwrap();
+        let render = |url: &str| {
+            page.render(context! { site => site.clone(), lang => "tr", url => url })
+                .unwrap()
+        };
+        assert_eq!(render("/a/"), "[/a/ page][/b/]");
+        assert_eq!(render("/a/x/"), "[/a/ true][/b/]");
+        assert_eq!(render("/a/y/"), "[/a/ true][/b/]", "served from the cache");
+        assert_eq!(render("/a/"), "[/a/ page][/b/]", "served from the cache");
+        assert_eq!(render("/c/"), "[/a/][/b/]");
+    }
+
+    #[test]
+    fn a_context_without_site_is_a_clear_error() {
+        let env = env();
+        let err = (env.get_template("page.html").unwrap())
+            .render(context! { lang => "tr", url => "/a/" })
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("nav() needs `site` in the context"),
+            "{err}"
+        );
+        assert_eq!(err.line(), Some(1));
+    }
+}
