@@ -252,6 +252,7 @@ impl Site {
     /// summary and every book's table of contents.
     fn prepare_views(&mut self) {
         self.summaries = (0..self.content.docs.len())
+            .into_par_iter()
             .map(|id| pages::summary_value(self, id))
             .collect();
         self.site_values = self

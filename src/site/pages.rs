@@ -506,11 +506,11 @@ pub fn summary_value(site: &Site, id: DocId) -> Value {
 
 /// Cuts text at a word boundary, adding an ellipsis when it was cut.
 fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
+    let Some((end, _)) = text.char_indices().nth(max) else {
         return text.to_string();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    };
+    let cut = &text[..end];
+    let cut = cut.rsplit_once(' ').map_or(cut, |(a, _)| a);
     format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
 }
 
@@ -702,4 +702,18 @@ fn print_chapters(site: &Site, book: &Book) -> Value {
         })
         .collect();
     to_value(&chapters)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten;
+
+    #[test]
+    fn a_summary_is_cut_at_a_word_boundary_counting_characters() {
+        assert_eq!(shorten("Küme", 4), "Küme");
+        assert_eq!(shorten("İğdır çalıştayı", 15), "İğdır çalıştayı");
+        assert_eq!(shorten("İğdır çalıştayı", 14), "İğdır…");
+        assert_eq!(shorten("Bir, iki üç", 7), "Bir…");
+        assert_eq!(shorten("Kümelenme", 3), "Küm…");
+    }
 }
