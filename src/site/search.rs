@@ -444,36 +444,23 @@ fn build_index_split_above(
     let mut words: Vec<Posting<'_>> = postings.into_iter().collect();
     words.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
     let words_size = words.iter().map(json_size).sum::<usize>();
-    let mut files = Vec::new();
-    let mut parts = BTreeMap::new();
     let split = words_size > split_above;
-    if split {
-        // `/ara/index.json` → `/ara/` and `index`; a part is `/ara/index-k.json`.
-        let (folder, stem) = url
-            .strip_suffix(".json")
-            .and_then(|u| u.rsplit_once('/'))
-            .unwrap_or(("", "index"));
-        let groups: Vec<(char, String, &[Posting<'_>])> = words
+    // `/ara/index.json` → `/ara/` and `index`; a part is `/ara/index-k.json`.
+    let (folder, stem) = url
+        .strip_suffix(".json")
+        .and_then(|u| u.rsplit_once('/'))
+        .unwrap_or(("", "index"));
+    let groups: Vec<(char, String, &[Posting<'_>])> = if split {
+        words
             .chunk_by(|a, b| first_char(a.0) == first_char(b.0))
             .map(|group| {
                 let letter = first_char(group[0].0);
                 (letter, format!("{stem}-{}.json", part_name(letter)), group)
             })
-            .collect();
-        // Side by side: the end of a large build waits for the parts.
-        files = groups
-            .par_iter()
-            .map(|(_, name, group)| {
-                let part = IndexPart { v: 1, words: group };
-                let size = group.iter().map(json_size).sum();
-                (format!("{folder}/{name}"), to_json(&part, size))
-            })
-            .collect();
-        parts = groups
-            .into_iter()
-            .map(|(letter, name, _)| (letter, name))
-            .collect();
-    }
+            .collect()
+    } else {
+        Vec::new()
+    };
     let docs_size = (docs.iter())
         .map(|d| d.u.len() + d.t.len() + d.e.len() + 24)
         .sum::<usize>();
@@ -483,11 +470,25 @@ fn build_index_split_above(
         fold: PLAIN_LETTERS.into_iter().collect(),
         docs,
         words: if split { &[] } else { &words },
-        parts,
+        parts: (groups.iter())
+            .map(|(letter, name, _)| (*letter, name.clone()))
+            .collect(),
     };
     let size = docs_size + if split { 0 } else { words_size };
-    files.insert(0, (url.to_string(), to_json(&file, size)));
-    files
+    // The index and its parts side by side: the end of a large build waits for them.
+    let (index, parts) = rayon::join(
+        || (url.to_string(), to_json(&file, size)),
+        || {
+            (groups.par_iter())
+                .map(|(_, name, group)| {
+                    let part = IndexPart { v: 1, words: group };
+                    let size = group.iter().map(json_size).sum();
+                    (format!("{folder}/{name}"), to_json(&part, size))
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    std::iter::once(index).chain(parts).collect()
 }
 
 /// About the bytes of a word's JSON: 4 per number ("123,"), the word, brackets and quotes.
