@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use minijinja::context;
+use serde::Serialize;
 use serde_json::json;
 
 use super::Site;
@@ -279,7 +280,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
             overview.clone(),
             site.strings.t(lang, "sector_analysis_title"),
             alternates(&|l| overview_url(config, strings, l)),
-            overview_view(site, a, lang),
+            to_value(&overview_view(site, a, lang)),
         ),
         Page::Province(code) => (
             "sectors/province.html",
@@ -288,7 +289,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
                 .t(lang, "province_sectors_title")
                 .replace("{province}", &data.province_name(code, lang)),
             alternates(&|l| province_url(config, strings, data, l, code)),
-            province_view(site, a, code, lang),
+            to_value(&province_view(site, a, code, lang)),
         ),
         Page::Regions | Page::Region(_) | Page::RegionActivity(_) => return Err(missing()),
         Page::Sector(code) => (
@@ -298,7 +299,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
                 .t(lang, "sector_page_title")
                 .replace("{sector}", &data.sector_name(code, lang)),
             alternates(&|l| sector_url(config, strings, l, code)),
-            sector_view(site, a, code, lang),
+            to_value(&sector_view(site, a, code, lang)),
         ),
     };
     let view = PageView::special(&site.config, "sectors", &title, &url, lang, alts).under(Link {
@@ -310,7 +311,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
         site => site_value, page => to_value(&view), lang => lang,
         overview => overview, sample => a.sample, year => a.year, base_year => a.base_year,
         method => to_value(&method_view(site, a, lang)), data_dir => OPEN_DATA_DIR,
-        view => to_value(&extra), tables => to_value(&super::regions::table_switch(site, lang, false)),
+        view => extra, tables => to_value(&super::regions::table_switch(site, lang, false)),
     };
     let html = site.templates.render(template, ctx, None)?;
     Ok((url, html))
@@ -391,26 +392,48 @@ pub(super) fn shift_text(c: &CellResult, lang: &str) -> Option<String> {
     ))
 }
 
-/// A row of a province × sector table, in words where the page reads it.
-fn cell_row(site: &Site, c: &CellResult, lang: &str) -> serde_json::Value {
+/// A row of a province × sector table, in words where the page reads it. A struct, not a
+/// `json!` map: a build makes about 20,000 of these, and each went through a JSON map before
+/// it became a template value.
+#[derive(Serialize)]
+struct CellRow {
+    province: String,
+    province_url: Option<String>,
+    sector: String,
+    sector_code: String,
+    sector_url: Option<String>,
+    employees: Option<String>,
+    workplaces: Option<String>,
+    lq: Option<String>,
+    focus: Option<String>,
+    size_rank: Option<usize>,
+    stars: String,
+    strong: String,
+    growth: Option<String>,
+    shift: Option<String>,
+}
+
+fn cell_row(site: &Site, c: &CellResult, lang: &str) -> CellRow {
     let data = &site.sectors;
     let (config, strings) = (&site.config, &site.strings);
-    json!({
-        "province": data.province_name(&c.province, lang),
-        "province_url": province_url(config, strings, data, lang, &c.province),
-        "sector": data.sector_name(&c.sector, lang),
-        "sector_code": c.sector,
-        "sector_url": sector_url(config, strings, lang, &c.sector),
-        "employees": c.employees.map(|e| num(e as f64, 0, lang)),
-        "workplaces": c.workplaces.map(|e| num(e as f64, 0, lang)),
-        "lq": opt_num(c.lq, 2, lang),
-        "focus": c.focus.map(|f| percent(f, lang).trim_start_matches('+').to_string()),
-        "size_rank": c.size_rank,
-        "stars": stars_text(site, c, lang),
-        "strong": strong_text(site, c, lang),
-        "growth": growth_text(c, lang),
-        "shift": shift_text(c, lang),
-    })
+    CellRow {
+        province: data.province_name(&c.province, lang),
+        province_url: province_url(config, strings, data, lang, &c.province),
+        sector: data.sector_name(&c.sector, lang),
+        sector_code: c.sector.clone(),
+        sector_url: sector_url(config, strings, lang, &c.sector),
+        employees: c.employees.map(|e| num(e as f64, 0, lang)),
+        workplaces: c.workplaces.map(|e| num(e as f64, 0, lang)),
+        lq: opt_num(c.lq, 2, lang),
+        focus: c
+            .focus
+            .map(|f| percent(f, lang).trim_start_matches('+').to_string()),
+        size_rank: c.size_rank,
+        stars: stars_text(site, c, lang),
+        strong: strong_text(site, c, lang),
+        growth: growth_text(c, lang),
+        shift: shift_text(c, lang),
+    }
 }
 
 /// Prominent first: more stars, then strong, then a higher quotient.
@@ -550,7 +573,18 @@ pub(super) fn count_legend(lo: f64, hi: f64) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn province_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json::Value {
+#[derive(Serialize)]
+struct ProvinceView {
+    name: String,
+    total: String,
+    prominent: Vec<CellRow>,
+    chart: Option<String>,
+    chart_rows: Vec<CellRow>,
+    withheld: String,
+    clusters: Vec<serde_json::Value>,
+}
+
+fn province_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> ProvinceView {
     let data = &site.sectors;
     let cells: Vec<&CellResult> = a.area_cells(code).iter().collect();
     let mut prominent: Vec<&CellResult> =
@@ -601,20 +635,20 @@ fn province_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_jso
             })
         })
         .collect();
-    json!({
-        "name": name,
-        "total": site.strings.t(lang, "province_total")
+    ProvinceView {
+        total: site.strings.t(lang, "province_total")
             .replace("{year}", &a.year.to_string())
             .replace("{employees}", &num(p.map_or(0, |p| p.employees) as f64, 0, lang))
             .replace("{krugman}", &opt_num(p.and_then(|p| p.krugman), 3, lang).unwrap_or_else(|| "–".into())),
-        "prominent": prominent.iter().map(|c| cell_row(site, c, lang)).collect::<Vec<_>>(),
-        "chart": chart,
-        "chart_rows": by_lq.iter().map(|c| cell_row(site, c, lang)).collect::<Vec<_>>(),
-        "withheld": site.strings.t(lang, "withheld_count")
+        name,
+        prominent: prominent.iter().map(|c| cell_row(site, c, lang)).collect(),
+        chart,
+        chart_rows: by_lq.iter().map(|c| cell_row(site, c, lang)).collect(),
+        withheld: site.strings.t(lang, "withheld_count")
             .replace("{confidential}", &withheld(Suppression::Confidential).to_string())
             .replace("{floor}", &withheld(Suppression::BelowFloor).to_string()),
-        "clusters": clusters,
-    })
+        clusters,
+    }
 }
 
 /// The map class of a location quotient: below 1 (less than the country), 1–2, 2 and more.
@@ -638,7 +672,16 @@ pub(super) fn lq_legend(site: &Site, lang: &str) -> Vec<serde_json::Value> {
     .collect()
 }
 
-fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json::Value {
+#[derive(Serialize)]
+struct SectorView {
+    summary: String,
+    growth: Option<String>,
+    map: Option<String>,
+    legend: Vec<serde_json::Value>,
+    rows: Vec<CellRow>,
+}
+
+fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> SectorView {
     let data = &site.sectors;
     let cells: Vec<&CellResult> = a.cells.iter().filter(|c| c.sector == code).collect();
     let mut standing: Vec<&CellResult> =
@@ -671,17 +714,17 @@ fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
         charts::map_svg(geo, &areas, &site.strings.t(lang, "sector_map_lq_alt"))
     });
     let legend = lq_legend(site, lang);
-    json!({
-        "summary": site.strings.t(lang, "sector_summary")
+    SectorView {
+        summary: site.strings.t(lang, "sector_summary")
             .replace("{year}", &a.year.to_string())
             .replace("{employees}", &num(s.map_or(0, |s| s.employees) as f64, 0, lang))
             .replace("{provinces}", &s.map_or(0, |s| s.provinces).to_string())
             .replace("{hhi}", &opt_num(s.and_then(|s| s.hhi_normalised), 3, lang).unwrap_or_else(|| "–".into())),
-        "growth": s.and_then(|s| s.growth).map(|g| percent(g, lang)),
-        "map": map,
-        "legend": legend,
-        "rows": standing.iter().map(|c| cell_row(site, c, lang)).collect::<Vec<_>>(),
-    })
+        growth: s.and_then(|s| s.growth).map(|g| percent(g, lang)),
+        map,
+        legend,
+        rows: standing.iter().map(|c| cell_row(site, c, lang)).collect(),
+    }
 }
 
 /// The method section's sentences with the floors filled in, and the data sources.
