@@ -36,12 +36,23 @@ pub fn format_number(value: f64, decimals: usize, lang: &str) -> String {
     if !value.is_finite() {
         return value.to_string();
     }
-    let fixed = format!("{:.*}", decimals, value.abs());
+    // Whole numbers (counts of employees, workplaces…) are most of a build's numbers: the
+    // integer is written directly, without the float formatter's exact rounding.
+    let fixed = if value.fract() == 0.0 && value.abs() < 1e15 {
+        let whole = value.abs() as u64;
+        if decimals == 0 {
+            whole.to_string()
+        } else {
+            format!("{whole}.{:0<decimals$}", "")
+        }
+    } else {
+        format!("{:.*}", decimals, value.abs())
+    };
     let (int_part, frac_part) = match fixed.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (fixed.as_str(), None),
     };
-    let mut out = String::new();
+    let mut out = String::with_capacity(fixed.len() + fixed.len() / 3 + 1);
     if value < 0.0 && fixed.chars().any(|c| c.is_ascii_digit() && c != '0') {
         out.push('-');
     }
@@ -147,6 +158,12 @@ mod tests {
         assert_eq!(format_number(1234567.0, 0, "tr"), "1.234.567");
         assert_eq!(format_number(-0.04, 1, "tr"), "0,0");
         assert_eq!(format_number(-12.5, 2, "tr"), "-12,50");
+        // Whole numbers take the integer path; the result is the same.
+        assert_eq!(format_number(1234567.0, 2, "tr"), "1.234.567,00");
+        assert_eq!(format_number(-3.0, 0, "en"), "-3");
+        assert_eq!(format_number(-0.0, 1, "tr"), "0,0");
+        assert_eq!(format_number(0.0, 0, "en"), "0");
+        assert_eq!(format_number(1e16, 0, "en"), "10,000,000,000,000,000");
     }
 
     #[test]
