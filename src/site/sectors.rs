@@ -636,16 +636,29 @@ fn province_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> ProvinceV
         })
         .collect();
     ProvinceView {
-        total: site.strings.t(lang, "province_total")
+        total: site
+            .strings
+            .t(lang, "province_total")
             .replace("{year}", &a.year.to_string())
-            .replace("{employees}", &num(p.map_or(0, |p| p.employees) as f64, 0, lang))
-            .replace("{krugman}", &opt_num(p.and_then(|p| p.krugman), 3, lang).unwrap_or_else(|| "–".into())),
+            .replace(
+                "{employees}",
+                &num(p.map_or(0, |p| p.employees) as f64, 0, lang),
+            )
+            .replace(
+                "{krugman}",
+                &opt_num(p.and_then(|p| p.krugman), 3, lang).unwrap_or_else(|| "–".into()),
+            ),
         name,
         prominent: prominent.iter().map(|c| cell_row(site, c, lang)).collect(),
         chart,
         chart_rows: by_lq.iter().map(|c| cell_row(site, c, lang)).collect(),
-        withheld: site.strings.t(lang, "withheld_count")
-            .replace("{confidential}", &withheld(Suppression::Confidential).to_string())
+        withheld: site
+            .strings
+            .t(lang, "withheld_count")
+            .replace(
+                "{confidential}",
+                &withheld(Suppression::Confidential).to_string(),
+            )
             .replace("{floor}", &withheld(Suppression::BelowFloor).to_string()),
         clusters,
     }
@@ -715,11 +728,19 @@ fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> SectorView 
     });
     let legend = lq_legend(site, lang);
     SectorView {
-        summary: site.strings.t(lang, "sector_summary")
+        summary: site
+            .strings
+            .t(lang, "sector_summary")
             .replace("{year}", &a.year.to_string())
-            .replace("{employees}", &num(s.map_or(0, |s| s.employees) as f64, 0, lang))
+            .replace(
+                "{employees}",
+                &num(s.map_or(0, |s| s.employees) as f64, 0, lang),
+            )
             .replace("{provinces}", &s.map_or(0, |s| s.provinces).to_string())
-            .replace("{hhi}", &opt_num(s.and_then(|s| s.hhi_normalised), 3, lang).unwrap_or_else(|| "–".into())),
+            .replace(
+                "{hhi}",
+                &opt_num(s.and_then(|s| s.hhi_normalised), 3, lang).unwrap_or_else(|| "–".into()),
+            ),
         growth: s.and_then(|s| s.growth).map(|g| percent(g, lang)),
         map,
         legend,
