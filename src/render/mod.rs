@@ -255,11 +255,20 @@ fn html_formatter(
     }
 }
 
-fn current_lang(state: &State) -> String {
-    state
-        .lookup("lang")
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "tr".to_string())
+/// The language of the page being rendered: `lang` in the context, `tr` without one. It holds
+/// the template value itself, so that the helpers, which read it on every page, copy nothing.
+struct Lang(Value);
+
+impl std::ops::Deref for Lang {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.0.as_str().unwrap_or("tr")
+    }
+}
+
+fn current_lang(state: &State) -> Lang {
+    Lang(state.lookup("lang").unwrap_or_default())
 }
 
 fn register_helpers(env: &mut Environment<'static>, config: &Config, strings: &Strings) {
@@ -274,8 +283,8 @@ fn register_helpers(env: &mut Environment<'static>, config: &Config, strings: &S
         })
         .collect();
     env.add_function("t", move |state: &State, key: &str| -> Result<Value, Error> {
-        let lang = state.lookup("lang");
-        let lang = lang.as_ref().and_then(Value::as_str).unwrap_or("tr");
+        let lang = current_lang(state);
+        let lang = &*lang;
         tables.get(lang).and_then(|t| t.get(key)).cloned().ok_or_else(|| {
             Error::new(
                 ErrorKind::UndefinedError,

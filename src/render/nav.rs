@@ -29,7 +29,7 @@ struct LangNav {
 impl NavCache {
     /// The navigation for a page at `url`, rendered on the first page that needs this variant.
     pub fn render(&self, state: &State, url: &str) -> Result<Value, Error> {
-        let lang = super::current_lang(state);
+        let lang = super::current_lang(state).to_string();
         let site = state.lookup("site").ok_or_else(|| {
             Error::new(
                 ErrorKind::UndefinedError,
