@@ -710,6 +710,21 @@ mod tests {
     }
 
     #[test]
+    fn an_area_finds_its_run_of_cells() {
+        let a = analyse(&table(), Settings::default()).unwrap();
+        let sectors = |code: &str| -> Vec<&str> {
+            a.area_cells(code)
+                .iter()
+                .map(|c| c.sector.as_str())
+                .collect()
+        };
+        assert_eq!(sectors("A"), ["10", "20"]);
+        assert_eq!(sectors("C"), ["10", "20"]);
+        assert!(a.area_cells("B").iter().all(|c| c.province == "B"));
+        assert!(a.area_cells("D").is_empty());
+    }
+
+    #[test]
     fn pins_every_figure_on_a_small_table() {
         let a = analyse(&table(), Settings::default()).unwrap();
         assert_eq!(
