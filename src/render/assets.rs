@@ -39,15 +39,16 @@ pub fn asset_urls(statics: &[(PathBuf, String)]) -> HashMap<String, String> {
     statics
         .par_iter()
         .map(|(path, url)| {
-            let hash = std::fs::read(path)
-                .map(|b| crate::text::stable_hash(&b))
-                .unwrap_or_default();
-            (
-                url.clone(),
-                format!("{url}?h={:010x}", hash & 0xff_ffff_ffff),
-            )
+            let bytes = std::fs::read(path).unwrap_or_default();
+            (url.clone(), cache_busting_url(url, &bytes))
         })
         .collect()
+}
+
+/// `url` with a hash of the file's bytes, which changes the moment they do.
+pub fn cache_busting_url(url: &str, bytes: &[u8]) -> String {
+    let hash = crate::text::stable_hash(bytes);
+    format!("{url}?h={:010x}", hash & 0xff_ffff_ffff)
 }
 
 /// Copies one static file into the output. Scripts and stylesheets are minified on the way:

@@ -12,9 +12,12 @@ use serde::Deserialize;
 use crate::aggregate::Stats;
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
+use crate::render::assets::cache_busting_url;
 use crate::text::escape_markup;
 
 pub const GEO_FILE: &str = "site/data/geo/turkey-provinces.json";
+/// Where the site publishes the province outlines that every map draws by reference.
+pub const OUTLINES_PATH: &str = "/veri/harita/iller.svg";
 
 /// Sequential classes, light to dark; readable with the hatch for missing values.
 pub const CLASS_FILLS: [&str; 5] = ["#eef4f8", "#bcd6e6", "#73a9cc", "#34799f", "#0b4463"];
@@ -26,10 +29,21 @@ const STROKE: &str = "#4a5560";
 pub struct Geo {
     view_box: String,
     provinces: BTreeMap<String, String>,
+    #[serde(default)]
+    package: String,
+    #[serde(default)]
+    copyright: String,
+    #[serde(default)]
+    licence: String,
     /// The centre of each province's outline, where a map marks it: found once, not on each
     /// of the 176 maps that may mark it.
     #[serde(skip)]
     centres: BTreeMap<String, (f64, f64)>,
+    /// The outlines as one SVG file, and its cache-busting URL.
+    #[serde(skip)]
+    outlines: String,
+    #[serde(skip)]
+    outlines_url: String,
 }
 
 impl Geo {
@@ -39,13 +53,8 @@ impl Geo {
         let Ok(text) = std::fs::read_to_string(&path) else {
             return (None, Vec::new());
         };
-        match serde_json::from_str::<Geo>(&text) {
-            Ok(mut g) => {
-                g.centres = (g.provinces.iter())
-                    .filter_map(|(plate, path)| Some((plate.clone(), centre(path)?)))
-                    .collect();
-                (Some(g), Vec::new())
-            }
+        match Geo::parse(&text) {
+            Ok(g) => (Some(g), Vec::new()),
             Err(e) => (
                 None,
                 vec![
@@ -59,15 +68,53 @@ impl Geo {
 }
 
 impl Geo {
-    /// The view box of the map, for maps drawn elsewhere from the same outlines.
-    pub fn view_box(&self) -> &str {
-        &self.view_box
+    fn parse(text: &str) -> serde_json::Result<Geo> {
+        let mut g = serde_json::from_str::<Geo>(text)?;
+        g.centres = (g.provinces.iter())
+            .filter_map(|(plate, path)| Some((plate.clone(), centre(path)?)))
+            .collect();
+        g.outlines = outlines_svg(&g);
+        g.outlines_url = cache_busting_url(OUTLINES_PATH, g.outlines.as_bytes());
+        Ok(g)
     }
 
-    /// The SVG path of the province with this licence-plate number.
-    pub fn path(&self, plate: &str) -> Option<&str> {
-        self.provinces.get(plate).map(String::as_str)
+    /// The file at [`OUTLINES_PATH`]: every province's outline, once.
+    pub fn outlines(&self) -> &str {
+        &self.outlines
     }
+
+    /// A reference to the outline of the province with this licence-plate number, for `<use>`;
+    /// None when the geometry has no such province.
+    pub fn outline_ref(&self, plate: &str) -> Option<String> {
+        self.provinces
+            .contains_key(plate)
+            .then(|| format!("{}#p{plate}", self.outlines_url))
+    }
+}
+
+/// The outlines as SVG path elements with ids (`p34`), with the geometry's credit. The 178
+/// maps of the sector pages draw them by reference: inline, the same outlines were 115 KB of
+/// every one of those pages, now cached once by the browser.
+fn outlines_svg(geo: &Geo) -> String {
+    let mut svg = String::from("<svg xmlns=\"http://www.w3.org/2000/svg\">");
+    if !geo.package.is_empty() {
+        let credit = format!(
+            "Province outlines from {} ({}); {} licence.",
+            geo.package, geo.copyright, geo.licence
+        );
+        let _ = write!(svg, "<!-- {} -->", credit.replace("--", "- -"));
+    }
+    svg.push_str("<defs>");
+    for (plate, path) in &geo.provinces {
+        let _ = write!(
+            svg,
+            "<path id=\"p{}\" d=\"{}\"/>",
+            escape_markup(plate),
+            escape_markup(path)
+        );
+    }
+    svg.push_str("</defs></svg>\n");
+    svg
 }
 
 /// One province on a map.
@@ -81,27 +128,39 @@ pub struct Area<'a> {
     pub marked: bool,
 }
 
-/// The map as an image with the text alternative `label`.
-pub fn map_svg(geo: &Geo, areas: &[Area<'_>], label: &str) -> String {
-    let mut svg = format!(
+/// The opening of a map of the province outlines as an image with the text alternative
+/// `label`, with the hatch that marks provinces without a value.
+pub fn map_start(geo: &Geo, label: &str) -> String {
+    format!(
         "<svg class=\"province-map\" viewBox=\"{}\" role=\"img\" aria-label=\"{}\">\
 <defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">\
 <rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#8a949c\" stroke-width=\"2\"/></pattern></defs>",
         escape_markup(&geo.view_box),
         escape_markup(label)
-    );
+    )
+}
+
+/// The fill of a class of [`CLASS_FILLS`]; no class is hatched.
+pub fn area_fill(class: Option<usize>) -> &'static str {
+    class
+        .and_then(|c| CLASS_FILLS.get(c).copied())
+        .unwrap_or("url(#hatch)")
+}
+
+/// The map as an image with the text alternative `label`.
+pub fn map_svg(geo: &Geo, areas: &[Area<'_>], label: &str) -> String {
+    let mut svg = map_start(geo, label);
+    let _ = write!(svg, "<g stroke=\"{STROKE}\" stroke-width=\"0.6\">");
     let mut marks = String::new();
     for a in areas {
-        let Some(path) = geo.provinces.get(a.plate) else {
+        let Some(outline) = geo.outline_ref(a.plate) else {
             continue;
         };
-        let fill = a
-            .class
-            .and_then(|c| CLASS_FILLS.get(c))
-            .map_or("url(#hatch)".to_string(), |f| f.to_string());
+        let fill = area_fill(a.class);
         let _ = write!(
             svg,
-            "<path d=\"{path}\" fill=\"{fill}\" stroke=\"{STROKE}\" stroke-width=\"0.6\"><title>{}</title></path>",
+            "<use href=\"{}\" fill=\"{fill}\"><title>{}</title></use>",
+            escape_markup(&outline),
             escape_markup(&a.title)
         );
         if a.marked
@@ -113,6 +172,7 @@ pub fn map_svg(geo: &Geo, areas: &[Area<'_>], label: &str) -> String {
             );
         }
     }
+    svg.push_str("</g>");
     svg.push_str(&marks);
     svg.push_str("</svg>");
     svg
@@ -351,6 +411,57 @@ mod tests {
         assert_eq!(class_of(10.0, 0.0, 10.0), 4);
         assert_eq!(class_of(5.0, 0.0, 10.0), 2);
         assert_eq!(class_of(3.0, 3.0, 3.0), 0);
+    }
+
+    #[test]
+    fn a_map_refers_to_the_outlines_and_hatches_what_has_no_class() {
+        let geo = Geo::parse(
+            r#"{"view_box":"0 0 20 20","provinces":{"01":"M0,0L10,0L10,10Z","06":"M10,10L20,10L20,20Z"}}"#,
+        )
+        .unwrap();
+        let area = |plate, class, marked| Area {
+            plate,
+            class,
+            title: format!("İl {plate} <&>"),
+            marked,
+        };
+        let svg = map_svg(
+            &geo,
+            &[
+                area("01", Some(4), false),
+                area("06", None, true),
+                area("99", Some(1), false),
+            ],
+            "Harita",
+        );
+        let url = &geo.outlines_url;
+        assert!(url.starts_with("/veri/harita/iller.svg?h="));
+        assert!(svg.contains(&format!(
+            "<use href=\"{url}#p01\" fill=\"#0b4463\"><title>İl 01 &lt;&amp;&gt;</title></use>"
+        )));
+        assert!(svg.contains(&format!("<use href=\"{url}#p06\" fill=\"url(#hatch)\">")));
+        assert!(
+            !svg.contains("#p99"),
+            "a province without an outline is left out"
+        );
+        assert!(
+            svg.contains("<circle cx=\"15.0\" cy=\"15.0\""),
+            "the marked province's dot"
+        );
+        assert!(!svg.contains("<path d="));
+    }
+
+    #[test]
+    fn the_outlines_file_holds_each_province_once_by_id() {
+        let geo = Geo::parse(
+            r#"{"view_box":"0 0 1 1","package":"pkg","copyright":"(c) A -- B","licence":"MIT","provinces":{"01":"M0,0Z","81":"M1,1Z"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            geo.outlines(),
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><!-- Province outlines from pkg ((c) A - - B); MIT licence. -->\
+<defs><path id=\"p01\" d=\"M0,0Z\"/><path id=\"p81\" d=\"M1,1Z\"/></defs></svg>\n"
+        );
     }
 
     #[test]

@@ -249,10 +249,11 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
 }
 
 /// One region on the region map: its provinces' outlines, its class and its tooltip.
-struct RegionArea<'a> {
+struct RegionArea {
     title: String,
     class: Option<usize>,
-    paths: Vec<&'a str>,
+    /// References to its provinces' outlines.
+    outlines: Vec<String>,
 }
 
 /// The map of the regions from the province outlines. Each region is drawn twice, in turn:
@@ -261,34 +262,25 @@ struct RegionArea<'a> {
 /// covers the dark lines between the region's own provinces and the inner part of its border;
 /// the outer part stays on top of the regions drawn before, so every region border is dark
 /// and the provinces inside a region merge.
-fn region_map_svg(geo: &charts::Geo, regions: &[RegionArea<'_>], label: &str) -> String {
+fn region_map_svg(geo: &charts::Geo, regions: &[RegionArea], label: &str) -> String {
     use std::fmt::Write as _;
-    let mut svg = format!(
-        "<svg class=\"province-map\" viewBox=\"{}\" role=\"img\" aria-label=\"{}\">\
-<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">\
-<rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#8a949c\" stroke-width=\"2\"/></pattern></defs>",
-        crate::text::escape_markup(geo.view_box()),
-        crate::text::escape_markup(label)
-    );
+    let mut svg = charts::map_start(geo, label);
     for r in regions {
-        let fill = r
-            .class
-            .and_then(|c| charts::CLASS_FILLS.get(c))
-            .map_or("url(#hatch)".to_string(), |f| f.to_string());
+        let fill = charts::area_fill(r.class);
         let _ = write!(
             svg,
             "<g><title>{}</title><g fill=\"{fill}\" stroke=\"#1d2327\" stroke-width=\"3.6\" stroke-linejoin=\"round\">",
             crate::text::escape_markup(&r.title)
         );
-        for p in &r.paths {
-            let _ = write!(svg, "<path d=\"{p}\"/>");
+        for p in &r.outlines {
+            let _ = write!(svg, "<use href=\"{}\"/>", crate::text::escape_markup(p));
         }
         let _ = write!(
             svg,
             "</g><g fill=\"{fill}\" stroke=\"{fill}\" stroke-width=\"1.4\" stroke-linejoin=\"round\">"
         );
-        for p in &r.paths {
-            let _ = write!(svg, "<path d=\"{p}\"/>");
+        for p in &r.outlines {
+            let _ = write!(svg, "<use href=\"{}\"/>", crate::text::escape_markup(p));
         }
         svg.push_str("</g></g>");
     }
@@ -390,8 +382,8 @@ fn overview_view(site: &Site, a: &Analysis, lang: &str) -> serde_json::Value {
                     opt_num(p.krugman, 3, lang).unwrap_or_else(|| "–".into())
                 ),
                 class: p.krugman.map(|k| charts::class_of(k, lo, hi)),
-                paths: provinces_of(site, &p.code)
-                    .filter_map(|province| geo.path(site.sectors.plate(province)?))
+                outlines: provinces_of(site, &p.code)
+                    .filter_map(|province| geo.outline_ref(site.sectors.plate(province)?))
                     .collect(),
             })
             .collect();
@@ -608,8 +600,8 @@ fn activity_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_jso
                         opt_num(lq, 2, lang).unwrap_or_else(|| "–".into())
                     ),
                     class: lq.map(lq_class),
-                    paths: provinces_of(site, &p.code)
-                        .filter_map(|province| geo.path(site.sectors.plate(province)?))
+                    outlines: provinces_of(site, &p.code)
+                        .filter_map(|province| geo.outline_ref(site.sectors.plate(province)?))
                         .collect(),
                 }
             })

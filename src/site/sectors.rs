@@ -242,6 +242,12 @@ pub fn open_data(site: &Site) -> Result<Vec<(String, String)>, Diagnostic> {
         out.push((format!("{OPEN_DATA_DIR}{stem}.json"), json));
         out.push((format!("{OPEN_DATA_DIR}{stem}.csv"), csv));
     }
+    if let Some(geo) = &site.sectors.geo {
+        out.push((
+            charts::OUTLINES_PATH.to_string(),
+            geo.outlines().to_string(),
+        ));
+    }
     Ok(out)
 }
 

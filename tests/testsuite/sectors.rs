@@ -96,6 +96,40 @@ fn pages_in_both_languages_beside_the_province_term_page() {
 }
 
 #[test]
+fn maps_draw_the_province_outlines_published_once() {
+    let site = site();
+    site.build();
+    let outlines = site.read_output("veri/harita/iller.svg");
+    assert!(outlines.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\">"));
+    assert!(
+        outlines.contains("MIT licence"),
+        "the geometry's credit travels with it"
+    );
+    for page in [
+        "sektor-analizi/index.html",
+        "en/sector-analysis/nace/10/index.html",
+    ] {
+        let html = site.read_output(page);
+        assert!(
+            !html.contains("<path d="),
+            "{page} repeats the outlines inline"
+        );
+        let refs: Vec<&str> = html.split("<use href=\"").skip(1).collect();
+        assert!(refs.len() >= 3, "{page} draws its provinces: {html}");
+        for r in refs {
+            let target = &r[..r.find('"').unwrap()];
+            let (file, id) = target.split_once('#').unwrap();
+            // A cache-busting URL: the same file, a hash that changes with it.
+            assert!(file.starts_with("/veri/harita/iller.svg?h="), "{target}");
+            assert!(
+                outlines.contains(&format!("<path id=\"{id}\" d=")),
+                "{id} is not in the file"
+            );
+        }
+    }
+}
+
+#[test]
 fn table_mistakes_are_reported_where_they_are() {
     let site = site();
     site.write(
