@@ -65,9 +65,7 @@ impl Geo {
             ),
         }
     }
-}
 
-impl Geo {
     fn parse(text: &str) -> serde_json::Result<Geo> {
         let mut g = serde_json::from_str::<Geo>(text)?;
         g.centres = (g.provinces.iter())
@@ -92,9 +90,8 @@ impl Geo {
     }
 }
 
-/// The outlines as SVG path elements with ids (`p34`), with the geometry's credit. The 178
-/// maps of the sector pages draw them by reference: inline, the same outlines were 115 KB of
-/// every one of those pages, now cached once by the browser.
+/// The outlines as SVG path elements with ids (`p34`), with the geometry's credit. Maps draw
+/// them by reference, so that a browser fetches the outlines once, not with every map page.
 fn outlines_svg(geo: &Geo) -> String {
     let mut svg = String::from("<svg xmlns=\"http://www.w3.org/2000/svg\">");
     if !geo.package.is_empty() {

@@ -24,6 +24,7 @@ pub fn generated(site: &Site) -> Result<Vec<(String, String)>, Diagnostic> {
     files.extend(super::surveys::definition_files(site));
     files.extend(super::benchmark::urls::open_data(site)?);
     files.extend(super::sectors::open_data(site)?);
+    files.extend(super::sectors::outlines_file(site));
     Ok(files)
 }
 

@@ -242,13 +242,16 @@ pub fn open_data(site: &Site) -> Result<Vec<(String, String)>, Diagnostic> {
         out.push((format!("{OPEN_DATA_DIR}{stem}.json"), json));
         out.push((format!("{OPEN_DATA_DIR}{stem}.csv"), csv));
     }
-    if let Some(geo) = &site.sectors.geo {
-        out.push((
-            charts::OUTLINES_PATH.to_string(),
-            geo.outlines().to_string(),
-        ));
-    }
     Ok(out)
+}
+
+/// The province outlines the maps draw, when the site has maps.
+pub fn outlines_file(site: &Site) -> Option<(String, String)> {
+    let geo = site.sectors.geo.as_ref()?;
+    Some((
+        charts::OUTLINES_PATH.to_string(),
+        geo.outlines().to_string(),
+    ))
 }
 
 /// Renders one page: its URL path and HTML.
