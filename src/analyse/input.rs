@@ -6,6 +6,7 @@
 //! or an İBBS-1, İBBS-2 or İBBS-3 code), and its activity either as `nace2` (divisions) or as
 //! `activity` (`TOTAL`, a NACE section, one of Eurostat's section groups, or a division).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
@@ -253,6 +254,7 @@ pub fn load_tables(config: &Config, codes: &Codes) -> (Vec<Record>, Vec<Diagnost
         records: Vec::new(),
         diags: Vec::new(),
         seen: HashMap::new(),
+        files: Vec::new(),
     };
     for path in table_files(config) {
         let file = display_path(&config.root, &path);
@@ -272,14 +274,30 @@ struct Table<'a> {
     codes: &'a Codes,
     records: Vec<Record>,
     diags: Vec<Diagnostic>,
-    /// (year, province, division) → `file:line` of its first row.
-    seen: HashMap<(i32, String, String), String>,
+    /// (year, province, division) → the file (an index into `files`) and line of its first row.
+    seen: HashMap<(i32, String, String), (usize, usize)>,
+    files: Vec<String>,
 }
 
 /// One field of a CSV line and the column it starts at (1-based, in characters).
-struct Field {
-    text: String,
+struct Field<'a> {
+    /// Borrowed from the line unless the field is quoted.
+    text: Cow<'a, str>,
     column: usize,
+}
+
+/// Where each of `COLUMNS` is in a file's rows.
+struct Positions([Option<usize>; COLUMNS.len()]);
+
+impl Positions {
+    fn of(header: &[String]) -> Positions {
+        Positions(COLUMNS.map(|name| header.iter().position(|h| h == name)))
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        let at = COLUMNS.iter().position(|c| *c == name)?;
+        self.0[at]
+    }
 }
 
 impl Table<'_> {
@@ -295,6 +313,8 @@ impl Table<'_> {
         let Some(columns) = self.header(header.trim_start_matches('\u{feff}'), file) else {
             return;
         };
+        let positions = Positions::of(&columns);
+        self.files.push(file.to_string());
         for (i, line) in lines {
             if line.trim().is_empty() {
                 continue;
@@ -302,12 +322,7 @@ impl Table<'_> {
             let at = i + 1;
             match split_line(line) {
                 Ok(fields) if fields.len() == columns.len() => {
-                    let row: HashMap<&str, &Field> = columns
-                        .iter()
-                        .map(String::as_str)
-                        .zip(fields.iter())
-                        .collect();
-                    self.row(&row, file, at);
+                    self.row(&positions, &fields, file, at);
                 }
                 Ok(fields) => self.diags.push(
                     Diagnostic::error(
@@ -335,7 +350,7 @@ impl Table<'_> {
         let fields = split_line(line).unwrap_or_default();
         let mut ok = true;
         for f in &fields {
-            if !COLUMNS.contains(&f.text.as_str()) {
+            if !COLUMNS.contains(&f.text.as_ref()) {
                 ok = false;
                 let mut d =
                     Diagnostic::error(file, format!("unknown column `{}`", f.text)).at(1, f.column);
@@ -379,22 +394,23 @@ impl Table<'_> {
                 );
             }
         }
-        ok.then(|| fields.into_iter().map(|f| f.text).collect())
+        ok.then(|| fields.into_iter().map(|f| f.text.into_owned()).collect())
     }
 
-    fn row(&mut self, row: &HashMap<&str, &Field>, file: &str, line: usize) {
+    fn row(&mut self, positions: &Positions, fields: &[Field<'_>], file: &str, line: usize) {
         let empty = Field {
-            text: String::new(),
+            text: Cow::Borrowed(""),
             column: 1,
         };
-        let get = |name: &str| row.get(name).copied().unwrap_or(&empty);
+        let field = |name: &str| positions.index(name).map(|i| &fields[i]);
+        let get = |name: &str| field(name).unwrap_or(&empty);
         let before = self.diags.len();
         let year = self.year(get("year"), file, line);
-        let province = match row.get("region") {
+        let province = match field("region") {
             Some(f) => self.region(f, file, line),
             None => self.province(get("ibbs3"), file, line),
         };
-        let sector = match row.get("activity") {
+        let sector = match field("activity") {
             Some(f) => self.activity(f, file, line),
             None => self.sector(get("nace2"), file, line),
         };
@@ -419,7 +435,8 @@ impl Table<'_> {
             return;
         };
         let key = (year, province.clone(), sector.clone());
-        if let Some(first) = self.seen.get(&key) {
+        if let Some(&(first_file, first_line)) = self.seen.get(&key) {
+            let first = format!("{}:{first_line}", self.files[first_file]);
             self.diags.push(
                 Diagnostic::error(
                     file,
@@ -436,7 +453,7 @@ impl Table<'_> {
             );
             return;
         }
-        self.seen.insert(key, format!("{file}:{line}"));
+        self.seen.insert(key, (self.files.len() - 1, line));
         self.records.push(Record {
             year,
             province,
@@ -580,51 +597,55 @@ impl Table<'_> {
 }
 
 /// Splits one CSV line at commas, honouring double quotes. Err: the column of an unclosed
-/// quote.
-fn split_line(line: &str) -> Result<Vec<Field>, usize> {
+/// quote. A field without quotes is borrowed from the line.
+fn split_line(line: &str) -> Result<Vec<Field<'_>>, usize> {
     let mut fields = Vec::new();
-    let mut chars = line.chars().peekable();
+    let mut rest = line;
     let mut column = 1;
     loop {
         let start = column;
-        let mut text = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
+        let mut quoted = String::new();
+        let is_quoted = rest.starts_with('"');
+        if is_quoted {
+            let mut chars = rest[1..].char_indices().peekable();
             column += 1;
-            loop {
+            let end = loop {
                 match chars.next() {
-                    Some('"') if chars.peek() == Some(&'"') => {
+                    Some((_, '"')) if chars.peek().map(|&(_, c)| c) == Some('"') => {
                         chars.next();
                         column += 2;
-                        text.push('"');
+                        quoted.push('"');
                     }
-                    Some('"') => {
+                    Some((i, '"')) => {
                         column += 1;
-                        break;
+                        break i + 2;
                     }
-                    Some(c) => {
+                    Some((_, c)) => {
                         column += 1;
-                        text.push(c);
+                        quoted.push(c);
                     }
                     None => return Err(start),
                 }
-            }
+            };
+            rest = &rest[end..];
         }
-        while let Some(&c) = chars.peek() {
-            if c == ',' {
-                break;
-            }
-            chars.next();
-            column += 1;
-            text.push(c);
-        }
+        let plain_end = rest.find(',').unwrap_or(rest.len());
+        let plain = &rest[..plain_end];
+        column += plain.chars().count();
+        let text = if is_quoted {
+            quoted.push_str(plain);
+            Cow::Owned(quoted)
+        } else {
+            Cow::Borrowed(plain)
+        };
         fields.push(Field {
             text,
             column: start,
         });
-        if chars.next().is_none() {
+        if plain_end == rest.len() {
             return Ok(fields);
         }
+        rest = &rest[plain_end + 1..];
         column += 1;
     }
 }
@@ -636,8 +657,12 @@ mod tests {
     #[test]
     fn split_line_reports_columns_and_quotes() {
         let f = split_line("2024,\"a, b\",,x\"\"").unwrap();
-        let got: Vec<(&str, usize)> = f.iter().map(|f| (f.text.as_str(), f.column)).collect();
+        let got: Vec<(&str, usize)> = f.iter().map(|f| (f.text.as_ref(), f.column)).collect();
         assert_eq!(got, [("2024", 1), ("a, b", 6), ("", 13), ("x\"\"", 14)]);
         assert_eq!(split_line("1,\"open").err(), Some(3));
+        // Columns count characters, not bytes; text after a closing quote is kept.
+        let f = split_line("\"İl\"x,ü,").unwrap();
+        let got: Vec<(&str, usize)> = f.iter().map(|f| (f.text.as_ref(), f.column)).collect();
+        assert_eq!(got, [("İlx", 1), ("ü", 7), ("", 9)]);
     }
 }

@@ -18,6 +18,7 @@ pub mod maths;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 pub use input::{ActivityLevel, AreaLevel, Count, Record, Settings, Source};
@@ -50,6 +51,11 @@ pub struct Analysis {
     pub sectors: Vec<SectorResult>,
     /// Province × sector, ordered by province code then sector code.
     pub cells: Vec<CellResult>,
+    /// Activity code → the positions of its cells in `cells`, in area order: an activity's
+    /// page looks its cells up, and a scan of every cell for each of ~90 activities showed
+    /// in a build's profile.
+    #[serde(skip)]
+    by_activity: HashMap<String, Vec<usize>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -173,9 +179,10 @@ pub fn analyse_levels(records: &[Record], settings: Settings) -> Vec<Analysis> {
             .push(r.clone());
     }
     let reference: Vec<Record> = reference.into_iter().cloned().collect();
+    let levels: Vec<Vec<Record>> = levels.into_values().collect();
     let mut out: Vec<Analysis> = levels
-        .into_values()
-        .filter_map(|rs| analyse_with(&rs, &reference, settings))
+        .par_iter()
+        .filter_map(|rs| analyse_with(rs, &reference, settings))
         .collect();
     out.sort_by_key(|a| std::cmp::Reverse((a.area_level, a.activity_level)));
     out
@@ -194,10 +201,23 @@ impl Analysis {
         &self.cells[start..start + len]
     }
 
+    /// The cells of one activity, in area order.
+    pub fn activity_cells(&self, code: &str) -> impl Iterator<Item = &CellResult> {
+        (self.by_activity.get(code).into_iter().flatten()).map(|&i| &self.cells[i])
+    }
+
     /// `ibbs3-division`, `ibbs2-section`: names the level in file names and page data.
     pub fn level_key(&self) -> String {
         format!("{}-{}", self.area_level.key(), self.activity_level.key())
     }
+}
+
+fn by_activity(cells: &[CellResult]) -> HashMap<String, Vec<usize>> {
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, c) in cells.iter().enumerate() {
+        index.entry(c.sector.clone()).or_default().push(i);
+    }
+    index
 }
 
 /// Sums of the known counts of one year.
@@ -359,7 +379,7 @@ pub fn analyse_with(
         })
         .collect();
     cells.sort_by(|a, b| (&a.province, &a.sector).cmp(&(&b.province, &b.sector)));
-    let sources: BTreeSet<Source> = records.iter().map(|r| r.source.clone()).collect();
+    let sources: BTreeSet<&Source> = records.iter().map(|r| &r.source).collect();
     let total_flags = |area: &str| {
         reference
             .iter()
@@ -400,15 +420,16 @@ pub fn analyse_with(
         area_level,
         activity_level,
         stars_apply,
-        sample: sources.iter().any(Source::is_sample),
+        sample: sources.iter().any(|s| s.is_sample()),
         year,
         base_year,
         settings,
-        sources: sources.into_iter().collect(),
+        sources: sources.into_iter().cloned().collect(),
         national_employees: now.nation as u64,
         national_flags: total_flags(input::COUNTRY),
         provinces,
         sectors,
+        by_activity: by_activity(&cells),
         cells,
     })
 }
@@ -722,6 +743,20 @@ mod tests {
         assert_eq!(sectors("C"), ["10", "20"]);
         assert!(a.area_cells("B").iter().all(|c| c.province == "B"));
         assert!(a.area_cells("D").is_empty());
+    }
+
+    #[test]
+    fn an_activity_finds_its_cells_in_area_order() {
+        let a = analyse(&table(), Settings::default()).unwrap();
+        let provinces = |code: &str| -> Vec<&str> {
+            a.activity_cells(code)
+                .map(|c| c.province.as_str())
+                .collect()
+        };
+        assert_eq!(provinces("10"), ["A", "B", "C"]);
+        assert_eq!(provinces("20"), ["A", "B", "C"]);
+        assert!(a.activity_cells("20").all(|c| c.sector == "20"));
+        assert_eq!(provinces("99"), Vec::<&str>::new());
     }
 
     #[test]

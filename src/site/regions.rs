@@ -560,7 +560,7 @@ fn region_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
 /// ranked, its national figures.
 fn activity_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json::Value {
     let (config, strings) = (&site.config, &site.strings);
-    let mut cells: Vec<&CellResult> = a.cells.iter().filter(|c| c.sector == code).collect();
+    let mut cells: Vec<&CellResult> = a.activity_cells(code).collect();
     cells.sort_by(|x, y| {
         y.lq.unwrap_or(-1.0)
             .total_cmp(&x.lq.unwrap_or(-1.0))

@@ -5,6 +5,7 @@
 //! one page per region ([`super::regions`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use minijinja::context;
 use serde::Serialize;
@@ -27,11 +28,11 @@ use crate::text::{Collation, slugify};
 #[derive(Default)]
 pub struct SectorData {
     /// The province × division analysis.
-    pub analysis: Option<Analysis>,
+    pub analysis: Option<Arc<Analysis>>,
     /// The İBBS-2 region analysis (any activity level).
-    pub regions: Option<Analysis>,
+    pub regions: Option<Arc<Analysis>>,
     /// Every level the tables have, for the open data.
-    pub levels: Vec<Analysis>,
+    pub levels: Vec<Arc<Analysis>>,
     pub(super) geo: Option<Geo>,
     lists: BTreeMap<String, Vec<Choice>>,
     /// (list, code) → position in its list: the pages look a province or sector up for every
@@ -45,6 +46,7 @@ impl SectorData {
         let lists = lists.clone();
         let (levels, ds) = analyse::load(config, &lists);
         diags.extend(ds);
+        let levels: Vec<Arc<Analysis>> = levels.into_iter().map(Arc::new).collect();
         let find = |area: analyse::AreaLevel, activity: Option<analyse::ActivityLevel>| {
             levels
                 .iter()
@@ -237,7 +239,7 @@ pub fn open_data(site: &Site) -> Result<Vec<(String, String)>, Diagnostic> {
     let mut out = Vec::new();
     for a in &site.sectors.levels {
         let stem = analyse::snapshot_stem(a);
-        let json = serde_json::to_string(a).map_err(|e| failed(&e))?;
+        let json = serde_json::to_string(&**a).map_err(|e| failed(&e))?;
         let csv = analyse::cells_csv(a).map_err(|e| failed(&e))?;
         out.push((format!("{OPEN_DATA_DIR}{stem}.json"), json));
         out.push((format!("{OPEN_DATA_DIR}{stem}.csv"), csv));
@@ -705,7 +707,7 @@ struct SectorView {
 
 fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> SectorView {
     let data = &site.sectors;
-    let cells: Vec<&CellResult> = a.cells.iter().filter(|c| c.sector == code).collect();
+    let cells: Vec<&CellResult> = a.activity_cells(code).collect();
     let mut standing: Vec<&CellResult> =
         cells.iter().copied().filter(|c| is_prominent(c)).collect();
     standing.sort_by(|x, y| y.lq.unwrap_or(0.0).total_cmp(&x.lq.unwrap_or(0.0)));
