@@ -24,18 +24,29 @@ pub struct ProjectData {
 impl ProjectData {
     /// Reads every data file once; problems come back as diagnostics, never as a failure.
     pub fn load(config: &Config) -> (ProjectData, Vec<Diagnostic>) {
+        let (mut data, mut diags) = ProjectData::load_lists(config);
+        data.load_rest(config, &mut diags);
+        (data, diags)
+    }
+
+    /// Reads the registry and the choice lists only: the survey compiler and the sector
+    /// analysis need no more, so a build starts them before the rest is read.
+    pub fn load_lists(config: &Config) -> (ProjectData, Vec<Diagnostic>) {
         let (registry, mut diags) = registry::load(config);
         let lists = lists::load(config, &registry, &mut diags);
-        let programmes = programmes::load(config, &mut diags);
-        let provinces = lists.get("iller").map_or(&[][..], Vec::as_slice);
-        let actors = actors::load(config, provinces, &mut diags);
         let data = ProjectData {
             lists,
             registry,
-            programmes,
-            actors,
+            ..ProjectData::default()
         };
         (data, diags)
+    }
+
+    /// Reads what [`ProjectData::load_lists`] left out: the programmes and the actors.
+    pub fn load_rest(&mut self, config: &Config, diags: &mut Vec<Diagnostic>) {
+        self.programmes = programmes::load(config, diags);
+        let provinces = self.lists.get("iller").map_or(&[][..], Vec::as_slice);
+        self.actors = actors::load(config, provinces, diags);
     }
 
     /// The choice with `code` in the built-in list `list`.

@@ -556,29 +556,33 @@ fn load_parts(
     statics: &[(PathBuf, String)],
     diags: &mut Vec<Diagnostic>,
 ) -> Parts {
-    let ((content, workbooks), (data, (surveys, bench), sectors)) = rayon::join(
+    let ((data, (surveys, bench), sectors), (content, workbooks)) = rayon::join(
         || {
-            rayon::join(
-                || content::load(config, options.include_drafts),
-                || guide_templates::generate(config, statics),
-            )
-        },
-        || {
-            let data = ProjectData::load(config);
-            let (surveys_bench, sectors) = rayon::join(
+            // Reading and analysing the employment tables is the longest chain of the loading:
+            // this thread starts it the moment the lists are read; the other takes the rest.
+            let (mut data, mut data_diags) = ProjectData::load_lists(config);
+            let sector_lists = data.lists.clone();
+            let (sectors, surveys_bench) = rayon::join(
+                || sectors::SectorData::load(config, sector_lists),
                 || {
-                    let surveys = crate::survey::compile::load_all(config, &data.0.lists);
+                    let surveys = crate::survey::compile::load_all(config, &data.lists);
+                    data.load_rest(config, &mut data_diags);
                     let bench = benchmark::Bench::load(
                         config,
-                        &data.0,
+                        &data,
                         &surveys.0,
                         options.aggregates.as_deref(),
                     );
                     (surveys, bench)
                 },
-                || sectors::SectorData::load(config, &data.0.lists),
             );
-            (data, surveys_bench, sectors)
+            ((data, data_diags), surveys_bench, sectors)
+        },
+        || {
+            rayon::join(
+                || content::load(config, options.include_drafts),
+                || guide_templates::generate(config, statics),
+            )
         },
     );
     Parts {

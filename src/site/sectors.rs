@@ -41,9 +41,8 @@ pub struct SectorData {
 }
 
 impl SectorData {
-    pub fn load(config: &Config, lists: &Lists) -> (SectorData, Vec<Diagnostic>) {
+    pub fn load(config: &Config, lists: Lists) -> (SectorData, Vec<Diagnostic>) {
         let mut diags = Vec::new();
-        let lists = lists.clone();
         let (levels, ds) = analyse::load(config, &lists);
         diags.extend(ds);
         let levels: Vec<Arc<Analysis>> = levels.into_iter().map(Arc::new).collect();
