@@ -3,7 +3,8 @@
 //! Authors link to the Markdown *source* (`../kume-yonetimi/_index.md#hedefler`), which also
 //! works in a git web view, or to a site URL (`/rehber/`) or static file (`/css/kume.css`).
 //! Source links resolve to the page in the linking page's language. Anchors are checked once
-//! every page's headings are known.
+//! every page's headings are known, and links to generated files once every generated area is
+//! loaded: neither changes the rendered HTML, so the Markdown renders while the areas load.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -23,22 +24,34 @@ pub struct AnchorRef {
     pub column: usize,
 }
 
+/// A link to a URL that is no page, checked against the static and generated files by
+/// [`check_file_links`].
+#[derive(Debug, Clone)]
+pub struct FileLink {
+    /// `/css/kume.css`, `/sektor-analizi`.
+    as_file: String,
+    /// `/sektor-analizi/`.
+    as_page: String,
+    written: String,
+    line: usize,
+    column: usize,
+}
+
 /// Resolves the links of one document.
 pub struct DocLinks<'a> {
     pub content: &'a Content,
     pub doc: DocId,
-    /// URL paths of static and generated files (`/css/kume.css`, `/sitemap.xml`).
-    pub files: &'a HashSet<String>,
     pub anchors: RefCell<Vec<AnchorRef>>,
+    pub file_links: RefCell<Vec<FileLink>>,
 }
 
 impl<'a> DocLinks<'a> {
-    pub fn new(content: &'a Content, doc: DocId, files: &'a HashSet<String>) -> DocLinks<'a> {
+    pub fn new(content: &'a Content, doc: DocId) -> DocLinks<'a> {
         DocLinks {
             content,
             doc,
-            files,
             anchors: RefCell::new(Vec::new()),
+            file_links: RefCell::new(Vec::new()),
         }
     }
 
@@ -143,28 +156,56 @@ impl<'a> DocLinks<'a> {
         if let Some(&id) = self.content.by_url.get(&as_page) {
             return Ok(self.target(id, link, true));
         }
-        if self.files.contains(&as_file) || self.files.contains(&format!("{as_page}index.html")) {
-            return Ok(LinkTarget::Unchanged);
-        }
-        let looks_like_file = joined
-            .rsplit('/')
-            .next()
-            .is_some_and(|last| last.contains('.'));
-        if looks_like_file {
-            return Err(self
-                .error(link, format!("no page or file has the URL `{as_file}`"))
-                .help(format!(
-                    "put the file at site/static{as_file}, or correct the path"
-                )));
-        }
-        let d = self.error(link, format!("no page or file has the URL `{as_page}`"));
-        Err(match did_you_mean(&as_page, self.content.by_url.keys().map(String::as_str)) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
-            None => d.help(
-                "link to the Markdown source (e.g. `../page.md`) so the link follows the page when its URL changes",
-            ),
-        })
+        self.file_links.borrow_mut().push(FileLink {
+            as_file,
+            as_page,
+            written: link.text.to_string(),
+            line: link.line,
+            column: link.column,
+        });
+        Ok(LinkTarget::Unchanged)
     }
+}
+
+/// Checks the links of document `doc` to URLs that are no page against `files`, the URL paths
+/// of the static and generated files (`/css/kume.css`, `/sitemap.xml`).
+pub fn check_file_links(
+    content: &Content,
+    doc: DocId,
+    links: &[FileLink],
+    files: &HashSet<String>,
+) -> Vec<Diagnostic> {
+    let error = |link: &FileLink, message: String| {
+        Diagnostic::error(
+            &content.docs[doc].file,
+            format!("link `{}`: {message}", link.written),
+        )
+        .at(link.line, link.column)
+    };
+    links
+        .iter()
+        .filter(|l| {
+            !files.contains(&l.as_file) && !files.contains(&format!("{}index.html", l.as_page))
+        })
+        .map(|link| {
+            let looks_like_file = (link.as_file.rsplit('/').next())
+                .is_some_and(|last| last.contains('.'));
+            if looks_like_file {
+                return error(link, format!("no page or file has the URL `{}`", link.as_file))
+                    .help(format!(
+                        "put the file at site/static{}, or correct the path",
+                        link.as_file
+                    ));
+            }
+            let d = error(link, format!("no page or file has the URL `{}`", link.as_page));
+            match did_you_mean(&link.as_page, content.by_url.keys().map(String::as_str)) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help(
+                    "link to the Markdown source (e.g. `../page.md`) so the link follows the page when its URL changes",
+                ),
+            }
+        })
+        .collect()
 }
 
 /// A link as the author wrote it, with where it is.

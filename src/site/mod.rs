@@ -1,7 +1,8 @@
 //! The build, step by step.
 //!
-//! [`Site::load`]: config → UI strings → templates → content → static files → Markdown (in
-//! parallel, links resolved) → anchor check. [`Site::render`]: every page, book print page,
+//! [`Site::load`]: config → UI strings → templates → content and its Markdown (in parallel,
+//! links resolved, anchors checked), beside the data, the surveys, the benchmark and the sector
+//! analysis → routes → links to generated files checked. [`Site::render`]: every page, book print page,
 //! taxonomy page, 404 and redirect through the templates (in parallel) → sitemap → feeds →
 //! robots.txt → Netlify redirects → static files. `kume check` runs both steps and writes
 //! nothing; `kume build` writes; `kume serve` keeps the `Site` and re-renders what changed.
@@ -37,7 +38,7 @@ use crate::diagnostics::{Diagnostic, display_path};
 use crate::markdown::{self, Rendered};
 use crate::render::{Templates, assets};
 use crate::survey::catalogue::Catalogue;
-use links::{AnchorRef, DocLinks};
+use links::{AnchorRef, DocLinks, FileLink};
 use pages::AreaPage;
 use routes::{Route, RouteContext};
 use taxonomies::TaxonomyIndex;
@@ -167,7 +168,8 @@ impl Site {
             surveys,
             bench,
             sectors: sector_data,
-        } = load_parts(&config, options, &statics, &mut diags);
+            markdown,
+        } = load_parts(&config, options, &statics, &strings, &mut diags);
         let taxonomies = TaxonomyIndex::build(&config, &content);
         let mut files = generated_files(&config, &content, &strings, &statics, &taxonomies);
         files.extend(guide_templates::urls(&statics));
@@ -191,7 +193,17 @@ impl Site {
         let routes = area_routes(&ctx, &surveys, &bench, &ims, sector_routes);
         files.extend(routes.iter().filter_map(Route::file_path));
 
-        let (rendered, anchor_refs) = render_all_markdown(&content, &strings, &files, &mut diags);
+        let Markdown {
+            rendered,
+            anchor_refs,
+            file_links,
+            diagnostics,
+        } = markdown;
+        diags.extend(diagnostics);
+        diags.extend(
+            (file_links.iter().enumerate())
+                .flat_map(|(id, links)| links::check_file_links(&content, id, links, &files)),
+        );
         if let Some(t) = &templates {
             diags.extend(pages::check_templates(t, &content));
         }
@@ -441,10 +453,16 @@ impl Site {
         }
         self.content.docs[id].body = fresh.body;
         self.content.docs[id].body_line = fresh.body_line;
-        let (rendered, refs) = render_markdown(&self.content, &self.strings, &self.files, id);
+        let (rendered, refs, file_links) = render_markdown(&self.content, &self.strings, id);
         self.rendered[id] = rendered;
         self.anchor_refs[id] = refs;
         let mut diags: Vec<Diagnostic> = self.rendered[id].diagnostics.drain(..).collect();
+        diags.extend(links::check_file_links(
+            &self.content,
+            id,
+            &file_links,
+            &self.files,
+        ));
         diags.extend(links::check_anchors(
             &self.content,
             &self.rendered,
@@ -539,6 +557,7 @@ impl Site {
 /// The parts of a site that do not need each other.
 struct Parts {
     content: Content,
+    markdown: Markdown,
     /// The guidebook's workbooks.
     workbooks: Vec<guide_templates::Generated>,
     data: Arc<ProjectData>,
@@ -547,16 +566,17 @@ struct Parts {
     sectors: sectors::SectorData,
 }
 
-/// Loads the [`Parts`] side by side (the surveys and the sector analysis need the data first):
-/// on the repository's site the workbooks and the sector analysis took as long as everything
-/// else.
+/// Loads the [`Parts`] side by side (the surveys and the sector analysis need the lists first,
+/// the Markdown its content): on the repository's site the workbooks and the sector analysis
+/// took as long as everything else.
 fn load_parts(
     config: &Config,
     options: &BuildOptions,
     statics: &[(PathBuf, String)],
+    strings: &Strings,
     diags: &mut Vec<Diagnostic>,
 ) -> Parts {
-    let ((data, (surveys, bench), sectors), (content, workbooks)) = rayon::join(
+    let ((data, (surveys, bench), sectors), ((content, markdown), workbooks)) = rayon::join(
         || {
             // Reading and analysing the employment tables is the longest chain of the loading:
             // this thread starts it the moment the lists are read; the other takes the rest.
@@ -580,13 +600,18 @@ fn load_parts(
         },
         || {
             rayon::join(
-                || content::load(config, options.include_drafts),
+                || {
+                    let content = content::load(config, options.include_drafts);
+                    let markdown = render_all_markdown(&content.0, strings);
+                    (content, markdown)
+                },
                 || guide_templates::generate(config, statics),
             )
         },
     );
     Parts {
         content: keep(diags, content),
+        markdown,
         workbooks: keep(diags, workbooks),
         data: Arc::new(keep(diags, data)),
         surveys: keep(diags, surveys),
@@ -634,37 +659,50 @@ fn area_routes(
     routes
 }
 
-/// Every document's Markdown, in parallel, with its links resolved against `files`; the
-/// problems found (and the anchor checks across documents) go to `diags`.
-fn render_all_markdown(
-    content: &Content,
-    strings: &Strings,
-    files: &HashSet<String>,
-    diags: &mut Vec<Diagnostic>,
-) -> (Vec<Rendered>, Vec<Vec<AnchorRef>>) {
-    let results: Vec<(Rendered, Vec<AnchorRef>)> = (0..content.docs.len())
+/// Every document's Markdown, rendered.
+struct Markdown {
+    rendered: Vec<Rendered>,
+    anchor_refs: Vec<Vec<AnchorRef>>,
+    /// Each document's links to URLs that are no page, checked once the generated files are
+    /// known.
+    file_links: Vec<Vec<FileLink>>,
+    /// The problems found, the anchor checks across documents among them.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Every document's Markdown, in parallel.
+fn render_all_markdown(content: &Content, strings: &Strings) -> Markdown {
+    let results: Vec<_> = (0..content.docs.len())
         .into_par_iter()
-        .map(|id| render_markdown(content, strings, files, id))
+        .map(|id| render_markdown(content, strings, id))
         .collect();
-    let (mut rendered, anchor_refs): (Vec<_>, Vec<_>) = results.into_iter().unzip();
-    for r in &mut rendered {
-        diags.append(&mut r.diagnostics);
+    let mut md = Markdown {
+        rendered: Vec::with_capacity(results.len()),
+        anchor_refs: Vec::with_capacity(results.len()),
+        file_links: Vec::with_capacity(results.len()),
+        diagnostics: Vec::new(),
+    };
+    for (mut rendered, anchors, files) in results {
+        md.diagnostics.append(&mut rendered.diagnostics);
+        md.rendered.push(rendered);
+        md.anchor_refs.push(anchors);
+        md.file_links.push(files);
     }
-    diags.extend(links::check_anchors(content, &rendered, &anchor_refs));
-    (rendered, anchor_refs)
+    md.diagnostics
+        .extend(links::check_anchors(content, &md.rendered, &md.anchor_refs));
+    md
 }
 
 fn render_markdown(
     content: &Content,
     strings: &Strings,
-    files: &HashSet<String>,
     id: DocId,
-) -> (Rendered, Vec<AnchorRef>) {
+) -> (Rendered, Vec<AnchorRef>, Vec<FileLink>) {
     let doc = &content.docs[id];
     if doc.url.is_empty() {
-        return (Rendered::default(), Vec::new());
+        return Default::default();
     }
-    let resolver = DocLinks::new(content, id, files);
+    let resolver = DocLinks::new(content, id);
     let table_label = strings.get(&doc.lang, "table").unwrap_or("Table");
     // On the book's print page, chapter headings sit under the chapter's title (an h2), except
     // in the book's own introduction, which sits under the page's h1.
@@ -676,7 +714,11 @@ fn render_markdown(
         print_shift,
         table_label,
     );
-    (rendered, resolver.anchors.into_inner())
+    (
+        rendered,
+        resolver.anchors.into_inner(),
+        resolver.file_links.into_inner(),
+    )
 }
 
 /// URL paths of everything that is not a content page: static files and generated files.

@@ -82,6 +82,16 @@ fn errors_show_in_the_browser_until_fixed() {
     assert!(body.contains("yok.md"));
     site.write(page, &good);
     wait_for(server.addr, "/hakkinda/", |s, _| s == 200);
+    // A link to a URL that is no page is checked against the static and generated files.
+    site.write(page, &format!("{good}\n[kırık](/yok.css)\n"));
+    let (status, body) = wait_for(server.addr, "/hakkinda/", |s, _| s == 500);
+    assert_eq!(status, 500);
+    assert!(
+        body.contains("no page or file has the URL `/yok.css`"),
+        "{body}"
+    );
+    site.write(page, &good);
+    wait_for(server.addr, "/hakkinda/", |s, _| s == 200);
 }
 
 /// Edits the body of a page and waits for it; returns what the server logged meanwhile.
