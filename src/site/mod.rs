@@ -2,9 +2,9 @@
 //!
 //! [`Site::load`]: config → UI strings → templates → content and its Markdown (in parallel,
 //! links resolved, anchors checked), beside the data, the surveys, the benchmark and the sector
-//! analysis → routes → links to generated files checked. [`Site::render`]: every page, book print page,
-//! taxonomy page, 404 and redirect through the templates (in parallel) → sitemap → feeds →
-//! robots.txt → Netlify redirects → static files. `kume check` runs both steps and writes
+//! analysis → routes → links to generated files checked. [`Site::render`]: every page, book
+//! print page, taxonomy page, 404 and redirect through the templates (in parallel) → sitemap →
+//! feeds → robots.txt → Netlify redirects → static files. `kume check` runs both steps and writes
 //! nothing; `kume build` writes; `kume serve` keeps the `Site` and re-renders what changed.
 
 mod benchmark;
