@@ -30,8 +30,6 @@ pub struct AnchorRef {
 pub struct FileLink {
     /// `/css/kume.css`, `/sektor-analizi`.
     as_file: String,
-    /// `/sektor-analizi/`.
-    as_page: String,
     written: String,
     line: usize,
     column: usize,
@@ -93,8 +91,7 @@ impl<'a> DocLinks<'a> {
     }
 
     fn error(&self, link: &Written<'_>, message: String) -> Diagnostic {
-        Diagnostic::error(self.file(), format!("link `{}`: {message}", link.text))
-            .at(link.line, link.column)
+        link_error(self.file(), link.text, link.line, link.column, message)
     }
 
     fn resolve_source(&self, path: &str, link: &Written<'_>) -> Result<LinkTarget, Diagnostic> {
@@ -148,17 +145,11 @@ impl<'a> DocLinks<'a> {
             return Err(self.error(link, "it points above the site root".into()));
         };
         let as_file = format!("/{joined}");
-        let as_page = if joined.is_empty() {
-            "/".to_string()
-        } else {
-            format!("/{joined}/")
-        };
-        if let Some(&id) = self.content.by_url.get(&as_page) {
+        if let Some(&id) = self.content.by_url.get(&page_url(&as_file)) {
             return Ok(self.target(id, link, true));
         }
         self.file_links.borrow_mut().push(FileLink {
             as_file,
-            as_page,
             written: link.text.to_string(),
             line: link.line,
             column: link.column,
@@ -176,18 +167,16 @@ pub fn check_file_links(
     files: &HashSet<String>,
 ) -> Vec<Diagnostic> {
     let error = |link: &FileLink, message: String| {
-        Diagnostic::error(
-            &content.docs[doc].file,
-            format!("link `{}`: {message}", link.written),
-        )
-        .at(link.line, link.column)
+        let file = &content.docs[doc].file;
+        link_error(file, &link.written, link.line, link.column, message)
     };
     links
         .iter()
-        .filter(|l| {
-            !files.contains(&l.as_file) && !files.contains(&format!("{}index.html", l.as_page))
+        .map(|link| (link, page_url(&link.as_file)))
+        .filter(|(l, as_page)| {
+            !files.contains(&l.as_file) && !files.contains(&format!("{as_page}index.html"))
         })
-        .map(|link| {
+        .map(|(link, as_page)| {
             let looks_like_file = (link.as_file.rsplit('/').next())
                 .is_some_and(|last| last.contains('.'));
             if looks_like_file {
@@ -197,8 +186,8 @@ pub fn check_file_links(
                         link.as_file
                     ));
             }
-            let d = error(link, format!("no page or file has the URL `{}`", link.as_page));
-            match did_you_mean(&link.as_page, content.by_url.keys().map(String::as_str)) {
+            let d = error(link, format!("no page or file has the URL `{as_page}`"));
+            match did_you_mean(&as_page, content.by_url.keys().map(String::as_str)) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help(
                     "link to the Markdown source (e.g. `../page.md`) so the link follows the page when its URL changes",
@@ -206,6 +195,25 @@ pub fn check_file_links(
             }
         })
         .collect()
+}
+
+/// The page address of a URL path: `/rehber` → `/rehber/`, `/` → `/`.
+fn page_url(path: &str) -> String {
+    if path == "/" {
+        path.to_string()
+    } else {
+        format!("{path}/")
+    }
+}
+
+fn link_error(
+    file: &str,
+    written: &str,
+    line: usize,
+    column: usize,
+    message: String,
+) -> Diagnostic {
+    Diagnostic::error(file, format!("link `{written}`: {message}")).at(line, column)
 }
 
 /// A link as the author wrote it, with where it is.
