@@ -318,32 +318,30 @@ fn has_errors(diags: &[Diagnostic]) -> bool {
 fn load_and_render(
     args: &SiteArgs,
     out: Option<&std::path::Path>,
-    dev: bool,
 ) -> (Vec<Diagnostic>, Option<BuildStats>) {
     let start = std::time::Instant::now();
     let options = BuildOptions {
         root: args.root.clone(),
         include_drafts: args.drafts,
-        dev,
+        dev: false,
         aggregates: args.aggregates.clone(),
     };
     let loaded = Site::load(&options);
     let mut diags = loaded.diagnostics;
-    let Some(mut site) = loaded.site else {
+    let Some(site) = loaded.site else {
         return (diags, None);
     };
     if has_errors(&diags) {
         // Template runtime errors are still worth finding in the same run.
-        let _ = site
-            .render(Output::Discard, &ProgressBar::hidden())
-            .map_err(|ds| diags.extend(ds));
+        let (result, _) = site.build(Output::Discard, &ProgressBar::hidden());
+        let _ = result.map_err(|ds| diags.extend(ds));
         return (sorted(diags), None);
     }
     let bar = progress_bar();
     let output = out.map_or(Output::Discard, Output::Dir);
-    let result = site.render(output, &bar);
+    let (result, missing_strings) = site.build(output, &bar);
     bar.finish_and_clear();
-    diags.extend(site.strings.missing());
+    diags.extend(missing_strings);
     match result {
         Ok(mut stats) => {
             stats.elapsed = start.elapsed();
@@ -363,7 +361,7 @@ fn sorted(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
 }
 
 pub fn build(args: &SiteArgs, out: &std::path::Path) -> ExitCode {
-    let (diags, stats) = load_and_render(args, Some(out), false);
+    let (diags, stats) = load_and_render(args, Some(out));
     print_diagnostics(&diags);
     match stats {
         Some(stats) if !has_errors(&diags) => {
@@ -375,7 +373,7 @@ pub fn build(args: &SiteArgs, out: &std::path::Path) -> ExitCode {
 }
 
 pub fn check(args: &SiteArgs, format: Format) -> ExitCode {
-    let (diags, stats) = load_and_render(args, None, false);
+    let (diags, stats) = load_and_render(args, None);
     let ok = stats.is_some() && !has_errors(&diags);
     match format {
         Format::Text => {

@@ -11,8 +11,10 @@ use kume::cli::{self, Cli, Command};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay` in mimalloc.h's `mi_option_e` (the crate names no constant for it).
-const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+/// `mi_option_purge_delay`, which the crate names no constant for: in mimalloc.h's
+/// `mi_option_e` (v2 and v3) it is the option just before `mi_option_use_numa_nodes`.
+/// Derived from the crate's own constant, so that a renumbered binding moves both.
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = libmimalloc_sys::mi_option_use_numa_nodes - 1;
 
 fn main() -> ExitCode {
     // Memory freed by one phase goes back to the system after 100 ms instead of mimalloc's

@@ -290,12 +290,34 @@ impl Site {
     /// about 100 ms on ext4, while the full queue held the rendering threads. The search index
     /// of each language is merged from words collected while the pages rendered.
     ///
-    /// Outside `kume serve` (`dev` off) a site renders once: the pages' HTML is freed before
-    /// the search index is merged.
+    /// The site keeps what `kume serve` needs for its next edit: the pages' HTML and the words
+    /// of the search index. [`Site::build`] renders once and frees them instead.
     pub fn render(
         &mut self,
         output: Output<'_>,
         progress: &indicatif::ProgressBar,
+    ) -> Result<BuildStats, Vec<Diagnostic>> {
+        self.render_files(output, progress, true)
+    }
+
+    /// `kume build`: renders once, freeing the pages' HTML before the search index is merged
+    /// (the build's largest allocation), so it takes the site: a second render would have no
+    /// Markdown left to show. Returns the result and the UI strings that templates asked for
+    /// and did not find.
+    pub fn build(
+        mut self,
+        output: Output<'_>,
+        progress: &indicatif::ProgressBar,
+    ) -> (Result<BuildStats, Vec<Diagnostic>>, Vec<Diagnostic>) {
+        let result = self.render_files(output, progress, false);
+        (result, self.strings.missing())
+    }
+
+    fn render_files(
+        &mut self,
+        output: Output<'_>,
+        progress: &indicatif::ProgressBar,
+        keep: bool,
     ) -> Result<BuildStats, Vec<Diagnostic>> {
         let start = Instant::now();
         if let Output::Dir(dir) = output {
@@ -317,18 +339,17 @@ impl Site {
                 || self.render_pages(&jobs, &writer, progress),
                 || feeds::generated(self),
             );
-            if self.options.dev {
+            if keep {
                 *self.search_pages.lock().unwrap_or_else(|e| e.into_inner()) = indexed.clone();
             } else {
-                // Every page is written: the pages' HTML makes room for the search index,
-                // the build's largest allocation. `kume serve` keeps it for its next edit.
+                // Every page is written: the pages' HTML makes room for the search index.
                 self.rendered = Vec::new();
             }
             let indexes: Vec<(String, String)> = indexed
                 .into_par_iter()
                 .flat_map(|(lang, mut pages)| self.search_index(&lang, &mut pages))
                 .collect();
-            if self.options.dev {
+            if keep {
                 *self.search_files.lock().unwrap_or_else(|e| e.into_inner()) =
                     indexes.iter().cloned().collect();
             }
