@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use minijinja::context;
+use serde::Serialize;
 use serde_json::json;
 
 use super::Site;
@@ -126,18 +127,37 @@ fn flags_title(site: &Site, flags: &str, lang: &str) -> String {
 }
 
 /// A figure with its flags, as the templates show it.
-fn figure(site: &Site, value: Option<u64>, flags: &str, lang: &str) -> serde_json::Value {
-    json!({
-        "value": value.map(|v| num(v as f64, 0, lang)),
-        "flags": flags,
-        "title": flags_title(site, flags, lang),
-    })
+/// A figure with the publisher's flags beside it (`sectors/figure.html`).
+#[derive(Serialize)]
+struct Figure {
+    value: Option<String>,
+    flags: String,
+    /// The flags in words.
+    title: String,
+}
+
+fn figure(site: &Site, value: Option<u64>, flags: &str, lang: &str) -> Figure {
+    Figure {
+        value: value.map(|v| num(v as f64, 0, lang)),
+        flags: flags.to_string(),
+        title: flags_title(site, flags, lang),
+    }
+}
+
+/// A flag and what it means (`sectors/flags.html`).
+#[derive(Serialize)]
+struct FlagNote {
+    flag: String,
+    text: String,
 }
 
 /// Every flag shown on a page, explained once in a list.
-fn flag_legend(site: &Site, used: &BTreeSet<char>, lang: &str) -> Vec<serde_json::Value> {
+fn flag_legend(site: &Site, used: &BTreeSet<char>, lang: &str) -> Vec<FlagNote> {
     used.iter()
-        .map(|c| json!({"flag": c.to_string(), "text": site.strings.t(lang, &format!("flag_{c}"))}))
+        .map(|c| FlagNote {
+            flag: c.to_string(),
+            text: site.strings.t(lang, &format!("flag_{c}")),
+        })
         .collect()
 }
 
@@ -210,7 +230,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
                 .t(lang, "region_activity_title")
                 .replace("{activity}", &activity_name(site, code, lang)),
             alternates(&|l| activity_url(config, strings, l, code)),
-            activity_view(site, a, code, lang),
+            to_value(&activity_view(site, a, code, lang)),
         ),
         Page::Region(code) => (
             "sectors/region.html",
@@ -219,14 +239,14 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
                 .t(lang, "region_page_title")
                 .replace("{region}", &region_name(site, code, lang)),
             alternates(&|l| region_url(config, strings, l, code)),
-            region_view(site, a, code, lang),
+            to_value(&region_view(site, a, code, lang)),
         ),
         _ => (
             "sectors/regions.html",
             overview.clone(),
             site.strings.t(lang, "regions_title"),
             alternates(&|l| overview_url(config, strings, &site.sectors, l)),
-            overview_view(site, a, lang),
+            to_value(&overview_view(site, a, lang)),
         ),
     };
     let page_view =
@@ -242,7 +262,7 @@ pub fn render(site: &Site, page: &Page, lang: &str) -> Result<(String, String), 
         data_stem => crate::analyse::snapshot_stem(a),
         credit => to_value(&credit_view(a)), level_note => level_note(site, a, lang),
         tables => to_value(&table_switch(site, lang, true)),
-        view => to_value(&view),
+        view => view,
     };
     let html = site.templates.render(template, ctx, None)?;
     Ok((url, html))
@@ -417,40 +437,67 @@ fn overview_view(site: &Site, a: &Analysis, lang: &str) -> serde_json::Value {
     })
 }
 
+/// One row of a region-table page's table (`sectors/region_rows.html`): an activity of a
+/// region, or a region of an activity; `base` and `shift` only on a region's page.
+#[derive(Serialize)]
+struct RegionRow {
+    name: String,
+    url: Option<String>,
+    employees: Figure,
+    withheld: Option<String>,
+    focus: Option<String>,
+    lq: Option<String>,
+    rank: Option<String>,
+    growth: Option<String>,
+    series_break: Option<String>,
+    base: Option<Figure>,
+    shift: Option<String>,
+}
+
 /// The figures of one region and activity that a region's table and an activity's table both
-/// show; `n` is the number of regions ranked.
-fn cell_figures(
+/// show, under the row's name and link; `n` is the number of regions ranked.
+fn region_row(
     site: &Site,
     c: &CellResult,
     n: usize,
+    (name, url): (String, Option<String>),
     lang: &str,
-) -> serde_json::Map<String, serde_json::Value> {
-    let series_break = c.series_break.map(|y| {
-        site.strings
-            .t(lang, "series_break")
-            .replace("{year}", &y.to_string())
-    });
-    let focus = c
-        .focus
-        .map(|f| percent(f, lang).trim_start_matches('+').to_string());
-    [
-        (
-            "employees",
-            json!(figure(site, c.employees, &c.flags, lang)),
-        ),
-        ("withheld", json!(withheld(site, c, lang))),
-        ("focus", json!(focus)),
-        ("lq", json!(opt_num(c.lq, 2, lang))),
-        ("rank", json!(c.size_rank.map(|r| format!("{r} / {n}")))),
-        ("growth", json!(growth_text(c, lang))),
-        ("series_break", json!(series_break)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+) -> RegionRow {
+    RegionRow {
+        name,
+        url,
+        employees: figure(site, c.employees, &c.flags, lang),
+        withheld: withheld(site, c, lang),
+        focus: c
+            .focus
+            .map(|f| percent(f, lang).trim_start_matches('+').to_string()),
+        lq: opt_num(c.lq, 2, lang),
+        rank: c.size_rank.map(|r| format!("{r} / {n}")),
+        growth: growth_text(c, lang),
+        series_break: c.series_break.map(|y| {
+            site.strings
+                .t(lang, "series_break")
+                .replace("{year}", &y.to_string())
+        }),
+        base: None,
+        shift: None,
+    }
 }
 
-fn region_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json::Value {
+#[derive(Serialize)]
+struct RegionView {
+    name: String,
+    total: String,
+    employees: Figure,
+    provinces: String,
+    rows: Vec<RegionRow>,
+    chart: Option<String>,
+    map: Option<String>,
+    reading: Vec<String>,
+    flags: Vec<FlagNote>,
+}
+
+fn region_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> RegionView {
     let (config, strings) = (&site.config, &site.strings);
     let name = region_name(site, code, lang);
     let p = a.provinces.iter().find(|p| p.code == code);
@@ -462,29 +509,20 @@ fn region_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
             .then(x.sector.cmp(&y.sector))
     });
     let n = a.provinces.len();
-    let rows: Vec<serde_json::Value> = cells
+    let rows: Vec<RegionRow> = cells
         .iter()
         .map(|c| {
             used.extend(c.flags.chars());
             used.extend(c.base_flags.chars());
-            let mut row = cell_figures(site, c, n, lang);
-            row.extend([
-                (
-                    "activity".into(),
-                    json!(activity_name(site, &c.sector, lang)),
-                ),
-                (
-                    "activity_url".into(),
-                    json!(activity_url(config, strings, lang, &c.sector)),
-                ),
-                ("code".into(), json!(c.sector)),
-                (
-                    "base".into(),
-                    json!(figure(site, c.base_employees, &c.base_flags, lang)),
-                ),
-                ("shift".into(), json!(shift_text(c, lang))),
-            ]);
-            serde_json::Value::Object(row)
+            let activity = (
+                activity_name(site, &c.sector, lang),
+                activity_url(config, strings, lang, &c.sector),
+            );
+            RegionRow {
+                base: Some(figure(site, c.base_employees, &c.base_flags, lang)),
+                shift: shift_text(c, lang),
+                ..region_row(site, c, n, activity, lang)
+            }
         })
         .collect();
     let bars: Vec<Bar> = cells
@@ -540,25 +578,46 @@ fn region_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json:
         .collect();
     let collation = Collation::for_language(lang);
     provinces.sort_by(|x, y| collation.compare(x, y));
-    json!({
-        "name": name,
-        "total": site.strings.t(lang, "region_total")
+    RegionView {
+        total: site
+            .strings
+            .t(lang, "region_total")
             .replace("{year}", &a.year.to_string())
-            .replace("{krugman}", &opt_num(p.and_then(|p| p.krugman), 3, lang).unwrap_or_else(|| "–".into())),
-        "employees": figure(site, p.map(|p| p.employees), p.map_or("", |p| p.flags.as_str()), lang),
-        "provinces": provinces.join(", "),
-        "rows": rows,
-        "chart": chart,
-        "map": map,
-        "reading": reading(site, a, code, &name, lang),
-        "flags": flag_legend(site, &used, lang),
-        "overview_url": overview_url(config, strings, &site.sectors, lang),
-    })
+            .replace(
+                "{krugman}",
+                &opt_num(p.and_then(|p| p.krugman), 3, lang).unwrap_or_else(|| "–".into()),
+            ),
+        employees: figure(
+            site,
+            p.map(|p| p.employees),
+            p.map_or("", |p| p.flags.as_str()),
+            lang,
+        ),
+        provinces: provinces.join(", "),
+        rows,
+        chart,
+        map,
+        reading: reading(site, a, code, &name, lang),
+        flags: flag_legend(site, &used, lang),
+        name,
+    }
 }
 
 /// One activity across the regions: a map of its location quotient in classes, the regions
 /// ranked, its national figures.
-fn activity_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_json::Value {
+#[derive(Serialize)]
+struct ActivityView {
+    name: String,
+    national: Figure,
+    hhi: Option<String>,
+    growth: Option<String>,
+    rows: Vec<RegionRow>,
+    map: Option<String>,
+    legend: Vec<serde_json::Value>,
+    flags: Vec<FlagNote>,
+}
+
+fn activity_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> ActivityView {
     let (config, strings) = (&site.config, &site.strings);
     let mut cells: Vec<&CellResult> = a.activity_cells(code).collect();
     cells.sort_by(|x, y| {
@@ -569,20 +628,16 @@ fn activity_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_jso
     let s = a.sectors.iter().find(|s| s.code == code);
     let mut used: BTreeSet<char> = s.map(|s| s.flags.chars().collect()).unwrap_or_default();
     let n = a.provinces.len();
-    let rows: Vec<serde_json::Value> = cells
+    let rows: Vec<RegionRow> = cells
         .iter()
         .map(|c| {
             used.extend(c.flags.chars());
             used.extend(c.base_flags.chars());
-            let mut row = cell_figures(site, c, n, lang);
-            row.extend([
-                ("region".into(), json!(region_name(site, &c.province, lang))),
-                (
-                    "url".into(),
-                    json!(region_url(config, strings, lang, &c.province)),
-                ),
-            ]);
-            serde_json::Value::Object(row)
+            let region = (
+                region_name(site, &c.province, lang),
+                region_url(config, strings, lang, &c.province),
+            );
+            region_row(site, c, n, region, lang)
         })
         .collect();
     let name = activity_name(site, code, lang);
@@ -615,17 +670,21 @@ fn activity_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> serde_jso
                 .replace("{activity}", &name),
         )
     });
-    let legend = lq_legend(site, lang);
-    json!({
-        "name": name,
-        "national": figure(site, s.map(|s| s.employees), s.map_or("", |s| s.flags.as_str()), lang),
-        "hhi": opt_num(s.and_then(|s| s.hhi_normalised), 3, lang),
-        "growth": s.and_then(|s| s.growth).map(|g| percent(g, lang)),
-        "rows": rows,
-        "map": map,
-        "legend": legend,
-        "flags": flag_legend(site, &used, lang),
-    })
+    ActivityView {
+        name,
+        national: figure(
+            site,
+            s.map(|s| s.employees),
+            s.map_or("", |s| s.flags.as_str()),
+            lang,
+        ),
+        hhi: opt_num(s.and_then(|s| s.hhi_normalised), 3, lang),
+        growth: s.and_then(|s| s.growth).map(|g| percent(g, lang)),
+        rows,
+        map,
+        legend: lq_legend(site, lang),
+        flags: flag_legend(site, &used, lang),
+    }
 }
 
 /// The page's plain reading: the most concentrated activity, what its quotient means, how it
