@@ -201,6 +201,15 @@ impl Analysis {
         &self.cells[start..start + len]
     }
 
+    /// Where `cell` is in `cells`; None when it is not one of this analysis' cells.
+    pub fn position_of(&self, cell: &CellResult) -> Option<usize> {
+        let range = self.cells.as_ptr_range();
+        let at = cell as *const CellResult;
+        range
+            .contains(&at)
+            .then(|| (at as usize - range.start as usize) / std::mem::size_of::<CellResult>())
+    }
+
     /// The cells of one activity, in area order.
     pub fn activity_cells(&self, code: &str) -> impl Iterator<Item = &CellResult> {
         (self.by_activity.get(code).into_iter().flatten()).map(|&i| &self.cells[i])
@@ -757,6 +766,18 @@ mod tests {
         assert_eq!(provinces("20"), ["A", "B", "C"]);
         assert!(a.activity_cells("20").all(|c| c.sector == "20"));
         assert_eq!(provinces("99"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_cell_is_found_at_its_position_and_a_copy_is_not() {
+        let a = analyse(&table(), Settings::default()).unwrap();
+        for (i, c) in a.cells.iter().enumerate() {
+            assert_eq!(a.position_of(c), Some(i));
+        }
+        let copy = a.cells[1].clone();
+        assert_eq!(a.position_of(&copy), None);
+        let other = analyse(&table(), Settings::default()).unwrap();
+        assert_eq!(a.position_of(&other.cells[0]), None);
     }
 
     #[test]

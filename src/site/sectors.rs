@@ -5,9 +5,9 @@
 //! one page per region ([`super::regions`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use minijinja::context;
+use minijinja::{Value, context};
 use serde::Serialize;
 use serde_json::json;
 
@@ -38,6 +38,11 @@ pub struct SectorData {
     /// (list, code) → position in its list: the pages look a province or sector up for every
     /// row and map area, about 75,000 times in a build.
     positions: HashMap<String, HashMap<String, usize>>,
+    /// Each language's table rows of the analysis' cells, by the cell's position, made the
+    /// first time a page shows the cell: a prominent cell is a row of its province's page
+    /// (often twice, when it is also among the highest quotients) and of its division's page,
+    /// and each of those rows was made and converted for the templates again.
+    rows: HashMap<String, Vec<OnceLock<Value>>>,
 }
 
 impl SectorData {
@@ -63,6 +68,15 @@ impl SectorData {
             (None, Vec::new())
         };
         diags.extend(ds);
+        let cells = analysis.as_ref().map_or(0, |a| a.cells.len());
+        let rows = (config.languages.iter())
+            .map(|l| {
+                (
+                    l.code.clone(),
+                    (0..cells).map(|_| OnceLock::new()).collect(),
+                )
+            })
+            .collect();
         let positions = (lists.iter())
             .map(|(name, choices)| {
                 let mut at = HashMap::new();
@@ -81,6 +95,7 @@ impl SectorData {
                 geo,
                 lists,
                 positions,
+                rows,
             },
             diags,
         )
@@ -423,6 +438,19 @@ struct CellRow {
     shift: Option<String>,
 }
 
+/// The row of a cell of the province × division analysis, made once per language.
+fn row(site: &Site, c: &CellResult, lang: &str) -> Value {
+    let data = &site.sectors;
+    let slot = (data.analysis.as_ref())
+        .and_then(|a| a.position_of(c))
+        .and_then(|i| data.rows.get(lang)?.get(i));
+    let make = || to_value(&cell_row(site, c, lang));
+    match slot {
+        Some(slot) => slot.get_or_init(make).clone(),
+        None => make(),
+    }
+}
+
 fn cell_row(site: &Site, c: &CellResult, lang: &str) -> CellRow {
     let data = &site.sectors;
     let (config, strings) = (&site.config, &site.strings);
@@ -587,9 +615,9 @@ pub(super) fn count_legend(lo: f64, hi: f64) -> Vec<serde_json::Value> {
 struct ProvinceView {
     name: String,
     total: String,
-    prominent: Vec<CellRow>,
+    prominent: Vec<Value>,
     chart: Option<String>,
-    chart_rows: Vec<CellRow>,
+    chart_rows: Vec<Value>,
     withheld: String,
     clusters: Vec<serde_json::Value>,
 }
@@ -659,9 +687,9 @@ fn province_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> ProvinceV
                 &opt_num(p.and_then(|p| p.krugman), 3, lang).unwrap_or_else(|| "–".into()),
             ),
         name,
-        prominent: prominent.iter().map(|c| cell_row(site, c, lang)).collect(),
+        prominent: prominent.iter().map(|c| row(site, c, lang)).collect(),
         chart,
-        chart_rows: by_lq.iter().map(|c| cell_row(site, c, lang)).collect(),
+        chart_rows: by_lq.iter().map(|c| row(site, c, lang)).collect(),
         withheld: site
             .strings
             .t(lang, "withheld_count")
@@ -701,7 +729,7 @@ struct SectorView {
     growth: Option<String>,
     map: Option<String>,
     legend: Vec<serde_json::Value>,
-    rows: Vec<CellRow>,
+    rows: Vec<Value>,
 }
 
 fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> SectorView {
@@ -754,7 +782,7 @@ fn sector_view(site: &Site, a: &Analysis, code: &str, lang: &str) -> SectorView 
         growth: s.and_then(|s| s.growth).map(|g| percent(g, lang)),
         map,
         legend,
-        rows: standing.iter().map(|c| cell_row(site, c, lang)).collect(),
+        rows: standing.iter().map(|c| row(site, c, lang)).collect(),
     }
 }
 
