@@ -224,8 +224,8 @@ fn walk_main<'h>(html: &'h str, mut text: impl FnMut(Cow<'h, str>)) -> Option<(S
         rest = &rest[lt + gt + 1..];
         let closing = tag.starts_with('/');
         let bare = tag.trim_start_matches('/');
-        let name_end = bare
-            .find(|c: char| !c.is_ascii_alphanumeric())
+        let name_end = (bare.bytes())
+            .position(|b| !b.is_ascii_alphanumeric())
             .unwrap_or(bare.len());
         let name = &bare[..name_end];
         let name: Cow<'_, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -271,6 +271,13 @@ fn walk_main<'h>(html: &'h str, mut text: impl FnMut(Cow<'h, str>)) -> Option<(S
 /// ASCII folds alike in every language: the Turkish `I` lower-cases to `ı`, which folds back
 /// to `i`.
 fn fold_into(word: &str, lang: &str, folded: &mut String) {
+    if word.is_ascii() {
+        // Most words folded are ASCII with a capital: lower-cased in place, in one pass.
+        let start = folded.len();
+        folded.push_str(word);
+        folded[start..].make_ascii_lowercase();
+        return;
+    }
     let mut push = |c: char| {
         if let Some(f) = fold_letter(c) {
             folded.push(f);
