@@ -126,7 +126,6 @@ fn flags_title(site: &Site, flags: &str, lang: &str) -> String {
         .join("; ")
 }
 
-/// A figure with its flags, as the templates show it.
 /// A figure with the publisher's flags beside it (`sectors/figure.html`).
 #[derive(Serialize)]
 struct Figure {
