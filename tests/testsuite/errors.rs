@@ -192,6 +192,43 @@ fn output_folder_holding_sources_is_refused() {
     assert!(site.root.join("site/config.yaml").exists());
 }
 
+/// A large site's content is read by many threads at once: a file that cannot be read is
+/// reported once, by its path, and every other file is still read and checked.
+#[test]
+fn an_unreadable_file_among_many_is_named_once() {
+    let site = TestSite::base();
+    site.write("site/content/arsiv/_index.md", "---\ntitle: Arşiv\n---\n");
+    for i in 0..300 {
+        site.write(
+            &format!("site/content/arsiv/sayfa-{i:03}.md"),
+            &format!("---\ntitle: Sayfa {i}\n---\n[Yok](yok-{i}.md)\n"),
+        );
+    }
+    std::fs::write(
+        site.root.join("site/content/arsiv/sayfa-150.md"),
+        b"---\ntitle: Bozuk\n---\nT\xfcrk\xe7e\n",
+    )
+    .unwrap();
+    let run = site.kume(&["check"]);
+    run.assert_code(ERRORS).assert_stderr_has(
+        "site/content/arsiv/sayfa-150.md: error: cannot read the file: stream did not contain valid UTF-8\n  \
+         help: save the file as UTF-8",
+    );
+    assert_eq!(
+        run.stderr.matches("sayfa-150.md").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    // Every other page was read: each one's broken link is reported.
+    assert_eq!(
+        run.stderr.matches("does not exist").count(),
+        299,
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn include_of_a_missing_template_is_found_at_load() {
     check("missing-include").assert_stderr_has(
