@@ -2,8 +2,6 @@
 //! they belong to (`/en/guide/cluster-analysis/…/`). A reader who follows that address must
 //! land on a page, so every page address written in a template must exist.
 
-use std::path::PathBuf;
-
 use crate::diagnostics::Diagnostic;
 
 /// The URL folder of the templates.
@@ -32,15 +30,12 @@ fn page_addresses(text: &str) -> Vec<(String, usize, usize)> {
     out
 }
 
-/// An error for every page address in a template file that `exists` does not know.
-/// `templates` are the template files: their path on disk and their display path.
-pub fn check(templates: &[(PathBuf, String)], exists: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
+/// An error for every page address in a template that `exists` does not know. `templates`
+/// are the templates' display paths and texts (see `site::guide_templates`).
+pub fn check(templates: &[(String, String)], exists: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    for (path, file) in templates {
-        let Ok(text) = std::fs::read_to_string(path) else {
-            continue; // binary templates (XLSX) name no addresses
-        };
-        for (address, line, column) in page_addresses(&text) {
+    for (file, text) in templates {
+        for (address, line, column) in page_addresses(text) {
             if !exists(&address) {
                 diags.push(
                     Diagnostic::error(file, format!("the template names the page `{address}`, which does not exist"))

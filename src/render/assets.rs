@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::config::{Config, STATIC_DIR};
@@ -33,16 +33,47 @@ pub fn list_static(config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>)
     (files, diags)
 }
 
-/// Static file URL → the same URL with a content hash (`/css/kume.css?h=3f2a…`), so that
-/// assets can be cached for a year and still change the moment their content does.
-pub fn asset_urls(statics: &[(PathBuf, String)]) -> HashMap<String, String> {
-    statics
-        .par_iter()
-        .map(|(path, url)| {
-            let bytes = std::fs::read(path).unwrap_or_default();
-            (url.clone(), cache_busting_url(url, &bytes))
-        })
-        .collect()
+/// The cache-busting URLs of static files (`/css/kume.css?h=3f2a…`), so that assets can be
+/// cached for a year and still change the moment their content does. A file is read and
+/// hashed the first time a template asks for it: a static folder can hold large reports and
+/// images that no template names, and they were all read once more to be hashed.
+pub struct AssetUrls {
+    files: HashMap<String, Asset>,
+}
+
+struct Asset {
+    path: PathBuf,
+    /// Its display path, for the error when it cannot be read.
+    file: String,
+    url: OnceLock<Result<String, String>>,
+}
+
+impl AssetUrls {
+    pub fn new(config: &Config, statics: &[(PathBuf, String)]) -> AssetUrls {
+        let files = (statics.iter())
+            .map(|(path, url)| {
+                let asset = Asset {
+                    path: path.clone(),
+                    file: display_path(&config.root, path),
+                    url: OnceLock::new(),
+                };
+                (url.clone(), asset)
+            })
+            .collect();
+        AssetUrls { files }
+    }
+
+    /// `url` with the hash of its file; what is wrong when it is not a readable static file.
+    pub fn get(&self, url: &str) -> Result<String, String> {
+        let asset = (self.files.get(url))
+            .ok_or_else(|| format!("asset `{url}` is not a file in site/static/"))?;
+        let hashed = asset.url.get_or_init(|| {
+            std::fs::read(&asset.path)
+                .map(|bytes| cache_busting_url(url, &bytes))
+                .map_err(|e| format!("cannot read `{}` for asset `{url}`: {e}", asset.file))
+        });
+        hashed.clone()
+    }
 }
 
 /// `url` with a hash of the file's bytes, which changes the moment they do.

@@ -28,11 +28,11 @@ pub struct Templates {
 
 impl Templates {
     /// Loads every file under `templates/`; syntax errors are reported for all of them.
-    /// `assets` maps static file URLs to their cache-busting URLs, for the `asset` function.
+    /// `assets` gives the cache-busting URLs of static files, for the `asset` function.
     pub fn load(
         config: &Config,
         strings: &Strings,
-        assets: HashMap<String, String>,
+        assets: assets::AssetUrls,
     ) -> Result<Templates, Vec<Diagnostic>> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
@@ -45,12 +45,7 @@ impl Templates {
         });
         register_helpers(&mut env, config, strings);
         env.add_function("asset", move |path: &str| -> Result<String, Error> {
-            assets.get(path).cloned().ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidOperation,
-                    format!("asset `{path}` is not a file in site/static/"),
-                )
-            })
+            (assets.get(path)).map_err(|why| Error::new(ErrorKind::InvalidOperation, why))
         });
         env.set_formatter(html_formatter);
         let nav = Arc::new(nav::NavCache::default());

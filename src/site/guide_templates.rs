@@ -43,6 +43,17 @@ impl Row {
 /// A generated download: its URL path and its bytes.
 pub type Generated = (String, Vec<u8>);
 
+/// A template's text, kept for the check of the page addresses it names
+/// (`content::template_links`): its display path and its text.
+pub type TemplateText = (String, String);
+
+/// What the templates give the build: the spreadsheet forms, and the templates' texts.
+#[derive(Default)]
+pub struct Made {
+    pub files: Vec<Generated>,
+    pub texts: Vec<TemplateText>,
+}
+
 /// The URL paths `generate` will produce, for link checking before anything is rendered.
 pub fn urls(statics: &[(PathBuf, String)]) -> Vec<String> {
     let mut out = Vec::new();
@@ -57,64 +68,91 @@ pub fn urls(statics: &[(PathBuf, String)]) -> Vec<String> {
     out
 }
 
-/// Makes the spreadsheet forms of every template; an error for every template that cannot
-/// be read or is not written as the guidebook's CSVs must be. The templates are made side by
-/// side: each workbook compresses its parts, about half a millisecond apiece, and the
-/// repository's 64 made one after the other were the longest chain of the loading.
-pub fn generate(
-    config: &Config,
-    statics: &[(PathBuf, String)],
-) -> (Vec<Generated>, Vec<Diagnostic>) {
+/// Reads every template once and makes the spreadsheet forms of the CSVs and checklists; an
+/// error for every one that cannot be read or is not written as the guidebook's CSVs must be.
+/// The templates are made side by side: each workbook compresses its parts, about half a
+/// millisecond apiece, and the repository's 64 made one after the other were the longest
+/// chain of the loading.
+pub fn generate(config: &Config, statics: &[(PathBuf, String)]) -> (Made, Vec<Diagnostic>) {
     let published: HashSet<&str> = statics.iter().map(|(_, u)| u.as_str()).collect();
-    let made: Vec<Result<Vec<Generated>, Diagnostic>> = templates(statics)
+    let made: Vec<(Made, Option<Diagnostic>)> = templates(statics)
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(path, url)| generate_one(config, &published, path, url))
         .collect();
-    let mut out = Vec::new();
+    let mut out = Made::default();
     let mut diags = Vec::new();
-    for result in made {
-        match result {
-            Ok(files) => out.extend(files),
-            Err(d) => diags.push(d),
-        }
+    for (one, problem) in made {
+        out.files.extend(one.files);
+        out.texts.extend(one.texts);
+        diags.extend(problem);
     }
     (out, diags)
 }
 
-/// The workbook of one template, and the CSV of a checklist.
+/// The workbook of one template and the CSV of a checklist, with the template's text (also
+/// when its spreadsheet cannot be made: the pages it names are checked all the same).
 fn generate_one(
     config: &Config,
     published: &HashSet<&str>,
     path: &Path,
     url: &str,
-) -> Result<Vec<Generated>, Diagnostic> {
+) -> (Made, Option<Diagnostic>) {
     let file = display_path(&config.root, path);
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::error(&file, format!("cannot read the template: {e}")))?;
+    let spreadsheet = url.ends_with(".csv") || url.ends_with(".txt");
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if spreadsheet => {
+            let problem = Diagnostic::error(&file, format!("cannot read the template: {e}"));
+            return (Made::default(), Some(problem));
+        }
+        // A workbook or a picture among the templates is published as it is and names no page.
+        Err(_) => return (Made::default(), None),
+    };
+    let made = if spreadsheet {
+        spreadsheets(config, published, url, &file, &text)
+    } else {
+        Ok(Vec::new())
+    };
+    let (files, problem) = match made {
+        Ok(files) => (files, None),
+        Err(d) => (Vec::new(), Some(d)),
+    };
+    let texts = vec![(file, text)];
+    (Made { files, texts }, problem)
+}
+
+/// The workbook of a template CSV or checklist (`.txt`), and the CSV of a checklist.
+fn spreadsheets(
+    config: &Config,
+    published: &HashSet<&str>,
+    url: &str,
+    file: &str,
+    text: &str,
+) -> Result<Vec<Generated>, Diagnostic> {
     let lang = language_of(config, url);
     let (stem, rows, from_text) = if let Some(stem) = url.strip_suffix(".csv") {
-        (stem, csv_rows(&text, &file)?, false)
+        (stem, csv_rows(text, file)?, false)
     } else if let Some(stem) = url.strip_suffix(".txt") {
         let csv_url = format!("{stem}.csv");
         if published.contains(csv_url.as_str()) {
             return Err(Diagnostic::error(
-                &file,
+                file,
                 format!("both this checklist and `{csv_url}` exist; the build makes `{csv_url}` from the checklist"),
             )
             .help("keep one of the two files"));
         }
-        (stem, text_rows(&text), true)
+        (stem, text_rows(text), true)
     } else {
         return Ok(Vec::new());
     };
     let bytes = xlsx(&rows, lang, !from_text)
-        .map_err(|e| Diagnostic::error(&file, format!("cannot make the spreadsheet: {e}")))?;
-    let mut out = vec![(format!("{stem}.xlsx"), bytes)];
+        .map_err(|e| Diagnostic::error(file, format!("cannot make the spreadsheet: {e}")))?;
+    let mut files = vec![(format!("{stem}.xlsx"), bytes)];
     if from_text {
-        out.push((format!("{stem}.csv"), csv_bytes(&rows)));
+        files.push((format!("{stem}.csv"), csv_bytes(&rows)));
     }
-    Ok(out)
+    Ok(files)
 }
 
 /// The template files: static files under the templates folder.

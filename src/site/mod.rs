@@ -156,14 +156,18 @@ impl Site {
         // Without complete UI strings every page would fail the same way: check the content,
         // but render nothing.
         let templates = strings.as_ref().and_then(|s| {
-            Templates::load(&config, s, assets::asset_urls(&statics))
+            Templates::load(&config, s, assets::AssetUrls::new(&config, &statics))
                 .map_err(|ds| diags.extend(ds))
                 .ok()
         });
         let strings = strings.unwrap_or_default();
         let Parts {
             mut content,
-            workbooks: template_files,
+            guide_templates:
+                guide_templates::Made {
+                    files: template_files,
+                    texts: template_texts,
+                },
             data,
             surveys,
             bench,
@@ -208,7 +212,7 @@ impl Site {
             diags.extend(pages::check_templates(t, &content));
         }
         diags.extend(pages::check_aliases(&content, &files));
-        diags.extend(check_template_links(&config, &content, &statics, &files));
+        diags.extend(check_template_links(&template_texts, &content, &files));
         // From here on the pages need the HTML only: a large site's text is not held twice.
         content.release_bodies();
 
@@ -579,8 +583,8 @@ impl Site {
 struct Parts {
     content: Content,
     markdown: Markdown,
-    /// The guidebook's workbooks.
-    workbooks: Vec<guide_templates::Generated>,
+    /// The guidebook's templates: their workbooks and their texts.
+    guide_templates: guide_templates::Made,
     data: Arc<ProjectData>,
     surveys: Vec<crate::survey::compile::Compiled>,
     bench: benchmark::Bench,
@@ -633,7 +637,7 @@ fn load_parts(
     Parts {
         content: keep(diags, content),
         markdown,
-        workbooks: keep(diags, workbooks),
+        guide_templates: keep(diags, workbooks),
         data: Arc::new(keep(diags, data)),
         surveys: keep(diags, surveys),
         bench: keep(diags, bench),
@@ -742,26 +746,20 @@ fn render_markdown(
     )
 }
 
-/// URL paths of everything that is not a content page: static files and generated files.
 /// Every page address named in a guidebook template exists (see `content::template_links`).
 fn check_template_links(
-    config: &Config,
+    templates: &[guide_templates::TemplateText],
     content: &Content,
-    statics: &[(PathBuf, String)],
     files: &HashSet<String>,
 ) -> Vec<Diagnostic> {
-    let templates: Vec<(PathBuf, String)> = statics
-        .iter()
-        .filter(|(_, url)| url.starts_with(crate::content::template_links::TEMPLATES_URL))
-        .map(|(path, _)| (path.clone(), display_path(&config.root, path)))
-        .collect();
-    crate::content::template_links::check(&templates, |address| {
+    crate::content::template_links::check(templates, |address| {
         content.docs.iter().any(|d| d.url == address)
             || files.contains(address)
             || files.contains(&format!("{address}index.html"))
     })
 }
 
+/// URL paths of everything that is not a content page: static files and generated files.
 fn generated_files(
     config: &Config,
     content: &Content,

@@ -58,13 +58,14 @@ impl Catalogue {
         };
         let (statics, ds) = assets::list_static(&config);
         diags.extend(ds);
-        let templates = match Templates::load(&config, &strings, assets::asset_urls(&statics)) {
-            Ok(t) => t,
-            Err(ds) => {
-                diags.extend(ds);
-                return fail(diags);
-            }
-        };
+        let templates =
+            match Templates::load(&config, &strings, assets::AssetUrls::new(&config, &statics)) {
+                Ok(t) => t,
+                Err(ds) => {
+                    diags.extend(ds);
+                    return fail(diags);
+                }
+            };
         let (data, surveys, ds) = compile::load_project(&config);
         diags.extend(ds);
         let languages = crate::content::home_languages(&config);

@@ -192,7 +192,7 @@ fn a_template_csv_with_commas_or_without_the_mark_is_an_error() {
     let site = TestSite::base();
     site.write(
         "site/static/rehber/sablonlar/virgul.csv",
-        "\u{feff}ad,tur\nA,firma\n",
+        "\u{feff}ad,tur\nA,/en/yok/\n",
     )
     .write(
         "site/static/rehber/sablonlar/isaretsiz.csv",
@@ -205,6 +205,10 @@ fn a_template_csv_with_commas_or_without_the_mark_is_an_error() {
         )
         .assert_stderr_has(
             "site/static/rehber/sablonlar/isaretsiz.csv:1:1: error: the template CSV has no UTF-8 byte-order mark",
+        )
+        // The pages a template names are checked also when its spreadsheet cannot be made.
+        .assert_stderr_has(
+            "site/static/rehber/sablonlar/virgul.csv:2:3: error: the template names the page `/en/yok/`, which does not exist",
         );
 }
 
@@ -710,11 +714,18 @@ fn a_template_naming_a_page_that_does_not_exist_is_an_error() {
         "site/static/rehber/sablonlar/deneme.en.txt",
         "Template\nPage: /en/about/\nAlso: /en/hakkinda/\n",
     );
+    // A workbook among the templates is published as it is: it names no page and is no error.
+    std::fs::write(
+        site.root.join("site/static/rehber/sablonlar/hazir.xlsx"),
+        b"PK\x03\x04\xff\xfe /en/yok/ ",
+    )
+    .unwrap();
     let run = site.kume(&["check"]);
     run.assert_code(1).assert_stderr_has(
         "site/static/rehber/sablonlar/deneme.en.txt:3:7: error: the template names the page `/en/hakkinda/`, which does not exist",
     );
     assert!(!run.stderr.contains("`/en/about/`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("hazir.xlsx"), "{}", run.stderr);
 }
 
 #[test]

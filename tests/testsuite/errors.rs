@@ -259,3 +259,16 @@ fn every_invalid_fixture_reports_what_and_where() {
         );
     }
 }
+
+/// A template naming a static file that is not there is told where, once; the files it does
+/// not name are never read for it.
+#[test]
+fn an_asset_that_is_not_a_static_file_names_the_template() {
+    let site = TestSite::base();
+    std::fs::remove_file(site.root.join("site/static/favicon.svg")).unwrap();
+    let run = site.kume(&["check"]);
+    run.assert_code(ERRORS).assert_stderr_has(
+        "templates/base.html:26: error: invalid operation: asset `/favicon.svg` is not a file in site/static/",
+    );
+    assert_eq!(run.stderr.matches("error:").count(), 1, "{}", run.stderr);
+}
