@@ -36,6 +36,10 @@ impl Templates {
     ) -> Result<Templates, Vec<Diagnostic>> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        // Only minijinja's debug mode says which value was undefined (`page.titel`); it is off
+        // in release builds unless set. It costs nothing measurable on pages that render: the
+        // 10,000-page benchmark and the repository's site built as fast with it as without.
+        env.set_debug(true);
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".svg") {
                 AutoEscape::Html
