@@ -142,6 +142,29 @@ pub fn display_path(root: &Path, path: &Path) -> String {
     rel.to_string_lossy().replace('\\', "/")
 }
 
+/// A problem met while listing a source folder (`folder`, as shown), at the file or link it
+/// names when there is one: a link that points nowhere, a link that loops, a folder that
+/// cannot be read.
+pub fn walk_error(root: &Path, folder: &str, e: &walkdir::Error) -> Diagnostic {
+    let what = e
+        .io_error()
+        .map_or_else(|| e.to_string(), ToString::to_string);
+    match e.path() {
+        Some(path) if e.loop_ancestor().is_some() => Diagnostic::error(
+            display_path(root, path),
+            "this link leads back into its own folder",
+        )
+        .help("point the link somewhere outside the folder that holds it"),
+        Some(path) if path.is_symlink() => Diagnostic::error(
+            display_path(root, path),
+            format!("cannot follow this link: {what}"),
+        )
+        .help("point the link at a file that exists, or remove it"),
+        Some(path) => Diagnostic::error(display_path(root, path), format!("cannot read: {what}")),
+        None => Diagnostic::error(folder, format!("cannot read the folder: {what}")),
+    }
+}
+
 /// 1-based line and column of a byte offset in `text`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::config::{CONTENT_DIR, Config};
-use crate::diagnostics::{Diagnostic, display_path};
+use crate::diagnostics::{Diagnostic, display_path, walk_error};
 use crate::text::{Collation, Date, did_you_mean, is_slug, slugify};
 use front_matter::FrontMatter;
 
@@ -187,7 +187,12 @@ fn list_files(root: &Path, content_root: &Path, diags: &mut Vec<Diagnostic>) -> 
         return Vec::new();
     }
     let mut files = Vec::new();
-    for entry in WalkDir::new(content_root).sort_by_file_name() {
+    // A linked file or folder is read where it points: skipping it published a site without
+    // the pages its maintainer saw in the folder, and said nothing.
+    for entry in WalkDir::new(content_root)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         match entry {
             Ok(e) if e.file_type().is_file() => {
                 let name = e.file_name().to_string_lossy();
@@ -201,10 +206,7 @@ fn list_files(root: &Path, content_root: &Path, diags: &mut Vec<Diagnostic>) -> 
                 }
             }
             Ok(_) => {}
-            Err(e) => diags.push(Diagnostic::error(
-                CONTENT_DIR,
-                format!("cannot read the content folder: {e}"),
-            )),
+            Err(e) => diags.push(walk_error(root, CONTENT_DIR, &e)),
         }
     }
     files

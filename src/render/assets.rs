@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use walkdir::WalkDir;
 
 use crate::config::{Config, STATIC_DIR};
-use crate::diagnostics::{Diagnostic, display_path};
+use crate::diagnostics::{Diagnostic, display_path, walk_error};
 
 /// Every file under `site/static/`, as (path, URL path), in name order.
 pub fn list_static(config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>) {
@@ -17,17 +17,15 @@ pub fn list_static(config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>)
     if !dir.is_dir() {
         return (files, diags);
     }
-    for entry in WalkDir::new(&dir).sort_by_file_name() {
+    // Linked files are published as the files they point to (see `content::list_files`).
+    for entry in WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
         match entry {
             Ok(e) if e.file_type().is_file() => {
                 let url = format!("/{}", display_path(&dir, e.path()));
                 files.push((e.into_path(), url));
             }
             Ok(_) => {}
-            Err(e) => diags.push(Diagnostic::error(
-                STATIC_DIR,
-                format!("cannot read the static folder: {e}"),
-            )),
+            Err(e) => diags.push(walk_error(&config.root, STATIC_DIR, &e)),
         }
     }
     (files, diags)

@@ -762,3 +762,40 @@ fn whole_pages_are_pinned() {
         );
     }
 }
+
+/// A linked page or static file is published like the file it points to, not skipped; a link
+/// that points nowhere or back into its own folder is an error that names it.
+#[cfg(unix)]
+#[test]
+fn linked_pages_and_static_files_are_published() {
+    let site = TestSite::base();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (report, page) = (
+        elsewhere.path().join("rapor.txt"),
+        elsewhere.path().join("bagli.md"),
+    );
+    std::fs::write(&report, "rapor\n").unwrap();
+    std::fs::write(&page, "---\ntitle: Bağlı\n---\nBağlı sayfa.\n").unwrap();
+    let link = |target: &Path, at: &str| std::os::unix::fs::symlink(target, site.root.join(at));
+    link(&report, "site/static/rapor.txt").unwrap();
+    link(&page, "site/content/bagli.md").unwrap();
+    site.build();
+    assert_eq!(site.read_output("rapor.txt"), "rapor\n");
+    assert!(
+        site.read_output("bagli/index.html")
+            .contains("Bağlı sayfa.")
+    );
+
+    link(&elsewhere.path().join("yok.pdf"), "site/static/yok.pdf").unwrap();
+    link(&site.root.join("site/content"), "site/content/dongu").unwrap();
+    site.kume(&["check"])
+        .assert_code(1)
+        .assert_stderr_has(
+            "site/static/yok.pdf: error: cannot follow this link: No such file or directory (os error 2)\n  \
+             help: point the link at a file that exists, or remove it",
+        )
+        .assert_stderr_has(
+            "site/content/dongu: error: this link leads back into its own folder\n  \
+             help: point the link somewhere outside the folder that holds it",
+        );
+}
