@@ -36,13 +36,13 @@ pub fn list_static(config: &Config) -> (Vec<(PathBuf, String)>, Vec<Diagnostic>)
 /// hashed the first time a template asks for it: a static folder can hold large reports and
 /// images that no template names, and they were all read once more to be hashed.
 pub struct AssetUrls {
+    /// The project folder, for the paths errors name.
+    root: PathBuf,
     files: HashMap<String, Asset>,
 }
 
 struct Asset {
     path: PathBuf,
-    /// Its display path, for the error when it cannot be read.
-    file: String,
     url: OnceLock<Result<String, String>>,
 }
 
@@ -52,13 +52,15 @@ impl AssetUrls {
             .map(|(path, url)| {
                 let asset = Asset {
                     path: path.clone(),
-                    file: display_path(&config.root, path),
                     url: OnceLock::new(),
                 };
                 (url.clone(), asset)
             })
             .collect();
-        AssetUrls { files }
+        AssetUrls {
+            root: config.root.clone(),
+            files,
+        }
     }
 
     /// `url` with the hash of its file; what is wrong when it is not a readable static file.
@@ -68,7 +70,10 @@ impl AssetUrls {
         let hashed = asset.url.get_or_init(|| {
             std::fs::read(&asset.path)
                 .map(|bytes| cache_busting_url(url, &bytes))
-                .map_err(|e| format!("cannot read `{}` for asset `{url}`: {e}", asset.file))
+                .map_err(|e| {
+                    let file = display_path(&self.root, &asset.path);
+                    format!("cannot read `{file}` for asset `{url}`: {e}")
+                })
         });
         hashed.clone()
     }

@@ -109,12 +109,7 @@ fn generate_one(
         // A workbook or a picture among the templates is published as it is and names no page.
         Err(_) => return (Made::default(), None),
     };
-    let made = if spreadsheet {
-        spreadsheets(config, published, url, &file, &text)
-    } else {
-        Ok(Vec::new())
-    };
-    let (files, problem) = match made {
+    let (files, problem) = match spreadsheets(config, published, url, &file, &text) {
         Ok(files) => (files, None),
         Err(d) => (Vec::new(), Some(d)),
     };
@@ -122,7 +117,8 @@ fn generate_one(
     (Made { files, texts }, problem)
 }
 
-/// The workbook of a template CSV or checklist (`.txt`), and the CSV of a checklist.
+/// The workbook of a template CSV or checklist (`.txt`), and the CSV of a checklist; nothing
+/// for other templates.
 fn spreadsheets(
     config: &Config,
     published: &HashSet<&str>,

@@ -601,7 +601,7 @@ fn load_parts(
     strings: &Strings,
     diags: &mut Vec<Diagnostic>,
 ) -> Parts {
-    let ((data, (surveys, bench), sectors), ((content, markdown), workbooks)) = rayon::join(
+    let ((data, (surveys, bench), sectors), ((content, markdown), guide_templates)) = rayon::join(
         || {
             // Reading and analysing the employment tables is the longest chain of the loading:
             // this thread starts it the moment the lists are read; the other takes the rest.
@@ -637,7 +637,7 @@ fn load_parts(
     Parts {
         content: keep(diags, content),
         markdown,
-        guide_templates: keep(diags, workbooks),
+        guide_templates: keep(diags, guide_templates),
         data: Arc::new(keep(diags, data)),
         surveys: keep(diags, surveys),
         bench: keep(diags, bench),
