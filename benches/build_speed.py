@@ -36,7 +36,10 @@ Method
    build that follows the deletion of 20,000 files spends seconds of
    kernel time in the inode allocator skipping them (``recently_deleted``
    in a kernel profile), a cost of the benchmark's loop that no build on a
-   fresh clone pays.  Each build
+   fresh clone pays.  Then (unless --skip-rebuild) --runs more rounds in
+   which each build finds its own previous output in place, as a
+   maintainer's rebuild does (Kume rewrites only what changed and removes
+   what it no longer makes; Hugo overwrites every file).  Each build
    process is spawned by a tiny launcher interpreter and reaped with
    os.wait4(), which gives that process's own resource usage: wall time
    (perf_counter around spawn..reap), user+system CPU time and peak RSS
@@ -603,9 +606,10 @@ class Build:
     spent: Path
 
 
-def run_once(build: Build, label: str, min_pages: int) -> RunResult:
-    """An empty output folder and `sync` (both untimed), then one measured build."""
-    if build.out_dir.exists():
+def run_once(build: Build, label: str, min_pages: int, keep: bool = False) -> RunResult:
+    """An empty output folder (unless `keep`: the previous build's output stays) and `sync`
+    (both untimed), then one measured build."""
+    if build.out_dir.exists() and not keep:
         build.spent.mkdir(parents=True, exist_ok=True)
         build.out_dir.rename(build.spent / f"{build.tool}-{time.time_ns()}")
     os.sync()  # flush earlier writes so that they are not billed to this build
@@ -624,16 +628,18 @@ def run_once(build: Build, label: str, min_pages: int) -> RunResult:
     return result
 
 
-def benchmark_builds(builds: list[Build], runs: int, warmup: int, min_pages: int) -> dict:
+def benchmark_builds(builds: list[Build], runs: int, warmup: int, min_pages: int,
+                     keep: bool = False) -> dict:
     """Runs the tools' builds alternately: `warmup` discarded rounds, then `runs` measured
     rounds, the order of the tools reversed every round (A B, B A, A B, ...) so that no tool
-    always follows the same one."""
+    always follows the same one.  With `keep`, each build finds its previous output in place
+    (a maintainer's rebuild)."""
     measured: dict[str, list[RunResult]] = {b.tool: [] for b in builds}
     for n in range(warmup + runs):
         order = builds if n % 2 == 0 else builds[::-1]
         label = f"warm-up {n + 1}" if n < warmup else f"run {n - warmup + 1}"
         for build in order:
-            result = run_once(build, label, min_pages)
+            result = run_once(build, label, min_pages, keep)
             if n >= warmup:
                 measured[build.tool].append(result)
     return {b.tool: summarize(b, measured[b.tool]) for b in builds}
@@ -897,17 +903,21 @@ def print_build_table(results: list[dict]) -> None:
     print(header)
     print("-" * len(header))
     for res in results:
-        for tool in ("kume", "hugo"):
-            r = res.get(tool)
-            if r:
-                bound = "<=" if r["peak_rss_mib"] <= r["rss_floor_mib"] + 1 else ""
-                rss = f"{bound}{r['peak_rss_mib']:.0f} MiB"
-                print(f"{res['pages']:>7}  {tool:<5}  {r['min_s']:>8.3f}  {r['median_s']:>8.3f}  "
-                      f"{r['cpu_s_median']:>7.2f}  {rss:>9}  {r['index_html']:>10}")
-        if "ratio_kume_over_hugo" in res:
-            ratio = res["ratio_kume_over_hugo"]
-            print(f"{res['pages']:>7}  kume/hugo on {res['filesystem']}: {ratio['median']:.2f}x median, "
-                  f"{ratio['min']:.2f}x min, {ratio['peak_rss']:.2f}x peak RSS")
+        for kind, rows in (("into an empty folder", res), ("rebuild, output kept", res.get("rebuild"))):
+            if not rows:
+                continue
+            for tool in ("kume", "hugo"):
+                r = rows.get(tool)
+                if r:
+                    bound = "<=" if r["peak_rss_mib"] <= r["rss_floor_mib"] + 1 else ""
+                    rss = f"{bound}{r['peak_rss_mib']:.0f} MiB"
+                    print(f"{res['pages']:>7}  {tool:<5}  {r['min_s']:>8.3f}  {r['median_s']:>8.3f}  "
+                          f"{r['cpu_s_median']:>7.2f}  {rss:>9}  {r['index_html']:>10}")
+            if "ratio_kume_over_hugo" in rows:
+                ratio = rows["ratio_kume_over_hugo"]
+                print(f"{res['pages']:>7}  kume/hugo on {res['filesystem']}, {kind}: "
+                      f"{ratio['median']:.2f}x median, {ratio['min']:.2f}x min, "
+                      f"{ratio['peak_rss']:.2f}x peak RSS")
 
 
 def print_latency_table(lat: dict) -> None:
@@ -947,6 +957,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--skip-kume", action="store_true", help="do not run kume (corpus/Hugo only)")
     p.add_argument("--skip-hugo", action="store_true", help="do not run hugo")
     p.add_argument("--skip-serve", action="store_true", help="skip the dev-server edit-latency test")
+    p.add_argument("--skip-rebuild", action="store_true",
+                   help="skip the rebuilds into the kept output folder")
     args = p.parse_args(argv)
     if args.runs < 1 or args.warmup < 0 or any(n < 1 for n in args.pages):
         p.error("--runs and --pages must be positive, --warmup not negative")
@@ -1036,14 +1048,10 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
             root = Path(info["hugo_root"])
             builds.append(Build("hugo", hugo_build_cmd(hugo), root, root / "public",
                                 workdir / "spent"))
-        res.update(benchmark_builds(builds, args.runs, args.warmup, n))
-        if kume and hugo:
-            k, h = res["kume"], res["hugo"]
-            res["ratio_kume_over_hugo"] = {
-                "median": round(k["median_s"] / h["median_s"], 3),
-                "min": round(k["min_s"] / h["min_s"], 3),
-                "peak_rss": round(k["peak_rss_mib"] / h["peak_rss_mib"], 3),
-            }
+        res.update(with_ratio(benchmark_builds(builds, args.runs, args.warmup, n)))
+        if not args.skip_rebuild:
+            print(f"  rebuilds into the kept output", flush=True)
+            res["rebuild"] = with_ratio(benchmark_builds(builds, args.runs, 0, n, keep=True))
         report["builds"].append(res)
     if kume and not args.skip_serve:
         n = max(args.pages)
@@ -1056,6 +1064,18 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         if report["kume_binary_changed_during_run"]:
             print("WARNING: the kume binary changed while the benchmark ran", file=sys.stderr)
     return report
+
+
+def with_ratio(res: dict) -> dict:
+    """Adds the Kume/Hugo ratios when both tools ran."""
+    if "kume" in res and "hugo" in res:
+        k, h = res["kume"], res["hugo"]
+        res["ratio_kume_over_hugo"] = {
+            "median": round(k["median_s"] / h["median_s"], 3),
+            "min": round(k["min_s"] / h["min_s"], 3),
+            "peak_rss": round(k["peak_rss_mib"] / h["peak_rss_mib"], 3),
+        }
+    return res
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,24 +85,17 @@ pub fn cache_busting_url(url: &str, bytes: &[u8]) -> String {
     format!("{url}?h={:010x}", hash & 0xff_ffff_ffff)
 }
 
-/// Copies one static file into the output. Scripts and stylesheets are minified on the way:
-/// a survey page on a phone loads three scripts and the stylesheet, and their comments and
-/// indentation were a third of its weight. The sources in `site/static/` stay readable.
-pub fn publish(src: &Path, dest: &Path) -> std::io::Result<()> {
-    // A file the minifier cannot parse is published as it is: heavier, never broken.
-    let minified = match src.extension().and_then(|e| e.to_str()) {
-        Some("js") => minifier::js::minify(&std::fs::read_to_string(src)?)
-            .map(|m| m.to_string())
-            .ok(),
-        Some("css") => minifier::css::minify(&std::fs::read_to_string(src)?)
-            .map(|m| m.to_string())
-            .ok(),
-        _ => None,
+/// What a script or stylesheet is published as: minified, because a survey page on a phone
+/// loads three scripts and the stylesheet, and their comments and indentation were a third of
+/// its weight (the sources in `site/static/` stay readable). `None` for any other file, and for
+/// one the minifier cannot parse: that is published as it is, heavier but never broken.
+pub fn minified(src: &Path) -> std::io::Result<Option<String>> {
+    let minify = match src.extension().and_then(|e| e.to_str()) {
+        Some("js") => |t: &str| minifier::js::minify(t).map(|m| m.to_string()).ok(),
+        Some("css") => |t: &str| minifier::css::minify(t).map(|m| m.to_string()).ok(),
+        _ => return Ok(None),
     };
-    match minified {
-        Some(text) => std::fs::write(dest, text),
-        None => std::fs::copy(src, dest).map(|_| ()),
-    }
+    Ok(minify(&std::fs::read_to_string(src)?))
 }
 
 #[cfg(test)]
@@ -115,11 +108,12 @@ mod tests {
         let (js, css) = (dir.path().join("a.js"), dir.path().join("a.css"));
         std::fs::write(&js, "// why\nfunction f(a) {\n  return a / 2; // half\n}\n").unwrap();
         std::fs::write(&css, "/* why */\n.a {\n  color: red;\n}\n").unwrap();
-        publish(&js, &dir.path().join("out.js")).unwrap();
-        publish(&css, &dir.path().join("out.css")).unwrap();
-        let js = std::fs::read_to_string(dir.path().join("out.js")).unwrap();
-        let css = std::fs::read_to_string(dir.path().join("out.css")).unwrap();
+        let js = minified(&js).unwrap().unwrap();
+        let css = minified(&css).unwrap().unwrap();
         assert_eq!(js, "function f(a){return a/2;}");
         assert_eq!(css.trim(), ".a{color:red;}");
+        let image = dir.path().join("a.png");
+        std::fs::write(&image, b"\x89PNG").unwrap();
+        assert_eq!(minified(&image).unwrap(), None);
     }
 }

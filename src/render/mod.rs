@@ -17,7 +17,7 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehav
 use walkdir::WalkDir;
 
 use crate::config::{Config, Strings, TEMPLATES_DIR};
-use crate::diagnostics::{Diagnostic, display_path};
+use crate::diagnostics::{Diagnostic, display_path, walk_error};
 use crate::locale::format_number;
 use crate::text::{Date, slugify, to_lower, to_upper};
 
@@ -63,11 +63,16 @@ impl Templates {
             errors.push(Diagnostic::error(TEMPLATES_DIR, "the templates folder does not exist")
                 .help("create templates/ with at least base.html, page.html, section.html and index.html"));
         }
-        for entry in WalkDir::new(&dir)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-        {
+        for entry in WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                // A missing folder is reported above.
+                Err(e) if e.depth() == 0 => continue,
+                Err(e) => {
+                    errors.push(walk_error(&config.root, TEMPLATES_DIR, &e));
+                    continue;
+                }
+            };
             if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.')
             {
                 continue;

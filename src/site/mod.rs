@@ -15,6 +15,7 @@ mod feeds;
 mod guide_templates;
 pub mod ims;
 mod links;
+mod output;
 mod pages;
 mod regions;
 mod routes;
@@ -39,6 +40,7 @@ use crate::markdown::{self, Rendered};
 use crate::render::{Templates, assets};
 use crate::survey::catalogue::Catalogue;
 use links::{AnchorRef, DocLinks, FileLink};
+use output::{Folder, Writer, Written, write_output};
 use pages::AreaPage;
 use routes::{Route, RouteContext};
 use taxonomies::TaxonomyIndex;
@@ -324,13 +326,11 @@ impl Site {
         keep: bool,
     ) -> Result<BuildStats, Vec<Diagnostic>> {
         let start = Instant::now();
-        if let Output::Dir(dir) = output {
-            prepare_output_dir(&self.config.root, dir).map_err(|d| vec![d])?;
-        }
+        let folder = output::prepare(&self.config.root, output).map_err(|d| vec![d])?;
         let jobs = pages::jobs(self);
         progress.set_length(jobs.len() as u64);
-        let (mut errors, per_lang) = std::thread::scope(|scope| {
-            let writer = Writer::start(scope, output);
+        let (mut errors, per_lang, mut written) = std::thread::scope(|scope| {
+            let writer = Writer::start(scope, folder);
             // The feeds and the sitemap need no rendered page: made while the pages render.
             let (
                 PagesDone {
@@ -371,10 +371,16 @@ impl Site {
             for (path, bytes) in &self.template_files {
                 writer.write(path.clone(), bytes.clone());
             }
-            errors.extend(writer.finish());
-            (errors, per_lang)
+            let mut written = writer.finish();
+            errors.append(&mut written.errors);
+            (errors, per_lang, written)
         });
-        errors.extend(self.copy_static(output));
+        if let Some(folder) = folder {
+            errors.extend(self.copy_static(folder, &mut written));
+            if folder.reused && errors.is_empty() {
+                errors.extend(written.previous.sweep(&written.kept));
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -442,26 +448,36 @@ impl Site {
         }
     }
 
-    fn copy_static(&self, output: Output<'_>) -> Vec<Diagnostic> {
-        let Output::Dir(dir) = output else {
-            return Vec::new();
-        };
-        self.statics
+    /// Publishes the static files into `folder`; in a reused folder an unchanged file is left
+    /// as it is.
+    fn copy_static(&self, folder: Folder<'_>, written: &mut Written) -> Vec<Diagnostic> {
+        let previous = &written.previous;
+        let (errors, dests): (Vec<Option<Diagnostic>>, Vec<PathBuf>) = self
+            .statics
             .par_iter()
-            .filter_map(|(src, url)| {
-                let dest = dir.join(url.trim_start_matches('/'));
+            .map(|(src, url)| {
+                let dest = folder.dir.join(url.trim_start_matches('/'));
                 let r = dest
                     .parent()
-                    .map_or(Ok(()), std::fs::create_dir_all)
-                    .and_then(|_| assets::publish(src, &dest));
-                r.err().map(|e| {
+                    .map_or(Ok(()), |p| previous.make_dir(folder.dir, p))
+                    .and_then(|_| match assets::minified(src)? {
+                        Some(text) => previous.put(&dest, text.as_bytes()),
+                        None if folder.reused => previous.put(&dest, &std::fs::read(src)?),
+                        None => std::fs::copy(src, &dest).map(|_| ()),
+                    });
+                let error = r.err().map(|e| {
                     Diagnostic::error(
                         display_path(&self.config.root, src),
                         format!("cannot copy to {}: {e}", dest.display()),
                     )
-                })
+                });
+                (error, dest)
             })
-            .collect()
+            .unzip();
+        if folder.reused {
+            written.kept.extend(dests);
+        }
+        errors.into_iter().flatten().collect()
     }
 
     /// `kume serve`: re-reads one changed Markdown file. When only its body changed, the page
@@ -789,52 +805,6 @@ fn generated_files(
     files
 }
 
-/// Empties the output folder, refusing folders that hold the site's sources.
-fn prepare_output_dir(root: &Path, dir: &Path) -> Result<(), Diagnostic> {
-    let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let (root_abs, dir_abs) = (abs(root), abs(dir));
-    if dir.exists()
-        && (root_abs.starts_with(&dir_abs)
-            || dir_abs.join("site/config.yaml").exists()
-            || dir_abs.join("Cargo.toml").exists())
-    {
-        return Err(Diagnostic::error(
-            dir.display().to_string(),
-            "refusing to use this folder as the output: it holds sources",
-        )
-        .help("pick an output folder of its own, e.g. --out public"));
-    }
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(|e| {
-            Diagnostic::error(
-                dir.display().to_string(),
-                format!("cannot empty the output folder: {e}"),
-            )
-        })?;
-    }
-    std::fs::create_dir_all(dir).map_err(|e| {
-        Diagnostic::error(
-            dir.display().to_string(),
-            format!("cannot create the output folder: {e}"),
-        )
-    })
-}
-
-/// Writes one output file at a URL path (`/rehber/` → `rehber/index.html`).
-fn write_output(output: Output<'_>, url_path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
-    let Output::Dir(dir) = output else {
-        return Ok(());
-    };
-    let path = output_path(dir, url_path);
-    let write = || -> std::io::Result<()> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&path, bytes)
-    };
-    write().map_err(|e| write_error(&path, &e))
-}
-
 /// What rendering the pages leaves besides the files.
 struct PagesDone {
     errors: Vec<Diagnostic>,
@@ -842,128 +812,4 @@ struct PagesDone {
     per_lang: HashMap<String, usize>,
     /// The searchable pages of each language.
     indexed: HashMap<String, Vec<search::IndexedPage>>,
-}
-
-/// Batches of files waiting for the writer; a bound keeps rendered pages from piling up in
-/// memory.
-const WRITE_QUEUE: usize = 8;
-/// Files per batch: a message per page woke the writer thread once per page, which cost more
-/// than writing the page on tmpfs.
-const WRITE_BATCH: usize = 16;
-
-type FileBatch = Vec<(String, Vec<u8>)>;
-
-/// The one thread that writes the output folder (see [`Site::render`]).
-struct Writer<'scope> {
-    sender: Option<std::sync::mpsc::SyncSender<FileBatch>>,
-    thread: Option<std::thread::ScopedJoinHandle<'scope, Vec<Diagnostic>>>,
-}
-
-impl<'scope> Writer<'scope> {
-    /// Starts the writer. With `Output::Discard` nothing is started and nothing is written.
-    fn start<'env>(
-        scope: &'scope std::thread::Scope<'scope, 'env>,
-        output: Output<'env>,
-    ) -> Writer<'scope> {
-        let Output::Dir(dir) = output else {
-            return Writer {
-                sender: None,
-                thread: None,
-            };
-        };
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<FileBatch>(WRITE_QUEUE);
-        let thread = scope.spawn(move || {
-            let mut errors = Vec::new();
-            let mut made: HashSet<PathBuf> = HashSet::new();
-            made.insert(dir.to_path_buf());
-            for (url_path, bytes) in receiver.into_iter().flatten() {
-                let path = output_path(dir, &url_path);
-                let parent = path.parent().unwrap_or(dir);
-                let written = if made.contains(parent) {
-                    std::fs::write(&path, &bytes)
-                } else {
-                    std::fs::create_dir_all(parent).and_then(|()| {
-                        made.insert(parent.to_path_buf());
-                        std::fs::write(&path, &bytes)
-                    })
-                };
-                if let Err(e) = written {
-                    errors.push(write_error(&path, &e));
-                }
-            }
-            errors
-        });
-        Writer {
-            sender: Some(sender),
-            thread: Some(thread),
-        }
-    }
-
-    /// Queues one file at a URL path (`/rehber/` → `rehber/index.html`).
-    fn write(&self, url_path: String, bytes: Vec<u8>) {
-        self.send(vec![(url_path, bytes)]);
-    }
-
-    fn send(&self, batch: FileBatch) {
-        if let Some(sender) = &self.sender {
-            // Fails only when the writer is gone, which `finish` reports.
-            let _ = sender.send(batch);
-        }
-    }
-
-    /// A batch that one rendering thread fills; it is queued when full and when dropped.
-    fn batch(&self) -> WriteBatch<'_, 'scope> {
-        WriteBatch {
-            writer: self,
-            files: Vec::new(),
-        }
-    }
-
-    /// Waits until every queued file is written; returns what could not be.
-    fn finish(mut self) -> Vec<Diagnostic> {
-        drop(self.sender.take());
-        match self.thread.take().map(std::thread::ScopedJoinHandle::join) {
-            None => Vec::new(),
-            Some(Ok(errors)) => errors,
-            Some(Err(_)) => vec![Diagnostic::error(
-                "output",
-                "the thread writing the output folder stopped",
-            )],
-        }
-    }
-}
-
-struct WriteBatch<'w, 'scope> {
-    writer: &'w Writer<'scope>,
-    files: FileBatch,
-}
-
-impl WriteBatch<'_, '_> {
-    fn write(&mut self, url_path: String, bytes: Vec<u8>) {
-        self.files.push((url_path, bytes));
-        if self.files.len() == WRITE_BATCH {
-            self.writer.send(std::mem::take(&mut self.files));
-        }
-    }
-}
-
-impl Drop for WriteBatch<'_, '_> {
-    fn drop(&mut self) {
-        if !self.files.is_empty() {
-            self.writer.send(std::mem::take(&mut self.files));
-        }
-    }
-}
-
-/// Where a URL path is written in the output folder (`/rehber/` → `rehber/index.html`).
-fn output_path(dir: &Path, url_path: &str) -> PathBuf {
-    let mut rel = url_path.trim_start_matches('/').to_string();
-    if rel.is_empty() || rel.ends_with('/') {
-        rel.push_str("index.html");
-    }
-    dir.join(rel)
-}
-
-fn write_error(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::error(path.display().to_string(), format!("cannot write: {e}"))
 }

@@ -284,30 +284,94 @@ fn glossary_terms_are_in_turkish_alphabetical_order() {
     }
 }
 
+/// Every file under `dir` by its path inside `dir`, with its bytes.
+fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn builds_are_reproducible() {
     let site = TestSite::fixture("features");
-    let snapshot = |dir: &Path| -> BTreeMap<String, Vec<u8>> {
-        walkdir::WalkDir::new(dir)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                (
-                    e.path().strip_prefix(dir).unwrap().display().to_string(),
-                    std::fs::read(e.path()).unwrap(),
-                )
-            })
-            .collect()
-    };
     site.build();
-    let first = snapshot(&site.root.join("public"));
-    site.build();
+    let first = files_of(&site.root.join("public"));
+    let again = tempfile::tempdir().unwrap();
+    site.kume(&["build", "--out", again.path().to_str().unwrap()])
+        .assert_code(0);
     assert!(
-        first == snapshot(&site.root.join("public")),
+        first == files_of(again.path()),
         "two builds of the same sources differ"
     );
     assert!(first.contains_key("rehber/giris/index.html"));
+}
+
+/// A build into the folder of an earlier one rewrites it in place: it ends as a build into an
+/// empty folder would, an unchanged file keeps its time stamp, and what the sources no longer
+/// make is removed, links included, without writing through them.
+#[cfg(unix)]
+#[test]
+fn a_rebuild_rewrites_the_output_folder_in_place() {
+    let site = TestSite::fixture("features");
+    site.build();
+    let public = site.root.join("public");
+    let long_ago = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30);
+    let stamp = |rel: &str| {
+        std::fs::metadata(public.join(rel))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    for rel in ["rehber/giris/index.html", "hakkinda/index.html"] {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(public.join(rel))
+            .unwrap();
+        file.set_modified(long_ago).unwrap();
+    }
+    let elsewhere = tempfile::tempdir().unwrap();
+    let kept_safe = elsewhere.path().join("dokunma.txt");
+    std::fs::write(&kept_safe, "aynen\n").unwrap();
+    std::fs::remove_file(public.join("robots.txt")).unwrap();
+    std::os::unix::fs::symlink(&kept_safe, public.join("robots.txt")).unwrap();
+    std::fs::remove_file(public.join("sitemap.xml")).unwrap();
+    std::fs::create_dir_all(public.join("sitemap.xml/ic")).unwrap();
+    std::fs::remove_dir_all(public.join("haberler")).unwrap();
+    std::fs::write(public.join("haberler"), "bir dosya").unwrap();
+    std::fs::create_dir_all(public.join("eski/sayfa")).unwrap();
+    std::fs::write(public.join("eski/sayfa/index.html"), "eski").unwrap();
+    std::fs::write(public.join("eski.html"), "eski").unwrap();
+    site.write(
+        "site/content/hakkinda.md",
+        "---\ntitle: Hakkında\ndescription: Deneme sitesi hakkında.\nweight: 10\n---\nYeni metin.\n",
+    );
+
+    site.build();
+    let fresh = tempfile::tempdir().unwrap();
+    site.kume(&["build", "--out", fresh.path().to_str().unwrap()])
+        .assert_code(0);
+    assert!(
+        files_of(&public) == files_of(fresh.path()),
+        "the rebuilt folder differs from a build into an empty one"
+    );
+    assert_eq!(stamp("rehber/giris/index.html"), long_ago);
+    assert_ne!(stamp("hakkinda/index.html"), long_ago);
+    assert!(
+        site.read_output("hakkinda/index.html")
+            .contains("Yeni metin.")
+    );
+    assert!(!public.join("robots.txt").is_symlink());
+    assert_eq!(std::fs::read_to_string(&kept_safe).unwrap(), "aynen\n");
+    assert!(public.join("sitemap.xml").is_file() && public.join("haberler").is_dir());
+    assert!(!public.join("eski").exists() && !public.join("eski.html").exists());
 }
 
 #[test]
@@ -763,8 +827,8 @@ fn whole_pages_are_pinned() {
     }
 }
 
-/// A linked page or static file is published like the file it points to, not skipped; a link
-/// that points nowhere or back into its own folder is an error that names it.
+/// A linked page, template or static file is used like the file it points to, not skipped; a
+/// link that points nowhere or back into its own folder is an error that names it.
 #[cfg(unix)]
 #[test]
 fn linked_pages_and_static_files_are_published() {
@@ -779,6 +843,9 @@ fn linked_pages_and_static_files_are_published() {
     let link = |target: &Path, at: &str| std::os::unix::fs::symlink(target, site.root.join(at));
     link(&report, "site/static/rapor.txt").unwrap();
     link(&page, "site/content/bagli.md").unwrap();
+    let template = elsewhere.path().join("page.html");
+    std::fs::rename(site.root.join("templates/page.html"), &template).unwrap();
+    link(&template, "templates/page.html").unwrap();
     site.build();
     assert_eq!(site.read_output("rapor.txt"), "rapor\n");
     assert!(
@@ -788,8 +855,12 @@ fn linked_pages_and_static_files_are_published() {
 
     link(&elsewhere.path().join("yok.pdf"), "site/static/yok.pdf").unwrap();
     link(&site.root.join("site/content"), "site/content/dongu").unwrap();
+    link(&elsewhere.path().join("yok.html"), "templates/yok.html").unwrap();
     site.kume(&["check"])
         .assert_code(1)
+        .assert_stderr_has(
+            "templates/yok.html: error: cannot follow this link: No such file or directory (os error 2)",
+        )
         .assert_stderr_has(
             "site/static/yok.pdf: error: cannot follow this link: No such file or directory (os error 2)\n  \
              help: point the link at a file that exists, or remove it",
