@@ -7,8 +7,8 @@
 //! not change is not written at all (it keeps its time stamp, which deploy tools see), a
 //! changed one is overwritten, and what the build no longer makes is removed at the end.
 
-use std::collections::{HashMap, HashSet};
-use std::io;
+use std::collections::HashSet;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -67,8 +67,7 @@ fn cannot(dir: &Path, what: &str, e: &io::Error) -> Diagnostic {
 /// What a reused output folder held before the build: empty for a new folder.
 #[derive(Debug, Default)]
 pub(super) struct Previous {
-    /// Files with their sizes.
-    files: HashMap<PathBuf, u64>,
+    files: HashSet<PathBuf>,
     dirs: HashSet<PathBuf>,
 }
 
@@ -88,7 +87,7 @@ impl Previous {
                 if kind.is_dir() {
                     previous.dirs.insert(path);
                 } else if kind.is_file() {
-                    previous.files.insert(path, e.metadata()?.len());
+                    previous.files.insert(path);
                 } else {
                     std::fs::remove_file(&path)?;
                 }
@@ -106,7 +105,7 @@ impl Previous {
     pub fn make_dir(&self, dir: &Path, parent: &Path) -> io::Result<()> {
         if !self.files.is_empty() {
             for above in parent.ancestors().take_while(|a| *a != dir) {
-                if self.files.contains_key(above) && above.is_file() {
+                if self.files.contains(above) && above.is_file() {
                     std::fs::remove_file(above)?;
                 }
             }
@@ -116,15 +115,12 @@ impl Previous {
 
     /// Writes `bytes` at `path` unless the file there already holds exactly them.
     pub fn put(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
-        match self.files.get(path) {
-            Some(&len)
-                if len == bytes.len() as u64
-                    && std::fs::read(path).is_ok_and(|old| old == bytes) =>
-            {
+        if self.files.contains(path) {
+            if holds(path, bytes) {
                 return Ok(());
             }
-            None if self.dirs.contains(path) => std::fs::remove_dir_all(path)?,
-            _ => {}
+        } else if self.dirs.contains(path) {
+            std::fs::remove_dir_all(path)?;
         }
         std::fs::write(path, bytes)
     }
@@ -147,7 +143,7 @@ impl Previous {
             )),
             Ok(()) => {}
         };
-        for path in self.files.keys().filter(|p| !made(p)) {
+        for path in self.files.iter().filter(|p| !made(p)) {
             gone(path, std::fs::remove_file(path));
         }
         let mut dirs: Vec<&PathBuf> = self.dirs.iter().filter(|d| !made(d)).collect();
@@ -158,6 +154,19 @@ impl Previous {
         }
         errors
     }
+}
+
+/// Whether the file at `path` holds exactly `bytes` (its size is asked first: a changed page
+/// rarely keeps its length).
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if !file.metadata().is_ok_and(|m| m.len() == bytes.len() as u64) {
+        return false;
+    }
+    let mut old = Vec::with_capacity(bytes.len());
+    file.read_to_end(&mut old).is_ok() && old == bytes
 }
 
 /// Writes one output file at a URL path (`/rehber/` → `rehber/index.html`), outside a build
