@@ -47,7 +47,12 @@ pub(super) fn prepare<'a>(
         .help("pick an output folder of its own, e.g. --out public"));
     }
     if !dir.is_dir() && dir.symlink_metadata().is_ok() {
-        std::fs::remove_file(dir).map_err(|e| cannot(dir, "replace", &e))?;
+        // Never removed: `--out README.md` is a slip of the keyboard, not a wish.
+        return Err(Diagnostic::error(
+            dir.display().to_string(),
+            "refusing to use this file as the output folder",
+        )
+        .help("pick an output folder of its own, e.g. --out public"));
     }
     std::fs::create_dir_all(dir).map_err(|e| cannot(dir, "create", &e))?;
     let reused = std::fs::read_dir(dir)

@@ -192,6 +192,17 @@ fn output_folder_holding_sources_is_refused() {
     assert!(site.root.join("site/config.yaml").exists());
 }
 
+#[test]
+fn a_file_given_as_the_output_folder_is_refused_and_kept() {
+    let site = TestSite::base();
+    site.write("notlar.txt", "notlar\n");
+    let file = site.root.join("notlar.txt");
+    site.kume(&["build", "--out", file.to_str().unwrap()])
+        .assert_code(ERRORS)
+        .assert_stderr_has("error: refusing to use this file as the output folder\n  help: pick an output folder of its own, e.g. --out public");
+    assert_eq!(std::fs::read_to_string(file).unwrap(), "notlar\n");
+}
+
 /// A large site's content is read by many threads at once: a file that cannot be read is
 /// reported once, by its path, and every other file is still read and checked.
 #[test]
