@@ -174,8 +174,9 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
     file.read_to_end(&mut old).is_ok() && old == bytes
 }
 
-/// Writes one output file at a URL path (`/rehber/` → `rehber/index.html`), outside a build
-/// (`kume serve`'s updates).
+/// Writes one output file at a URL path (`/rehber/` → `rehber/index.html`) into a folder that
+/// is being served (`kume serve`'s updates). The file is written beside its place and renamed
+/// into it, so that a request never reads it half-written.
 pub(super) fn write_output(
     output: Output<'_>,
     url_path: &str,
@@ -186,10 +187,15 @@ pub(super) fn write_output(
     };
     let path = output_path(dir, url_path);
     let write = || -> io::Result<()> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&path, bytes)
+        let parent = path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent)?;
+        // One writer at a time (the rebuild thread), so one draft name per folder is enough.
+        let draft = parent.join(".kume-draft");
+        std::fs::write(&draft, bytes)
+            .and_then(|()| std::fs::rename(&draft, &path))
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(&draft);
+            })
     };
     write().map_err(|e| write_error(&path, &e))
 }

@@ -191,13 +191,44 @@ pub struct Server {
 }
 
 impl Drop for Server {
+    /// Stops the server as a person would (SIGTERM), so that it cleans up after itself, and
+    /// kills it when it does not stop within 5 s.
     fn drop(&mut self) {
+        let _ = self.stop();
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A killed `kume serve` leaves its spare copy of the site beside the output.
+        let _ = std::fs::remove_dir_all(self.spare());
     }
 }
 
 impl Server {
+    /// Sends SIGTERM and waits up to 5 s for the server to exit; its status when it did.
+    pub fn stop(&mut self) -> Option<std::process::ExitStatus> {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return Some(status);
+        }
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .ok()?;
+        let start = std::time::Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if let Some(status) = self.child.try_wait().ok()? {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Where `kume serve` writes a full rebuild before swapping it in (`OUT.next`).
+    pub fn spare(&self) -> PathBuf {
+        let mut name = self.out.path().as_os_str().to_os_string();
+        name.push(".next");
+        PathBuf::from(name)
+    }
+
     /// Starts `kume serve` on a free port of 127.0.0.1 with `extra` arguments.
     pub fn start(site: &TestSite, extra: &[&str]) -> Server {
         Server::start_with_env(site, extra, &[])

@@ -155,7 +155,9 @@ fn a_full_rebuild_never_leaves_a_page_missing() {
         let mut asked = 0;
         while !polling.load(std::sync::atomic::Ordering::Relaxed) {
             asked += 1;
-            if get(addr, "/hakkinda/").0 != 200 {
+            let (status, body) = get(addr, "/hakkinda/");
+            // A page read while it is being written would be cut short.
+            if status != 200 || !body.trim_end().ends_with("</html>") {
                 missing += 1;
             }
         }
@@ -178,7 +180,65 @@ fn a_full_rebuild_never_leaves_a_page_missing() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (missing, asked) = poller.join().unwrap();
     assert!(asked > 10, "the poller asked only {asked} times");
-    assert_eq!(missing, 0, "{missing} of {asked} answers were not 200");
+    assert_eq!(missing, 0, "{missing} of {asked} answers were not whole pages");
+}
+
+#[test]
+fn a_full_rebuild_updates_the_spare_copy_in_place_and_stopping_removes_it() {
+    let site = TestSite::fixture("features");
+    let mut server = Server::start(&site, &[]);
+    let live = server.out.path().to_path_buf();
+    // Made by the first build and the same in every later one.
+    let unchanged = live.join("robots.txt");
+    let long_ago = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1 << 30);
+    let file = std::fs::File::options()
+        .write(true)
+        .open(&unchanged)
+        .unwrap();
+    file.set_modified(long_ago).unwrap();
+    // A title change is never incremental: each one rebuilds the whole site, into the spare
+    // copy, which is then swapped in. The second rebuild goes into the first build's folder.
+    for title in ["Birinci başlık", "İkinci başlık"] {
+        site.write(
+            "site/content/hakkinda.md",
+            &format!("---\ntitle: {title}\n---\n\nMetin.\n"),
+        );
+        wait_for(server.addr, "/hakkinda/", |s, b| {
+            s == 200 && b.contains(title)
+        });
+    }
+    let built = server
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.starts_with("Built"))
+        .count();
+    assert_eq!(
+        built,
+        2,
+        "two full rebuilds: {:?}",
+        server.log.lock().unwrap()
+    );
+    assert_eq!(
+        std::fs::metadata(&unchanged).unwrap().modified().unwrap(),
+        long_ago,
+        "the unchanged file was rewritten: the rebuild did not reuse the first build's folder"
+    );
+    let spare = server.spare();
+    let previous = std::fs::read_to_string(spare.join("hakkinda/index.html")).unwrap();
+    assert!(previous.contains("Birinci başlık"), "{previous}");
+
+    let status = server
+        .stop()
+        .expect("kume serve did not stop within 5 s of SIGTERM");
+    assert!(status.success(), "{status}");
+    assert!(!spare.exists(), "the spare copy outlived the server");
+    let served = std::fs::read_to_string(live.join("hakkinda/index.html")).unwrap();
+    assert!(
+        served.contains("İkinci başlık"),
+        "the served output was removed"
+    );
 }
 
 #[test]
