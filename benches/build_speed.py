@@ -55,8 +55,10 @@ Method
    each time appending a unique marker paragraph, and polls the page's URL
    every 2 ms (one keep-alive connection) until the body contains the
    marker, with a 10 s timeout.  Latency = time from just before the write
-   starts to the first response that contains the marker.  The server is
-   always stopped at the end and the page restored.
+   starts to the first response that contains the marker.  Then it edits
+   templates/page.html 5 times, putting a marker into every page, so that
+   each save rebuilds the whole site ("template" row).  The server is
+   always stopped at the end and the page and template restored.
 
 Everything is generated in a temp dir on disk by default (the system temp
 dir, or the repository's target/ when that is in memory); --tmpfs puts it
@@ -95,6 +97,8 @@ SECTIONS = 20
 
 # Edit-latency parameters.
 EDITS = 20
+FULL_EDITS = 5               # template edits: each one rebuilds the whole site
+FULL_ANCHOR = "{% block main %}"
 POLL_INTERVAL_S = 0.002
 EDIT_TIMEOUT_S = 10.0
 SETTLE_S = 0.5               # pause between edits so rebuilds do not overlap
@@ -821,6 +825,7 @@ def measure_edit_latency(kume: Path, corpus: Corpus, root: Path, logdir: Path) -
                 raise BenchError(f"kume serve died during edits (exit {proc.returncode})\n"
                                  f"--- stderr ---\n{tail(read_log(err_log))}")
             time.sleep(SETTLE_S)
+        full = measure_full_rebuilds(client, url, root / "templates" / "page.html", proc, err_log)
     finally:
         client.close()
         stop_server(proc)
@@ -836,8 +841,36 @@ def measure_edit_latency(kume: Path, corpus: Corpus, root: Path, logdir: Path) -
         "settle_s": SETTLE_S,
         "by_variant": {v: latency_summary(s) for v, s in samples.items()},
         "all": latency_summary(every),
+        "full_rebuild": latency_summary(full),
         "stderr_tail": tail(read_log(err_log), 10),
     }
+
+
+def measure_full_rebuilds(client: LocalClient, url: str, template: Path,
+                          proc: subprocess.Popen, err_log: Path) -> list[float | None]:
+    """Edits the page template FULL_EDITS times, putting a marker into every page: each
+    save rebuilds the whole site, and the latency is the time until the page shows it."""
+    original = template.read_text(encoding="utf-8")
+    if FULL_ANCHOR not in original:
+        raise BenchError(f"{template} has no {FULL_ANCHOR!r} to put the marker after")
+    samples: list[float | None] = []
+    try:
+        for n in range(FULL_EDITS):
+            marker = f"kumebenchfull{n:02d}x{os.getpid()}x{time.time_ns() % 10**9}"
+            text = original.replace(FULL_ANCHOR, f"{FULL_ANCHOR}<span hidden>{marker}</span>", 1)
+            t0 = time.perf_counter()
+            write_by_rename(template, text)
+            latency = wait_for_marker(client, url, marker.encode(), t0)
+            samples.append(latency)
+            shown = f"{latency * 1000:.0f} ms" if latency is not None else "TIMEOUT"
+            print(f"    template edit {n + 1} (full rebuild): {shown}", flush=True)
+            if proc.poll() is not None:
+                raise BenchError(f"kume serve died during template edits (exit {proc.returncode})\n"
+                                 f"--- stderr ---\n{tail(read_log(err_log))}")
+            time.sleep(SETTLE_S)
+    finally:
+        write_in_place(template, original)
+    return samples
 
 
 # --------------------------------------------------------------------------
@@ -927,6 +960,8 @@ def print_latency_table(lat: dict) -> None:
     print(header)
     print("-" * len(header))
     rows = list(lat["by_variant"].items()) + [("all", lat["all"])]
+    if "full_rebuild" in lat:
+        rows.append(("template", lat["full_rebuild"]))
     for name, s in rows:
         if "median_ms" in s:
             print(f"{name:<10}  {s['edits']:>5}  {s['median_ms']:>9.1f}  {s['p95_ms']:>8.1f}  "

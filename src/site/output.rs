@@ -8,7 +8,7 @@
 //! changed one is overwritten, and what the build no longer makes is removed at the end.
 
 use std::collections::HashSet;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -124,6 +124,7 @@ impl Previous {
             if holds(path, bytes) {
                 return Ok(());
             }
+            return overwrite(path, bytes);
         } else if self.dirs.contains(path) {
             std::fs::remove_dir_all(path)?;
         }
@@ -159,6 +160,15 @@ impl Previous {
         }
         errors
     }
+}
+
+/// Writes `bytes` over the file at `path` and then cuts it to their length. Emptying it first
+/// (what `fs::write` does) made ext4 free the file's blocks and find new ones for the same
+/// bytes.
+fn overwrite(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+    file.write_all(bytes)?;
+    file.set_len(bytes.len() as u64)
 }
 
 /// Whether the file at `path` holds exactly `bytes` (its size is asked first: a changed page

@@ -349,6 +349,11 @@ fn a_rebuild_rewrites_the_output_folder_in_place() {
     std::fs::create_dir_all(public.join("eski/sayfa")).unwrap();
     std::fs::write(public.join("eski/sayfa/index.html"), "eski").unwrap();
     std::fs::write(public.join("eski.html"), "eski").unwrap();
+    // A changed file is written over: one planted longer than the page, one shorter.
+    let longer = public.join("rehber/ikinci/index.html");
+    let page = std::fs::read_to_string(&longer).unwrap();
+    std::fs::write(&longer, page + &"fazla ".repeat(5000)).unwrap();
+    std::fs::write(public.join("en/about/index.html"), "kısa").unwrap();
     site.write(
         "site/content/hakkinda.md",
         "---\ntitle: Hakkında\ndescription: Deneme sitesi hakkında.\nweight: 10\n---\nYeni metin.\n",

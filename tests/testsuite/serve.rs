@@ -180,7 +180,10 @@ fn a_full_rebuild_never_leaves_a_page_missing() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (missing, asked) = poller.join().unwrap();
     assert!(asked > 10, "the poller asked only {asked} times");
-    assert_eq!(missing, 0, "{missing} of {asked} answers were not whole pages");
+    assert_eq!(
+        missing, 0,
+        "{missing} of {asked} answers were not whole pages"
+    );
 }
 
 #[test]
