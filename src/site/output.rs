@@ -8,7 +8,7 @@
 //! changed one is overwritten, and what the build no longer makes is removed at the end.
 
 use std::collections::HashSet;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -121,10 +121,7 @@ impl Previous {
     /// Writes `bytes` at `path` unless the file there already holds exactly them.
     pub fn put(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
         if self.files.contains(path) {
-            if holds(path, bytes) {
-                return Ok(());
-            }
-            return overwrite(path, bytes);
+            return update(path, bytes);
         } else if self.dirs.contains(path) {
             std::fs::remove_dir_all(path)?;
         }
@@ -162,26 +159,25 @@ impl Previous {
     }
 }
 
-/// Writes `bytes` over the file at `path` and then cuts it to their length. Emptying it first
-/// (what `fs::write` does) made ext4 free the file's blocks and find new ones for the same
-/// bytes.
-fn overwrite(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+/// Makes the file at `path` hold `bytes`, writing nothing when it already does (its size is
+/// asked first: a changed page rarely keeps its length). A changed file is written over and
+/// then cut to length: emptying it first (what `fs::write` does) made ext4 free the file's
+/// blocks and find new ones for the same bytes.
+fn update(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)?;
+    if file.metadata()?.len() == bytes.len() as u64 {
+        let mut old = Vec::with_capacity(bytes.len());
+        file.read_to_end(&mut old)?;
+        if old == bytes {
+            return Ok(());
+        }
+        file.seek(io::SeekFrom::Start(0))?;
+    }
     file.write_all(bytes)?;
     file.set_len(bytes.len() as u64)
-}
-
-/// Whether the file at `path` holds exactly `bytes` (its size is asked first: a changed page
-/// rarely keeps its length).
-fn holds(path: &Path, bytes: &[u8]) -> bool {
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return false;
-    };
-    if !file.metadata().is_ok_and(|m| m.len() == bytes.len() as u64) {
-        return false;
-    }
-    let mut old = Vec::with_capacity(bytes.len());
-    file.read_to_end(&mut old).is_ok() && old == bytes
 }
 
 /// Writes one output file at a URL path (`/rehber/` → `rehber/index.html`) into a folder that
