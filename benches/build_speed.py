@@ -767,6 +767,22 @@ def wait_for_marker(client: LocalClient, url: str, marker: bytes, t0: float) -> 
     return None
 
 
+def timed_edit(server: tuple, write: Callable[[], None], marker: str, label: str) -> float | None:
+    """Runs one edit, polls the page until it shows `marker` and checks that the server is
+    still up; the latency, or None after a timeout."""
+    client, url, proc, err_log = server
+    t0 = time.perf_counter()
+    write()
+    latency = wait_for_marker(client, url, marker.encode(), t0)
+    shown = f"{latency * 1000:.1f} ms" if latency is not None else "TIMEOUT"
+    print(f"    {label}: {shown}", flush=True)
+    if proc.poll() is not None:
+        raise BenchError(f"kume serve died during the edits (exit {proc.returncode})\n"
+                         f"--- stderr ---\n{tail(read_log(err_log))}")
+    time.sleep(SETTLE_S)
+    return latency
+
+
 def percentile(values: list[float], pct: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)
@@ -811,21 +827,15 @@ def measure_edit_latency(kume: Path, corpus: Corpus, root: Path, logdir: Path) -
         startup = wait_until_up(proc, client, err_log)
         url = find_page_url(client, corpus, page)
         print(f"    serve up after {startup:.2f} s; editing {page_file.name} -> {url}", flush=True)
+        server = (client, url, proc, err_log)
         for n in range(EDITS):
             variant = list(WRITERS)[n % len(WRITERS)]
             marker = f"kumebenchmarker{n:02d}x{os.getpid()}x{time.time_ns() % 10**9}"
             text = f"{original.rstrip()}\n\n{marker}\n"
-            t0 = time.perf_counter()
-            WRITERS[variant](page_file, text)
-            latency = wait_for_marker(client, url, marker.encode(), t0)
-            samples[variant].append(latency)
-            shown = f"{latency * 1000:.1f} ms" if latency is not None else "TIMEOUT"
-            print(f"    edit {n + 1:2d} ({variant:9s}): {shown}", flush=True)
-            if proc.poll() is not None:
-                raise BenchError(f"kume serve died during edits (exit {proc.returncode})\n"
-                                 f"--- stderr ---\n{tail(read_log(err_log))}")
-            time.sleep(SETTLE_S)
-        full = measure_full_rebuilds(client, url, root / "templates" / "page.html", proc, err_log)
+            samples[variant].append(timed_edit(
+                server, lambda: WRITERS[variant](page_file, text), marker,
+                f"edit {n + 1:2d} ({variant:9s})"))
+        full = measure_full_rebuilds(server, root / "templates" / "page.html")
     finally:
         client.close()
         stop_server(proc)
@@ -846,8 +856,7 @@ def measure_edit_latency(kume: Path, corpus: Corpus, root: Path, logdir: Path) -
     }
 
 
-def measure_full_rebuilds(client: LocalClient, url: str, template: Path,
-                          proc: subprocess.Popen, err_log: Path) -> list[float | None]:
+def measure_full_rebuilds(server: tuple, template: Path) -> list[float | None]:
     """Edits the page template FULL_EDITS times, putting a marker into every page: each
     save rebuilds the whole site, and the latency is the time until the page shows it."""
     original = template.read_text(encoding="utf-8")
@@ -858,16 +867,8 @@ def measure_full_rebuilds(client: LocalClient, url: str, template: Path,
         for n in range(FULL_EDITS):
             marker = f"kumebenchfull{n:02d}x{os.getpid()}x{time.time_ns() % 10**9}"
             text = original.replace(FULL_ANCHOR, f"{FULL_ANCHOR}<span hidden>{marker}</span>", 1)
-            t0 = time.perf_counter()
-            write_by_rename(template, text)
-            latency = wait_for_marker(client, url, marker.encode(), t0)
-            samples.append(latency)
-            shown = f"{latency * 1000:.0f} ms" if latency is not None else "TIMEOUT"
-            print(f"    template edit {n + 1} (full rebuild): {shown}", flush=True)
-            if proc.poll() is not None:
-                raise BenchError(f"kume serve died during template edits (exit {proc.returncode})\n"
-                                 f"--- stderr ---\n{tail(read_log(err_log))}")
-            time.sleep(SETTLE_S)
+            samples.append(timed_edit(server, lambda: write_by_rename(template, text), marker,
+                                      f"template edit {n + 1} (full rebuild)"))
     finally:
         write_in_place(template, original)
     return samples
