@@ -353,14 +353,7 @@ fn sigterm_under_load_finishes_what_was_acknowledged() {
     );
     let (_stop, handles) = load_until_gone(c.server.addr, 8);
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let pid = c.server.child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(c.server.terminate());
     let status = c.server.child.wait().unwrap();
     assert!(status.success(), "graceful exit, got {status}");
     let acked: Vec<String> = handles

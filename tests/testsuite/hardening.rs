@@ -81,17 +81,6 @@ fn serve_refused(site: &TestSite, extra: &[&str]) -> String {
     stderr
 }
 
-fn sigterm(server: &Server) {
-    let pid = server.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-}
-
 #[test]
 fn request_heads_over_16_kb_are_refused_with_431() {
     let (_site, server) = collector(&[]);
@@ -272,7 +261,7 @@ fn a_request_in_flight_at_sigterm_still_gets_its_answer() {
     slow.write_all(head.as_bytes()).unwrap();
     slow.write_all(&VALID.as_bytes()[..10]).unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    sigterm(&server);
+    assert!(server.terminate());
     std::thread::sleep(Duration::from_millis(300));
     // No longer accepting: a new client is refused (or, at worst, never answered).
     if let Ok(mut late) = TcpStream::connect(addr) {
@@ -306,7 +295,7 @@ fn an_idle_keep_alive_connection_does_not_hold_up_the_stop() {
     let mut buf = [0u8; 512];
     assert!(idle.read(&mut buf).unwrap() > 0, "answered, kept open");
     let start = Instant::now();
-    sigterm(&server);
+    assert!(server.terminate());
     let status = server.child.wait().unwrap();
     assert!(status.success(), "{status}");
     assert!(

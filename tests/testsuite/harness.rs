@@ -203,15 +203,23 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// Sends SIGTERM, as Ctrl-C or a service manager would; whether it was delivered.
+    pub fn terminate(&self) -> bool {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
     /// Sends SIGTERM and waits up to 5 s for the server to exit; its status when it did.
     pub fn stop(&mut self) -> Option<std::process::ExitStatus> {
         if let Ok(Some(status)) = self.child.try_wait() {
             return Some(status);
         }
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .ok()?;
+        if !self.terminate() {
+            return None;
+        }
         let start = std::time::Instant::now();
         while start.elapsed() < Duration::from_secs(5) {
             if let Some(status) = self.child.try_wait().ok()? {
