@@ -171,15 +171,14 @@ pub fn load(
 pub fn analyse_levels(records: &[Record], settings: Settings) -> Vec<Analysis> {
     let (reference, cells): (Vec<&Record>, Vec<&Record>) =
         records.iter().partition(|r| is_reference(r));
-    let mut levels: BTreeMap<(AreaLevel, ActivityLevel), Vec<Record>> = BTreeMap::new();
+    let mut levels: BTreeMap<(AreaLevel, ActivityLevel), Vec<&Record>> = BTreeMap::new();
     for r in cells {
         levels
             .entry((AreaLevel::of(&r.province), ActivityLevel::of(&r.sector)))
             .or_default()
-            .push(r.clone());
+            .push(r);
     }
-    let reference: Vec<Record> = reference.into_iter().cloned().collect();
-    let levels: Vec<Vec<Record>> = levels.into_values().collect();
+    let levels: Vec<Vec<&Record>> = levels.into_values().collect();
     let mut out: Vec<Analysis> = levels
         .par_iter()
         .filter_map(|rs| analyse_with(rs, &reference, settings))
@@ -239,7 +238,7 @@ struct Totals<'a> {
 
 /// The sums of the cells, replaced by the table's own totals where it has them: the area's
 /// `TOTAL` row (E_r), the country's row for the activity (E_iN) and the country's `TOTAL` (E_N).
-fn totals<'a>(records: &'a [Record], reference: &'a [Record], year: i32) -> Totals<'a> {
+fn totals<'a>(records: &[&'a Record], reference: &[&'a Record], year: i32) -> Totals<'a> {
     let mut t = sums(records, year);
     for r in reference.iter().filter(|r| r.year == year) {
         let Some(e) = r.employees.known() else {
@@ -266,7 +265,7 @@ fn totals<'a>(records: &'a [Record], reference: &'a [Record], year: i32) -> Tota
     t
 }
 
-fn sums(records: &[Record], year: i32) -> Totals<'_> {
+fn sums<'a>(records: &[&'a Record], year: i32) -> Totals<'a> {
     let mut t = Totals::default();
     for r in records.iter().filter(|r| r.year == year) {
         let Some(e) = r.employees.known() else {
@@ -323,6 +322,20 @@ fn spreads<'a>(cells: &[&'a Record], t: &Totals<'_>) -> HashMap<&'a str, SectorS
         .collect()
 }
 
+/// The rows' sources, each once, in order. Rows come in long runs of one source: comparing
+/// with the run's source first saves sorting every row's.
+fn distinct_sources(records: &[&Record]) -> Vec<Source> {
+    let mut sources: Vec<&Source> = Vec::new();
+    for r in records {
+        if sources.last() != Some(&&r.source) {
+            sources.push(&r.source);
+        }
+    }
+    sources.sort();
+    sources.dedup();
+    sources.into_iter().cloned().collect()
+}
+
 fn known(r: &Record) -> f64 {
     r.employees.known().unwrap_or(0) as f64
 }
@@ -338,13 +351,13 @@ fn lq(r: &Record, t: &Totals<'_>) -> Option<f64> {
 
 /// Computes every figure from the rows of one level; None when there are none.
 pub fn analyse(records: &[Record], settings: Settings) -> Option<Analysis> {
-    analyse_with(records, &[], settings)
+    analyse_with(&records.iter().collect::<Vec<_>>(), &[], settings)
 }
 
 /// [`analyse`] with the table's own totals (`reference`: country and `TOTAL` rows).
 pub fn analyse_with(
-    records: &[Record],
-    reference: &[Record],
+    records: &[&Record],
+    reference: &[&Record],
     settings: Settings,
 ) -> Option<Analysis> {
     let first = records.first()?;
@@ -360,11 +373,11 @@ pub fn analyse_with(
     let base = base_year
         .map(|b| totals(records, reference, b))
         .unwrap_or_default();
-    let current: Vec<&Record> = records.iter().filter(|r| r.year == year).collect();
+    let current: Vec<&Record> = records.iter().filter(|r| r.year == year).copied().collect();
     let base_cells: HashMap<(&str, &str), &Record> = records
         .iter()
         .filter(|r| Some(r.year) == base_year)
-        .map(|r| ((r.province.as_str(), r.sector.as_str()), r))
+        .map(|r| ((r.province.as_str(), r.sector.as_str()), *r))
         .collect();
     let spread = spreads(&current, &now);
     let growth_ctx = base_year.map(|b| Growth {
@@ -388,25 +401,26 @@ pub fn analyse_with(
         })
         .collect();
     cells.sort_by(|a, b| (&a.province, &a.sector).cmp(&(&b.province, &b.sector)));
-    let sources: BTreeSet<&Source> = records.iter().map(|r| &r.source).collect();
-    let total_flags = |area: &str| {
-        reference
-            .iter()
-            .find(|r| r.year == year && r.province == area && r.sector == input::TOTAL)
-            .map(|r| r.flags.clone())
+    let sources = distinct_sources(records);
+    // The reference rows of the year by area and activity: one lookup per province and sector.
+    let mut reference_flags: HashMap<(&str, &str), &str> = HashMap::new();
+    for r in reference.iter().filter(|r| r.year == year) {
+        reference_flags
+            .entry((r.province.as_str(), r.sector.as_str()))
+            .or_insert(r.flags.as_str());
+    }
+    let flags_of = |area: &str, activity: &str| {
+        (reference_flags.get(&(area, activity)).copied())
             .unwrap_or_default()
+            .to_string()
     };
     let mut provinces = province_results(&now, &cells);
     for p in &mut provinces {
-        p.flags = total_flags(&p.code);
+        p.flags = flags_of(&p.code, input::TOTAL);
     }
     let mut sectors = sector_results(&now, &base, base_year.is_some(), &spread);
     for s in &mut sectors {
-        s.flags = reference
-            .iter()
-            .find(|r| r.year == year && r.province == input::COUNTRY && r.sector == s.code)
-            .map(|r| r.flags.clone())
-            .unwrap_or_default();
+        s.flags = flags_of(input::COUNTRY, &s.code);
     }
     if let Some(b) = base_year {
         let breaks: BTreeMap<(&str, &str), i32> = records
@@ -433,9 +447,9 @@ pub fn analyse_with(
         year,
         base_year,
         settings,
-        sources: sources.into_iter().cloned().collect(),
+        sources,
         national_employees: now.nation as u64,
-        national_flags: total_flags(input::COUNTRY),
+        national_flags: flags_of(input::COUNTRY, input::TOTAL),
         provinces,
         sectors,
         by_activity: by_activity(&cells),
