@@ -273,18 +273,6 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn value(&self, cluster: &str, indicator: &str, wave: i64) -> Option<&ClusterValue> {
-        self.values
-            .iter()
-            .find(|v| v.cluster == cluster && v.indicator == indicator && v.wave == wave)
-    }
-
-    pub fn distribution(&self, indicator: &str, wave: i64, group: &str) -> Option<&Distribution> {
-        self.distributions
-            .iter()
-            .find(|d| d.indicator == indicator && d.wave == wave && d.group == group)
-    }
-
     pub fn latest_wave(&self) -> Option<i64> {
         self.waves.last().copied()
     }

@@ -155,12 +155,7 @@ fn group_summary(site: &Site, facet: Facet, code: &str, lang: &str) -> Vec<Group
         Facet::Maturity => format!("maturity:{code}"),
         _ => return Vec::new(),
     };
-    let Some((snapshot, wave)) = site
-        .bench
-        .snapshot
-        .as_ref()
-        .and_then(|s| Some((s, s.latest_wave()?)))
-    else {
+    let Some(wave) = site.bench.snapshot.as_ref().and_then(Snapshot::latest_wave) else {
         return Vec::new();
     };
     site.bench
@@ -168,9 +163,9 @@ fn group_summary(site: &Site, facet: Facet, code: &str, lang: &str) -> Vec<Group
         .indicators
         .iter()
         .map(|ind| {
-            let d = snapshot.distribution(&ind.id, wave, &group);
+            let d = site.bench.distribution(&ind.id, wave, &group);
             let stats = d.and_then(|d| d.stats.as_ref());
-            let national = snapshot
+            let national = (site.bench)
                 .distribution(&ind.id, wave, "all")
                 .and_then(|d| d.stats.as_ref());
             GroupRow {

@@ -3,7 +3,6 @@
 
 use minijinja::Value;
 
-use super::model::Bench;
 use super::urls::data_url;
 use crate::aggregate::Stats;
 use crate::diagnostics::Diagnostic;
@@ -37,7 +36,7 @@ impl<'a> Frame<'a> {
             site_value: site.site_values.get(lang).cloned().unwrap_or_default(),
             data: bench.snapshot.as_ref().map(|_| data_url().to_string()),
             data_sample: bench.snapshot.as_ref().is_some_and(|s| s.sample),
-            sample_results: sample_in_results(bench),
+            sample_results: bench.sample_results,
         }
     }
 
@@ -76,21 +75,6 @@ impl<'a> Frame<'a> {
             alternates,
         ))
     }
-}
-
-/// Whether any published value comes from a sample cluster: then every national or group
-/// statistic mixes sample data in and says so.
-pub(super) fn sample_in_results(bench: &Bench) -> bool {
-    bench.snapshot.as_ref().is_some_and(|s| {
-        s.values.iter().any(|v| {
-            v.value.is_some()
-                && bench
-                    .data
-                    .clusters
-                    .iter()
-                    .any(|c| c.id == v.cluster && c.sample)
-        })
-    })
 }
 
 pub(super) fn pick(t: &Text, lang: &str) -> String {

@@ -130,7 +130,7 @@ fn distribution_chart(site: &Site, s: &Snapshot, ind: &Indicator, lang: &str) ->
     let Some(w) = s.latest_wave() else {
         return String::new();
     };
-    let Some(st) = s
+    let Some(st) = (site.bench)
         .distribution(&ind.id, w, "all")
         .and_then(|d| d.stats.as_ref())
     else {

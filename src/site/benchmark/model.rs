@@ -1,10 +1,10 @@
 //! What the benchmark pages are made from: the registry, indicators and reference values (from
 //! the project's data), the snapshot to show, and which pages there are.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use crate::aggregate::{self, Snapshot};
+use crate::aggregate::{self, ClusterValue, Distribution, Snapshot};
 use crate::config::Config;
 use crate::data::ProjectData;
 use crate::data::registry::Data;
@@ -18,6 +18,36 @@ pub struct Bench {
     pub data: Data,
     pub snapshot: Option<Snapshot>,
     pub(super) lists: BTreeMap<String, Vec<Choice>>,
+    /// Whether any published value comes from a sample cluster: every benchmark page says so.
+    pub(super) sample_results: bool,
+    lookup: Lookup,
+}
+
+/// Where the snapshot's values and distributions are, by key. A profile page looks up each of
+/// its indicators in every wave: a scan of all values per lookup made the benchmark pages grow
+/// with the square of the clusters.
+#[derive(Debug, Default)]
+struct Lookup {
+    /// Cluster → indicator → positions in `values`, one per wave, in file order.
+    values: HashMap<String, HashMap<String, Vec<usize>>>,
+    /// Indicator → positions in `distributions`, one per wave and group, in file order.
+    distributions: HashMap<String, Vec<usize>>,
+}
+
+impl Lookup {
+    fn of(snapshot: &Snapshot) -> Lookup {
+        let mut lookup = Lookup::default();
+        for (i, v) in snapshot.values.iter().enumerate() {
+            (lookup.values.entry(v.cluster.clone()).or_default())
+                .entry(v.indicator.clone())
+                .or_default()
+                .push(i);
+        }
+        for (i, d) in snapshot.distributions.iter().enumerate() {
+            (lookup.distributions.entry(d.indicator.clone()).or_default()).push(i);
+        }
+        lookup
+    }
 }
 
 impl Bench {
@@ -38,18 +68,46 @@ impl Bench {
         let snap = snapshot.and_then(|p| read_snapshot(p, &mut diags));
         // A snapshot made before snapshots carried the flag, or by hand, is labelled here:
         // the registry knows which clusters are samples.
+        let samples: HashSet<&str> = (data.clusters.iter())
+            .filter(|c| c.sample)
+            .map(|c| c.id.as_str())
+            .collect();
         let snap = snap.map(|mut s| {
-            s.mark_sample(|id| data.clusters.iter().any(|c| c.id == id && c.sample));
+            s.mark_sample(|id| samples.contains(id));
             s
+        });
+        let sample_results = snap.as_ref().is_some_and(|s| {
+            (s.values.iter()).any(|v| v.value.is_some() && samples.contains(v.cluster.as_str()))
         });
         (
             Bench {
                 data,
+                lookup: snap.as_ref().map(Lookup::of).unwrap_or_default(),
                 snapshot: snap,
                 lists,
+                sample_results,
             },
             diags,
         )
+    }
+
+    /// A cluster's value of an indicator in a wave.
+    pub(super) fn value(&self, cluster: &str, indicator: &str, wave: i64) -> Option<&ClusterValue> {
+        let values = &self.snapshot.as_ref()?.values;
+        let at = self.lookup.values.get(cluster)?.get(indicator)?;
+        at.iter().map(|&i| &values[i]).find(|v| v.wave == wave)
+    }
+
+    /// The distribution of an indicator in a wave over a peer group (`all`, `maturity:…`).
+    pub(super) fn distribution(
+        &self,
+        indicator: &str,
+        wave: i64,
+        group: &str,
+    ) -> Option<&Distribution> {
+        let distributions = &self.snapshot.as_ref()?.distributions;
+        let at = self.lookup.distributions.get(indicator)?;
+        (at.iter().map(|&i| &distributions[i])).find(|d| d.wave == wave && d.group == group)
     }
 
     pub(super) fn label(&self, list: &str, code: &str, lang: &str) -> String {

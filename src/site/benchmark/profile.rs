@@ -4,6 +4,7 @@
 use minijinja::context;
 use serde::Serialize;
 
+use super::Bench;
 use super::directory::cluster_row;
 use super::frame::{AREAS, Frame, Rendered, number, pick, stats_range};
 use super::urls::{directory_url, indicator_url, overview_url, profile_url};
@@ -107,26 +108,19 @@ fn indicator_rows(site: &Site, c: &Cluster, lang: &str, area: &str) -> Vec<Indic
 }
 
 fn indicator_row(site: &Site, c: &Cluster, ind: &Indicator, lang: &str) -> IndicatorRow {
-    let snapshot = site.bench.snapshot.as_ref();
-    let wave = snapshot.and_then(Snapshot::latest_wave);
-    let v = snapshot
-        .zip(wave)
-        .and_then(|(s, w)| s.value(&c.id, &ind.id, w));
-    let all = snapshot
-        .zip(wave)
-        .and_then(|(s, w)| s.distribution(&ind.id, w, "all"))
+    let wave = site.bench.snapshot.as_ref().and_then(Snapshot::latest_wave);
+    let bench = &site.bench;
+    let v = wave.and_then(|w| bench.value(&c.id, &ind.id, w));
+    let all = wave
+        .and_then(|w| bench.distribution(&ind.id, w, "all"))
         .and_then(|d| d.stats.as_ref());
     let peers = c
         .maturity
         .as_ref()
-        .and_then(|m| {
-            snapshot
-                .zip(wave)
-                .and_then(|(s, w)| s.distribution(&ind.id, w, &format!("maturity:{m}")))
-        })
+        .and_then(|m| wave.and_then(|w| bench.distribution(&ind.id, w, &format!("maturity:{m}"))))
         .and_then(|d| d.stats.as_ref());
     let value = v.and_then(|v| v.value);
-    let series = value_series(snapshot, c, ind);
+    let series = value_series(bench, c, ind);
     let value_text = match (v, value) {
         (_, Some(x)) => number(x, ind.decimals, lang),
         (Some(v), None) if v.suppressed => site.strings.t(lang, "not_enough_answers"),
@@ -184,13 +178,9 @@ fn indicator_row(site: &Site, c: &Cluster, ind: &Indicator, lang: &str) -> Indic
 }
 
 /// The cluster's value of `ind` in every wave that has one.
-fn value_series(snapshot: Option<&Snapshot>, c: &Cluster, ind: &Indicator) -> Vec<(i64, f64)> {
-    snapshot
-        .map(|s| {
-            s.waves
-                .iter()
-                .filter_map(|w| Some((*w, s.value(&c.id, &ind.id, *w)?.value?)))
-                .collect()
-        })
-        .unwrap_or_default()
+fn value_series(bench: &Bench, c: &Cluster, ind: &Indicator) -> Vec<(i64, f64)> {
+    (bench.snapshot.iter())
+        .flat_map(|s| &s.waves)
+        .filter_map(|w| Some((*w, bench.value(&c.id, &ind.id, *w)?.value?)))
+        .collect()
 }
