@@ -48,6 +48,10 @@ Method
    the benchmark with its stderr.  The report gives medians and the
    Kume/Hugo ratio of the medians.
 
+   Before the corpora, the repository's site alone (no corpus) is built the
+   same way, Kume only (--skip-site-alone leaves it out): the fixed part of
+   every build above, which the issue wants under 0.3 s.
+
 3. Edit latency.  At the largest N, ``kume serve --root R --addr
    127.0.0.1:PORT --out R/serve-public`` is started; once GET / answers 200
    the script edits one page 20 times (10 times write-temp-file-then-rename,
@@ -394,8 +398,9 @@ def copy_tree_if_present(src: Path, dst: Path) -> bool:
 KUME_REPO_TREES = ("site", "templates", "surveys")
 
 
-def write_kume_site(corpus: Corpus, root: Path) -> dict:
-    """The repository's own site with the corpus's sections added to its content."""
+def copy_repo_site(root: Path) -> dict:
+    """The repository's own site (content, data, templates, surveys) under root, its config's
+    title and base_url overridden."""
     root.mkdir(parents=True)
     copied = {name: copy_tree_if_present(REPO_ROOT / name, root / name)
               for name in KUME_REPO_TREES}
@@ -403,7 +408,13 @@ def write_kume_site(corpus: Corpus, root: Path) -> dict:
     site.mkdir(exist_ok=True)
     config, config_source = kume_config()
     (site / "config.yaml").write_text(config, encoding="utf-8")
-    content = site / "content"
+    return {"config": config_source, "copied_from_repo": copied}
+
+
+def write_kume_site(corpus: Corpus, root: Path) -> dict:
+    """The repository's own site with the corpus's sections added to its content."""
+    info = copy_repo_site(root)
+    content = root / "site" / "content"
     clashes = [corpus.section_of(s) for s in range(corpus.sections)
                if (content / corpus.section_of(s)).exists()]
     if clashes:
@@ -411,8 +422,7 @@ def write_kume_site(corpus: Corpus, root: Path) -> dict:
                          f"the corpus's sections would mix with it")
     repo_docs = sum(1 for _ in content.rglob("*.md")) if content.is_dir() else 0
     write_content(corpus, content, kume_link)
-    return {"config": config_source, "copied_from_repo": copied,
-            "repo_markdown_files": repo_docs}
+    return {**info, "repo_markdown_files": repo_docs}
 
 
 HUGO_CONFIG = """\
@@ -954,6 +964,13 @@ def print_build_table(results: list[dict]) -> None:
                       f"{ratio['peak_rss']:.2f}x peak RSS")
 
 
+def print_site_alone(res: dict) -> None:
+    r = res["kume"]
+    print(f"\nThe repository's site alone on {res['filesystem']} (kume build into an empty folder): "
+          f"median {r['median_s']:.3f} s, min {r['min_s']:.3f} s, cpu {r['cpu_s_median']:.2f} s, "
+          f"peak {r['peak_rss_mib']:.0f} MiB, {r['index_html']} index.html")
+
+
 def print_latency_table(lat: dict) -> None:
     print(f"\nkume serve edit latency at {lat['pages']} pages "
           f"(write -> first response containing the marker; startup {lat['startup_s']:.2f} s)")
@@ -993,6 +1010,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--skip-kume", action="store_true", help="do not run kume (corpus/Hugo only)")
     p.add_argument("--skip-hugo", action="store_true", help="do not run hugo")
     p.add_argument("--skip-serve", action="store_true", help="skip the dev-server edit-latency test")
+    p.add_argument("--skip-site-alone", action="store_true",
+                   help="skip the builds of the repository's site without a corpus")
     p.add_argument("--skip-rebuild", action="store_true",
                    help="skip the rebuilds into the kept output folder")
     args = p.parse_args(argv)
@@ -1067,6 +1086,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     print(f"machine: {report['machine']['nproc']} CPUs, {report['machine']['cpu_model']}")
     print(f"workdir: {workdir} (filesystem: {report['workdir']['filesystem']})")
     print(f"kume: {report['versions']['kume']}\nhugo: {report['versions']['hugo']}")
+    if kume and not args.skip_site_alone:
+        report["site_alone"] = measure_site_alone(kume, workdir, args.runs, args.warmup)
     corpora = {}
     for n in args.pages:
         corpus = Corpus(pages=n, seed=args.seed)
@@ -1100,6 +1121,18 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         if report["kume_binary_changed_during_run"]:
             print("WARNING: the kume binary changed while the benchmark ran", file=sys.stderr)
     return report
+
+
+def measure_site_alone(kume: Path, workdir: Path, runs: int, warmup: int) -> dict:
+    """`kume build` of the repository's own site, no corpus: the fixed part of every build
+    above (the issue's target: under 0.3 s). Same method: an empty output folder and `sync`
+    before each build."""
+    root = workdir / "site-alone"
+    info = copy_repo_site(root)
+    print(f"\n[repository's site alone] kume site: {info}", flush=True)
+    build = Build("kume", kume_build_cmd(kume, root), root, root / "public", workdir / "spent")
+    res = benchmark_builds([build], runs, warmup, 1)
+    return {"filesystem": filesystem_of(workdir), **res}
 
 
 def with_ratio(res: dict) -> dict:
@@ -1140,6 +1173,8 @@ def main(argv: list[str] | None = None) -> int:
         if cleanup:
             cleanup.cleanup()
     print_build_table(report["builds"])
+    if "site_alone" in report:
+        print_site_alone(report["site_alone"])
     if "edit_latency" in report:
         print_latency_table(report["edit_latency"])
     if args.json:
