@@ -408,12 +408,7 @@ pub fn aggregate<E: std::fmt::Display>(
         needs,
         ..Snapshot::default()
     };
-    let sample_ids: BTreeSet<&str> = data
-        .clusters
-        .iter()
-        .filter(|c| c.sample)
-        .map(|c| c.id.as_str())
-        .collect();
+    let sample_ids = data.sample_ids();
     snapshot.mark_sample(|cluster| sample_ids.contains(cluster));
     Ok((snapshot, diags))
 }

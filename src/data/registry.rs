@@ -2,7 +2,7 @@
 //! (`site/data/clusters/*.yaml`), the indicator set (`site/data/indicators.yaml`) and the
 //! international reference values (`site/data/references/*.yaml`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -198,6 +198,16 @@ pub struct Data {
     pub indicators: Vec<Indicator>,
     pub references: Vec<Reference>,
     pub needs: Option<NeedsSpec>,
+}
+
+impl Data {
+    /// The ids of the clusters marked `sample: true`.
+    pub fn sample_ids(&self) -> HashSet<&str> {
+        (self.clusters.iter())
+            .filter(|c| c.sample)
+            .map(|c| c.id.as_str())
+            .collect()
+    }
 }
 
 /// The `.yaml` files of a folder, sorted; none when it does not exist.

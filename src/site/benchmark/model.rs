@@ -1,7 +1,7 @@
 //! What the benchmark pages are made from: the registry, indicators and reference values (from
 //! the project's data), the snapshot to show, and which pages there are.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use crate::aggregate::{self, ClusterValue, Distribution, Snapshot};
@@ -68,10 +68,7 @@ impl Bench {
         let snap = snapshot.and_then(|p| read_snapshot(p, &mut diags));
         // A snapshot made before snapshots carried the flag, or by hand, is labelled here:
         // the registry knows which clusters are samples.
-        let samples: HashSet<&str> = (data.clusters.iter())
-            .filter(|c| c.sample)
-            .map(|c| c.id.as_str())
-            .collect();
+        let samples = data.sample_ids();
         let snap = snap.map(|mut s| {
             s.mark_sample(|id| samples.contains(id));
             s
